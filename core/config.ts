@@ -1,0 +1,67 @@
+// The one config loader. Every process (server, CLI, bots, ingest, tests)
+// reads its settings here, from the environment, with the defaults of the
+// public contract in README.md.
+import path from 'node:path';
+
+export interface Topics {
+  /** chat events, key = channel */
+  events: string;
+  /** records ingest could not validate */
+  dlq: string;
+}
+
+export interface Config {
+  /** null = the project starts its own local broker (kafka/) */
+  kafkaBrokers: string[] | null;
+  port: number;
+  host: string;
+  dataDir: string;
+  /** path of the DuckDB file */
+  dbPath: string;
+  /** explicit tokens from the environment; when unset they are generated into dataDir (core/secrets.ts) */
+  adminToken: string | null;
+  hookToken: string | null;
+  /** IANA zone for reports, daily partitions and Korean dates */
+  tzReports: string;
+  topics: Topics;
+  logLevel: string;
+  /** false turns off in-process parts of `npm start` (for scaled-out deployments and tests) */
+  run: { gateway: boolean; ingest: boolean; bots: boolean; scheduler: boolean };
+}
+
+function int(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${value}"`);
+  return n;
+}
+
+function flag(value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined || value === '') return fallback;
+  return !['0', 'false', 'no', 'off'].includes(value.toLowerCase());
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const dataDir = path.resolve(env.DATA_DIR || './data');
+  const brokers = (env.KAFKA_BROKERS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  // A prefix lets tests and side-by-side installs share one broker without sharing topics.
+  const prefix = env.KCHAT_TOPIC_PREFIX ?? '';
+  return {
+    kafkaBrokers: brokers.length ? brokers : null,
+    port: int(env.PORT, 8080, 'PORT'),
+    host: env.HOST || '127.0.0.1',
+    dataDir,
+    dbPath: env.KCHAT_DB ? path.resolve(env.KCHAT_DB) : path.join(dataDir, 'kchat.duckdb'),
+    adminToken: env.ADMIN_TOKEN || null,
+    hookToken: env.HOOK_TOKEN || null,
+    tzReports: env.TZ_REPORTS || 'Asia/Seoul',
+    topics: { events: `${prefix}chat.events`, dlq: `${prefix}chat.dlq` },
+    logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'warn' : 'info'),
+    run: {
+      gateway: flag(env.KCHAT_GATEWAY, true),
+      ingest: flag(env.KCHAT_INGEST, true),
+      bots: flag(env.KCHAT_BOTS, true),
+      scheduler: flag(env.KCHAT_SCHEDULER, true),
+    },
+  };
+}

@@ -1,0 +1,59 @@
+// Dates in the reporting zone (Asia/Seoul by default): daily partitions,
+// "today"/"yesterday" in bot answers, and times shown to users.
+
+/** YYYY-MM-DD of an instant in a zone. */
+export function localDate(ts: number | Date, tz = 'Asia/Seoul'): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(ts);
+}
+
+/** Offset of a zone from UTC at an instant, in minutes (Seoul: +540). */
+export function zoneOffsetMinutes(ts: number, tz = 'Asia/Seoul'): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: tz,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  }).formatToParts(ts);
+  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
+  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  return Math.round((asUtc - Math.floor(ts / 1000) * 1000) / 60000);
+}
+
+/** The UTC instant of a wall-clock time in a zone (handles the zone's offset at that date). */
+export function zonedTime(y: number, mo: number, d: number, h = 0, mi = 0, s = 0, tz = 'Asia/Seoul'): number {
+  const guess = Date.UTC(y, mo - 1, d, h, mi, s);
+  const first = guess - zoneOffsetMinutes(guess, tz) * 60000;
+  return guess - zoneOffsetMinutes(first, tz) * 60000;
+}
+
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** Is this a real calendar date written YYYY-MM-DD? */
+export function isDate(s: string): boolean {
+  const m = DATE_RE.exec(s);
+  if (!m) return false;
+  const d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]));
+  return d.getUTCFullYear() === +m[1] && d.getUTCMonth() === +m[2] - 1 && d.getUTCDate() === +m[3];
+}
+
+/** [start, end) instants of a local day. */
+export function dayRange(date: string, tz = 'Asia/Seoul'): { start: number; end: number } {
+  const m = DATE_RE.exec(date);
+  if (!m || !isDate(date)) throw new Error(`not a date (YYYY-MM-DD): "${date}"`);
+  const start = zonedTime(+m[1], +m[2], +m[3], 0, 0, 0, tz);
+  const next = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3] + 1));
+  const end = zonedTime(next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate(), 0, 0, 0, tz);
+  return { start, end };
+}
+
+/** The local date `days` after `date` (negative for before). */
+export function addDays(date: string, days: number): string {
+  const m = DATE_RE.exec(date);
+  if (!m) throw new Error(`not a date (YYYY-MM-DD): "${date}"`);
+  const d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3] + days));
+  return d.toISOString().slice(0, 10);
+}
