@@ -1,0 +1,34 @@
+// Runs a `kchat` command line against a context factory and collects its
+// exit code. Shared by the CLI process (cli/main.ts) and the server, which
+// runs forwarded command lines in-process (server/routes/cli.ts).
+import { CommanderError } from 'commander';
+import { buildProgram } from './program.ts';
+import { UsageError, type CliContext, type Exec, type Output } from './context.ts';
+
+export type ContextFactory = () => Promise<{ ctx: CliContext; close(): Promise<void> }>;
+
+export async function runCommandLine(argv: string[], io: { out: Output; err: Output }, makeContext: ContextFactory): Promise<number> {
+  let code = 0;
+  const exec: Exec =
+    (action) =>
+    async (...args) => {
+      const { ctx, close } = await makeContext();
+      try {
+        code = (await action(ctx, ...args)) ?? 0;
+      } finally {
+        await close();
+      }
+    };
+  try {
+    await buildProgram(exec, io).parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof UsageError) {
+      io.err.write(`kchat: ${err.message}\n`);
+      return 2;
+    }
+    io.err.write(`kchat: ${(err as Error).message}\n`);
+    return 1;
+  }
+  return code;
+}
