@@ -32,7 +32,7 @@ export async function forwardToServer(config: Config, argv: string[], io: { out:
       body: JSON.stringify({ argv, cwd: process.cwd() }),
     });
   } catch (err) {
-    throw new Error(`${cause.message}; and the server at ${host}:${info.port} did not answer (${(err as Error).message})`);
+    throw new Error(`${cause.message}; and the server at ${host}:${info.port} did not answer (${(err as Error).message})`, { cause: err });
   }
   if (!res.ok) throw new Error(`the kchat server refused the command: ${res.status} ${await res.text()}`);
   const body = (await res.json()) as { stdout: string; stderr: string; code: number };

@@ -3,12 +3,18 @@
 import { Command } from 'commander';
 import type { Exec, Output } from './context.ts';
 import * as users from './commands/users.ts';
+import * as importLegacy from './commands/import-legacy.ts';
+import * as pipeline from './commands/pipeline.ts';
+import * as ingest from './commands/ingest.ts';
+import * as notebook from './commands/notebook.ts';
+import * as zeppelin from './commands/zeppelin.ts';
+import * as movies from './commands/movies.ts';
 
 export interface CommandModule {
   define(program: Command, exec: Exec): void;
 }
 
-const COMMANDS: CommandModule[] = [users];
+const COMMANDS: CommandModule[] = [users, importLegacy, pipeline, ingest, notebook, zeppelin, movies];
 
 export function buildProgram(exec: Exec, io: { out: Output; err: Output }): Command {
   const program = new Command('kchat')

@@ -23,6 +23,8 @@ export async function runCommandLine(argv: string[], io: { out: Output; err: Out
     await buildProgram(exec, io).parseAsync(argv, { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
+    // cli/main.ts signals "the running server already ran it" with this; its own catch sets the exit code
+    if ((err as Error).message === 'forwarded') throw err;
     if (err instanceof UsageError) {
       io.err.write(`kchat: ${err.message}\n`);
       return 2;

@@ -25,8 +25,12 @@ export interface Config {
   tzReports: string;
   topics: Topics;
   logLevel: string;
+  /** where notebooks live (KCHAT_NOTEBOOKS; unset = the repo's notebooks/) */
+  notebooksDir?: string;
   /** false turns off in-process parts of `npm start` (for scaled-out deployments and tests) */
   run: { gateway: boolean; ingest: boolean; bots: boolean; scheduler: boolean };
+  /** live movie providers for the movie bot (unset key/token = catalog only); base URLs overridable for tests */
+  movies: { kobisApiKey: string | null; kobisBaseUrl: string; tmdbToken: string | null; tmdbBaseUrl: string; timeoutMs: number; cacheTtlSeconds: number };
 }
 
 function int(value: string | undefined, fallback: number, name: string): number {
@@ -56,12 +60,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     hookToken: env.HOOK_TOKEN || null,
     tzReports: env.TZ_REPORTS || 'Asia/Seoul',
     topics: { events: `${prefix}chat.events`, dlq: `${prefix}chat.dlq` },
+    notebooksDir: env.KCHAT_NOTEBOOKS ? path.resolve(env.KCHAT_NOTEBOOKS) : undefined,
     logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'warn' : 'info'),
     run: {
       gateway: flag(env.KCHAT_GATEWAY, true),
       ingest: flag(env.KCHAT_INGEST, true),
       bots: flag(env.KCHAT_BOTS, true),
       scheduler: flag(env.KCHAT_SCHEDULER, true),
+    },
+    movies: {
+      kobisApiKey: env.KOBIS_API_KEY || null,
+      kobisBaseUrl: env.KOBIS_BASE_URL || 'https://www.kobis.or.kr/kobisopenapi/webservice/rest/movie',
+      tmdbToken: env.TMDB_TOKEN || null,
+      tmdbBaseUrl: env.TMDB_BASE_URL || 'https://api.themoviedb.org',
+      timeoutMs: int(env.MOVIE_PROVIDER_TIMEOUT_MS, 2000, 'MOVIE_PROVIDER_TIMEOUT_MS'),
+      cacheTtlSeconds: int(env.MOVIE_CACHE_TTL_SECONDS, 86400, 'MOVIE_CACHE_TTL_SECONDS'),
     },
   };
 }

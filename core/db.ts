@@ -84,6 +84,27 @@ export interface OpenOptions {
   /** extra DuckDB settings, e.g. { threads: '2' } */
   settings?: Record<string, string>;
   readers?: number;
+  /**
+   * Lock the instance down at open (default for database files): no file
+   * access outside these directories (default: the database file's directory,
+   * i.e. $DATA_DIR), no extension install/autoload, configuration locked.
+   * Auditors' SQL runs on this same instance, and DuckDB settings are
+   * instance-wide, so this is what keeps read_csv('/etc/passwd') out.
+   * `false` leaves the instance open (only for tools that must read elsewhere).
+   */
+  harden?: boolean | { allowedDirectories: string[] };
+}
+
+/** The instance-wide hardening statements (order matters: directories before access is cut, lock last). */
+export function hardeningStatements(allowedDirectories: string[]): string[] {
+  const list = allowedDirectories.map((d) => `'${path.resolve(d).replace(/'/g, "''")}'`).join(', ');
+  return [
+    `SET allowed_directories = [${list}]`,
+    'SET enable_external_access = false',
+    'SET autoinstall_known_extensions = false',
+    'SET autoload_known_extensions = false',
+    'SET lock_configuration = true',
+  ];
 }
 
 export class Database {
@@ -114,6 +135,15 @@ export class Database {
       throw err;
     }
     const writer = new Session(await instance.connect());
+    const harden = options.harden ?? !memory;
+    if (harden) {
+      // fromCache may hand back an instance this process already hardened: a locked configuration cannot be set twice.
+      const locked = await writer.one<{ v: boolean }>("SELECT current_setting('lock_configuration') AS v");
+      if (!locked?.v) {
+        const dirs = harden === true ? [path.dirname(path.resolve(file))] : harden.allowedDirectories;
+        for (const sql of hardeningStatements(dirs)) await writer.run(sql);
+      }
+    }
     const readers: Session[] = [];
     for (let i = 0; i < (options.readers ?? 3); i++) readers.push(new Session(await instance.connect()));
     return new Database(file, instance, writer, readers);

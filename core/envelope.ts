@@ -50,6 +50,7 @@ const RESERVED_NICKS = new Set(['bot', '봇', 'system', '시스템', 'admin', '�
 /** Why a nickname is not allowed, or null when it is fine. */
 export function nickProblem(input: unknown): string | null {
   if (typeof input !== 'string') return 'nick must be a string';
+  // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
   if (/[\u0000-\u001F\u007F-\u009F]/.test(input)) return 'nick must not contain control characters';
   const nick = cleanText(input).trim();
   if (nick.length === 0) return 'nick must not be empty';

@@ -48,7 +48,10 @@ export function envelopeMessage(e: Envelope): Message {
 }
 
 /** Create topics if they are missing (idempotent). */
-export async function ensureTopics(kafka: Kafka, topics: { topic: string; numPartitions: number }[]): Promise<void> {
+export async function ensureTopics(
+  kafka: Kafka,
+  topics: { topic: string; numPartitions: number; configEntries?: { name: string; value: string }[] }[],
+): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -57,7 +60,12 @@ export async function ensureTopics(kafka: Kafka, topics: { topic: string; numPar
     if (missing.length) {
       await admin.createTopics({
         waitForLeaders: true,
-        topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.numPartitions, replicationFactor: 1 })),
+        topics: missing.map((t) => ({
+          topic: t.topic,
+          numPartitions: t.numPartitions,
+          replicationFactor: 1,
+          ...(t.configEntries ? { configEntries: t.configEntries } : {}),
+        })),
       });
     }
   } finally {

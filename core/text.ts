@@ -7,6 +7,7 @@ export const MAX_TEXT = 4000;
 
 // C0 and C1 controls except \t (U+0009) and \n (U+000A); \r is dropped so
 // Windows line endings become plain \n.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROLS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
 
 /** Replace lone surrogates with U+FFFD (String#toWellFormed, Node 20+). */

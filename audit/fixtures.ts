@@ -1,0 +1,106 @@
+// A fixed Korean/English corpus and a real DuckDB + audit app for tests
+// (test/search*.test.ts, test/topics*.test.ts, test/audit*.test.ts).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Hono } from 'hono';
+import { Auth } from '../core/auth.ts';
+import { loadConfig, type Config } from '../core/config.ts';
+import { Database } from '../core/db.ts';
+import { zonedTime } from '../core/time.ts';
+import { INGEST_SCHEMA } from '../ingest/schema.ts';
+import { AUDIT_LOG_SCHEMA } from './access.ts';
+import { SearchIndex } from './search/index.ts';
+import { auditRoutes } from '../server/routes/audit.ts';
+
+export interface CorpusMessage {
+  id: string;
+  channel: string;
+  nick: string;
+  type?: string;
+  text: string;
+  /** Seoul wall clock 'YYYY-MM-DD HH:MM' */
+  at: string;
+}
+
+/** Seoul wall clock → ms. */
+export function seoul(at: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2})$/.exec(at);
+  if (!m) throw new Error(`bad fixture time ${at}`);
+  return zonedTime(+m[1], +m[2], +m[3], +m[4], +m[5], 0, 'Asia/Seoul');
+}
+
+export const CORPUS: CorpusMessage[] = [
+  { id: 'm01', channel: 'ops', nick: '민수', text: '결제 API가 장애가 났어요', at: '2024-08-26 09:10' },
+  { id: 'm02', channel: 'ops', nick: '지영', text: '장애를 확인했습니다. Kafka에서 지연이 있어요', at: '2024-08-26 09:12' },
+  { id: 'm03', channel: 'ops', nick: '민수', text: '장애는 복구됐습니다 https://status.example.com/incident/42', at: '2024-08-26 10:00' },
+  { id: 'm04', channel: 'dev', nick: 'Alice', text: 'Postmortem: the Kafka broker outage started at 09:05', at: '2024-08-26 11:00' },
+  { id: 'm05', channel: 'movies', nick: '수진', text: '파묘 봤어요? 감독은 장재현이에요', at: '2024-08-27 20:00' },
+  { id: 'm06', channel: 'movies', nick: '철수', text: '파묘감독 인터뷰 링크 www.example.com/pamyo', at: '2024-08-27 20:05' },
+  { id: 'm07', channel: 'movies', nick: '수진', text: '서울의 봄도 좋았어요', at: '2024-08-27 20:10' },
+  { id: 'm08', channel: 'general', nick: '지영', text: '오늘 회의했어요. 회의록 올릴게요', at: '2024-08-27 14:00' },
+  { id: 'm09', channel: 'general', nick: '민수', text: '나이가 들수록 사과가 좋아요', at: '2024-08-27 15:00' },
+  { id: 'm10', channel: 'general', nick: 'Bob', text: 'Deploying API v2 today, DEPLOY window 3pm', at: '2024-08-28 09:00' },
+  { id: 'm11', channel: 'general', nick: '민수', text: '민수 님이 입장했습니다', type: 'join', at: '2024-08-28 09:01' },
+  { id: 'm12', channel: 'ops', nick: 'kchat봇', text: '장애 알림: 결제 API 응답 지연', type: 'bot', at: '2024-08-28 09:30' },
+  { id: 'm13', channel: 'ops', nick: '지영', text: '장애에서 배운 점을 정리했어요', at: '2024-08-28 10:00' },
+  { id: 'm14', channel: 'dev', nick: '철수', text: '도로 공사 때문에 늦어요', at: '2024-08-28 10:30' },
+  // NFD-stored text (as an external producer might send it) and full-width Latin
+  { id: 'm15', channel: 'dev', nick: '수진', text: '감독님 회의 잡아주세요'.normalize('NFD'), at: '2024-08-28 11:00' },
+  { id: 'm16', channel: 'dev', nick: 'Alice', text: 'ＫＡＦＫＡ 설정 바꿨어요', at: '2024-08-28 11:30' },
+  { id: 'm17', channel: 'ops', nick: '지영', text: '파 묘 다시 보고 싶다', at: '2024-08-28 12:00' },
+];
+
+export function corpusRows(corpus = CORPUS) {
+  return corpus.map((m, i) => ({ ...m, type: m.type ?? 'message', ts_ms: seoul(m.at), partition: i % 3, offset: i }));
+}
+
+export async function insertMessages(db: Database, rows: ReturnType<typeof corpusRows>, topic = 'chat.events'): Promise<void> {
+  for (const r of rows) {
+    await db.run(
+      `INSERT INTO messages (id, channel, user_id, nick, type, text, search_text, ts, ts_ms, reply_to, kafka_topic, kafka_partition, kafka_offset, ingested_at, source, meta)
+       VALUES (?, ?, ?, ?, ?, ?, ?, make_timestamp(?::BIGINT * 1000), ?, NULL, ?, ?, ?, now(), 'kafka', '{}')`,
+      [r.id, r.channel, 'u_' + r.nick, r.nick, r.type, r.text, r.text.toLowerCase(), r.ts_ms, r.ts_ms, topic, r.partition, r.offset],
+    );
+  }
+}
+
+export interface AuditFixture {
+  dir: string;
+  config: Config;
+  db: Database;
+  auth: Auth;
+  index: SearchIndex;
+  app: Hono;
+  adminToken: string;
+  close(): Promise<void>;
+}
+
+/** A temp DATA_DIR with a real DuckDB file holding the corpus, and the audit routes on a Hono app. */
+export async function auditFixture(corpus = CORPUS): Promise<AuditFixture> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kchat-audit-'));
+  const adminToken = 'test-admin-' + path.basename(dir);
+  const config = loadConfig({ DATA_DIR: dir, ADMIN_TOKEN: adminToken, NODE_ENV: 'test' });
+  const db = await Database.open(config.dbPath);
+  await db.ensureSchema([...INGEST_SCHEMA, ...AUDIT_LOG_SCHEMA]);
+  const auth = new Auth(db, config);
+  await auth.init();
+  await insertMessages(db, corpusRows(corpus));
+  const index = new SearchIndex(db);
+  const app = new Hono();
+  app.route('/', auditRoutes({ config, db, auth }, index) as unknown as Hono);
+  return {
+    dir,
+    config,
+    db,
+    auth,
+    index,
+    app,
+    adminToken,
+    async close() {
+      index.close();
+      await db.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

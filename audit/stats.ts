@@ -1,0 +1,173 @@
+// Topic statistics and volume. Keywords come from the Korean-aware
+// tokenizer (core/korean/tokenize.ts: particles and 하다/되다 endings
+// stripped, stopwords dropped, English Porter-stemmed), counted per period.
+// Distinctiveness is Dunning's log-likelihood (G²) of a term's frequency in
+// the period against the previous period of equal length: high when the
+// term is much more frequent now than before, ~0 when it is as common as
+// usual. "Rising" lists the terms with the highest positive G².
+import type { Database } from '../core/db.ts';
+import { addDays, dayRange, isDate, localDate, zoneOffsetMinutes } from '../core/time.ts';
+import { tokenize } from '../core/korean/tokenize.ts';
+
+export class StatsError extends Error {
+  override name = 'StatsError';
+}
+
+export interface Period {
+  from: string;
+  to: string;
+  start: number;
+  end: number;
+  tz: string;
+}
+
+/** from/to as local dates (inclusive); default both = today in `tz`. */
+export function period(fromIn: unknown, toIn: unknown, tz: string, now = Date.now()): Period {
+  const today = localDate(now, tz);
+  const from = fromIn === undefined || fromIn === '' ? (toIn ? String(toIn) : today) : String(fromIn);
+  const to = toIn === undefined || toIn === '' ? from : String(toIn);
+  if (!isDate(from)) throw new StatsError(`from must be a date YYYY-MM-DD, got "${from}"`);
+  if (!isDate(to)) throw new StatsError(`to must be a date YYYY-MM-DD, got "${to}"`);
+  if (to < from) throw new StatsError(`to (${to}) is before from (${from})`);
+  return { from, to, start: dayRange(from, tz).start, end: dayRange(to, tz).end, tz };
+}
+
+export interface Keyword {
+  term: string;
+  count: number;
+  /** messages containing the term */
+  messages: number;
+  /** signed log-likelihood against the reference period (positive = more frequent now) */
+  score: number;
+  previous: number;
+}
+
+function g2(a: number, b: number, c: number, d: number): number {
+  // a, b: term count now / before; c, d: all tokens now / before
+  if (c === 0 || d === 0 || a + b === 0) return 0;
+  const e1 = (c * (a + b)) / (c + d);
+  const e2 = (d * (a + b)) / (c + d);
+  const ll = 2 * ((a > 0 ? a * Math.log(a / e1) : 0) + (b > 0 ? b * Math.log(b / e2) : 0));
+  return a / c >= b / d ? ll : -ll;
+}
+
+async function countTerms(db: Database, start: number, end: number, channel: string | null) {
+  const rows = await db.all<{ text: string }>(
+    `SELECT text FROM messages WHERE ts_ms >= ? AND ts_ms < ? AND type = 'message'${channel ? ' AND channel = ?' : ''}`,
+    channel ? [start, end, channel] : [start, end],
+  );
+  const counts = new Map<string, number>();
+  const docs = new Map<string, number>();
+  // Porter stems are for matching, not reading ("deploi"): show an English term as its most frequent spelling.
+  const spellings = new Map<string, Map<string, number>>();
+  let tokens = 0;
+  for (const r of rows) {
+    const seen = new Set<string>();
+    for (const tok of tokenize(r.text, { minHangul: 2 })) {
+      const t = tok.term;
+      if (tok.kind === 'latin') {
+        let m = spellings.get(t);
+        if (!m) spellings.set(t, (m = new Map()));
+        const w = tok.surface.toLowerCase();
+        m.set(w, (m.get(w) ?? 0) + 1);
+      }
+      tokens++;
+      counts.set(t, (counts.get(t) ?? 0) + 1);
+      if (!seen.has(t)) {
+        seen.add(t);
+        docs.set(t, (docs.get(t) ?? 0) + 1);
+      }
+    }
+  }
+  const display = (t: string): string => {
+    const m = spellings.get(t);
+    if (!m) return t;
+    return [...m].sort((a, b) => b[1] - a[1] || a[0].length - b[0].length || (a[0] < b[0] ? -1 : 1))[0][0];
+  };
+  return { counts, docs, tokens, messages: rows.length, display };
+}
+
+export interface TopicsResult {
+  keywords: Keyword[];
+  rising: Keyword[];
+  period: Period & { messages: number; tokens: number };
+  reference: { from: string; to: string; messages: number; tokens: number };
+  channel: string | null;
+  method: string;
+}
+
+export async function topics(db: Database, p: Period, options: { channel?: string | null; limit?: number } = {}): Promise<TopicsResult> {
+  const limit = options.limit ?? 20;
+  const channel = options.channel ? options.channel.replace(/^#/, '').toLowerCase() : null;
+  const days = Math.round((dayRange(p.to, p.tz).end - dayRange(p.from, p.tz).start) / 86_400_000) || 1;
+  const refTo = addDays(p.from, -1);
+  const refFrom = addDays(p.from, -days);
+  const ref = { start: dayRange(refFrom, p.tz).start, end: p.start };
+  const [now, before] = await Promise.all([countTerms(db, p.start, p.end, channel), countTerms(db, ref.start, ref.end, channel)]);
+  const all: Keyword[] = [];
+  for (const [term, count] of now.counts) {
+    const prev = before.counts.get(term) ?? 0;
+    all.push({ term: now.display(term), count, messages: now.docs.get(term) ?? 0, previous: prev, score: Math.round(g2(count, prev, now.tokens, before.tokens) * 100) / 100 });
+  }
+  const keywords = [...all].sort((a, b) => b.count - a.count || b.score - a.score || (a.term < b.term ? -1 : 1)).slice(0, limit);
+  // Rising: over-represented now and seen at least twice (one-offs are noise).
+  const rising = all
+    .filter((k) => k.score > 0 && k.count >= 2 && k.count > k.previous)
+    .sort((a, b) => b.score - a.score || b.count - a.count)
+    .slice(0, limit);
+  return {
+    keywords,
+    rising,
+    period: { ...p, messages: now.messages, tokens: now.tokens },
+    reference: { from: refFrom, to: refTo, messages: before.messages, tokens: before.tokens },
+    channel,
+    method: 'Korean-aware tokens (particles/endings stripped, stopwords removed, English Porter-stemmed); score = signed Dunning log-likelihood vs the previous period of equal length',
+  };
+}
+
+export const VOLUME_BY = ['hour', 'day', 'channel', 'user'] as const;
+export type VolumeBy = (typeof VOLUME_BY)[number];
+
+export async function volume(db: Database, p: Period, by: VolumeBy, channel: string | null = null) {
+  const where = `ts_ms >= ? AND ts_ms < ?${channel ? ' AND channel = ?' : ''}`;
+  const params = channel ? [p.start, p.end, channel.replace(/^#/, '').toLowerCase()] : [p.start, p.end];
+  // Local time buckets: shift by the zone's offset at the period start (Seoul has no DST).
+  const off = zoneOffsetMinutes(p.start, p.tz) * 60_000;
+  let buckets: { key: string; count: number }[];
+  if (by === 'hour' || by === 'day') {
+    const size = by === 'hour' ? 3_600_000 : 86_400_000;
+    const rows = await db.all<{ b: number; n: number }>(
+      `SELECT (ts_ms + ${off}) // ${size} AS b, count(*) AS n FROM messages WHERE ${where} GROUP BY 1 ORDER BY 1`,
+      params,
+    );
+    buckets = rows.map((r) => {
+      const iso = new Date(Number(r.b) * size).toISOString();
+      return { key: by === 'hour' ? `${iso.slice(0, 10)} ${iso.slice(11, 13)}:00` : iso.slice(0, 10), count: Number(r.n) };
+    });
+  } else {
+    const col = by === 'channel' ? 'channel' : 'nick';
+    const rows = await db.all<{ k: string; n: number }>(
+      `SELECT ${col} AS k, count(*) AS n FROM messages WHERE ${where} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 500`,
+      params,
+    );
+    buckets = rows.map((r) => ({ key: r.k, count: Number(r.n) }));
+  }
+  return { by, period: p, channel, buckets, total: buckets.reduce((s, b) => s + b.count, 0) };
+}
+
+/** Bot usage from the bot runtime's bot_commands table (empty when bots never ran). */
+export async function botUsage(db: Database, p: Period) {
+  try {
+    const rows = await db.all<{ bot: string; command: string; calls: number; errors: number; users: number; avg_ms: number }>(
+      `SELECT bot, command, count(*) AS calls, count(*) FILTER (WHERE result <> 'ok') AS errors,
+              count(DISTINCT user_id) AS users, round(avg(duration_ms), 1) AS avg_ms
+         FROM bot_commands WHERE epoch_ms(ts) >= ? AND epoch_ms(ts) < ?
+        GROUP BY 1, 2 ORDER BY calls DESC, 1, 2`,
+      [p.start, p.end],
+    );
+    return { period: p, commands: rows, total: rows.reduce((s, r) => s + Number(r.calls), 0) };
+  } catch (err) {
+    if (/does not exist/i.test((err as Error).message)) return { period: p, commands: [], total: 0 };
+    throw err;
+  }
+}

@@ -1,0 +1,140 @@
+// The bot runtime on Kafka. Two consumers:
+// - group "bots" (shared by every server process): each question is handled
+//   by exactly one process, the owner of its channel's partition; the offset
+//   is committed only after the reply was produced (at-least-once, and a
+//   reply carries reply_to so a rare replay is recognisable).
+// - a private group per process (persistent id in $DATA_DIR/bot-instance-id):
+//   every process sees every event, so schedule changes made in chat reach
+//   every process's own DuckDB table.
+import type { Consumer, Kafka, Producer } from 'kafkajs';
+import type { Config } from '../../core/config.ts';
+import type { Database } from '../../core/db.ts';
+import { parse, type Envelope } from '../../core/envelope.ts';
+import { createProducer, envelopeMessage, ensureTopics } from '../../core/kafka.ts';
+import { logger } from '../../core/log.ts';
+import { fileToken } from '../../core/secrets.ts';
+import { claimsTopic, KafkaClaimer } from './claims.ts';
+import { Dispatcher } from './dispatcher.ts';
+import type { CommandRegistry } from './registry.ts';
+import type { RateLimiter } from './ratelimit.ts';
+import type { EventObserver } from './types.ts';
+
+const log = logger('bots.runtime');
+
+/** A question older than this (e.g. replayed after a long outage) gets no answer. */
+export const QUESTION_MAX_AGE_MS = 10 * 60_000;
+
+export interface RuntimeOptions {
+  config: Config;
+  db: Database;
+  kafka: Kafka;
+  registry: CommandRegistry;
+  aliases: readonly string[];
+  observers: EventObserver[];
+  /** the shared consumer group (default "bots") */
+  groupId?: string;
+  now?: () => number;
+  limiter?: RateLimiter;
+}
+
+export interface RuntimeHealth {
+  status: 'ok' | 'starting' | 'down';
+  detail?: string;
+}
+
+export class KafkaBotRuntime {
+  readonly producer: Producer;
+  readonly claimer: KafkaClaimer;
+  readonly dispatcher: Dispatcher;
+  private questions: Consumer | null = null;
+  private sync: Consumer | null = null;
+  private state: RuntimeHealth = { status: 'starting' };
+
+  constructor(private readonly opts: RuntimeOptions) {
+    this.producer = createProducer(opts.kafka);
+    this.claimer = new KafkaClaimer(opts.kafka, this.producer, claimsTopic(opts.config.topics.events));
+    this.dispatcher = new Dispatcher({
+      config: opts.config,
+      db: opts.db,
+      registry: opts.registry,
+      aliases: opts.aliases,
+      publish: (e) => this.publish(e),
+      now: opts.now,
+      limiter: opts.limiter,
+    });
+  }
+
+  async publish(e: Envelope): Promise<void> {
+    await this.producer.send({ topic: this.opts.config.topics.events, messages: [envelopeMessage(e)] });
+  }
+
+  async start(): Promise<void> {
+    const { kafka, config } = this.opts;
+    // Same partition count as the broker setup (kafka/broker.ts EVENTS_PARTITIONS); a no-op when the topic exists.
+    await ensureTopics(kafka, [{ topic: config.topics.events, numPartitions: 6 }]);
+    await this.producer.connect();
+    await this.claimer.start();
+
+    this.questions = kafka.consumer({ groupId: this.opts.groupId ?? 'bots', maxWaitTimeInMs: 100 });
+    this.watch(this.questions, 'questions');
+    await this.questions.connect();
+    // From the beginning when the group is new, so a question produced while partitions move between
+    // processes is never skipped; questions older than QUESTION_MAX_AGE_MS are not answered (too late to help).
+    await this.questions.subscribe({ topic: config.topics.events, fromBeginning: true });
+    await this.questions.run({
+      partitionsConsumedConcurrently: 3,
+      eachMessage: async ({ message, partition }) => {
+        const parsed = parse(message.value);
+        if (!parsed.ok) return; // ingest sends bad records to the DLQ; the bot just skips them
+        if (parsed.envelope.type === 'message' && Date.now() - parsed.envelope.ts > QUESTION_MAX_AGE_MS) return;
+        try {
+          await this.dispatcher.handle(parsed.envelope);
+        } catch (err) {
+          // Publishing failed after kafkajs' own retries: rethrow so the offset is not committed and the question is retried.
+          log.error({ err, partition, offset: message.offset }, 'could not answer; will retry');
+          throw err;
+        }
+      },
+    });
+
+    const instance = fileToken(config.dataDir, 'bot-instance-id');
+    this.sync = kafka.consumer({ groupId: `bots.sync.${instance}`, maxWaitTimeInMs: 100 });
+    this.watch(this.sync, 'sync');
+    await this.sync.connect();
+    await this.sync.subscribe({ topic: config.topics.events, fromBeginning: true });
+    await this.sync.run({
+      eachMessage: async ({ message }) => {
+        const parsed = parse(message.value);
+        if (!parsed.ok) return;
+        for (const observe of this.opts.observers) {
+          try {
+            await observe(parsed.envelope);
+          } catch (err) {
+            log.error({ err, id: parsed.envelope.id }, 'observer failed on an event');
+          }
+        }
+      },
+    });
+  }
+
+  private watch(consumer: Consumer, name: string): void {
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      if (name === 'questions') this.state = { status: 'ok' };
+    });
+    consumer.on(consumer.events.CRASH, (ev) => {
+      this.state = { status: 'down', detail: `${name} consumer crashed: ${String(ev.payload.error?.message ?? ev.payload.error)}` };
+    });
+  }
+
+  health(): RuntimeHealth {
+    return this.state;
+  }
+
+  async stop(): Promise<void> {
+    await this.questions?.disconnect().catch(() => undefined);
+    await this.sync?.disconnect().catch(() => undefined);
+    await this.claimer.stop();
+    await this.producer.disconnect().catch(() => undefined);
+    this.state = { status: 'down', detail: 'stopped' };
+  }
+}

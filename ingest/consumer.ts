@@ -1,0 +1,299 @@
+// The ingest consumer: chat.events → DuckDB `messages`.
+//
+// Exactly-once into DuckDB on top of at-least-once Kafka delivery:
+//   1. each fetched batch is validated with the one envelope parser;
+//   2. invalid records go to chat.dlq first (raw bytes + reason headers);
+//   3. rows, ingest_errors and the partition's high-water mark commit in ONE
+//      DuckDB transaction; offsets at or below the stored mark are skipped,
+//      so a redelivery after a crash never duplicates a row;
+//   4. only then is the Kafka offset committed.
+// A crash between 3 and 4 just means a redelivery that step 3 filters out.
+import type { Consumer, EachBatchPayload, Kafka, Producer, Admin } from 'kafkajs';
+import { DuckDBTimestampTZValue } from '@duckdb/node-api';
+import type { Config } from '../core/config.ts';
+import type { Database, Session } from '../core/db.ts';
+import { parse } from '../core/envelope.ts';
+import { logger } from '../core/log.ts';
+import { ensureTopics } from '../core/kafka.ts';
+import { INGEST_SCHEMA } from './schema.ts';
+import { appendMessages, envelopeRow, nowUs, type MessageRow } from './store.ts';
+
+const log = logger('ingest');
+
+export interface PartitionLag {
+  topic: string;
+  partition: number;
+  /** next offset ingest will store */
+  next: number;
+  /** the partition's high watermark as last seen */
+  high: number;
+  lag: number;
+}
+
+export interface IngestHealth {
+  ok: boolean;
+  state: 'starting' | 'running' | 'stopped' | 'crashed';
+  group: string;
+  topic: string;
+  lag: number;
+  partitions: PartitionLag[];
+  stored: number;
+  rejected: number;
+  last_batch_at: string | null;
+  /** when the first batch of this run arrived (ms since the epoch), for throughput figures */
+  first_batch_at: number | null;
+  error?: string;
+}
+
+export interface IngestHandle {
+  stop(): Promise<void>;
+  health(): IngestHealth;
+  /** resolves when every partition's stored offset has reached its high watermark (tests, bench) */
+  caughtUp(): Promise<void>;
+}
+
+export interface IngestOptions {
+  config: Config;
+  db: Database;
+  kafka: Kafka;
+  /** consumer group (default: `<topic prefix>ingest`) */
+  groupId?: string;
+  /** topic to read (default config.topics.events) */
+  topic?: string;
+  fromBeginning?: boolean;
+  /** Kafka group session timeout (ms): how long a killed consumer holds its partitions (default 30 s) */
+  sessionTimeout?: number;
+}
+
+/** The consumer group: `ingest`, prefixed like the topics so side-by-side installs never share a group. */
+export function ingestGroup(config: Config): string {
+  const prefix = config.topics.events.slice(0, config.topics.events.length - 'chat.events'.length);
+  return `${prefix}ingest`;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+type Decoded = { ok: true; row: MessageRow } | { ok: false; reason: string };
+
+/** Bytes → a row, or why not. Invalid UTF-8 (e.g. CESU-8 lone surrogates) is rejected, not silently replaced. */
+export function decodeRecord(value: Buffer | null, topic: string, partition: number, offset: bigint): Decoded {
+  if (value === null || value.length === 0) return { ok: false, reason: 'empty record (no value)' };
+  let text: string;
+  try {
+    text = strictUtf8.decode(value);
+  } catch {
+    return { ok: false, reason: 'value is not valid UTF-8 (lone surrogate or broken byte sequence)' };
+  }
+  const parsed = parse(text);
+  if (!parsed.ok) return { ok: false, reason: parsed.reason };
+  return { ok: true, row: envelopeRow(parsed.envelope, topic, partition, offset) };
+}
+
+interface Rejected {
+  partition: number;
+  offset: bigint;
+  key: Buffer | null;
+  value: Buffer | null;
+  timestamp: string;
+  reason: string;
+}
+
+export async function startIngest(options: IngestOptions): Promise<IngestHandle> {
+  const { config, db, kafka } = options;
+  const topic = options.topic ?? config.topics.events;
+  const group = options.groupId ?? ingestGroup(config);
+  await db.ensureSchema(INGEST_SCHEMA);
+  await ensureTopics(kafka, [
+    { topic, numPartitions: 6 },
+    { topic: config.topics.dlq, numPartitions: 1 },
+  ]);
+
+  // next offset to store, per partition, from the database (the source of truth)
+  const next = new Map<number, bigint>();
+  for (const r of await db.all<{ p: number; n: number | string }>('SELECT kafka_partition AS p, next_offset AS n FROM ingest_offsets WHERE kafka_topic = ?', [topic])) {
+    next.set(r.p, BigInt(r.n));
+  }
+  const high = new Map<number, bigint>();
+  let stored = 0;
+  let rejected = 0;
+  let lastBatchAt: string | null = null;
+  let firstBatchAt: number | null = null;
+  let state: IngestHealth['state'] = 'starting';
+  let lastError: string | undefined;
+  const waiters: (() => void)[] = [];
+
+  const consumer: Consumer = kafka.consumer({
+    groupId: group,
+    // Large fetches: one DuckDB transaction per batch is the cost to amortise.
+    maxBytesPerPartition: 16 * 1024 * 1024,
+    maxBytes: 64 * 1024 * 1024,
+    minBytes: 1,
+    maxWaitTimeInMs: 200,
+    sessionTimeout: options.sessionTimeout ?? 30000,
+    heartbeatInterval: Math.min(3000, Math.floor((options.sessionTimeout ?? 30000) / 3)),
+  });
+  const dlq: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const admin: Admin = kafka.admin();
+
+  const lagOf = (): PartitionLag[] =>
+    [...high.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([partition, h]) => {
+        const n = next.get(partition) ?? 0n;
+        const lag = h > n ? h - n : 0n;
+        return { topic, partition, next: Number(n), high: Number(h), lag: Number(lag) };
+      });
+
+  const isCaughtUp = () => high.size > 0 && lagOf().every((p) => p.lag === 0);
+  const wake = () => {
+    if (!isCaughtUp()) return;
+    for (const w of waiters.splice(0)) w();
+  };
+
+  async function refreshHighWatermarks(): Promise<void> {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    for (const o of offsets) high.set(o.partition, BigInt(o.high));
+    wake();
+  }
+
+  async function eachBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
+    if (!isRunning() || isStale()) return;
+    firstBatchAt ??= Date.now();
+    const partition = batch.partition;
+    const from = next.get(partition) ?? -1n;
+    const rows: MessageRow[] = [];
+    const bad: Rejected[] = [];
+    let last = -1n;
+    for (const m of batch.messages) {
+      const offset = BigInt(m.offset);
+      last = offset;
+      if (offset < from) continue; // stored before a crash: skip, never duplicate
+      const d = decodeRecord(m.value, topic, partition, offset);
+      if (d.ok) rows.push(d.row);
+      else bad.push({ partition, offset, key: m.key, value: m.value, timestamp: m.timestamp, reason: d.reason });
+    }
+    high.set(partition, BigInt(batch.highWatermark));
+    if (last < 0n) return;
+    const newNext = last + 1n;
+    if (newNext <= from) {
+      // all of it was stored before a crash: just move on
+      resolveOffset(last.toString());
+      await consumer.commitOffsets([{ topic, partition, offset: newNext.toString() }]);
+      return;
+    }
+    if (bad.length) {
+      // DLQ first: if we crash before the DuckDB commit the record is re-sent
+      // to the DLQ on redelivery (at-least-once there), but never lost.
+      await dlq.send({
+        topic: config.topics.dlq,
+        messages: bad.map((b) => ({
+          key: b.key,
+          value: b.value,
+          headers: {
+            reason: b.reason,
+            source_topic: topic,
+            source_partition: String(b.partition),
+            source_offset: b.offset.toString(),
+            source_timestamp: b.timestamp,
+          },
+        })),
+      });
+      for (const b of bad) log.warn({ partition: b.partition, offset: b.offset.toString(), reason: b.reason }, 'record rejected → DLQ');
+    }
+    await heartbeat();
+    const at = nowUs();
+    await db.transaction(async (tx) => {
+      await appendMessages(tx, rows, at);
+      if (bad.length) await appendErrors(tx, topic, bad, at);
+      await tx.run(
+        `INSERT INTO ingest_offsets (kafka_topic, kafka_partition, next_offset, updated_at) VALUES (?, ?, ?, now())
+         ON CONFLICT (kafka_topic, kafka_partition) DO UPDATE SET next_offset = excluded.next_offset, updated_at = excluded.updated_at`,
+        [topic, partition, newNext],
+      );
+    });
+    next.set(partition, newNext);
+    stored += rows.length;
+    rejected += bad.length;
+    lastBatchAt = new Date().toISOString();
+    resolveOffset(last.toString());
+    await consumer.commitOffsets([{ topic, partition, offset: newNext.toString() }]);
+    wake();
+  }
+
+  await Promise.all([consumer.connect(), dlq.connect(), admin.connect()]);
+  await consumer.subscribe({ topics: [topic], fromBeginning: options.fromBeginning ?? true });
+  consumer.on(consumer.events.CRASH, (e) => {
+    lastError = String((e.payload as { error?: Error }).error?.message ?? 'consumer crashed');
+    // kafkajs restarts the consumer itself when the error is retriable
+    if (!(e.payload as { restart?: boolean }).restart) state = 'crashed';
+    log.error({ err: lastError }, 'ingest consumer crashed');
+  });
+  await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch });
+  await refreshHighWatermarks().catch((err) => log.warn({ err }, 'could not read high watermarks'));
+  state = 'running';
+  const timer = setInterval(() => {
+    refreshHighWatermarks().catch((err) => log.debug({ err }, 'high watermark refresh failed'));
+  }, 2000);
+  timer.unref();
+  log.info({ topic, group, partitions: [...next.keys()] }, 'ingest started');
+
+  let stopping: Promise<void> | null = null;
+  return {
+    stop() {
+      stopping ??= (async () => {
+        clearInterval(timer);
+        await consumer.disconnect().catch((err) => log.warn({ err }, 'consumer disconnect failed'));
+        await Promise.all([dlq.disconnect(), admin.disconnect()]).catch(() => undefined);
+        state = 'stopped';
+        for (const w of waiters.splice(0)) w();
+      })();
+      return stopping;
+    },
+    health() {
+      const partitions = lagOf();
+      return {
+        ok: state === 'running',
+        state,
+        group,
+        topic,
+        lag: partitions.reduce((s, p) => s + p.lag, 0),
+        partitions,
+        stored,
+        rejected,
+        last_batch_at: lastBatchAt,
+        first_batch_at: firstBatchAt,
+        ...(lastError ? { error: lastError } : {}),
+      };
+    },
+    async caughtUp() {
+      await refreshHighWatermarks();
+      if (isCaughtUp()) return;
+      await new Promise<void>((resolve) => waiters.push(resolve));
+    },
+  };
+}
+
+async function appendErrors(tx: Session, topic: string, bad: Rejected[], atUs: bigint): Promise<void> {
+  const a = await tx.appender('ingest_errors');
+  try {
+    const at = new DuckDBTimestampTZValue(atUs);
+    for (const b of bad) {
+      a.appendVarchar(topic);
+      a.appendInteger(b.partition);
+      a.appendBigInt(b.offset);
+      if (b.key) a.appendBlob(new Uint8Array(b.key));
+      else a.appendNull();
+      if (b.value) a.appendBlob(new Uint8Array(b.value));
+      else a.appendNull();
+      a.appendVarchar(b.reason);
+      const ts = Number(b.timestamp);
+      if (Number.isFinite(ts) && ts > 0) a.appendTimestampTZ(new DuckDBTimestampTZValue(BigInt(Math.trunc(ts)) * 1000n));
+      else a.appendNull();
+      a.appendTimestampTZ(at);
+      a.endRow();
+    }
+    a.flushSync();
+  } finally {
+    a.closeSync();
+  }
+}

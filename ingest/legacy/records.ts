@@ -1,0 +1,178 @@
+// One legacy record → one message row: field aliases, time, event kind
+// (join/leave/nick/bot/system lines as the teams' clients wrote them) and a
+// deterministic id, so re-importing a file finds its rows already there.
+import { createHash } from 'node:crypto';
+import { channelName } from '../../core/envelope.ts';
+import { cleanText, jsonSafe } from '../../core/text.ts';
+import type { MessageRow } from '../store.ts';
+import type { LegacyFormat, RawRecord } from './formats.ts';
+import { parseLegacyTime } from './times.ts';
+
+const ALIASES = {
+  user: ['user', 'sender', 'nickname', 'username', 'nick', 'name', 'user_name', 'author', 'from'],
+  text: ['message', 'msg', 'text', 'content', 'body'],
+  time: ['time', 'timestamp', 'received_time', 'ts', 'date', 'datetime', 'created_at', 'sent_at'],
+  channel: ['channel', 'room', 'topic', 'chat_room', 'chatroom', 'room_name'],
+  offset: ['offset', 'kafka_offset'],
+  end: ['end'],
+} as const;
+
+type Field = keyof typeof ALIASES;
+
+function pick(fields: Record<string, unknown>, field: Field): { key: string; value: unknown } | null {
+  const lower = new Map(Object.keys(fields).map((k) => [k.toLowerCase().trim(), k]));
+  for (const alias of ALIASES[field]) {
+    const key = lower.get(alias);
+    if (key !== undefined) return { key, value: fields[key] };
+  }
+  return null;
+}
+
+export interface Classified {
+  type: 'message' | 'join' | 'leave' | 'nick' | 'bot' | 'system';
+  nick: string;
+  old_nick?: string;
+}
+
+const JOIN_PATTERNS = [
+  /^User \[(.+?)\] has (?:entered|joined) the chat(?:room)?!?\.?$/i,
+  /^\[?([^\]]+?)\]?\s*님이\s*(?:채팅방에\s*|방에\s*)?(?:입장|들어왔|참여)\s*(?:하였습니다|했습니다|합니다|습니다|하셨습니다)?[.!]*$/,
+];
+const LEAVE_PATTERNS = [
+  /^User \[(.+?)\] has (?:exited|left) the chat(?:room)?\.?!?$/i,
+  /^\[?([^\]]+?)\]?\s*님이\s*(?:채팅방에서\s*|방에서\s*)?(?:퇴장|방을\s*떠났|나갔|떠났)\s*(?:하였습니다|했습니다|습니다|하셨습니다)?[.!]*$/,
+];
+const NICK_PATTERNS = [
+  /^User \[(.+?)\] (?:changed (?:the )?(?:nick|name|nickname) to|is now known as) \[?(.+?)\]?\.?$/i,
+  /^\[?([^\]]+?)\]?\s*님이\s*(?:닉네임|이름|대화명)을\s*\[?([^\]]+?)\]?\s*(?:으로|로)\s*(?:변경|바꾸|바꿨)/,
+];
+const SYSTEM_SENDERS = /^(?:\[?(?:info|system|sys|notice|server)\]?|시스템|알림)$/i;
+const BOT_SENDERS = /(?:bot|봇)$|^airflow$/i;
+
+/** What kind of event a legacy line was: the chat clients announced joins and leaves as text. */
+export function classify(sender: string, text: string, end: boolean): Classified {
+  const t = text
+    .trim()
+    .replace(/^-{2,}\s*/, '')
+    .replace(/\s*-{2,}$/, '');
+  // An announcement counts when the system wrote it or a client announced its own user;
+  // "민수님이 입장하셨네요" typed by someone else is just chat.
+  const announced = (named: string) => SYSTEM_SENDERS.test(sender) || end || named.trim() === sender;
+  for (const re of JOIN_PATTERNS) {
+    const m = re.exec(t);
+    if (m && announced(m[1])) return { type: 'join', nick: m[1].trim() };
+  }
+  for (const re of LEAVE_PATTERNS) {
+    const m = re.exec(t);
+    if (m && announced(m[1])) return { type: 'leave', nick: m[1].trim() };
+  }
+  for (const re of NICK_PATTERNS) {
+    const m = re.exec(t);
+    if (m && announced(m[1])) return { type: 'nick', nick: m[2].trim(), old_nick: m[1].trim() };
+  }
+  if (end) return { type: 'leave', nick: sender };
+  const bare = sender.replace(/^@/, '');
+  if (SYSTEM_SENDERS.test(sender)) return { type: 'system', nick: sender };
+  if (BOT_SENDERS.test(bare)) return { type: 'bot', nick: sender };
+  return { type: 'message', nick: sender };
+}
+
+export type Normalised = { ok: true; row: MessageRow; identity: string } | { ok: false; reason: string };
+
+export interface NormaliseOptions {
+  file: string; // basename
+  format: LegacyFormat;
+  channel: string;
+  tz: string;
+}
+
+function scalarText(v: unknown): string | null {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+  return null;
+}
+
+export function normalise(rec: RawRecord, o: NormaliseOptions): Normalised {
+  if (rec.error) return { ok: false, reason: rec.error };
+  const f = rec.fields!;
+  const user = pick(f, 'user');
+  if (!user) return { ok: false, reason: `no user field (expected one of ${ALIASES.user.join('/')})` };
+  const sender = cleanText(scalarText(user.value) ?? '', 64).trim();
+  if (!sender) return { ok: false, reason: `empty user in field "${user.key}"` };
+  const msg = pick(f, 'text');
+  if (!msg) return { ok: false, reason: `no message field (expected one of ${ALIASES.text.join('/')})` };
+  if (msg.value !== null && msg.value !== undefined && scalarText(msg.value) === null) return { ok: false, reason: `field "${msg.key}" is not text` };
+  const text = cleanText(scalarText(msg.value) ?? '');
+
+  const time = pick(f, 'time');
+  let tsUs: bigint | null = null;
+  if (time && time.value !== null && time.value !== undefined) {
+    const t = parseLegacyTime(time.value, o.tz);
+    if (!t.ok) return { ok: false, reason: `field "${time.key}": ${t.reason}` };
+    tsUs = t.us;
+  }
+  const off = pick(f, 'offset');
+  let offset: number | null = null;
+  if (off && off.value !== null && off.value !== undefined && off.value !== '') {
+    const n = Number(off.value);
+    if (!Number.isInteger(n) || n < 0) return { ok: false, reason: `field "${off.key}" is not an offset: ${String(off.value).slice(0, 40)}` };
+    offset = n;
+  }
+  const endField = pick(f, 'end');
+  const end = endField?.value === true || endField?.value === 'True' || endField?.value === 'true';
+
+  const ch = pick(f, 'channel');
+  let channel = o.channel;
+  let originalChannel: string | undefined;
+  if (ch && ch.value !== null && ch.value !== undefined && ch.value !== '') {
+    const c = channelName(scalarText(ch.value) ?? '');
+    if (c) channel = c;
+    else originalChannel = String(ch.value);
+  }
+
+  const kind = classify(sender, text, end);
+  const nick = cleanText(kind.nick, 64).trim() || sender;
+
+  // Exact duplicates: same user, time, text and offset. Without time and
+  // offset a record has nothing to tell a repeat from a new line, so its
+  // position is part of its identity (repeated "hi"s are real messages).
+  const identity = JSON.stringify([sender, tsUs?.toString() ?? null, text, offset, tsUs === null && offset === null ? rec.index : null]);
+  const id = 'lg_' + createHash('sha256').update(o.file).update('\n').update(identity).digest('hex').slice(0, 32);
+
+  const known = new Set([user.key, msg.key, time?.key, off?.key, endField?.key, ch?.key]);
+  const extra = Object.fromEntries(Object.entries(f).filter(([k]) => !known.has(k)));
+  const meta = {
+    legacy: {
+      file: o.file,
+      format: o.format,
+      line: rec.line,
+      original: rec.original,
+      sender,
+      ...(offset !== null ? { offset } : {}),
+      ...(endField ? { end } : {}),
+      ...(tsUs === null ? { no_time: true } : {}),
+      ...(originalChannel ? { channel: originalChannel } : {}),
+      ...(Object.keys(extra).length ? { extra } : {}),
+    },
+  };
+  return {
+    ok: true,
+    identity,
+    row: {
+      id,
+      channel,
+      user_id: `legacy:${nick}`,
+      nick,
+      type: kind.type,
+      text,
+      ts_us: tsUs,
+      reply_to: null,
+      kafka_topic: null,
+      kafka_partition: null,
+      kafka_offset: null,
+      source: `legacy:${o.file}`,
+      meta: JSON.stringify(jsonSafe(meta)),
+      old_nick: kind.old_nick ?? null,
+    },
+  };
+}

@@ -1,0 +1,62 @@
+// The Hono app of `npm start`: /healthz, every part's routes (gateway login
+// and websocket, ingest, bots, audit API…), then the static web UI. Returns
+// the app together with the `ws` server that @hono/node-server's serve()
+// needs for websocket upgrades.
+import { Hono } from 'hono';
+import { WebSocketServer } from 'ws';
+import type { Database } from '../core/db.ts';
+import { logger } from '../core/log.ts';
+import type { Part, PartHealth } from './part.ts';
+import { serveWeb, WEB_DIST } from './static.ts';
+
+const log = logger('server');
+
+export interface AppDeps {
+  db: Database;
+  parts: Part[];
+  /** extra facts shown on /healthz (e.g. which broker is used) */
+  info?: Record<string, unknown>;
+  /** where the built web UI lives (default web/dist) */
+  webDist?: string;
+}
+
+/** Largest websocket message ws accepts at all; the gateway answers frames over 64 KiB itself with an error frame. */
+const WS_MAX_PAYLOAD = 1024 * 1024;
+
+async function partHealth(p: Part): Promise<PartHealth> {
+  if (!p.health) return { ok: true };
+  try {
+    return await Promise.race([
+      Promise.resolve(p.health()),
+      new Promise<PartHealth>((resolve) => setTimeout(() => resolve({ ok: false, error: 'health check timed out' }), 3000).unref()),
+    ]);
+  } catch (err) {
+    return { ok: false, error: (err as Error).message };
+  }
+}
+
+export function createApp(deps: AppDeps): { app: Hono; websocket: { server: WebSocketServer } } {
+  const app = new Hono();
+  const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD });
+
+  app.onError((err, c) => {
+    log.error({ err, path: c.req.path }, 'request failed');
+    return c.json({ error: 'internal error' }, 500);
+  });
+
+  // 200 once Kafka (the gateway's producer/consumer), DuckDB and every part are up; 503 with details otherwise.
+  app.get('/healthz', async (c) => {
+    const parts: Record<string, PartHealth> = {};
+    const db = await deps.db
+      .one<{ ok: number }>('SELECT 1 AS ok')
+      .then(() => ({ ok: true }))
+      .catch((err: Error) => ({ ok: false, error: err.message }));
+    for (const p of deps.parts) parts[p.name] = await partHealth(p);
+    const ok = db.ok && Object.values(parts).every((h) => h.ok);
+    return c.json({ status: ok ? 'ok' : 'unavailable', duckdb: db, parts, ...deps.info }, ok ? 200 : 503);
+  });
+
+  for (const p of deps.parts) p.routes?.(app);
+  serveWeb(app, deps.webDist ?? WEB_DIST);
+  return { app, websocket: { server: wss } };
+}

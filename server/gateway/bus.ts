@@ -1,0 +1,249 @@
+// The gateway's Kafka side: an outbox that produces envelopes (batching what
+// queues up while a send is in flight, answering every send within a bound),
+// and a consumer in this gateway's own group that warms up from the tail of
+// the topic, then feeds every consumed envelope to the gateway — and is
+// rebuilt if kafkajs gives up on it (broker restarts).
+import type { Consumer, Kafka, Producer } from 'kafkajs';
+import { parse, type Envelope } from '../../core/envelope.ts';
+import { envelopeMessage } from '../../core/kafka.ts';
+import { logger } from '../../core/log.ts';
+
+const log = logger('gateway.bus');
+
+/** Thrown (to the sender) when Kafka did not confirm a send in time. */
+export class KafkaUnavailableError extends Error {
+  constructor(
+    message: string,
+    /** true when the record was handed to the client library and may still arrive */
+    readonly maybeDelivered: boolean,
+  ) {
+    super(message);
+  }
+}
+
+export interface BusOptions {
+  kafka: Kafka;
+  producer: Producer;
+  topic: string;
+  groupId: string;
+  /** consumed envelopes; `live` is false while warming up from the topic */
+  onEvent(e: Envelope, live: boolean): void;
+  /** how many records per partition to replay on start (history + presence) */
+  warmWindow?: number;
+  sendTimeoutMs?: number;
+}
+
+interface Pending {
+  envelope: Envelope;
+  resolve(): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout;
+  settled: boolean;
+}
+
+export class Bus {
+  private consumer: Consumer | null = null;
+  private queue: Pending[] = [];
+  private flushing = false;
+  private stopped = false;
+  private lastFetch = 0;
+  private lastError: string | null = null;
+  private restarts = 0;
+  private warm: { target: Map<number, bigint>; done: () => void } | null = null;
+  private readonly next = new Map<number, bigint>();
+  state: 'idle' | 'warming' | 'ready' | 'restarting' | 'stopped' = 'idle';
+
+  constructor(private readonly o: BusOptions) {}
+
+  /** Connect the consumer and replay the tail of the topic; resolves once caught up. */
+  async start(): Promise<void> {
+    this.state = 'warming';
+    const admin = this.o.kafka.admin();
+    await admin.connect();
+    let offsets: { partition: number; high: string; low: string }[];
+    try {
+      offsets = await admin.fetchTopicOffsets(this.o.topic);
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+    const window = BigInt(this.o.warmWindow ?? 5000);
+    const target = new Map<number, bigint>();
+    const seeks: { partition: number; offset: bigint }[] = [];
+    for (const p of offsets) {
+      const high = BigInt(p.high);
+      const low = BigInt(p.low);
+      const from = high - window > low ? high - window : low;
+      if (from > low) this.windowed = true;
+      if (from < high) target.set(p.partition, high);
+      seeks.push({ partition: p.partition, offset: from });
+    }
+    const caughtUp = new Promise<void>((resolve) => {
+      this.warm = { target, done: resolve };
+    });
+    this.checkWarm();
+    await this.runConsumer(true);
+    for (const s of seeks) this.consumer!.seek({ topic: this.o.topic, partition: s.partition, offset: s.offset.toString() });
+    // A stuck warm-up must not keep the gateway from serving forever.
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, 60_000).unref());
+    await Promise.race([caughtUp, timeout]);
+    if (this.warm) log.warn({ topic: this.o.topic }, 'warm-up did not reach the end of the topic in 60 s; serving anyway');
+    this.warm = null;
+    this.state = 'ready';
+    return;
+  }
+
+  /** True when some records older than the warm-up window were skipped. */
+  windowed = false;
+
+  private checkWarm(): void {
+    if (!this.warm) return;
+    for (const [partition, high] of this.warm.target) if ((this.next.get(partition) ?? 0n) < high) return;
+    const done = this.warm.done;
+    this.warm = null;
+    done();
+  }
+
+  private async runConsumer(fromBeginning: boolean): Promise<void> {
+    const consumer = this.o.kafka.consumer({
+      groupId: this.o.groupId,
+      // short session: a gateway that dies is noticed (and its users dropped) within seconds
+      sessionTimeout: 10_000,
+      heartbeatInterval: 2_000,
+      maxWaitTimeInMs: 500,
+      allowAutoTopicCreation: false,
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.FETCH, () => {
+      this.lastFetch = Date.now();
+      this.lastError = null;
+    });
+    consumer.on(consumer.events.CRASH, (event) => {
+      const { error, restart } = event.payload;
+      this.lastError = error.message;
+      log.warn({ err: error.message, restart }, 'gateway consumer crashed');
+      // kafkajs restarts on retriable errors by itself; otherwise build a new consumer.
+      if (!restart && !this.stopped) void this.rebuild();
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topic: this.o.topic, fromBeginning });
+    await consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        this.next.set(partition, BigInt(message.offset) + 1n);
+        const parsed = parse(message.value);
+        if (!parsed.ok) {
+          log.warn({ partition, offset: message.offset, reason: parsed.reason }, 'skipping a record that is not an envelope');
+        } else {
+          try {
+            this.o.onEvent(parsed.envelope, this.warm === null);
+          } catch (err) {
+            log.error({ err }, 'gateway failed to handle an event');
+          }
+        }
+        this.checkWarm();
+      },
+    });
+  }
+
+  private async rebuild(): Promise<void> {
+    this.state = 'restarting';
+    this.restarts++;
+    const old = this.consumer;
+    this.consumer = null;
+    await old?.disconnect().catch(() => undefined);
+    for (let attempt = 1; !this.stopped; attempt++) {
+      try {
+        // same group: resume after the last committed offset (ids de-duplicate any replay)
+        await this.runConsumer(false);
+        this.state = 'ready';
+        log.info({ attempt }, 'gateway consumer restarted');
+        return;
+      } catch (err) {
+        this.lastError = (err as Error).message;
+        await (this.consumer as Consumer | null)?.disconnect().catch(() => undefined);
+        await new Promise((r) => setTimeout(r, Math.min(5000, 500 * attempt)));
+      }
+    }
+  }
+
+  /**
+   * Produce one envelope. Resolves when Kafka acknowledged it; rejects with
+   * KafkaUnavailableError when that did not happen within the send timeout.
+   */
+  send(envelope: Envelope): Promise<void> {
+    if (this.stopped) return Promise.reject(new KafkaUnavailableError('the gateway is shutting down', false));
+    return new Promise<void>((resolve, reject) => {
+      const item: Pending = {
+        envelope,
+        resolve,
+        reject,
+        settled: false,
+        timer: setTimeout(() => {
+          if (item.settled) return;
+          item.settled = true;
+          const queued = this.queue.includes(item);
+          // not yet handed to kafkajs: drop it, so an error frame really means "not sent"
+          if (queued) this.queue = this.queue.filter((q) => q !== item);
+          const secs = Math.round((this.o.sendTimeoutMs ?? 15_000) / 1000);
+          reject(
+            new KafkaUnavailableError(
+              queued ? `Kafka did not accept the event within ${secs} s; it was not sent` : `Kafka did not confirm the event within ${secs} s; it may still be delivered`,
+              !queued,
+            ),
+          );
+        }, this.o.sendTimeoutMs ?? 15_000),
+      };
+      this.queue.push(item);
+      void this.flush();
+    });
+  }
+
+  /** One send in flight; whatever queued meanwhile goes out as the next batch (low latency, natural batching). */
+  private async flush(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.queue.length) {
+        const batch = this.queue;
+        this.queue = [];
+        try {
+          await this.o.producer.send({ topic: this.o.topic, acks: -1, messages: batch.map((p) => envelopeMessage(p.envelope)) });
+          for (const p of batch) {
+            clearTimeout(p.timer);
+            if (!p.settled) {
+              p.settled = true;
+              p.resolve();
+            }
+          }
+        } catch (err) {
+          this.lastError = (err as Error).message;
+          log.warn({ err: (err as Error).message, events: batch.length }, 'produce failed');
+          for (const p of batch) {
+            clearTimeout(p.timer);
+            if (!p.settled) {
+              p.settled = true;
+              p.reject(new KafkaUnavailableError(`Kafka refused the event: ${(err as Error).message}`, false));
+            }
+          }
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /** Wait until queued sends are answered, then stop consuming. */
+  async stop(): Promise<void> {
+    const deadline = Date.now() + 5000;
+    while ((this.flushing || this.queue.length) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    this.stopped = true;
+    this.state = 'stopped';
+    await this.consumer?.disconnect().catch(() => undefined);
+  }
+
+  health(): { ok: boolean; state: string; lastFetchAgoMs: number | null; restarts: number; lastError: string | null } {
+    const ago = this.lastFetch ? Date.now() - this.lastFetch : null;
+    // the consumer fetches at least every maxWaitTimeInMs (0.5 s) while the broker answers
+    const ok = this.state === 'ready' && ago !== null && ago < 15_000;
+    return { ok, state: this.state, lastFetchAgoMs: ago, restarts: this.restarts, lastError: this.lastError };
+  }
+}

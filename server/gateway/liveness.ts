@@ -1,0 +1,81 @@
+// Which gateways are still alive, judged by Kafka itself: every gateway
+// consumes in its own consumer group (`<topic>.gateway.<id>`), and a gateway
+// that dies stops heartbeating, so after the session timeout (10 s) its group
+// is Empty. Users announced by a gateway whose group is seen empty twice in a
+// row are dropped from presence: no ghosts, and no extra traffic on the chat
+// topic.
+import type { Kafka } from 'kafkajs';
+import { logger } from '../../core/log.ts';
+
+const log = logger('gateway.liveness');
+
+export const groupIdOf = (topic: string, gatewayId: string) => `${topic}.gateway.${gatewayId}`;
+
+export class Liveness {
+  private timer: NodeJS.Timeout | null = null;
+  private readonly strikes = new Map<string, number>();
+  private running: Promise<void> | null = null;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly topic: string,
+    private readonly self: string,
+    /** gateway ids that currently own users in presence */
+    private readonly known: () => Set<string>,
+    private readonly onDead: (gatewayId: string) => void,
+    private readonly intervalMs = 4000,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.check(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** One round: describe the groups of every gateway with users; two empty sightings = dead. */
+  check(): Promise<void> {
+    if (this.running) return this.running;
+    this.running = this.round().finally(() => (this.running = null));
+    return this.running;
+  }
+
+  /** A round that treats empty groups as dead at once (used once, after warm-up: those users are from before a restart). */
+  async sweep(): Promise<void> {
+    await this.round(1);
+  }
+
+  private async round(strikesToDie = 2): Promise<void> {
+    const ids = [...this.known()].filter((id) => id !== this.self);
+    if (!ids.length) return;
+    const admin = this.kafka.admin();
+    try {
+      await admin.connect();
+      const { groups } = await admin.describeGroups(ids.map((id) => groupIdOf(this.topic, id)));
+      const state = new Map(groups.map((g) => [g.groupId, g]));
+      for (const id of ids) {
+        const g = state.get(groupIdOf(this.topic, id));
+        const alive = g !== undefined && g.state !== 'Empty' && g.state !== 'Dead' && g.members.length > 0;
+        if (alive) {
+          this.strikes.delete(id);
+          continue;
+        }
+        const n = (this.strikes.get(id) ?? 0) + 1;
+        this.strikes.set(id, n);
+        if (n >= strikesToDie) {
+          this.strikes.delete(id);
+          log.info({ gateway: id, state: g?.state ?? 'unknown' }, 'gateway is gone; dropping its users from presence');
+          this.onDead(id);
+        }
+      }
+    } catch (err) {
+      // broker unreachable: judge nobody
+      log.debug({ err: (err as Error).message }, 'liveness check failed');
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,104 @@
+// `npm start`: one process with everything — broker (project-managed unless
+// KAFKA_BROKERS is set), DuckDB, gateway, ingest, bots, audit API and the
+// web UI. Parts start in order and stop in reverse on SIGINT/SIGTERM.
+import fs from 'node:fs';
+import path from 'node:path';
+import { serve } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { Auth } from '../core/auth.ts';
+import { loadConfig } from '../core/config.ts';
+import { Database } from '../core/db.ts';
+import { createKafka, createProducer } from '../core/kafka.ts';
+import { installSignalHandlers, onShutdown, shutdown } from '../core/lifecycle.ts';
+import { logger } from '../core/log.ts';
+import { connectKafka } from '../kafka/broker.ts';
+import { createApp } from './app.ts';
+import { createGateway } from './gateway/index.ts';
+import type { Part, PartContext } from './part.ts';
+import { cliRoutes } from './routes/cli.ts';
+import { createIngest } from '../ingest/index.ts';
+import { createAuditPart } from './routes/audit.ts';
+import { createNotebooksPart } from './routes/notebooks.ts';
+import { hooksPart } from './routes/hooks.ts';
+import { createBots } from '../bots/index.ts';
+
+const log = logger('server');
+
+// Bad input must never take the server down: log and carry on.
+process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
+process.on('uncaughtException', (err) => log.error({ err }, 'uncaught exception'));
+installSignalHandlers();
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  fs.mkdirSync(config.dataDir, { recursive: true });
+
+  // 1. Kafka: the configured brokers, or the project-managed one (stopped last); topics are ensured there.
+  const broker = await connectKafka(config, { start: true });
+  onShutdown('broker', () => broker.stop());
+  const kafka = createKafka(broker.brokers, 'kchat-server');
+  const producer = createProducer(kafka);
+  await producer.connect();
+  onShutdown('producer', () => producer.disconnect());
+
+  // 2. DuckDB (one writer process) and auth.
+  const db = await Database.open(config.dbPath);
+  onShutdown('duckdb', () => db.close());
+  const auth = new Auth(db, config);
+  await auth.init();
+
+  // 3. Parts, in start order. Other rooms plug in here through their entry files.
+  const ctx: PartContext = { config, db, auth, brokers: broker.brokers };
+  const parts: Part[] = [];
+  if (config.run.gateway) parts.push(createGateway({ kafka, producer, auth, db, topic: config.topics.events }));
+  // ingest (ingest/index.ts): consumer + nightly pipeline (startPipelineSchedule); its health() carries the consumer lag
+  if (config.run.ingest) parts.push(createIngest(ctx));
+  if (config.run.bots) parts.push(createBots(ctx));
+  parts.push(hooksPart({ config }));
+  // ── audit API (audit/index.ts: search, topics, SQL, notebooks, /openapi.json, /docs) ──
+  parts.push(createAuditPart(ctx));
+  parts.push(createNotebooksPart(ctx, { dir: config.notebooksDir }));
+  parts.push({ name: 'cli', routes: (app) => void app.route('/', cliRoutes({ config, db, auth, kafka, producer })) });
+  void ctx;
+
+  // Registered before the parts so it runs after them on shutdown: the gateway says goodbye on open sockets first.
+  let server: ReturnType<typeof serve> | null = null;
+  const serverFile = path.join(config.dataDir, 'server.json');
+  onShutdown('http', async () => {
+    server?.close();
+    (server as { closeAllConnections?: () => void } | null)?.closeAllConnections?.();
+    try {
+      if (JSON.parse(fs.readFileSync(serverFile, 'utf8')).pid === process.pid) fs.rmSync(serverFile);
+    } catch {
+      // already gone
+    }
+  });
+
+  // 4. HTTP + websocket, listening already while parts start: /healthz answers 503 until all are up,
+  //    and the CLI can forward commands (server.json) as soon as the database is ours.
+  const { app, websocket } = createApp({ db, parts, info: { kafka: { brokers: broker.brokers, managed: broker.managed } } });
+  const listening = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host, websocket }, () => resolve(s));
+    s.once('error', reject);
+  });
+  server = listening;
+  const { port } = listening.address() as AddressInfo;
+  fs.writeFileSync(serverFile, JSON.stringify({ pid: process.pid, port, host: config.host }) + '\n');
+
+  for (const p of parts) {
+    await p.start?.();
+    if (p.stop) onShutdown(p.name, () => p.stop!());
+  }
+
+  const shown = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${shown}:${port}`;
+  log.info({ url, port }, 'kchat ready');
+  process.stdout.write(`kchat ready at ${url}\n`);
+}
+
+main().catch(async (err: Error) => {
+  log.fatal({ err }, 'kchat failed to start');
+  process.stderr.write(`kchat: ${err.message}\n`);
+  await shutdown('startup failed');
+  process.exit(1);
+});

@@ -1,0 +1,142 @@
+// The audit API as a `npm start` part: /api/search, /api/stats/*, all behind
+// the auditor guard (401/403 + audit_log), plus the public /openapi.json and
+// /docs (swagger-ui served from node_modules, no CDN).
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { Hono } from 'hono';
+import {
+  AUDIT_LOG_SCHEMA,
+  QueryError,
+  SearchIndex,
+  StatsError,
+  VOLUME_BY,
+  botUsage,
+  period,
+  requireAuditor,
+  runSearch,
+  topics,
+  volume,
+  type AuditEnv,
+  type VolumeBy,
+} from '../../audit/index.ts';
+import { auditBotCommands } from '../../audit/bot.ts';
+import { registerCommand } from '../../bots/index.ts';
+import { logger } from '../../core/log.ts';
+import { openApiDocument } from '../openapi.ts';
+import type { Part, PartContext } from '../part.ts';
+
+const log = logger('audit.api');
+
+function badRequest(err: unknown): { error: string } | null {
+  if (err instanceof QueryError || err instanceof StatsError) return { error: err.message };
+  return null;
+}
+
+function intParam(value: string | undefined, name: string, fallback: number, max: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new StatsError(`${name} must be an integer from 1 to ${max}, got "${value}"`);
+  return n;
+}
+
+/** Routes of the audit API (exported on its own for tests). */
+export function auditRoutes(ctx: Pick<PartContext, 'config' | 'db' | 'auth'>, index: SearchIndex): Hono<AuditEnv> {
+  const app = new Hono<AuditEnv>();
+  const tz = ctx.config.tzReports;
+  const guard = requireAuditor(ctx.auth, ctx.db);
+  app.use('/api/search', guard);
+  app.use('/api/stats/*', guard);
+
+  app.get('/api/search', async (c) => {
+    try {
+      return c.json(await runSearch(index, { q: c.req.query('q'), limit: c.req.query('limit'), cursor: c.req.query('cursor') }, tz));
+    } catch (err) {
+      const bad = badRequest(err);
+      if (bad) return c.json(bad, 400);
+      throw err;
+    }
+  });
+
+  app.get('/api/stats/topics', async (c) => {
+    try {
+      const p = period(c.req.query('from'), c.req.query('to'), tz);
+      const limit = intParam(c.req.query('limit'), 'limit', 20, 200);
+      return c.json(await topics(ctx.db, p, { channel: c.req.query('channel') || null, limit }));
+    } catch (err) {
+      const bad = badRequest(err);
+      if (bad) return c.json(bad, 400);
+      throw err;
+    }
+  });
+
+  app.get('/api/stats/volume', async (c) => {
+    try {
+      const by = (c.req.query('by') || 'day') as VolumeBy;
+      if (!(VOLUME_BY as readonly string[]).includes(by)) throw new StatsError(`by must be one of ${VOLUME_BY.join('|')}, got "${by}"`);
+      const p = period(c.req.query('from'), c.req.query('to'), tz);
+      return c.json(await volume(ctx.db, p, by, c.req.query('channel') || null));
+    } catch (err) {
+      const bad = badRequest(err);
+      if (bad) return c.json(bad, 400);
+      throw err;
+    }
+  });
+
+  app.get('/api/stats/bots', async (c) => {
+    try {
+      return c.json(await botUsage(ctx.db, period(c.req.query('from'), c.req.query('to'), tz)));
+    } catch (err) {
+      const bad = badRequest(err);
+      if (bad) return c.json(bad, 400);
+      throw err;
+    }
+  });
+
+  app.get('/openapi.json', (c) => c.json(openApiDocument()));
+  const swaggerDir = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+  const assets: Record<string, string> = { 'swagger-ui.css': 'text/css', 'swagger-ui-bundle.js': 'text/javascript', 'favicon-32x32.png': 'image/png' };
+  app.get('/docs/assets/:file', (c) => {
+    const file = c.req.param('file');
+    const type = assets[file];
+    if (!type) return c.json({ error: `no such asset: ${file}` }, 404);
+    return c.body(fs.readFileSync(path.join(swaggerDir, file)), 200, { 'content-type': type, 'cache-control': 'public, max-age=3600' });
+  });
+  app.get('/docs', (c) =>
+    c.html(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>kchat API</title>
+<link rel="icon" href="/docs/assets/favicon-32x32.png"><link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div><script src="/docs/assets/swagger-ui-bundle.js"></script>
+<script>window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: true, persistAuthorization: true });</script>
+</body></html>`),
+  );
+  return app;
+}
+
+/** The audit API part: builds the search index at start, keeps it caught up. */
+export function createAuditPart(ctx: PartContext): Part & { index: SearchIndex } {
+  const index = new SearchIndex(ctx.db);
+  let ready = false;
+  // @bot 검색 / @bot 통계 for auditors, answered from the same index.
+  for (const cmd of auditBotCommands(index)) registerCommand(cmd);
+  return {
+    name: 'audit',
+    index,
+    routes(app) {
+      app.route('/', auditRoutes(ctx, index) as unknown as Hono);
+    },
+    async start() {
+      await ctx.db.ensureSchema(AUDIT_LOG_SCHEMA);
+      const started = Date.now();
+      await index.catchUp();
+      ready = true;
+      log.info({ messages: index.size, ms: Date.now() - started }, 'search index built');
+    },
+    async stop() {
+      index.close();
+    },
+    health() {
+      return { ok: ready, indexed: index.size };
+    },
+  };
+}

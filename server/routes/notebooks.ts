@@ -1,0 +1,322 @@
+// The notebooks part of `npm start`: /api/notebooks (list, get, create,
+// save, run, run one cell, CSV of a cell, stored runs), /api/sql, and the
+// scheduler that runs notebooks with a `schedule:` and posts to their channel.
+// Auditors and admins only (members get 403, bad tokens 401).
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import type { Producer } from 'kafkajs';
+import { requireAuditor, AUDIT_LOG_SCHEMA } from '../../audit/index.ts';
+import {
+  NotebookFormatError,
+  NotebookScheduler,
+  NotebookService,
+  NOTEBOOK_NAME,
+  ParamError,
+  loadRun,
+  newNotebook,
+  parseNotebook,
+  publicCells,
+  resolveParams,
+  serialiseNotebook,
+  SqlError,
+  type Cell,
+  type Notebook,
+  type NotebookMeta,
+} from '../../audit/notebook/index.ts';
+import type { Principal } from '../../core/auth.ts';
+import { PlotSpecError } from '../../audit/notebook/plot-spec.ts';
+import { createKafka, createProducer, envelopeMessage } from '../../core/kafka.ts';
+import { logger } from '../../core/log.ts';
+import type { Part, PartContext } from '../part.ts';
+import { sqlRoutes } from './sql.ts';
+
+const log = logger('audit.notebooks.api');
+
+type Env = { Variables: { principal: Principal } };
+
+function clientError(err: unknown): string | null {
+  if (err instanceof NotebookFormatError || err instanceof ParamError || err instanceof SqlError || err instanceof PlotSpecError) return err.message;
+  return null;
+}
+
+/** Incoming {meta, cells} → a notebook that reuses the saved file's exact text for every unchanged part. */
+function mergeWithSaved(incoming: { meta?: unknown; cells?: unknown }, saved: Notebook | null): Notebook {
+  if (!incoming.meta || typeof incoming.meta !== 'object') throw new NotebookFormatError('notebook.meta must be an object (title, params…)');
+  if (!Array.isArray(incoming.cells)) throw new NotebookFormatError('notebook.cells must be a list of {kind, source, name?}');
+  const cells: Cell[] = incoming.cells.map((c, i) => {
+    const cell = c as Record<string, unknown>;
+    if (!cell || typeof cell.kind !== 'string' || !/^[A-Za-z][\w.+-]*$/.test(cell.kind)) throw new NotebookFormatError(`cells[${i}].kind must be markdown, sql, plot or a language name`);
+    if (typeof cell.source !== 'string') throw new NotebookFormatError(`cells[${i}].source must be text`);
+    const out: Cell = { kind: cell.kind, source: cell.source.replace(/\r\n/g, '\n') };
+    if (typeof cell.name === 'string' && cell.name) out.name = cell.name;
+    if (cell.attrs && typeof cell.attrs === 'object') out.attrs = Object.fromEntries(Object.entries(cell.attrs as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+    return out;
+  });
+  // re-validate through the text form (names, params, fences) by a round trip
+  const draft: Notebook = { meta: incoming.meta as NotebookMeta, cells };
+  const check = parseNotebook(serialiseNotebook(draft));
+  if (!saved) return check;
+  const byKey = new Map<string, Cell[]>();
+  for (const c of saved.cells) {
+    const list = byKey.get(c.rawKey ?? '') ?? [];
+    list.push(c);
+    byKey.set(c.rawKey ?? '', list);
+  }
+  for (const c of check.cells) {
+    const same = byKey.get(c.rawKey ?? '')?.shift();
+    if (same) {
+      c.raw = same.raw;
+      c.gap = same.gap;
+    } else {
+      delete c.raw;
+      delete c.gap;
+    }
+  }
+  const merged: Notebook = { meta: check.meta, cells: check.cells, tail: saved.tail };
+  if (saved.frontKey === JSON.stringify(check.meta)) {
+    merged.frontRaw = saved.frontRaw;
+    merged.frontKey = saved.frontKey;
+  }
+  return merged;
+}
+
+/** Parameter values from a query string (repeated keys or commas for multi-selects). */
+function queryParams(c: Context, nb: Notebook): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const p of nb.meta.params) {
+    const all = c.req.queries(p.name);
+    if (!all?.length) continue;
+    out[p.name] = p.multiple ? all.flatMap((v) => v.split(',')).filter(Boolean) : all[0];
+  }
+  return out;
+}
+
+function cellIndex(nb: Notebook, ref: string): number {
+  const i = /^\d+$/.test(ref) ? Number(ref) : nb.cells.findIndex((c) => c.name === ref);
+  if (i < 0 || i >= nb.cells.length) throw new NotebookFormatError(`no cell "${ref}" in this notebook`);
+  return i;
+}
+
+const csvField = (v: unknown): string => {
+  if (v === null || v === undefined) return '';
+  const s = typeof v === 'object' ? JSON.stringify(v) : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+const csvLine = (r: unknown[]) => r.map(csvField).join(',') + '\r\n';
+
+/** Routes over a service that may come up later (`get` is called per request). */
+export function notebookRoutes(get: () => NotebookService, guard: MiddlewareHandler, onSaved: () => void = () => undefined): Hono<Env> {
+  const app = new Hono<Env>();
+  app.use('/api/notebooks', guard);
+  app.use('/api/notebooks/*', guard);
+
+  const load = (name: string) => {
+    if (!NOTEBOOK_NAME.test(name)) return null;
+    if (!get().store.exists(name)) return null;
+    return get().store.read(name);
+  };
+  const notFound = (c: Context, name: string) => c.json({ error: `no notebook "${name}"` }, 404);
+  const fail = (c: Context, err: unknown) => {
+    const msg = clientError(err);
+    if (msg) return c.json({ error: msg }, err instanceof SqlError ? (err.status as 400) : 400);
+    throw err;
+  };
+  const body = async (c: Context): Promise<Record<string, unknown>> => {
+    try {
+      const b = await c.req.json();
+      return b && typeof b === 'object' ? (b as Record<string, unknown>) : {};
+    } catch {
+      return {};
+    }
+  };
+  /** the notebook a run uses: unsaved editor content when the body carries it, else the file */
+  const runTarget = (name: string, b: Record<string, unknown>): Notebook | null => {
+    const saved = load(name);
+    if (b.notebook && typeof b.notebook === 'object') return mergeWithSaved(b.notebook as Record<string, unknown>, saved?.notebook ?? null);
+    return saved?.notebook ?? null;
+  };
+
+  app.get('/api/notebooks', (c) => c.json({ notebooks: get().store.list() }));
+
+  app.post('/api/notebooks', async (c) => {
+    const b = await body(c);
+    const name = String(b.name ?? '');
+    if (!NOTEBOOK_NAME.test(name)) return c.json({ error: 'name must be 1–80 letters, digits, _ or - (Korean letters are fine)' }, 400);
+    if (get().store.exists(name)) return c.json({ error: `notebook "${name}" already exists` }, 409);
+    const text = get().store.write(name, newNotebook(typeof b.title === 'string' && b.title.trim() ? b.title.trim() : name));
+    onSaved();
+    return c.json({ name, text }, 201);
+  });
+
+  app.get('/api/notebooks/:name', async (c) => {
+    const name = c.req.param('name');
+    let loaded;
+    try {
+      loaded = load(name);
+    } catch (err) {
+      return fail(c, err);
+    }
+    if (!loaded) return notFound(c, name);
+    const runs = await get().db.all(
+      'SELECT id, trigger, run_by, status, cells, errors, started_at, finished_at FROM notebook_runs WHERE notebook = ? ORDER BY started_at DESC LIMIT 20',
+      [name],
+    );
+    return c.json({ name, meta: loaded.notebook.meta, cells: publicCells(loaded.notebook), text: loaded.text, runs });
+  });
+
+  app.put('/api/notebooks/:name', async (c) => {
+    const name = c.req.param('name');
+    if (!NOTEBOOK_NAME.test(name)) return c.json({ error: 'not a notebook name' }, 400);
+    const b = await body(c);
+    try {
+      const saved = get().store.exists(name) ? get().store.read(name).notebook : null;
+      let nb: Notebook;
+      if (typeof b.text === 'string') nb = parseNotebook(b.text);
+      else nb = mergeWithSaved(b, saved);
+      const text = get().store.write(name, nb);
+      onSaved();
+      return c.json({ name, text, meta: nb.meta, cells: publicCells(parseNotebook(text)) });
+    } catch (err) {
+      return fail(c, err);
+    }
+  });
+
+  app.post('/api/notebooks/:name/run', async (c) => {
+    const name = c.req.param('name');
+    const b = await body(c);
+    try {
+      const nb = runTarget(name, b);
+      if (!nb) return notFound(c, name);
+      const run = await get().run(name, nb, { params: (b.params as Record<string, unknown>) ?? {}, trigger: 'web', runBy: c.get('principal')?.id ?? null });
+      return c.json(run);
+    } catch (err) {
+      return fail(c, err);
+    }
+  });
+
+  app.post('/api/notebooks/:name/cells/:cell/run', async (c) => {
+    const name = c.req.param('name');
+    const b = await body(c);
+    try {
+      const nb = runTarget(name, b);
+      if (!nb) return notFound(c, name);
+      const index = cellIndex(nb, c.req.param('cell'));
+      const run = await get().run(name, nb, { params: (b.params as Record<string, unknown>) ?? {}, trigger: 'web', runBy: c.get('principal')?.id ?? null, only: [index], ephemeral: true });
+      return c.json(run);
+    } catch (err) {
+      return fail(c, err);
+    }
+  });
+
+  // CSV of one sql cell, every row (no row cap), streamed as DuckDB produces it
+  app.get('/api/notebooks/:name/cells/:file{.+\\.csv}', async (c) => {
+    const name = c.req.param('name');
+    try {
+      const loaded = load(name);
+      if (!loaded) return notFound(c, name);
+      const nb = loaded.notebook;
+      const index = cellIndex(nb, c.req.param('file').replace(/\.csv$/, ''));
+      const cell = nb.cells[index];
+      if (cell.kind !== 'sql') return c.json({ error: `cell ${index} is a ${cell.kind} cell; only sql cells have CSV` }, 400);
+      const params = resolveParams(nb.meta.params, queryParams(c, nb), get().config.tzReports);
+      const { readable, writable } = new TransformStream<Uint8Array>();
+      const writer = writable.getWriter();
+      const enc = new TextEncoder();
+      let started!: () => void;
+      const ready = new Promise<void>((r) => (started = r));
+      const done = get().sandbox.stream(
+        cell.source,
+        params,
+        async (cols) => {
+          started();
+          await writer.write(enc.encode('\uFEFF' + csvLine(cols)));
+        },
+        async (rows) => {
+          await writer.write(enc.encode(rows.map(csvLine).join('')));
+        },
+      );
+      const early = await Promise.race([ready.then(() => null), done.then(() => null, (e: unknown) => e)]);
+      if (early) return fail(c, early);
+      done.then(
+        () => writer.close(),
+        (err) => {
+          log.warn({ err, notebook: name }, 'CSV stream failed midway');
+          void writer.abort(err);
+        },
+      );
+      const file = `${name}-${cell.name ?? index}.csv`;
+      return new Response(readable, {
+        headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(file)}` },
+      });
+    } catch (err) {
+      return fail(c, err);
+    }
+  });
+
+  app.get('/api/notebooks/:name/runs', async (c) => {
+    const name = c.req.param('name');
+    const runs = await get().db.all('SELECT id, trigger, run_by, status, cells, errors, started_at, finished_at FROM notebook_runs WHERE notebook = ? ORDER BY started_at DESC LIMIT 100', [name]);
+    return c.json({ runs });
+  });
+
+  app.get('/api/notebooks/:name/runs/:id', (c) => {
+    const name = c.req.param('name');
+    if (!NOTEBOOK_NAME.test(name)) return notFound(c, name);
+    const run = loadRun(get().config.dataDir, name, c.req.param('id'));
+    return run ? c.json(run) : c.json({ error: `no run "${c.req.param('id')}" of ${name}` }, 404);
+  });
+
+  return app;
+}
+
+export interface NotebooksPartOptions {
+  /** notebooks folder (default: the repo's notebooks/) */
+  dir?: string;
+}
+
+/** The `npm start` part: routes + (when KCHAT_SCHEDULER is on) the notebook scheduler. */
+export function createNotebooksPart(ctx: PartContext, opts: NotebooksPartOptions = {}): Part {
+  let service: NotebookService | null = null;
+  let scheduler: NotebookScheduler | null = null;
+  let producer: Producer | null = null;
+  const guard = requireAuditor(ctx.auth, ctx.db) as unknown as MiddlewareHandler;
+  return {
+    name: 'notebooks',
+    routes(app) {
+      // mounted lazily: the service exists once start() ran (main.ts starts parts before serving)
+      const starting: MiddlewareHandler = async (c, next) => {
+        if (!service) return c.json({ error: 'notebooks are starting' }, 503);
+        await next();
+      };
+      for (const p of ['/api/notebooks', '/api/notebooks/*', '/api/sql']) app.use(p, starting);
+      app.route('/', sqlRoutes(() => service!.sandbox, guard));
+      app.route('/', notebookRoutes(() => service!, guard, () => scheduler?.reload()));
+    },
+    async start() {
+      await ctx.db.ensureSchema(AUDIT_LOG_SCHEMA);
+      service = await NotebookService.open(ctx.config, ctx.db, { dir: opts.dir });
+      if (ctx.config.run.scheduler) {
+        const svc = service;
+        scheduler = new NotebookScheduler({
+          ...svc.engineDeps,
+          store: svc.store,
+          post: async (envelope) => {
+            if (!producer) {
+              producer = createProducer(createKafka(ctx.brokers, 'kchat-notebooks'));
+              await producer.connect();
+            }
+            await producer.send({ topic: ctx.config.topics.events, messages: [envelopeMessage(envelope)] });
+          },
+        });
+        scheduler.reload();
+      }
+    },
+    async stop() {
+      scheduler?.stop();
+      await producer?.disconnect().catch(() => undefined);
+      service?.close();
+    },
+    health() {
+      return { ok: service !== null, scheduled: scheduler?.scheduled() ?? [] };
+    },
+  };
+}

@@ -1,0 +1,217 @@
+// Every file in ../shared/data/legacy imports with exact counts, Korean text
+// and punctuation intact, lone surrogates cleaned; re-importing adds nothing.
+// Plus the relatives the brief names (Parquet, JSON with raw non-ASCII,
+// broken lines) and the CLI's --json summary shape.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { Database } from '../core/db.ts';
+import { importLegacy } from '../ingest/legacy/import.ts';
+import { legacyDir, repoRoot, tempEnv } from './helpers/ingest.ts';
+
+const haveData = fs.existsSync(legacyDir);
+const FILES = ['chat_20240827.log', 'doublechat_messages.jsonl', 'team4_data.csv', 'teamchat_test1_messages.json'];
+
+describe('legacy import of the bootcamp files', { skip: haveData ? false : `${legacyDir} is absent (shared data not checked out beside the repo)` }, () => {
+  const t = tempEnv('legacy');
+  let db: Database;
+  before(async () => {
+    db = await Database.open(t.config.dbPath);
+  });
+  after(async () => {
+    await db.close();
+    t.cleanup();
+  });
+
+  test('counts per file: read = imported + duplicates + rejected, broken lines named', async () => {
+    const { files } = await importLegacy({ db, config: t.config, files: FILES.map((f) => path.join(legacyDir, f)) });
+    assert.deepEqual(
+      files.map((f) => ({ file: path.basename(f.file), format: f.format, read: f.read, imported: f.imported, duplicates: f.duplicates, rejected: f.rejected })),
+      [
+        {
+          file: 'chat_20240827.log',
+          format: 'python-dict',
+          read: 530,
+          imported: 520,
+          duplicates: 8, // lines 361–367 repeat offsets 640–646 (two clients wrote the same log) + line 354
+          rejected: [
+            { line: 205, reason: 'empty user in field "user"' },
+            { line: 403, reason: 'empty user in field "user"' },
+          ],
+        },
+        { file: 'doublechat_messages.jsonl', format: 'jsonl', read: 122, imported: 122, duplicates: 0, rejected: [] },
+        { file: 'team4_data.csv', format: 'csv', read: 1179, imported: 1169, duplicates: 10, rejected: [] },
+        { file: 'teamchat_test1_messages.json', format: 'json-array', read: 72, imported: 72, duplicates: 0, rejected: [] },
+      ],
+    );
+    for (const f of files) assert.equal(f.read, f.imported + f.duplicates + f.rejected.length);
+    const bySource = await db.all('SELECT source, type, count(*) AS n FROM messages GROUP BY ALL ORDER BY ALL');
+    assert.deepEqual(bySource, [
+      { source: 'legacy:chat_20240827.log', type: 'bot', n: 7 },
+      { source: 'legacy:chat_20240827.log', type: 'message', n: 513 },
+      { source: 'legacy:doublechat_messages.jsonl', type: 'join', n: 42 },
+      { source: 'legacy:doublechat_messages.jsonl', type: 'leave', n: 19 },
+      { source: 'legacy:doublechat_messages.jsonl', type: 'message', n: 61 },
+      { source: 'legacy:team4_data.csv', type: 'bot', n: 24 },
+      { source: 'legacy:team4_data.csv', type: 'join', n: 39 },
+      { source: 'legacy:team4_data.csv', type: 'leave', n: 18 },
+      { source: 'legacy:team4_data.csv', type: 'message', n: 1088 },
+      { source: 'legacy:teamchat_test1_messages.json', type: 'join', n: 4 },
+      { source: 'legacy:teamchat_test1_messages.json', type: 'leave', n: 17 },
+      { source: 'legacy:teamchat_test1_messages.json', type: 'message', n: 51 },
+    ]);
+    const members = await db.one<{ n: number }>('SELECT count(*) AS n FROM channel_membership');
+    assert.equal(members!.n, 42 + 19 + 39 + 18 + 4 + 17);
+  });
+
+  test('Korean text and punctuation intact; lone surrogates → U+FFFD; times in Seoul; original line kept', async () => {
+    const one = async (sql: string, params: unknown[] = []) => (await db.one<Record<string, unknown>>(sql, params))!;
+    const r1 = await one("SELECT nick, text, ts_ms, meta FROM messages WHERE source = 'legacy:chat_20240827.log' AND (meta->>'$.legacy.line')::INT = 3");
+    assert.deepEqual([r1.nick, r1.text, r1.ts_ms], ['이상우', '안녕', Date.parse('2024-08-27T05:37:31.425Z')]);
+    const meta = JSON.parse(String(r1.meta));
+    assert.equal(meta.legacy.original, `{'message': '안녕', 'time': '2024-08-27 14:37:31.425318', 'user': '이상우', 'offset': 290}`);
+    assert.equal(meta.legacy.offset, 290);
+    const r2 = await one("SELECT text FROM messages WHERE source = 'legacy:chat_20240827.log' AND (meta->>'$.legacy.line')::INT = 2");
+    assert.equal(r2.text, '\uFFFD\uFFFD', "'\\udcf9\\udcf7' (IME leftovers) cleaned, not dropped");
+    const surrogates = await one("SELECT count(*) AS n FROM messages WHERE text LIKE '%\uFFFD%'");
+    assert.equal(surrogates.n, 42); // distinct chat_20240827.log records with \udcXX escapes
+    // punctuation the bootcamp's regex whitelist ate
+    for (const text of ['잘 보입니다.', '잘 되시나요??', '영화 "광해, 왕이 된 남자"의 장르는 사극입니다.', "what's your name?", '입력창 이상할땐 그냥 엔터 한번 쳐주세요..']) {
+      const hit = await db.all('SELECT id FROM messages WHERE text = ? OR text LIKE ?', [text, `%${text}`]);
+      assert.ok(hit.length >= 1, `"${text}" survives`);
+    }
+    const multi = await one("SELECT text, nick, type FROM messages WHERE source = 'legacy:team4_data.csv' AND text LIKE '태영님, 정확히 어떤 영화를%' AND text LIKE '%노르웨이'");
+    assert.match(String(multi.text), /ex\) @bot 숫자\n\n 1\. 제목/);
+    assert.deepEqual([multi.nick, multi.type], ['@bot', 'bot']);
+    const epoch = await one("SELECT ts_ms FROM messages WHERE text = '영화 \"광해, 왕이 된 남자\"의 장르는 사극입니다.' AND source = 'legacy:team4_data.csv'");
+    assert.equal(epoch.ts_ms, 1724721677927);
+    const yymmdd = await one("SELECT ts_ms FROM messages WHERE nick = 'jj' AND text = '안녕하세요!'");
+    assert.equal(yymmdd.ts_ms, Date.parse('2024-08-27T01:27:24Z'));
+    const join = await one("SELECT nick, user_id FROM channel_membership WHERE source = 'legacy:team4_data.csv' AND action = 'join' ORDER BY ts LIMIT 1");
+    assert.deepEqual([join.nick, join.user_id], ['j25ng', 'legacy:j25ng']);
+    const noTime = await one("SELECT count(*) AS n FROM messages WHERE source = 'legacy:teamchat_test1_messages.json' AND ts IS NULL");
+    assert.equal(noTime.n, 72, 'the JSON array has no times: kept with ts NULL, not invented');
+    const search = await one("SELECT search_text FROM messages WHERE text = 'Monitor Test'");
+    assert.equal(search.search_text, 'monitor test');
+  });
+
+  test('re-importing adds nothing and counts every record as a duplicate', async () => {
+    const before = (await db.one<{ n: number }>('SELECT count(*) AS n FROM messages'))!.n;
+    const { files } = await importLegacy({ db, config: t.config, files: FILES.map((f) => path.join(legacyDir, f)) });
+    assert.deepEqual(
+      files.map((f) => [f.read, f.imported, f.duplicates, f.rejected.length]),
+      [
+        [530, 0, 528, 2],
+        [122, 0, 122, 0],
+        [1179, 0, 1179, 0],
+        [72, 0, 72, 0],
+      ],
+    );
+    assert.equal((await db.one<{ n: number }>('SELECT count(*) AS n FROM messages'))!.n, before);
+  });
+});
+
+describe('legacy import of relatives: Parquet, JSON with raw non-ASCII, broken lines', () => {
+  const t = tempEnv('legacy-rel');
+  let db: Database;
+  const dir = path.join(t.dataDir, 'in');
+  before(async () => {
+    fs.mkdirSync(dir, { recursive: true });
+    db = await Database.open(t.config.dbPath);
+  });
+  after(async () => {
+    await db.close();
+    t.cleanup();
+  });
+
+  test('a team Parquet file (read through DuckDB) with aliases and timestamp columns', async () => {
+    const file = path.join(dir, 'team4_chat.parquet');
+    await db.run(
+      `COPY (SELECT * FROM (VALUES ('수진', '점심은 김치찌개?', TIMESTAMP '2024-08-27 03:00:00', 'chat1'), ('태영', '좋아요, 12시에!', TIMESTAMP '2024-08-27 03:01:00', 'chat1'), ('수진', '점심은 김치찌개?', TIMESTAMP '2024-08-27 03:00:00', 'chat1'))
+        AS t(Username, Content, Received_Time, Room)) TO '${file}' (FORMAT PARQUET)`,
+    );
+    const { files } = await importLegacy({ db, config: t.config, files: [file] });
+    assert.deepEqual(files[0], { file, format: 'parquet', read: 3, imported: 2, duplicates: 1, rejected: [] });
+    const rows = await db.all("SELECT nick, text, channel FROM messages WHERE source = 'legacy:team4_chat.parquet' ORDER BY ts_ms");
+    assert.deepEqual(rows, [
+      { nick: '수진', text: '점심은 김치찌개?', channel: 'chat1' },
+      { nick: '태영', text: '좋아요, 12시에!', channel: 'chat1' },
+    ]);
+    assert.deepEqual(fs.readdirSync(path.join(t.dataDir, 'tmp')), [], 'the DATA_DIR copy is removed');
+  });
+
+  test('broken lines are reported with their line number and reason; the rest imports', async () => {
+    const log = path.join(dir, 'mixed.log');
+    fs.writeFileSync(
+      log,
+      [
+        `{'message': '첫 줄, 괜찮아요.', 'time': '2024-08-27 09:00:00', 'user': '민수', 'offset': 1}`,
+        `{"message": "JSON 줄도 돼요?", "time": "Tue Aug 27 09:01:00 2024", "user": "지은", "offset": 2, "end": false}`,
+        `{'message': '잘린 줄`,
+        ``,
+        `{'message': eval('1+1'), 'user': 'x'}`,
+        `{'message': '시간이 이상해', 'time': '어제', 'user': '민수'}`,
+        `{'msg': '별칭도 \\xe9\\uc548 돼요', 'Timestamp': 1724716920, 'Sender': '도윤', 'chat_room': '개발'}`,
+        `['not', 'a', 'dict']`,
+      ].join('\n'),
+    );
+    const { files } = await importLegacy({ db, config: t.config, files: [log], channel: 'bootcamp' });
+    const f = files[0];
+    assert.equal(f.format, 'python-dict');
+    assert.deepEqual([f.read, f.imported, f.duplicates], [7, 3, 0]);
+    assert.deepEqual(
+      f.rejected.map((r) => r.line),
+      [3, 5, 6, 8],
+    );
+    assert.match(f.rejected[0].reason, /unterminated string/);
+    assert.match(f.rejected[1].reason, /"eval" is not a literal/);
+    assert.match(f.rejected[2].reason, /unrecognised time format "어제"/);
+    assert.match(f.rejected[3].reason, /not a dict/);
+    const rows = await db.all("SELECT nick, text, channel FROM messages WHERE source = 'legacy:mixed.log' ORDER BY ts_ms");
+    assert.deepEqual(rows, [
+      { nick: '민수', text: '첫 줄, 괜찮아요.', channel: 'bootcamp' },
+      { nick: '지은', text: 'JSON 줄도 돼요?', channel: 'bootcamp' },
+      { nick: '도윤', text: '별칭도 é안 돼요', channel: '개발' },
+    ]);
+  });
+
+  test('JSON arrays and lines with raw (unescaped) Korean; a broken array element is named', async () => {
+    const arr = path.join(dir, 'raw.json');
+    fs.writeFileSync(arr, '[\n  {"sender": "하준", "message": "날것의 한글, 괜찮죠?", "timestamp": "2024-08-27T10:00:00+09:00"},\n  {"sender": "하준", "message": broken},\n  {"sender": "서연", "message": "네!"}\n]\n');
+    const { files } = await importLegacy({ db, config: t.config, files: [arr] });
+    assert.deepEqual([files[0].format, files[0].read, files[0].imported], ['json-array', 3, 2]);
+    assert.equal(files[0].rejected[0].line, 3);
+    assert.match(files[0].rejected[0].reason, /invalid JSON/);
+    const row = await db.one<{ text: string; ts_ms: number }>("SELECT text, ts_ms FROM messages WHERE nick = '하준'");
+    assert.deepEqual(row, { text: '날것의 한글, 괜찮죠?', ts_ms: Date.parse('2024-08-27T01:00:00Z') });
+  });
+
+  test('bad input is a clear error and imports nothing', async () => {
+    await assert.rejects(importLegacy({ db, config: t.config, files: [path.join(dir, 'missing.log')] }), /cannot read .*missing\.log: no such file/);
+    await assert.rejects(importLegacy({ db, config: t.config, files: [dir] }), /is not a file/);
+    await assert.rejects(importLegacy({ db, config: t.config, files: [path.join(dir, 'raw.json')], channel: '#bad channel!' }), /not a valid channel name/);
+  });
+});
+
+describe('kchat import-legacy --json', { skip: haveData ? false : `${legacyDir} is absent` }, () => {
+  test('prints the design.md summary shape on stdout', () => {
+    const t = tempEnv('legacy-cli');
+    try {
+      const file = path.join(legacyDir, 'doublechat_messages.jsonl');
+      const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'cli', 'main.ts'), 'import-legacy', file, '--channel', 'doublechat', '--json'], {
+        cwd: repoRoot,
+        env: t.env,
+        encoding: 'utf8',
+      });
+      assert.equal(r.status, 0, r.stderr);
+      assert.deepEqual(JSON.parse(r.stdout), { files: [{ file, format: 'jsonl', read: 122, imported: 122, duplicates: 0, rejected: [] }] });
+      const again = spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'cli', 'main.ts'), 'import-legacy', 'nope.log'], { cwd: repoRoot, env: t.env, encoding: 'utf8' });
+      assert.equal(again.status, 2);
+      assert.match(again.stderr, /kchat: cannot read .*nope\.log: no such file/);
+    } finally {
+      t.cleanup();
+    }
+  });
+});
