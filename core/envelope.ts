@@ -125,9 +125,100 @@ export function parse(input: string | Uint8Array | null | undefined): ParseResul
     return { ok: false, reason: `invalid JSON: ${(err as Error).message}` };
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { ok: false, reason: 'envelope must be a JSON object' };
+  const fast = fastEnvelope(raw as Record<string, unknown>);
+  if (fast) return { ok: true, envelope: fast };
+  return viaSchema(raw);
+}
+
+function viaSchema(raw: unknown): ParseResult {
   const result = envelopeSchema.safeParse(raw);
   if (!result.success) return { ok: false, reason: describe(result.error) };
   return { ok: true, envelope: clean(result.data) };
+}
+
+/** `parse()` without the fast path (zod only): the reference the tests compare the fast path with. */
+export function parseWithSchema(text: string): ParseResult {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, reason: `invalid JSON: ${(err as Error).message}` };
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { ok: false, reason: 'envelope must be a JSON object' };
+  return viaSchema(raw);
+}
+
+// ── fast path ────────────────────────────────────────────────────────────
+// The ingest consumer parses every record on the topic, and zod's generic
+// machinery dominated its profile. `fastEnvelope` checks exactly the rules of
+// `envelopeSchema` by hand (same string lengths in UTF-16 units, v === 1, the
+// type set, CHANNEL_RE, ts a safe non-negative integer, reply_to null/absent/
+// ≤ 128, meta an object or absent) and builds the same cleaned envelope as
+// `clean(envelopeSchema.parse(raw))`. It returns undefined whenever it is not
+// sure — any rule broken, or a meta with an own `__proto__` key (zod drops
+// that key) — and `parse()` then asks zod, which also words the reason.
+// core/envelope.test.ts compares both paths on valid and invalid inputs.
+
+const TYPE_SET: ReadonlySet<string> = new Set(EVENT_TYPES);
+const hasOwn = Object.prototype.hasOwnProperty;
+
+function isStr(v: unknown, min: number, max: number): v is string {
+  return typeof v === 'string' && v.length >= min && v.length <= max;
+}
+
+/**
+ * `cleanText(s, max)` without the NFC/regex work when `s` is made only of
+ * characters that cleanText provably leaves alone: printable ASCII, \t, \n,
+ * precomposed Hangul syllables (U+AC00–U+D7A3) and Hangul compatibility jamo
+ * (U+3131–U+318E). None of them is a control, a surrogate, a combining mark
+ * or the second half of a canonical composition, so NFC keeps such a string
+ * as is; all are single code units, so the cap is the length. Anything else
+ * goes through cleanText itself.
+ */
+export function cleanTextFast(s: string, max: number): string {
+  if (s.length > max) return cleanText(s, max);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x20 ? c < 0x7f || (c >= 0xac00 && c <= 0xd7a3) || (c >= 0x3131 && c <= 0x318e) : c === 0x0a || c === 0x09) continue;
+    return cleanText(s, max);
+  }
+  return s;
+}
+
+function fastEnvelope(raw: Record<string, unknown>): Envelope | undefined {
+  if (raw.v !== 1) return undefined;
+  const { id, type, channel, user, text, ts } = raw;
+  if (!isStr(id, 1, 128)) return undefined;
+  if (typeof type !== 'string' || !TYPE_SET.has(type)) return undefined;
+  if (!isStr(channel, 1, MAX_CHANNEL) || !CHANNEL_RE.test(channel)) return undefined;
+  if (user === null || typeof user !== 'object' || Array.isArray(user)) return undefined;
+  const uid = (user as Record<string, unknown>).id;
+  const nick = (user as Record<string, unknown>).nick;
+  if (!isStr(uid, 1, 128) || !isStr(nick, 1, 64)) return undefined;
+  if (typeof text !== 'string') return undefined;
+  if (typeof ts !== 'number' || !Number.isSafeInteger(ts) || ts < 0) return undefined;
+  let replyTo = raw.reply_to;
+  if (replyTo === undefined) replyTo = null;
+  else if (replyTo !== null && !isStr(replyTo, 0, 128)) return undefined;
+  let meta = raw.meta;
+  if (meta === undefined) meta = {};
+  else if (meta === null || typeof meta !== 'object' || Array.isArray(meta) || hasOwn.call(meta, '__proto__')) return undefined;
+  let cleanMeta: Record<string, unknown> = {};
+  for (const _ in meta as object) {
+    cleanMeta = jsonSafe(meta) as Record<string, unknown>;
+    break;
+  }
+  return {
+    v: 1,
+    id,
+    type: type as EventType,
+    channel,
+    user: { id: cleanTextFast(uid, 128), nick: cleanTextFast(nick, 64) },
+    text: cleanTextFast(text, MAX_TEXT),
+    ts,
+    reply_to: replyTo as string | null,
+    meta: cleanMeta,
+  };
 }
 
 /** The Kafka key of an envelope: its channel, so a channel's events stay ordered. */

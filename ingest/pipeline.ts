@@ -118,9 +118,14 @@ async function runDay(o: PipelineOptions): Promise<PipelineResult> {
       fs.mkdirSync(tmp);
       const file = path.join(tmp, 'messages.parquet');
       // Integers are inlined (validated numbers), so the COPY has no parameters.
+      // No ORDER BY: the rows come out in the table's insertion (Kafka arrival,
+      // i.e. roughly time) order, which DuckDB preserves, so a rerun over the
+      // same rows writes the same file; sorting 1M rows by channel cost ~40 % of
+      // the run. Row groups of 61,440 rows let both writer threads work on one
+      // file; zstd level 1 costs ~6 % in size against the default 3.
       const copied = await db.run(
-        `COPY (SELECT ${COLUMNS} FROM messages WHERE ts_ms >= ${start} AND ts_ms < ${end} ORDER BY channel, ts_ms, kafka_partition, kafka_offset, id)
-         TO ${sqlString(file)} (FORMAT PARQUET, COMPRESSION ZSTD, ROW_GROUP_SIZE 122880)`,
+        `COPY (SELECT ${COLUMNS} FROM messages WHERE ts_ms >= ${start} AND ts_ms < ${end})
+         TO ${sqlString(file)} (FORMAT PARQUET, COMPRESSION ZSTD, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 61440)`,
       );
       if (copied !== rows) log.warn({ date, counted: rows, copied }, 'rows changed between count and copy');
       await o.faults?.afterWrite?.(tmp);

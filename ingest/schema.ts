@@ -100,5 +100,14 @@ export const MESSAGE_COLUMNS = [
 
 /** The normalised text auditors search: NFKC (full-width → ASCII, compatibility jamo) + lower case. */
 export function searchText(text: string): string {
-  return text.normalize('NFKC').toLowerCase();
+  // Fast path (ingest calls this for every row): printable ASCII, \t, \n and
+  // precomposed Hangul syllables (U+AC00–U+D7A3) are unchanged by NFKC (no
+  // compatibility mapping, no composition partner), so only the case folding
+  // is left. Compatibility jamo (ㅋ) and everything else take the full path.
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x20 ? c < 0x7f || (c >= 0xac00 && c <= 0xd7a3) : c === 0x0a || c === 0x09) continue;
+    return text.normalize('NFKC').toLowerCase();
+  }
+  return text.toLowerCase();
 }

@@ -1,7 +1,7 @@
 // Writing rows into the ingest tables with DuckDB's appender (the bulk path),
 // shared by the Kafka consumer and the legacy importer. Callers run it inside
 // `db.transaction`, so rows, side tables and offsets commit together.
-import { DuckDBTimestampTZValue } from '@duckdb/node-api';
+import { DuckDBTimestampValue } from '@duckdb/node-api';
 import type { Session } from '../core/db.ts';
 import type { Envelope } from '../core/envelope.ts';
 import { searchText } from './schema.ts';
@@ -15,6 +15,8 @@ export interface MessageRow {
   text: string;
   /** microseconds since the epoch, or null when the source had no time */
   ts_us: bigint | null;
+  /** ts_us / 1000 when the caller already has it (saves a bigint division per row) */
+  ts_ms?: bigint;
   reply_to: string | null;
   kafka_topic: string | null;
   kafka_partition: number | null;
@@ -37,7 +39,9 @@ export function envelopeRow(e: Envelope, topic: string, partition: number, offse
     nick: e.user.nick,
     type: e.type,
     text: e.text,
-    ts_us: BigInt(e.ts) * 1000n,
+    // e.ts is a safe non-negative integer; below 9e12 ms (year 2255) ×1000 stays exact in a double
+    ts_us: e.ts < 9e12 ? BigInt(e.ts * 1000) : BigInt(e.ts) * 1000n,
+    ts_ms: BigInt(e.ts),
     reply_to: e.reply_to,
     kafka_topic: topic,
     kafka_partition: partition,
@@ -56,7 +60,9 @@ function pickString(m: Record<string, unknown>, keys: string[]): string | null {
 /** Append rows to messages, nick_history and channel_membership (inside the caller's transaction). */
 export async function appendMessages(tx: Session, rows: readonly MessageRow[], ingestedAtUs: bigint): Promise<void> {
   if (rows.length === 0) return;
-  const ingestedAt = new DuckDBTimestampTZValue(ingestedAtUs);
+  // TIMESTAMPTZ columns take appendTimestamp (the same int64 µs; appendTimestampTZ
+  // builds a boxed DuckDB value per call, which showed up in the profile).
+  const ingestedAt = new DuckDBTimestampValue(ingestedAtUs);
   const a = await tx.appender('messages');
   const nicks: MessageRow[] = [];
   const members: MessageRow[] = [];
@@ -73,8 +79,8 @@ export async function appendMessages(tx: Session, rows: readonly MessageRow[], i
         a.appendNull();
         a.appendNull();
       } else {
-        a.appendTimestampTZ(new DuckDBTimestampTZValue(r.ts_us));
-        a.appendBigInt(r.ts_us / 1000n);
+        a.appendTimestamp(new DuckDBTimestampValue(r.ts_us));
+        a.appendBigInt(r.ts_ms ?? r.ts_us / 1000n);
       }
       if (r.reply_to === null) a.appendNull();
       else a.appendVarchar(r.reply_to);
@@ -84,7 +90,7 @@ export async function appendMessages(tx: Session, rows: readonly MessageRow[], i
       else a.appendInteger(r.kafka_partition);
       if (r.kafka_offset === null) a.appendNull();
       else a.appendBigInt(r.kafka_offset);
-      a.appendTimestampTZ(ingestedAt);
+      a.appendTimestamp(ingestedAt);
       a.appendVarchar(r.source);
       a.appendVarchar(r.meta);
       a.endRow();
@@ -134,9 +140,9 @@ export async function appendMessages(tx: Session, rows: readonly MessageRow[], i
   }
 }
 
-function appendTs(a: { appendNull(): void; appendTimestampTZ(v: DuckDBTimestampTZValue): void }, us: bigint | null): void {
+function appendTs(a: { appendNull(): void; appendTimestamp(v: DuckDBTimestampValue): void }, us: bigint | null): void {
   if (us === null) a.appendNull();
-  else a.appendTimestampTZ(new DuckDBTimestampTZValue(us));
+  else a.appendTimestamp(new DuckDBTimestampValue(us));
 }
 
 export const nowUs = (): bigint => BigInt(Date.now()) * 1000n;

@@ -364,6 +364,7 @@ async function launch(dir: string, propsFile: string, ports: Ports): Promise<Bro
   );
   fs.closeSync(out);
   const pid = child.pid ?? 0;
+  guardBroker(pid);
   let exited: string | null = null;
   let killed = false;
   child.once('exit', (code, signal) => {
@@ -411,6 +412,22 @@ async function launch(dir: string, propsFile: string, ports: Ports): Promise<Bro
   writeJson(path.join(dir, 'broker.json'), { ...state, ready: true });
   log.info({ brokerPid: pid, brokers, answeredMs, ms: Date.now() - started }, 'project-managed Kafka broker ready');
   return { brokers, managed: true, stop };
+}
+
+/**
+ * The broker runs in its own process group, so it would outlive us if we died
+ * without calling stop() (SIGKILL, a crashed test file). A tiny watchdog sends
+ * it SIGTERM within a second of our death, and ends itself with the broker.
+ */
+function guardBroker(brokerPid: number): void {
+  if (process.platform === 'win32' || !brokerPid) return;
+  const watchdog = spawn(
+    '/bin/sh',
+    ['-c', 'while kill -0 "$0" 2>/dev/null && kill -0 "$1" 2>/dev/null; do sleep 1; done; kill -TERM "$1" 2>/dev/null', String(process.pid), String(brokerPid)],
+    { detached: true, stdio: 'ignore' },
+  );
+  watchdog.on('error', (err) => log.warn({ err }, 'could not start the broker watchdog'));
+  watchdog.unref();
 }
 
 /**

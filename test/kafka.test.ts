@@ -2,6 +2,7 @@
 // on the wire, clear errors, and the project-managed broker's life cycle.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -160,12 +161,24 @@ describe('the project-managed broker', () => {
     await assert.rejects(connectKafka(config, { start: false }), /No Kafka broker: KAFKA_BROKERS is unset.*npm start/s);
   });
 
-  test('starts, is reused by a second caller, and stops cleanly', async () => {
-    handle = await connectKafka(config, { start: true });
+  test('starts (on another port when its port is taken), is reused by a second caller, and stops cleanly', async () => {
+    // The broker prefers the ports it used last time; hold that port so it must pick another.
+    const squatter = net.createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const taken = (squatter.address() as net.AddressInfo).port;
+    fs.mkdirSync(path.join(dataDir, 'kafka'), { recursive: true });
+    fs.writeFileSync(path.join(dataDir, 'kafka', 'ports.json'), JSON.stringify({ port: taken, controllerPort: taken }));
+    try {
+      handle = await connectKafka(config, { start: true });
+    } finally {
+      squatter.close();
+    }
     assert.equal(handle.managed, true);
     const state = readBrokerState(path.join(dataDir, 'kafka'));
     assert.ok(state, 'state file written');
     assert.deepEqual(handle.brokers, [`127.0.0.1:${state.port}`]);
+    assert.notEqual(state.port, taken);
+    assert.notEqual(state.controllerPort, taken);
     assert.ok(pidAlive(state.pid), 'broker process alive');
     assert.ok(fs.existsSync(path.join(dataDir, 'kafka', 'data', 'meta.properties')), 'KRaft storage formatted');
 

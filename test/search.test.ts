@@ -180,3 +180,107 @@ describe('bad queries are 400 with a message naming the problem', () => {
     assert.equal(res.status, 400);
   });
 });
+
+// ── the index itself against a brute-force scan (no DuckDB, no HTTP) ──────
+import { SearchIndex, parseQuery } from '../audit/search/index.ts';
+import { fold, foldInto } from '../audit/search/fold.ts';
+import type { IndexRow } from '../audit/search/engine.ts';
+
+function mulberry(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const WORDS = ['장애가', '장애를', '배포', '배포했어요', '파묘', '감독은', '있어요', '바로 볼게요', 'Kafka에서', 'API가', 'deploy', 'DEPLOYING', 'timeout', '회의', '봄', 'ＫＡＦＫＡ', '감독님'.normalize('NFD'), '서울의 봄', 'ㅋㅋ', 'www.x.kr'];
+
+function corpus(n: number, seed: number, shuffleTs: boolean, words = WORDS): IndexRow[] {
+  const r = mulberry(seed);
+  const rows: IndexRow[] = [];
+  for (let i = 0; i < n; i++) {
+    const picked = Array.from({ length: 1 + Math.floor(r() * 4) }, () => words[Math.floor(r() * words.length)]);
+    // mostly increasing ts with duplicates; optionally out of order (late rows)
+    const ts = shuffleTs ? 1_700_000_000_000 + Math.floor(r() * n) * 1000 : 1_700_000_000_000 + Math.floor(i / 3) * 1000;
+    rows.push({ rid: i, id: `r${String(Math.floor(r() * 1e9)).padStart(9, '0')}-${i}`, channel: ['ops', 'dev', 'movies'][Math.floor(r() * 3)], nick: ['민수', 'alice', '지영'][Math.floor(r() * 3)], type: r() < 0.1 ? 'bot' : 'message', text: picked.join(' '), ts_ms: ts, kafka_partition: i % 3, kafka_offset: i });
+  }
+  return rows;
+}
+
+function brute(rows: IndexRow[], q: string): IndexRow[] {
+  const p = parseQuery(q);
+  return rows
+    .filter((row) => {
+      const f = fold(row.text);
+      if (!p.must.every((n) => f.includes(n))) return false;
+      if (p.not.some((n) => f.includes(n))) return false;
+      if (p.channels.length && !p.channels.includes(row.channel)) return false;
+      if (p.types.length && !p.types.includes(row.type as never)) return false;
+      if (p.hasLink && !/https?:\/\/|www\./iu.test(row.text)) return false;
+      return true;
+    })
+    .sort((a, b) => b.ts_ms - a.ts_ms || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+}
+
+const QUERIES = ['장애', '장애가', '배포', '배포했어요', '감독', '봄', '있어요', '"바로 볼게요"', 'kafka', 'KAFKA에서', 'api', 'deploy', 'deploying', '장애 -kafka', '배포 -"바로 볼게요"', '배포 -봄', '파묘 in:#ops', '장애 type:bot', 'has:link', 'in:dev', '없는말', 'k', '감독님'];
+
+describe('index vs brute force', () => {
+  test('foldInto (the allocation-free fast path) folds exactly like fold()', () => {
+    const buf = new Uint16Array(256);
+    for (const s of [...WORDS, 'Hello World\t\n', '가나다 ABC xyz', '감독'.normalize('NFD') + '님', 'ｆｕｌｌ', 'İstanbul', '각\u11a8', '']) {
+      const end = foldInto(s, buf, 3);
+      if (end >= 0) assert.equal(String.fromCharCode(...buf.subarray(3, end)), fold(s), s);
+      else assert.ok(/[^\x00-\x7f가-힣]/u.test(s), `fast path refused a simple text: ${s}`);
+    }
+  });
+
+  for (const shuffleTs of [false, true]) {
+    test(`pages, totals and facets match a scan (${shuffleTs ? 'ts out of insertion order' : 'ts in order'})`, () => {
+      const rows = corpus(3000, shuffleTs ? 7 : 3, shuffleTs);
+      const index = new SearchIndex(null);
+      index.add(rows);
+      for (const q of QUERIES) {
+        const want = brute(rows, q);
+        const parsed = parseQuery(q);
+        const got: string[] = [];
+        let cursor: { ts: number; id: string } | null = null;
+        for (let page = 0; page < 4; page++) {
+          const res = index.searchNow(parsed, { limit: 7, cursor });
+          assert.equal(res.total_exact, true, q); // 3000 rows: always counted exactly
+          assert.equal(res.total, want.length, `${q}: total`);
+          const chans = new Map<string, number>();
+          for (const r of want) chans.set(r.channel, (chans.get(r.channel) ?? 0) + 1);
+          for (const f of res.facets.channels) assert.equal(f.count, chans.get(f.value), `${q}: facet ${f.value}`);
+          got.push(...res.hits.map((h) => h.id));
+          if (!res.next_cursor) break;
+          cursor = JSON.parse(Buffer.from(res.next_cursor, 'base64url').toString()) as never;
+          cursor = { ts: (cursor as unknown as [number, string])[0], id: (cursor as unknown as [number, string])[1] };
+        }
+        assert.deepEqual(got, want.slice(0, got.length).map((r) => r.id), `${q}: pages`);
+        assert.equal(got.length, Math.min(want.length, 28), `${q}: page sizes`);
+      }
+    });
+  }
+
+  test('huge candidate sets: exact page, estimated total and facets flagged as such', () => {
+    const rows = corpus(150_000, 11, false, ['있어요', 'deploy', '바로 볼게요', '장애', 'kafka', '봄']);
+    const index = new SearchIndex(null);
+    index.add(rows);
+    for (const q of ['있어요', 'deploy', '"바로 볼게요"', '장애 -kafka']) {
+      const want = brute(rows, q);
+      const res = index.searchNow(parseQuery(q), { limit: 20 });
+      assert.deepEqual(res.hits.map((h) => h.id), want.slice(0, 20).map((r) => r.id), q);
+      assert.equal(res.total_exact, false, q);
+      assert.equal(res.facets_exact, false, q);
+      assert.ok(Math.abs(res.total - want.length) <= want.length * 0.05, `${q}: estimate ${res.total} vs ${want.length}`);
+    }
+    // one two-character posting list: the total is its length, exact; the facets are sampled
+    const res = index.searchNow(parseQuery('장애'), { limit: 20 });
+    assert.equal(res.total, brute(rows, '장애').length);
+    assert.equal(res.total_exact, true);
+  });
+});

@@ -13,7 +13,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Database } from '../../core/db.ts';
 import { logger } from '../../core/log.ts';
-import { fold, highlightRanges } from './fold.ts';
+import { fold, foldInto, highlightRanges } from './fold.ts';
 import type { ParsedQuery } from './query.ts';
 
 const log = logger('audit.search');
@@ -53,11 +53,16 @@ export interface Facet {
 export interface SearchResult {
   hits: Hit[];
   next_cursor: string | null;
+  /** matches of the whole query (not just the page); an estimate when total_exact is false */
   total: number;
+  /** false when total was estimated from a verified sample (very large candidate sets) */
+  total_exact: boolean;
   facets: { channels: Facet[]; users: Facet[] };
+  /** false when the facet counts were estimated from the same sample */
+  facets_exact: boolean;
 }
 
-/** A growable sorted list of document numbers. */
+/** A growable sorted list of document numbers (row ordinals, ascending). */
 class Posting {
   docs = new Uint32Array(4);
   n = 0;
@@ -65,19 +70,25 @@ class Posting {
   add(doc: number): void {
     if (doc === this.last) return;
     if (this.n === this.docs.length) {
-      const bigger = new Uint32Array(this.docs.length * 2);
+      // grow by 1/2 (not 2×): big lists waste at most a third, and trim() removes even that after a bulk load
+      const bigger = new Uint32Array(this.n + Math.max(8, this.n >>> 1));
       bigger.set(this.docs);
       this.docs = bigger;
     }
     this.docs[this.n++] = doc;
     this.last = doc;
   }
+  /** Drop the unused tail of the array (after a bulk load). */
+  trim(): void {
+    if (this.docs.length > this.n) this.docs = this.docs.slice(0, this.n);
+  }
   has(doc: number): boolean {
     let lo = 0;
     let hi = this.n - 1;
+    const docs = this.docs;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
-      const v = this.docs[mid];
+      const v = docs[mid];
       if (v === doc) return true;
       if (v < doc) lo = mid + 1;
       else hi = mid - 1;
@@ -86,10 +97,32 @@ class Posting {
   }
 }
 
-function grow<T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(a: T, need: number): T {
+const EMPTY = new Posting();
+
+/** The largest index ≤ p whose doc is ≤ doc (−1 if none), galloping down from p. */
+function seekDown(docs: Uint32Array, p: number, doc: number): number {
+  if (p < 0 || docs[p] <= doc) return p;
+  let hi = p; // docs[hi] > doc
+  let step = 1;
+  let lo = hi - 1;
+  while (lo >= 0 && docs[lo] > doc) {
+    hi = lo;
+    step *= 2;
+    lo = hi - step;
+  }
+  if (lo < 0) lo = -1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    if (docs[mid] > doc) hi = mid;
+    else lo = mid;
+  }
+  return lo;
+}
+
+function grow<T extends Float64Array | Int32Array | Uint32Array | Uint16Array | Uint8Array>(a: T, need: number): T {
   if (need <= a.length) return a;
   const ctor = a.constructor as new (n: number) => T;
-  const b = new ctor(Math.max(need, a.length * 2));
+  const b = new ctor(Math.max(need, Math.ceil(a.length * 1.5)));
   b.set(a);
   return b;
 }
@@ -123,21 +156,38 @@ export function decodeCursor(cursor: string): { ts: number; id: string } | null 
   return null;
 }
 
+/** Above this many driver candidates a query whose needles need a text check gets a sampled total. */
+const EXACT_VERIFY = 50_000;
+/** Above this many driver candidates even a query answered by postings alone is sampled (each match costs a cache miss at 10M). */
+const EXACT_POSTINGS = 100_000;
+/** Candidates checked for an estimated total and facets. */
+const SAMPLE = 20_000;
+
+const utf8 = new TextDecoder();
+
 export class SearchIndex {
   private n = 0;
   private ts = new Float64Array(1024);
-  private chan = new Uint32Array(1024);
-  private nick = new Uint32Array(1024);
+  /** running maximum of ts over docs 0..d: no doc at or below d is newer (stops newest-first walks early) */
+  private maxTs = new Float64Array(1024);
+  /** channel id and nick id of doc d at [2d] and [2d + 1]: facet counting touches one cache line */
+  private cn = new Uint32Array(2048);
   private type = new Uint8Array(1024);
   private link = new Uint8Array(1024);
   private part = new Int32Array(1024);
   private offset = new Float64Array(1024);
-  private readonly ids: string[] = [];
-  private readonly texts: string[] = [];
-  /** folded texts (see fold.ts) for verifying needles longer than one bigram */
-  private readonly folded: string[] = [];
+  // ids and texts as UTF-8 in one buffer each (doc d = bytes off[d]..off[d+1]); no per-row strings
+  private idBuf: Buffer = Buffer.alloc(1 << 16);
+  private idOff = new Float64Array(1025);
+  private textBuf: Buffer = Buffer.alloc(1 << 20);
+  private textOff = new Float64Array(1025);
+  /** folded texts (see fold.ts) as UTF-16 units in one array, for verifying needles longer than one bigram */
+  private foldBuf = new Uint16Array(1 << 20);
+  private foldOff = new Float64Array(1025);
   private readonly channels = new Dict();
   private readonly nicks = new Dict();
+  private readonly chanDocs: Posting[] = [];
+  private readonly nickDocs: Posting[] = [];
   private readonly bigrams = new Map<number, Posting>();
   private readonly unigrams = new Map<number, Posting>();
   // UTF-16 unit → small dense id (1-based; 0 = not seen yet). Bigram keys are
@@ -158,40 +208,85 @@ export class SearchIndex {
   /** Add rows (in any order of ts); each must be new to the index. */
   add(rows: readonly IndexRow[]): void {
     for (const r of rows) {
-      const doc = this.n++;
-      if (doc >= this.ts.length) {
-        const need = doc + 1;
-        this.ts = grow(this.ts, need);
-        this.chan = grow(this.chan, need);
-        this.nick = grow(this.nick, need);
-        this.type = grow(this.type, need);
-        this.link = grow(this.link, need);
-        this.part = grow(this.part, need);
-        this.offset = grow(this.offset, need);
-      }
-      const text = String(r.text ?? '');
-      this.ts[doc] = Number(r.ts_ms);
-      this.chan[doc] = this.channels.id(String(r.channel).toLowerCase());
-      this.nick[doc] = this.nicks.id(String(r.nick));
-      const t = TYPES.indexOf(r.type);
-      this.type[doc] = t < 0 ? 255 : t;
-      this.link[doc] = LINK_RE.test(text) ? 1 : 0;
-      this.part[doc] = r.kafka_partition === null || r.kafka_partition === undefined ? -1 : Number(r.kafka_partition);
-      this.offset[doc] = r.kafka_offset === null || r.kafka_offset === undefined ? NaN : Number(r.kafka_offset);
-      this.ids.push(String(r.id));
-      this.texts.push(text);
-      const f = fold(text);
-      this.folded.push(f);
-      let prev = -1;
-      for (let i = 0; i < f.length; i++) {
-        const a = f.charCodeAt(i);
-        const id = this.idOf(a, true);
-        if (a >= 0x80) this.posting(this.unigrams, id).add(doc);
-        if (prev >= 0) this.posting(this.bigrams, prev * 65536 + id).add(doc);
-        prev = id;
-      }
-      if (r.rid > this.lastRid) this.lastRid = r.rid;
+      this.addOne(r.rid, String(r.id), String(r.channel), String(r.nick), String(r.type), String(r.text ?? ''), Number(r.ts_ms), r.kafka_partition, r.kafka_offset);
     }
+  }
+
+  private addOne(rid: number, id: string, channel: string, nick: string, type: string, text: string, ts: number, partition: number | null | undefined, offset: number | null | undefined): void {
+    const doc = this.n++;
+    if (doc >= this.ts.length) {
+      const need = doc + 1;
+      this.ts = grow(this.ts, need);
+      this.maxTs = grow(this.maxTs, need);
+      this.cn = grow(this.cn, 2 * need);
+      this.type = grow(this.type, need);
+      this.link = grow(this.link, need);
+      this.part = grow(this.part, need);
+      this.offset = grow(this.offset, need);
+    }
+    if (doc + 2 > this.idOff.length) {
+      this.idOff = grow(this.idOff, doc + 2);
+      this.textOff = grow(this.textOff, doc + 2);
+      this.foldOff = grow(this.foldOff, doc + 2);
+    }
+    this.ts[doc] = ts;
+    const before = doc > 0 ? this.maxTs[doc - 1] : -Infinity;
+    this.maxTs[doc] = ts > before ? ts : before;
+    const c = this.channels.id(channel.toLowerCase());
+    this.cn[2 * doc] = c;
+    (this.chanDocs[c] ??= new Posting()).add(doc);
+    const k = this.nicks.id(nick);
+    this.cn[2 * doc + 1] = k;
+    (this.nickDocs[k] ??= new Posting()).add(doc);
+    const t = TYPES.indexOf(type);
+    this.type[doc] = t < 0 ? 255 : t;
+    this.link[doc] = LINK_RE.test(text) ? 1 : 0;
+    this.part[doc] = partition === null || partition === undefined ? -1 : Number(partition);
+    this.offset[doc] = offset === null || offset === undefined ? NaN : Number(offset);
+    this.idBuf = this.putUtf8(this.idBuf, this.idOff, doc, id);
+    this.textBuf = this.putUtf8(this.textBuf, this.textOff, doc, text);
+
+    // folded text straight into the shared array, then its bigrams/unigrams
+    const start = this.foldOff[doc];
+    if (start + text.length > this.foldBuf.length) this.foldBuf = grow(this.foldBuf, start + text.length);
+    let end = foldInto(text, this.foldBuf, start);
+    if (end < 0) {
+      const f = fold(text);
+      if (start + f.length > this.foldBuf.length) this.foldBuf = grow(this.foldBuf, start + f.length);
+      for (let i = 0; i < f.length; i++) this.foldBuf[start + i] = f.charCodeAt(i);
+      end = start + f.length;
+    }
+    this.foldOff[doc + 1] = end;
+    const units = this.foldBuf;
+    let prev = -1;
+    for (let i = start; i < end; i++) {
+      const a = units[i];
+      const cid = this.idOf(a, true);
+      if (a >= 0x80) this.posting(this.unigrams, cid).add(doc);
+      if (prev >= 0) this.posting(this.bigrams, prev * 65536 + cid).add(doc);
+      prev = cid;
+    }
+    if (rid > this.lastRid) this.lastRid = rid;
+  }
+
+  private putUtf8(buf: Buffer, off: Float64Array, doc: number, s: string): Buffer {
+    const at = off[doc];
+    const need = at + s.length * 3;
+    if (need > buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(need, Math.ceil(buf.length * 1.5)));
+      buf.copy(bigger, 0, 0, at);
+      buf = bigger;
+    }
+    off[doc + 1] = at + buf.write(s, at, 'utf8');
+    return buf;
+  }
+
+  private idAt(doc: number): string {
+    return this.idBuf.toString('utf8', this.idOff[doc], this.idOff[doc + 1]);
+  }
+
+  private textAt(doc: number): string {
+    return utf8.decode(this.textBuf.subarray(this.textOff[doc], this.textOff[doc + 1]));
   }
 
   private idOf(unit: number, create: boolean): number {
@@ -207,6 +302,41 @@ export class SearchIndex {
       map.set(key, p);
     }
     return p;
+  }
+
+  /** Give back the slack of every growable array (after a bulk load). */
+  private trim(): void {
+    for (const p of this.bigrams.values()) p.trim();
+    for (const p of this.unigrams.values()) p.trim();
+    for (const p of this.chanDocs) p?.trim();
+    for (const p of this.nickDocs) p?.trim();
+    const n = this.n;
+    this.ts = this.ts.slice(0, n + 1024);
+    this.maxTs = this.maxTs.slice(0, n + 1024);
+    this.cn = this.cn.slice(0, 2 * (n + 1024));
+    this.type = this.type.slice(0, n + 1024);
+    this.link = this.link.slice(0, n + 1024);
+    this.part = this.part.slice(0, n + 1024);
+    this.offset = this.offset.slice(0, n + 1024);
+    this.idOff = this.idOff.slice(0, n + 1025);
+    this.textOff = this.textOff.slice(0, n + 1025);
+    this.foldOff = this.foldOff.slice(0, n + 1025);
+    this.foldBuf = this.foldBuf.slice(0, this.foldOff[n] + (1 << 16));
+    const ids = Buffer.allocUnsafe(this.idOff[n] + (1 << 12));
+    this.idBuf.copy(ids, 0, 0, this.idOff[n]);
+    this.idBuf = ids;
+    const texts = Buffer.allocUnsafe(this.textOff[n] + (1 << 16));
+    this.textBuf.copy(texts, 0, 0, this.textOff[n]);
+    this.textBuf = texts;
+  }
+
+  /** Bytes held by the index's arrays, by part (postings, per-doc columns, texts). */
+  memory(): { postings: number; columns: number; texts: number; folded: number; ids: number } {
+    let postings = 0;
+    for (const m of [this.bigrams, this.unigrams]) for (const p of m.values()) postings += p.docs.byteLength + 48;
+    for (const p of [...this.chanDocs, ...this.nickDocs]) postings += p ? p.docs.byteLength + 48 : 0;
+    const columns = [this.ts, this.maxTs, this.cn, this.type, this.link, this.part, this.offset, this.idOff, this.textOff, this.foldOff].reduce((a, b) => a + b.byteLength, 0);
+    return { postings, columns, texts: this.textBuf.length, folded: this.foldBuf.byteLength, ids: this.idBuf.length };
   }
 
   /** Release the index's DuckDB connection (before the database closes). */
@@ -226,46 +356,44 @@ export class SearchIndex {
 
   private async readNew(): Promise<void> {
     const db = this.db!;
-    // Columns, not row objects: at millions of rows the per-row objects cost more than the indexing.
     this.connection ??= await db.instance.connect();
-    const batch = 200_000;
-    for (;;) {
-      let cols: unknown[][];
-      try {
-        const reader = await this.connection.runAndReadAll(
-          `SELECT rowid AS rid, id, channel, nick, type, text,
-                  COALESCE(ts_ms, epoch_ms(ts)) AS ts_ms, kafka_partition, kafka_offset
-             FROM messages WHERE rowid > $1 ORDER BY rowid LIMIT ${batch}`,
-          [BigInt(this.lastRid)],
-        );
-        cols = reader.getColumnsJS() as unknown[][];
-      } catch (err) {
-        // Before ingest created its table there is simply nothing to search.
-        if (/does not exist/i.test((err as Error).message)) return;
-        throw err;
-      }
-      const count = cols[0]?.length ?? 0;
-      if (count === 0) return;
-      const [rid, id, channel, nick, type, text, ts, part, offset] = cols;
-      const rows: IndexRow[] = new Array(count);
-      const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-      for (let i = 0; i < count; i++) {
-        rows[i] = {
-          rid: Number(rid[i]),
-          id: String(id[i]),
-          channel: String(channel[i]),
-          nick: String(nick[i]),
-          type: String(type[i]),
-          text: String(text[i] ?? ''),
-          ts_ms: Number(ts[i]),
-          kafka_partition: num(part[i]),
-          kafka_offset: num(offset[i]),
-        };
-      }
-      this.add(rows);
-      log.debug({ indexed: this.n }, 'search index caught up');
-      if (count < batch) return;
+    // One streaming query, read chunk by chunk (DuckDB's 2048-row vectors): no
+    // materialised result and no row objects. Rows come in insertion order
+    // (DuckDB preserves it), which keeps docs close to ts order.
+    let result;
+    try {
+      result = await this.connection.stream(
+        `SELECT rowid::DOUBLE AS rid, id, channel, nick, type, text,
+                COALESCE(ts_ms, epoch_ms(ts))::DOUBLE AS ts_ms, kafka_partition, kafka_offset::DOUBLE AS kafka_offset
+           FROM messages WHERE rowid > $1`,
+        [BigInt(this.lastRid)],
+      );
+    } catch (err) {
+      // Before ingest created its table there is simply nothing to search.
+      if (/does not exist/i.test((err as Error).message)) return;
+      throw err;
     }
+    const before = this.n;
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      const [rid, id, channel, nick, type, text, ts, part, offset] = chunk.getColumns() as unknown[][];
+      for (let i = 0; i < chunk.rowCount; i++) {
+        this.addOne(
+          rid[i] as number,
+          String(id[i]),
+          String(channel[i]),
+          String(nick[i]),
+          String(type[i]),
+          text[i] === null ? '' : String(text[i]),
+          ts[i] as number,
+          part[i] as number | null,
+          offset[i] as number | null,
+        );
+      }
+    }
+    if (this.n - before >= 100_000) this.trim();
+    if (this.n > before) log.debug({ indexed: this.n }, 'search index caught up');
   }
 
   /** Documents containing a folded needle exactly (needles of ≤ 2 characters) or as candidates (longer). */
@@ -273,24 +401,34 @@ export class SearchIndex {
     if (needle.length === 1) {
       const c = needle.charCodeAt(0);
       if (c < 0x80) return null; // single ASCII letters are not indexed: scan
-      return [this.unigrams.get(this.idOf(c, false)) ?? new Posting()];
+      return [this.unigrams.get(this.idOf(c, false)) ?? EMPTY];
     }
     const seen = new Set<number>();
     const out: Posting[] = [];
     for (let i = 0; i + 1 < needle.length; i++) {
       const a = this.idOf(needle.charCodeAt(i), false);
       const b = this.idOf(needle.charCodeAt(i + 1), false);
-      if (a === 0 || b === 0) return [new Posting()]; // a character never seen: nothing matches
+      if (a === 0 || b === 0) return [EMPTY]; // a character never seen: nothing matches
       const key = a * 65536 + b;
       if (seen.has(key)) continue;
       seen.add(key);
-      out.push(this.bigrams.get(key) ?? new Posting());
+      out.push(this.bigrams.get(key) ?? EMPTY);
     }
     return out;
   }
 
-  private contains(doc: number, needle: string): boolean {
-    return this.folded[doc].includes(needle);
+  /** Whether the folded text of doc contains the folded needle (code units). */
+  private contains(doc: number, needle: Uint16Array): boolean {
+    const units = this.foldBuf;
+    const m = needle.length;
+    const first = needle[0];
+    const last = this.foldOff[doc + 1] - m;
+    outer: for (let i = this.foldOff[doc]; i <= last; i++) {
+      if (units[i] !== first) continue;
+      for (let j = 1; j < m; j++) if (units[i + j] !== needle[j]) continue outer;
+      return true;
+    }
+    return false;
   }
 
   async search(q: ParsedQuery, options: { limit: number; cursor?: { ts: number; id: string } | null }): Promise<SearchResult> {
@@ -298,121 +436,229 @@ export class SearchIndex {
     return this.searchNow(q, options);
   }
 
-  /** Search what is indexed now (no catch-up). */
+  /**
+   * Search what is indexed now (no catch-up). Two walks over the candidates
+   * (the rarest posting list, the others galloped alongside):
+   * 1. the page: newest doc first, stopping as soon as limit + 1 hits are
+   *    found and no older doc can beat them (maxTs);
+   * 2. total and facets: every candidate when that is cheap (≤ EXACT_VERIFY
+   *    candidates, or ≤ EXACT_POSTINGS posting steps when the postings alone
+   *    decide), otherwise an evenly spread sample of SAMPLE candidates, fully
+   *    checked and scaled up (total_exact / facets_exact = false).
+   * Skipped when walk 1 already saw every match.
+   */
   searchNow(q: ParsedQuery, options: { limit: number; cursor?: { ts: number; id: string } | null }): SearchResult {
     const { limit } = options;
     const cursor = options.cursor ?? null;
-    const empty: SearchResult = { hits: [], next_cursor: null, total: 0, facets: { channels: [], users: [] } };
+    const empty: SearchResult = { hits: [], next_cursor: null, total: 0, total_exact: true, facets: { channels: [], users: [] }, facets_exact: true };
 
-    // Filters as masks over dictionary ids.
+    // Filters as masks over dictionary ids; a single channel or nick is also a posting list.
+    const lists: Posting[] = [];
     let chanMask: Uint8Array | null = null;
     if (q.channels.length) {
       chanMask = new Uint8Array(this.channels.names.length);
+      const hit: number[] = [];
       for (const c of q.channels) {
         const id = this.channels.ids.get(c);
-        if (id !== undefined) chanMask[id] = 1;
+        if (id !== undefined && !chanMask[id]) {
+          chanMask[id] = 1;
+          hit.push(id);
+        }
+      }
+      if (hit.length === 0) return empty;
+      if (hit.length === 1) {
+        lists.push(this.chanDocs[hit[0]]);
+        chanMask = null; // the list says it all
       }
     }
     let nickMask: Uint8Array | null = null;
     if (q.nicks.length) {
       nickMask = new Uint8Array(this.nicks.names.length);
       const wanted = new Set(q.nicks.map((n) => fold(n)));
+      const hit: number[] = [];
       this.nicks.names.forEach((name, id) => {
-        if (wanted.has(fold(name))) nickMask![id] = 1;
+        if (wanted.has(fold(name))) {
+          nickMask![id] = 1;
+          hit.push(id);
+        }
       });
+      if (hit.length === 0) return empty;
+      if (hit.length === 1) {
+        lists.push(this.nickDocs[hit[0]]);
+        nickMask = null;
+      }
     }
-    const typeMask = q.types.length ? new Set(q.types.map((t) => TYPES.indexOf(t))) : null;
+    const typeMask = q.types.length ? new Uint8Array(256) : null;
+    for (const t of q.types) typeMask![TYPES.indexOf(t)] = 1;
 
-    // Candidate lists: every posting of every must-needle; the shortest drives the walk.
-    const lists: Posting[] = [];
-    const verify: string[] = [];
+    // Candidate lists: every bigram posting of every must-needle (exact for ≤ 2
+    // characters); longer needles are then verified against the folded text.
+    const verify: Uint16Array[] = [];
+    const units = (s: string) => Uint16Array.from(s, (ch) => ch.charCodeAt(0));
     for (const needle of q.must) {
       const l = this.listsFor(needle);
-      if (l === null || needle.length > 2) verify.push(needle);
-      if (!l) continue;
-      if (needle.length > 2) {
-        // The text check confirms the needle anyway: walking only its rarest bigram's
-        // list is cheaper than intersecting all of them (deploy = de·ep·pl·lo·oy).
-        lists.push(l.reduce((a, b) => (b.n < a.n ? b : a)));
-      } else lists.push(...l);
+      if (l === null || needle.length > 2) verify.push(units(needle));
+      if (l) lists.push(...l);
     }
     if (lists.some((l) => l.n === 0)) return empty;
-    lists.sort((a, b) => a.n - b.n);
-    const notChecks = q.not.map((needle) => ({ needle, lists: this.listsFor(needle) }));
+    const distinct = [...new Set(lists)].sort((a, b) => a.n - b.n);
+    const nots = q.not.map((needle) => {
+      const l = this.listsFor(needle);
+      return { lists: l ?? [], byLists: l !== null && needle.length <= 2, units: units(needle) };
+    });
+    // exact cost per candidate is a few posting steps unless a text check is needed
+    const textChecks = verify.length > 0 || nots.some((c) => !c.byLists);
 
-    const chanCount = new Uint32Array(this.channels.names.length);
-    const nickCount = new Uint32Array(this.nicks.names.length);
-    let total = 0;
-    const k = limit + 1;
-    const top: number[] = []; // best first: ts desc, id desc
-    const better = (a: number, b: number) => this.ts[a] > this.ts[b] || (this.ts[a] === this.ts[b] && this.ids[a] > this.ids[b]);
-
-    const driver = lists[0];
-    const others = lists.slice(1);
-    const ptr = others.map((l) => l.n - 1);
-    const count = driver ? driver.n : this.n;
-    for (let i = count - 1; i >= 0; i--) {
-      const doc = driver ? driver.docs[i] : i;
-      // intersect: walk each other list downwards alongside
-      let inAll = true;
+    const driver = distinct[0] ?? null;
+    const others = distinct.slice(1);
+    const D = driver ? driver.n : this.n;
+    const { ts, maxTs, cn, type, link } = this;
+    const from = q.from;
+    const to = q.to;
+    const ptr = new Int32Array(others.length);
+    const resetPtr = () => {
+      for (let j = 0; j < others.length; j++) ptr[j] = others[j].n - 1;
+    };
+    /** doc is in every other list (galloping down: docs must come in descending order) */
+    const inLists = (doc: number): boolean => {
       for (let j = 0; j < others.length; j++) {
         const docs = others[j].docs;
-        let p = ptr[j];
-        while (p >= 0 && docs[p] > doc) p--;
+        const p = seekDown(docs, ptr[j], doc);
         ptr[j] = p;
-        if (p < 0 || docs[p] !== doc) {
-          inAll = false;
-          break;
+        if (p < 0 || docs[p] !== doc) return false;
+      }
+      return true;
+    };
+    const filtered = chanMask !== null || nickMask !== null || typeMask !== null || q.hasLink;
+    /** filters, text checks, exclusions (after the lists and the time range) */
+    const checks = (doc: number): boolean => {
+      if (filtered) {
+        if (chanMask && !chanMask[cn[2 * doc]]) return false;
+        if (nickMask && !nickMask[cn[2 * doc + 1]]) return false;
+        if (typeMask && !typeMask[type[doc]]) return false;
+        if (q.hasLink && !link[doc]) return false;
+      }
+      for (let v = 0; v < verify.length; v++) if (!this.contains(doc, verify[v])) return false;
+      for (let c = 0; c < nots.length; c++) {
+        const x = nots[c];
+        let all = true;
+        for (let j = 0; j < x.lists.length; j++) {
+          if (!x.lists[j].has(doc)) {
+            all = false;
+            break;
+          }
+        }
+        if (all && (x.byLists || this.contains(doc, x.units))) return false;
+      }
+      return true;
+    };
+    const timed = from !== null || to !== null;
+
+    // ── walk 1: the page ───────────────────────────────────────────────
+    const k = limit + 1;
+    const top: number[] = []; // best first: ts desc, id desc
+    const topIds: string[] = [];
+    let chanCount = new Uint32Array(this.channels.names.length);
+    let nickCount = new Uint32Array(this.nicks.names.length);
+    let total = 0;
+    let complete = true; // every match was seen (and counted)
+    resetPtr();
+    for (let i = D - 1; i >= 0; i--) {
+      const doc = driver ? driver.docs[i] : i;
+      if (!inLists(doc)) continue;
+      const newest = maxTs[doc]; // nothing at or below doc is newer
+      if (from !== null && newest < from) break;
+      if (top.length === k && newest < ts[top[k - 1]]) {
+        complete = false;
+        break;
+      }
+      const t = ts[doc];
+      if (to !== null && !(t < to)) continue;
+      if (from !== null && !(t >= from)) continue;
+      let id: string | null = null;
+      if (cursor && !(t < cursor.ts)) {
+        if (t > cursor.ts || !((id = this.idAt(doc)) < cursor.id)) {
+          complete = false; // newer than the cursor: not counted here
+          continue;
         }
       }
-      if (!inAll) continue;
-      const ts = this.ts[doc];
-      if (q.from !== null && !(ts >= q.from)) continue;
-      if (q.to !== null && !(ts < q.to)) continue;
-      if (chanMask && !chanMask[this.chan[doc]]) continue;
-      if (nickMask && !nickMask[this.nick[doc]]) continue;
-      if (typeMask && !typeMask.has(this.type[doc])) continue;
-      if (q.hasLink && !this.link[doc]) continue;
-      let ok = true;
-      for (const needle of verify) {
-        if (!this.contains(doc, needle)) {
-          ok = false;
-          break;
-        }
-      }
-      if (!ok) continue;
-      for (const c of notChecks) {
-        // exact for ≤ 2 characters; longer needles are only checked when all their bigrams are there
-        const candidate = c.lists === null ? true : c.lists.every((l) => l.has(doc));
-        if (candidate && (c.needle.length <= 2 && c.lists !== null ? true : this.contains(doc, c.needle))) {
-          ok = false;
-          break;
-        }
-      }
-      if (!ok) continue;
+      if (!checks(doc)) continue;
       total++;
-      chanCount[this.chan[doc]]++;
-      nickCount[this.nick[doc]]++;
-      if (cursor && !(ts < cursor.ts || (ts === cursor.ts && this.ids[doc] < cursor.id))) continue;
-      if (top.length === k && !better(doc, top[k - 1])) continue;
+      chanCount[cn[2 * doc]]++;
+      nickCount[cn[2 * doc + 1]]++;
+      if (top.length === k && t < ts[top[k - 1]]) continue; // a match, but not for the page
+      id ??= this.idAt(doc);
       let at = top.length;
-      while (at > 0 && better(doc, top[at - 1])) at--;
+      while (at > 0 && (t > ts[top[at - 1]] || (t === ts[top[at - 1]] && id > topIds[at - 1]))) at--;
+      if (at >= k) continue;
       top.splice(at, 0, doc);
-      if (top.length > k) top.pop();
+      topIds.splice(at, 0, id);
+      if (top.length > k) {
+        top.pop();
+        topIds.pop();
+      }
+    }
+
+    // ── walk 2: total and facets ───────────────────────────────────────
+    let exact = true;
+    let totalExact = false;
+    if (!complete) {
+      const cheap = D <= EXACT_VERIFY || (!textChecks && D <= EXACT_POSTINGS);
+      const stride = cheap ? 1 : Math.ceil(D / SAMPLE);
+      exact = stride === 1;
+      chanCount = new Uint32Array(this.channels.names.length);
+      nickCount = new Uint32Array(this.nicks.names.length);
+      let matched = 0;
+      let seen = 0;
+      resetPtr();
+      // sampled docs: evenly spread over the driver, offset so the newest is not always in
+      for (let i = D - 1 - (stride >> 1); i >= 0; i -= stride) {
+        const doc = driver ? driver.docs[i] : i;
+        seen++;
+        if (!inLists(doc)) continue;
+        if (timed) {
+          if (from !== null && maxTs[doc] < from) break;
+          const t = ts[doc];
+          if (to !== null && !(t < to)) continue;
+          if (from !== null && !(t >= from)) continue;
+        }
+        if (!checks(doc)) continue;
+        matched++;
+        chanCount[cn[2 * doc]]++;
+        nickCount[cn[2 * doc + 1]]++;
+      }
+      // one posting list and nothing else to check: its length is the exact total even when facets are sampled
+      const onlyDriver = driver !== null && others.length === 0 && !filtered && !textChecks && nots.length === 0 && !timed;
+      if (exact) total = matched;
+      else {
+        // docs the walk never reached (older than `from`) are no matches: scale by the docs the sample stands for
+        const scale = Math.min(D, seen * stride) / Math.max(1, seen);
+        for (let c = 0; c < chanCount.length; c++) chanCount[c] = Math.round(chanCount[c] * scale);
+        for (let c = 0; c < nickCount.length; c++) nickCount[c] = Math.round(nickCount[c] * scale);
+        if (onlyDriver) {
+          total = D;
+          totalExact = true;
+        } else {
+          // never below what the page walk itself saw
+          total = Math.max(Math.round(matched * scale), total);
+        }
+      }
     }
 
     const page = top.slice(0, limit);
-    const hits: Hit[] = page.map((doc) => ({
-      id: this.ids[doc],
-      channel: this.channels.names[this.chan[doc]],
-      nick: this.nicks.names[this.nick[doc]],
-      text: this.texts[doc],
-      ts: this.ts[doc],
-      type: TYPES[this.type[doc]] ?? 'message',
-      kafka: { partition: this.part[doc] < 0 ? null : this.part[doc], offset: Number.isNaN(this.offset[doc]) ? null : this.offset[doc] },
-      highlights: highlightRanges(this.texts[doc], q.highlight),
-    }));
-    const last = page.at(-1);
+    const hits: Hit[] = page.map((doc, i) => {
+      const text = this.textAt(doc);
+      return {
+        id: topIds[i],
+        channel: this.channels.names[this.cn[2 * doc]],
+        nick: this.nicks.names[this.cn[2 * doc + 1]],
+        text,
+        ts: this.ts[doc],
+        type: TYPES[this.type[doc]] ?? 'message',
+        kafka: { partition: this.part[doc] < 0 ? null : this.part[doc], offset: Number.isNaN(this.offset[doc]) ? null : this.offset[doc] },
+        highlights: highlightRanges(text, q.highlight),
+      };
+    });
     const facet = (counts: Uint32Array, names: string[]): Facet[] => {
       const out: Facet[] = [];
       counts.forEach((count, id) => {
@@ -422,9 +668,11 @@ export class SearchIndex {
     };
     return {
       hits,
-      next_cursor: top.length > limit && last !== undefined ? encodeCursor(this.ts[last], this.ids[last]) : null,
+      next_cursor: top.length > limit && page.length > 0 ? encodeCursor(this.ts[page[page.length - 1]], topIds[page.length - 1]) : null,
       total,
+      total_exact: exact || totalExact,
       facets: { channels: facet(chanCount, this.channels.names), users: facet(nickCount, this.nicks.names) },
+      facets_exact: exact,
     };
   }
 }

@@ -52,3 +52,28 @@ export function highlightRanges(text: string, needles: readonly string[]): [numb
   }
   return merged;
 }
+
+/**
+ * Append fold(text) as UTF-16 code units to `out` at `at`, returning the new
+ * end; `out` must have room for at least text.length units (the caller checks
+ * `foldedLength` first). Texts made only of ASCII and precomposed Hangul
+ * syllables — nearly all chat — are folded in place without allocating
+ * (NFKC leaves both unchanged; lower-casing touches only A–Z; whitespace in
+ * that range is \t\n\v\f\r and space); anything else goes through fold().
+ */
+export function foldInto(text: string, out: Uint16Array, at: number): number {
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) {
+      if (c === 32 || (c >= 9 && c <= 13)) continue;
+      out[at++] = c >= 65 && c <= 90 ? c + 32 : c;
+    } else if (c >= 0xac00 && c <= 0xd7a3) {
+      // A syllable followed by a conjoining jamo may compose: only safe when the whole text is simple.
+      out[at++] = c;
+    } else {
+      return -1;
+    }
+  }
+  return at;
+}

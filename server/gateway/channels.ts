@@ -73,6 +73,13 @@ export class Channels {
         member.folded = foldNick(next);
         return { presenceChanged: true };
       }
+      case 'message': {
+        // a gateway user who speaks is evidently here: heals presence if a join
+        // was older than the warm-up window or the user was wrongly judged gone
+        if (!gateway || ch.members.has(e.user.id)) return { presenceChanged: false };
+        ch.members.set(e.user.id, { nick: e.user.nick, folded: foldNick(e.user.nick), gateway });
+        return { presenceChanged: true };
+      }
       default:
         return { presenceChanged: false };
     }

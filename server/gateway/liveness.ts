@@ -1,9 +1,10 @@
 // Which gateways are still alive, judged by Kafka itself: every gateway
 // consumes in its own consumer group (`<topic>.gateway.<id>`), and a gateway
 // that dies stops heartbeating, so after the session timeout (10 s) its group
-// is Empty. Users announced by a gateway whose group is seen empty twice in a
-// row are dropped from presence: no ghosts, and no extra traffic on the chat
-// topic.
+// is Empty. Users announced by a gateway whose group is seen empty three
+// times in a row (≥ 8 s apart, so a rebalance or a briefly starved gateway is
+// not mistaken for a dead one) are dropped from presence: no ghosts, and no
+// extra traffic on the chat topic.
 import type { Kafka } from 'kafkajs';
 import { logger } from '../../core/log.ts';
 
@@ -36,7 +37,7 @@ export class Liveness {
     this.timer = null;
   }
 
-  /** One round: describe the groups of every gateway with users; two empty sightings = dead. */
+  /** One round: describe the groups of every gateway with users; three empty sightings in a row = dead. */
   check(): Promise<void> {
     if (this.running) return this.running;
     this.running = this.round().finally(() => (this.running = null));
@@ -48,7 +49,7 @@ export class Liveness {
     await this.round(1);
   }
 
-  private async round(strikesToDie = 2): Promise<void> {
+  private async round(strikesToDie = 3): Promise<void> {
     const ids = [...this.known()].filter((id) => id !== this.self);
     if (!ids.length) return;
     const admin = this.kafka.admin();

@@ -1,0 +1,52 @@
+// Presence and history as built from consumed events.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createEnvelope, type EventType } from '../../core/envelope.ts';
+import { Channels, RING_SIZE } from './channels.ts';
+
+const ev = (type: EventType, nick: string, id: string, extra: { meta?: Record<string, unknown>; ts?: number; text?: string } = {}) =>
+  createEnvelope({ type, channel: '잡담', user: { id, nick }, meta: { gateway: 'g_a', ...extra.meta }, ts: extra.ts, text: extra.text });
+
+test('join, nick and leave drive presence; duplicates are ignored', () => {
+  const c = new Channels();
+  const join = ev('join', '민수', 'u1');
+  assert.deepEqual(c.apply(join), { presenceChanged: true });
+  assert.equal(c.apply(join), null, 'same event id twice (consumer replay)');
+  c.apply(ev('join', '지영', 'u2', { meta: { gateway: 'g_b' } }));
+  assert.deepEqual(c.presence('잡담'), ['민수', '지영']);
+  assert.ok(c.nickInUse('민수'));
+  assert.ok(!c.nickInUse('민수', 'u1'), 'your own nick is not taken from you');
+  c.apply(ev('nick', '지영', 'u2', { meta: { gateway: 'g_b', old: '지영', new: '영희' } }));
+  assert.deepEqual(c.presence('잡담'), ['민수', '영희']);
+  assert.ok(!c.nickInUse('지영'));
+  c.apply(ev('leave', '민수', 'u1'));
+  assert.deepEqual(c.presence('잡담'), ['영희']);
+});
+
+test('a dead gateway takes its users along; a speaking user is present again', () => {
+  const c = new Channels();
+  c.apply(ev('join', '민수', 'u1'));
+  c.apply(ev('join', '지영', 'u2', { meta: { gateway: 'g_b' } }));
+  assert.deepEqual([...c.gateways()].sort(), ['g_a', 'g_b']);
+  assert.deepEqual(c.dropGateway('g_b'), ['잡담']);
+  assert.deepEqual(c.presence('잡담'), ['민수']);
+  assert.deepEqual(c.apply(ev('message', '지영', 'u2', { meta: { gateway: 'g_b' }, text: '저 아직 있어요' })), { presenceChanged: true });
+  assert.deepEqual(c.presence('잡담'), ['민수', '지영']);
+});
+
+test('history pages: last N, before a timestamp, before an id; the ring is bounded', () => {
+  const c = new Channels();
+  for (let i = 1; i <= RING_SIZE + 10; i++) c.apply(ev('message', '민수', 'u1', { ts: 1000 + i, text: `메시지 ${i}` }));
+  const last = c.history('잡담', 50);
+  assert.equal(last.events.length, 50);
+  assert.equal(last.events.at(-1)!.text, `메시지 ${RING_SIZE + 10}`);
+  const older = c.history('잡담', 50, last.events[0].id);
+  assert.equal(older.events.at(-1)!.ts, last.events[0].ts - 1);
+  const byTs = c.history('잡담', 5, 1000 + 100);
+  assert.deepEqual(byTs.events.map((e) => e.text), [95, 96, 97, 98, 99].map((i) => `메시지 ${i}`));
+  // the first 10 were evicted: asking before the oldest held event is not complete
+  const start = c.history('잡담', 50, 1000 + 15);
+  assert.equal(start.events.length, 4);
+  assert.equal(start.complete, false);
+  assert.deepEqual(c.history('없는채널', 50), { events: [], complete: true });
+});
