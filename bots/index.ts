@@ -49,7 +49,6 @@ export interface BotsDeps {
   db: Database;
   kafka: Kafka;
   auth?: Auth;
-  env?: NodeJS.ProcessEnv;
   /** injectable clock; with `manualClock` the schedule bot fires only on tick() (tests drive time) */
   now?: () => number;
   manualClock?: boolean;
@@ -90,8 +89,7 @@ async function prepare(config: Config, db: Database, registry: CommandRegistry, 
 
 export async function startBots(deps: BotsDeps): Promise<RunningBots> {
   const { config, db, kafka } = deps;
-  const env = deps.env ?? process.env;
-  const settings = botSettings(config, env);
+  const settings = botSettings(config);
   const registry = deps.registry ?? commandRegistry;
   await prepare(config, db, registry, deps.commands ?? [], deps.movie ?? true);
 
@@ -101,7 +99,7 @@ export async function startBots(deps: BotsDeps): Promise<RunningBots> {
     db,
     kafka,
     registry,
-    aliases: botAliases(env),
+    aliases: botAliases(settings.aliases),
     observers: [(e) => schedule?.observe(e), jobObserver(db)],
     groupId: deps.groupId,
     now: deps.now,
@@ -180,11 +178,10 @@ export async function createLocalBots(opts: {
   movie?: boolean;
   limiter?: RateLimiter;
   aliases?: readonly string[];
-  env?: NodeJS.ProcessEnv;
 }): Promise<{ harness: InProcessHarness; schedule: ScheduleBot; registry: CommandRegistry }> {
   const registry = new CommandRegistry();
   await prepare(opts.config, opts.db, registry, opts.commands ?? [], opts.movie ?? false);
-  const settings = botSettings(opts.config, opts.env);
+  const settings = botSettings(opts.config);
   let harness: InProcessHarness | null = null;
   const schedule = new ScheduleBot({
     config: opts.config,

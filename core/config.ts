@@ -30,13 +30,29 @@ export interface Config {
   /** false turns off in-process parts of `npm start` (for scaled-out deployments and tests) */
   run: { gateway: boolean; ingest: boolean; bots: boolean; scheduler: boolean };
   /** live movie providers for the movie bot (unset key/token = catalog only); base URLs overridable for tests */
+  bots: {
+    /** KCHAT_BOT_ALIASES: extra addresses besides @bot and @봇 (comma-separated) */
+    aliases: string | undefined;
+    rateLimit: { limit: number; windowMs: number };
+    schedulesFile: string;
+    airflow: {
+      apiUrl: string | null;
+      user: string | null;
+      password: string | null;
+      token: string | null;
+      pollSeconds: number;
+      callbackGraceMinutes: number;
+      /** KCHAT_AIRFLOW_DEADLINES (JSON); unset = $DATA_DIR/airflow-deadlines.json when present */
+      deadlinesJson: string | null;
+    };
+  };
   movies: { kobisApiKey: string | null; kobisBaseUrl: string; tmdbToken: string | null; tmdbBaseUrl: string; timeoutMs: number; cacheTtlSeconds: number };
 }
 
-function int(value: string | undefined, fallback: number, name: string): number {
+function int(value: string | undefined, fallback: number, name: string, min = 0): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${value}"`);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}, got "${value}"`);
   return n;
 }
 
@@ -67,6 +83,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ingest: flag(env.KCHAT_INGEST, true),
       bots: flag(env.KCHAT_BOTS, true),
       scheduler: flag(env.KCHAT_SCHEDULER, true),
+    },
+    bots: {
+      aliases: env.KCHAT_BOT_ALIASES,
+      rateLimit: {
+        limit: int(env.KCHAT_BOT_RATE_LIMIT, 5, 'KCHAT_BOT_RATE_LIMIT', 1),
+        windowMs: int(env.KCHAT_BOT_RATE_WINDOW_SECONDS, 30, 'KCHAT_BOT_RATE_WINDOW_SECONDS', 1) * 1000,
+      },
+      schedulesFile: env.KCHAT_SCHEDULES_FILE ? path.resolve(env.KCHAT_SCHEDULES_FILE) : path.join(dataDir, 'schedules.json'),
+      airflow: {
+        apiUrl: env.AIRFLOW_API_URL || null,
+        user: env.AIRFLOW_USER || null,
+        password: env.AIRFLOW_PASSWORD || null,
+        token: env.AIRFLOW_TOKEN || null,
+        pollSeconds: int(env.AIRFLOW_POLL_SECONDS, 60, 'AIRFLOW_POLL_SECONDS', 1),
+        callbackGraceMinutes: int(env.KCHAT_AIRFLOW_CALLBACK_GRACE_MINUTES, 15, 'KCHAT_AIRFLOW_CALLBACK_GRACE_MINUTES', 1),
+        deadlinesJson: env.KCHAT_AIRFLOW_DEADLINES || null,
+      },
     },
     movies: {
       kobisApiKey: env.KOBIS_API_KEY || null,

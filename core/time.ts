@@ -6,8 +6,21 @@ export function localDate(ts: number | Date, tz = 'Asia/Seoul'): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(ts);
 }
 
-/** Offset of a zone from UTC at an instant, in minutes (Seoul: +540). */
-export function zoneOffsetMinutes(ts: number, tz = 'Asia/Seoul'): number {
+const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+
+export interface LocalParts {
+  y: number;
+  mo: number;
+  d: number;
+  h: number;
+  mi: number;
+  s: number;
+  /** 0 = Sunday … 6 = Saturday */
+  wd: number;
+}
+
+/** Wall-clock calendar parts of an instant in a zone. */
+export function localParts(ts: number, tz = 'Asia/Seoul'): LocalParts {
   const parts = new Intl.DateTimeFormat('en-US', {
     timeZone: tz,
     hourCycle: 'h23',
@@ -17,9 +30,24 @@ export function zoneOffsetMinutes(ts: number, tz = 'Asia/Seoul'): number {
     hour: 'numeric',
     minute: 'numeric',
     second: 'numeric',
+    weekday: 'short',
   }).formatToParts(ts);
-  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
+  return {
+    y: +get('year'),
+    mo: +get('month'),
+    d: +get('day'),
+    h: +get('hour'),
+    mi: +get('minute'),
+    s: +get('second'),
+    wd: WEEKDAYS.indexOf(get('weekday').toLowerCase().slice(0, 3)),
+  };
+}
+
+/** Offset of a zone from UTC at an instant, in minutes (Seoul: +540). */
+export function zoneOffsetMinutes(ts: number, tz = 'Asia/Seoul'): number {
+  const p = localParts(ts, tz);
+  const asUtc = Date.UTC(p.y, p.mo - 1, p.d, p.h, p.mi, p.s);
   return Math.round((asUtc - Math.floor(ts / 1000) * 1000) / 60000);
 }
 

@@ -26,7 +26,7 @@ const broken: BotCommand = {
 };
 
 describe('addressing', () => {
-  const aliases = botAliases({ KCHAT_BOT_ALIASES: '영화봇, @kbot' });
+  const aliases = botAliases('영화봇, @kbot');
   test('@bot and @봇 at the start, any case, with or without a separator', () => {
     for (const [text, rest] of [
       ['@bot 도움말', '도움말'],

@@ -3,8 +3,9 @@
 // the question ("@봇도움말").
 export const DEFAULT_ALIASES = ['@bot', '@봇'];
 
-export function botAliases(env: NodeJS.ProcessEnv = process.env): string[] {
-  const extra = (env.KCHAT_BOT_ALIASES ?? '')
+/** @bot, @봇 and the extra aliases configured in KCHAT_BOT_ALIASES (config.bots.aliases). */
+export function botAliases(configured: string | undefined): string[] {
+  const extra = (configured ?? '')
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)

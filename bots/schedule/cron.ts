@@ -1,7 +1,7 @@
 // Five-field cron (minute hour day-of-month month day-of-week) evaluated in
 // a time zone. We compute next occurrences ourselves so tests can drive the
 // scheduler with any clock, and errors name the field that is wrong.
-import { zonedTime } from '../../core/time.ts';
+import { localParts, zonedTime } from '../../core/time.ts';
 
 export interface CronSpec {
   expr: string;
@@ -78,22 +78,6 @@ export function parseCron(expr: string): CronSpec {
     dayStar: parts[2] === '*',
     weekdayStar: parts[4] === '*',
   };
-}
-
-/** Local calendar parts of an instant in a zone. */
-export function localParts(ts: number, tz: string): { y: number; mo: number; d: number; h: number; mi: number; wd: number } {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: tz,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    weekday: 'short',
-  }).formatToParts(ts);
-  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
-  return { y: +get('year'), mo: +get('month'), d: +get('day'), h: +get('hour'), mi: +get('minute'), wd: DAYS.indexOf(get('weekday').toLowerCase().slice(0, 3)) };
 }
 
 function dayMatches(spec: CronSpec, mo: number, d: number, wd: number): boolean {

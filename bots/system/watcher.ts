@@ -11,7 +11,7 @@ import { createEnvelope, type Envelope } from '../../core/envelope.ts';
 import { logger } from '../../core/log.ts';
 import { dayRange, localDate, zonedTime } from '../../core/time.ts';
 import type { Claimer } from '../runtime/claims.ts';
-import { localParts } from '../schedule/cron.ts';
+import { localParts } from '../../core/time.ts';
 import { parseDays } from '../schedule/when.ts';
 import { OPS_CHANNEL, SYSTEM_BOT } from './airflow.ts';
 import { callbackSeen } from './jobs.ts';
