@@ -17,7 +17,7 @@ import { parse } from '../core/envelope.ts';
 import { logger } from '../core/log.ts';
 import { ensureTopics } from '../core/kafka.ts';
 import { INGEST_SCHEMA } from './schema.ts';
-import { appendMessages, envelopeRow, nowUs, type MessageRow } from './store.ts';
+import { appendMessages, envelopeRow, insertErrors, nowUs, SMALL_BATCH_ROWS, type MessageRow } from './store.ts';
 
 const log = logger('ingest');
 
@@ -100,6 +100,8 @@ interface Rejected {
 
 /** Partition batches processed at once (their rows share one DuckDB transaction; see the group commit below). */
 const PARTITIONS_CONCURRENTLY = 6;
+/** Smallest gap between two DuckDB commits while the groups are small (the live trickle); see flushSoon. */
+const LIVE_COMMIT_INTERVAL_MS = 100;
 
 export async function startIngest(options: IngestOptions): Promise<IngestHandle> {
   const { config, db, kafka } = options;
@@ -174,6 +176,9 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
   }
   let queue: Pending[] = [];
   let flushing = false;
+  let lastCommitAt = 0;
+  let lastGroupRows = 0;
+  const queuedRows = () => queue.reduce((n, g) => n + g.rows.length + g.bad.length, 0);
 
   async function commitGroup(group: Pending[]): Promise<void> {
     const rows: MessageRow[] = group.length === 1 ? group[0].rows : group.flatMap((g) => g.rows);
@@ -203,7 +208,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
     const marks = [...offsets.entries()];
     await db.transaction(async (tx) => {
       await appendMessages(tx, rows, at);
-      if (bad.length) await appendErrors(tx, topic, bad, at);
+      if (bad.length) await storeErrors(tx, topic, bad, at);
       await tx.run(
         `INSERT INTO ingest_offsets (kafka_topic, kafka_partition, next_offset, updated_at) VALUES ${marks.map(() => '(?, ?, ?, now())').join(', ')}
          ON CONFLICT (kafka_topic, kafka_partition) DO UPDATE SET next_offset = excluded.next_offset, updated_at = excluded.updated_at`,
@@ -223,13 +228,23 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
     void (async () => {
       try {
         while (queue.length) {
+          // Live trickle: commit at most every LIVE_COMMIT_INTERVAL_MS, so the
+          // small batches of that window share one transaction (fewer DuckDB
+          // statements and WAL syncs beside the gateway). During catch-up (a large
+          // group queued or just committed) there is no wait. Kafka offsets are
+          // still committed only after the DuckDB transaction.
+          const wait = lastCommitAt + LIVE_COMMIT_INTERVAL_MS - Date.now();
+          if (wait > 0 && lastGroupRows < SMALL_BATCH_ROWS && queuedRows() < SMALL_BATCH_ROWS) await new Promise((r) => setTimeout(r, wait));
           const group = queue;
+          lastGroupRows = queuedRows();
           queue = [];
           try {
             await commitGroup(group);
             for (const g of group) g.done();
           } catch (err) {
             for (const g of group) g.fail(err);
+          } finally {
+            lastCommitAt = Date.now();
           }
         }
       } finally {
@@ -324,6 +339,27 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
       await new Promise<void>((resolve) => waiters.push(resolve));
     },
   };
+}
+
+/** Rejected records into ingest_errors: async INSERTs for the usual few, the appender for a flood. */
+async function storeErrors(tx: Session, topic: string, bad: Rejected[], atUs: bigint): Promise<void> {
+  if (bad.length > SMALL_BATCH_ROWS) return appendErrors(tx, topic, bad, atUs);
+  await insertErrors(
+    tx,
+    bad.map((b) => {
+      const ts = Number(b.timestamp);
+      return {
+        topic,
+        partition: b.partition,
+        offset: b.offset,
+        key: b.key,
+        value: b.value,
+        reason: b.reason,
+        record_ts_us: Number.isFinite(ts) && ts > 0 ? BigInt(Math.trunc(ts)) * 1000n : null,
+      };
+    }),
+    atUs,
+  );
 }
 
 async function appendErrors(tx: Session, topic: string, bad: Rejected[], atUs: bigint): Promise<void> {
