@@ -39,7 +39,8 @@ export function auditBotCommands(index: SearchIndex): BotCommand[] {
         const r = await runSearch(index, { q: ctx.args, limit: 5 }, ctx.config.tzReports);
         if (r.total === 0) return `"${ctx.args}" 검색 결과가 없어요.`;
         const lines = r.hits.map((h) => `• ${h.nick} (#${h.channel}, ${when(h.ts, ctx.config.tzReports)}) ${snippet(h.text, h.highlights)}`);
-        return { text: [`"${ctx.args}" 검색 결과 ${r.total}건${r.total > 5 ? ' 중 최근 5건' : ''}:`, ...lines].join('\n'), meta: { total: r.total } };
+        const total = r.total_exact ? `${r.total}건` : `약 ${r.total}건`;
+        return { text: [`"${ctx.args}" 검색 결과 ${total}${r.total > 5 ? ' 중 최근 5건' : ''}:`, ...lines].join('\n'), meta: { total: r.total, total_exact: r.total_exact } };
       } catch (err) {
         if (err instanceof QueryError) return { text: `검색어를 이해하지 못했어요: ${err.message}`, result: 'error' };
         throw err;

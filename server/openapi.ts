@@ -122,8 +122,10 @@ export function openApiDocument(): Record<string, unknown> {
                 properties: {
                   hits: { type: 'array', items: { $ref: '#/components/schemas/Hit' } },
                   next_cursor: { type: ['string', 'null'] },
-                  total: { type: 'integer' },
+                  total: { type: 'integer', description: 'matches of the whole query; an estimate (from a fully checked sample of the candidates) when total_exact is false' },
+                  total_exact: { type: 'boolean', description: 'false when total is an estimate: only for very large candidate sets (the newest 50,000 candidates needing a text check, or 100,000 decided by postings, are counted exactly; the rest is sampled)' },
                   facets: { type: 'object', properties: { channels: { type: 'array', items: { $ref: '#/components/schemas/Facet' } }, users: { type: 'array', items: { $ref: '#/components/schemas/Facet' } } } },
+                  facets_exact: { type: 'boolean', description: 'false when the facet counts are scaled up from the same sample' },
                 },
               }),
             },

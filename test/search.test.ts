@@ -205,7 +205,7 @@ function corpus(n: number, seed: number, shuffleTs: boolean, words = WORDS): Ind
   for (let i = 0; i < n; i++) {
     const picked = Array.from({ length: 1 + Math.floor(r() * 4) }, () => words[Math.floor(r() * words.length)]);
     // mostly increasing ts with duplicates; optionally out of order (late rows)
-    const ts = shuffleTs ? 1_700_000_000_000 + Math.floor(r() * n) * 1000 : 1_700_000_000_000 + Math.floor(i / 3) * 1000;
+    const ts = shuffleTs ? 1_700_000_000_000 + Math.floor(r() * n) * 200_000 : 1_700_000_000_000 + Math.floor(i / 3) * 600_000;
     rows.push({ rid: i, id: `r${String(Math.floor(r() * 1e9)).padStart(9, '0')}-${i}`, channel: ['ops', 'dev', 'movies'][Math.floor(r() * 3)], nick: ['민수', 'alice', '지영'][Math.floor(r() * 3)], type: r() < 0.1 ? 'bot' : 'message', text: picked.join(' '), ts_ms: ts, kafka_partition: i % 3, kafka_offset: i });
   }
   return rows;
@@ -221,12 +221,14 @@ function brute(rows: IndexRow[], q: string): IndexRow[] {
       if (p.channels.length && !p.channels.includes(row.channel)) return false;
       if (p.types.length && !p.types.includes(row.type as never)) return false;
       if (p.hasLink && !/https?:\/\/|www\./iu.test(row.text)) return false;
+      if (p.from !== null && !(row.ts_ms >= p.from)) return false;
+      if (p.to !== null && !(row.ts_ms < p.to)) return false;
       return true;
     })
     .sort((a, b) => b.ts_ms - a.ts_ms || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
 }
 
-const QUERIES = ['장애', '장애가', '배포', '배포했어요', '감독', '봄', '있어요', '"바로 볼게요"', 'kafka', 'KAFKA에서', 'api', 'deploy', 'deploying', '장애 -kafka', '배포 -"바로 볼게요"', '배포 -봄', '파묘 in:#ops', '장애 type:bot', 'has:link', 'in:dev', '없는말', 'k', '감독님'];
+const QUERIES = ['장애', '장애가', '배포', '배포했어요', '감독', '봄', '있어요', '"바로 볼게요"', 'kafka', 'KAFKA에서', 'api', 'deploy', 'deploying', '장애 -kafka', '배포 -"바로 볼게요"', '배포 -봄', '파묘 in:#ops', '장애 type:bot', 'has:link', 'in:dev', '없는말', 'k', '감독님', '배포 before:2023-11-17', '장애 on:2023-11-18', 'deploy after:2023-11-19', 'before:2023-11-16'];
 
 describe('index vs brute force', () => {
   test('foldInto (the allocation-free fast path) folds exactly like fold()', () => {
@@ -234,7 +236,7 @@ describe('index vs brute force', () => {
     for (const s of [...WORDS, 'Hello World\t\n', '가나다 ABC xyz', '감독'.normalize('NFD') + '님', 'ｆｕｌｌ', 'İstanbul', '각\u11a8', '']) {
       const end = foldInto(s, buf, 3);
       if (end >= 0) assert.equal(String.fromCharCode(...buf.subarray(3, end)), fold(s), s);
-      else assert.ok(/[^\x00-\x7f가-힣]/u.test(s), `fast path refused a simple text: ${s}`);
+      else assert.ok([...s].some((ch) => ch.charCodeAt(0) >= 0x80 && !/[가-힣]/u.test(ch)), `fast path refused a simple text: ${s}`);
     }
   });
 
@@ -265,6 +267,27 @@ describe('index vs brute force', () => {
       }
     });
   }
+
+  test('paging through everything with a cursor returns every match once, in order', () => {
+    for (const shuffleTs of [false, true]) {
+      const rows = corpus(5000, 5, shuffleTs);
+      const index = new SearchIndex(null);
+      index.add(rows);
+      for (const q of ['배포', 'deploy', '장애 -kafka', 'in:ops before:2023-11-18', '"바로 볼게요" after:2023-11-15']) {
+        const want = brute(rows, q).map((r) => r.id);
+        const got: string[] = [];
+        let cursor: { ts: number; id: string } | null = null;
+        for (;;) {
+          const res = index.searchNow(parseQuery(q), { limit: 100, cursor });
+          got.push(...res.hits.map((h) => h.id));
+          if (!res.next_cursor) break;
+          const [ts, id] = JSON.parse(Buffer.from(res.next_cursor, 'base64url').toString()) as [number, string];
+          cursor = { ts, id };
+        }
+        assert.deepEqual(got, want, `${q} (${shuffleTs ? 'shuffled' : 'in order'})`);
+      }
+    }
+  });
 
   test('huge candidate sets: exact page, estimated total and facets flagged as such', () => {
     const rows = corpus(150_000, 11, false, ['있어요', 'deploy', '바로 볼게요', '장애', 'kafka', '봄']);

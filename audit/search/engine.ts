@@ -156,20 +156,26 @@ export function decodeCursor(cursor: string): { ts: number; id: string } | null 
   return null;
 }
 
-/** Above this many driver candidates a query whose needles need a text check gets a sampled total. */
+/** Candidates whose text is checked exactly before walk 2 samples the rest. */
 const EXACT_VERIFY = 50_000;
-/** Above this many driver candidates even a query answered by postings alone is sampled (each match costs a cache miss at 10M). */
+/** The same when postings and columns alone decide (each match still costs a cache miss or two at 10M). */
 const EXACT_POSTINGS = 100_000;
-/** Candidates checked for an estimated total and facets. */
+/** Sample points for an estimated total and facets: candidates needing a text check, and those the postings and columns decide (cheaper, so more). */
 const SAMPLE = 20_000;
+const SAMPLE_CHEAP = 80_000;
 
 const utf8 = new TextDecoder();
+const BLOCK_BITS = 10;
+/** Posting steps (positions of the driving list × lists) walked exactly before walk 2 switches to sampling the rest. */
+const EXACT_STEPS = 1_000_000;
 
 export class SearchIndex {
   private n = 0;
   private ts = new Float64Array(1024);
   /** running maximum of ts over docs 0..d: no doc at or below d is newer (stops newest-first walks early) */
   private maxTs = new Float64Array(1024);
+  /** minimum ts of each block of 1024 docs: lets walks jump over blocks that are all newer than `before:`/the cursor */
+  private blockMin = new Float64Array(64).fill(Infinity);
   /** channel id and nick id of doc d at [2d] and [2d + 1]: facet counting touches one cache line */
   private cn = new Uint32Array(2048);
   private type = new Uint8Array(1024);
@@ -232,6 +238,13 @@ export class SearchIndex {
     this.ts[doc] = ts;
     const before = doc > 0 ? this.maxTs[doc - 1] : -Infinity;
     this.maxTs[doc] = ts > before ? ts : before;
+    const block = doc >>> BLOCK_BITS;
+    if (block >= this.blockMin.length) {
+      const bigger = new Float64Array(this.blockMin.length * 2).fill(Infinity);
+      bigger.set(this.blockMin);
+      this.blockMin = bigger;
+    }
+    if (!(ts >= this.blockMin[block])) this.blockMin[block] = ts;
     const c = this.channels.id(channel.toLowerCase());
     this.cn[2 * doc] = c;
     (this.chanDocs[c] ??= new Posting()).add(doc);
@@ -310,24 +323,29 @@ export class SearchIndex {
     for (const p of this.unigrams.values()) p.trim();
     for (const p of this.chanDocs) p?.trim();
     for (const p of this.nickDocs) p?.trim();
+    // per-doc arrays and buffers only when the slack is worth a copy (a reserved bulk load has little)
     const n = this.n;
-    this.ts = this.ts.slice(0, n + 1024);
-    this.maxTs = this.maxTs.slice(0, n + 1024);
-    this.cn = this.cn.slice(0, 2 * (n + 1024));
-    this.type = this.type.slice(0, n + 1024);
-    this.link = this.link.slice(0, n + 1024);
-    this.part = this.part.slice(0, n + 1024);
-    this.offset = this.offset.slice(0, n + 1024);
-    this.idOff = this.idOff.slice(0, n + 1025);
-    this.textOff = this.textOff.slice(0, n + 1025);
-    this.foldOff = this.foldOff.slice(0, n + 1025);
-    this.foldBuf = this.foldBuf.slice(0, this.foldOff[n] + (1 << 16));
-    const ids = Buffer.allocUnsafe(this.idOff[n] + (1 << 12));
-    this.idBuf.copy(ids, 0, 0, this.idOff[n]);
-    this.idBuf = ids;
-    const texts = Buffer.allocUnsafe(this.textOff[n] + (1 << 16));
-    this.textBuf.copy(texts, 0, 0, this.textOff[n]);
-    this.textBuf = texts;
+    const fit = <T extends Float64Array | Uint32Array | Int32Array | Uint8Array | Uint16Array>(a: T, used: number, room: number): T =>
+      a.length > used * 1.1 + room ? (a.slice(0, used + room) as T) : a;
+    this.ts = fit(this.ts, n, 1024);
+    this.maxTs = fit(this.maxTs, n, 1024);
+    this.cn = fit(this.cn, 2 * n, 2048);
+    this.type = fit(this.type, n, 1024);
+    this.link = fit(this.link, n, 1024);
+    this.part = fit(this.part, n, 1024);
+    this.offset = fit(this.offset, n, 1024);
+    this.idOff = fit(this.idOff, n + 1, 1024);
+    this.textOff = fit(this.textOff, n + 1, 1024);
+    this.foldOff = fit(this.foldOff, n + 1, 1024);
+    this.foldBuf = fit(this.foldBuf, this.foldOff[n], 1 << 16);
+    const fitBuf = (b: Buffer, used: number, room: number): Buffer => {
+      if (b.length <= used * 1.1 + room) return b;
+      const c = Buffer.allocUnsafe(used + room);
+      b.copy(c, 0, 0, used);
+      return c;
+    };
+    this.idBuf = fitBuf(this.idBuf, this.idOff[n], 1 << 12);
+    this.textBuf = fitBuf(this.textBuf, this.textOff[n], 1 << 16);
   }
 
   /** Bytes held by the index's arrays, by part (postings, per-doc columns, texts). */
@@ -362,6 +380,8 @@ export class SearchIndex {
     // (DuckDB preserves it), which keeps docs close to ts order.
     let result;
     try {
+      // (before the stream: another query on the connection would end it)
+      if (this.n === 0) await this.reserve();
       result = await this.connection.stream(
         `SELECT rowid::DOUBLE AS rid, id, channel, nick, type, text,
                 COALESCE(ts_ms, epoch_ms(ts))::DOUBLE AS ts_ms, kafka_partition, kafka_offset::DOUBLE AS kafka_offset
@@ -394,6 +414,37 @@ export class SearchIndex {
     }
     if (this.n - before >= 100_000) this.trim();
     if (this.n > before) log.debug({ indexed: this.n }, 'search index caught up');
+  }
+
+  /** Before the first (bulk) read: size the per-doc arrays and text buffers once instead of growing them by copies. */
+  private async reserve(): Promise<void> {
+    const r = await this.connection!.runAndReadAll(
+      `SELECT count(*)::DOUBLE, COALESCE(sum(strlen(id)), 0)::DOUBLE, COALESCE(sum(strlen(text)), 0)::DOUBLE, COALESCE(sum(length(text)), 0)::DOUBLE
+         FROM messages WHERE rowid > $1`,
+      [BigInt(this.lastRid)],
+    );
+    const [docs, idBytes, textBytes, chars] = (r.getRows()[0] ?? [0, 0, 0, 0]).map(Number);
+    if (!(docs > 0)) return;
+    const cap = docs + 1024;
+    const fresh = <T extends Float64Array | Uint32Array | Int32Array | Uint8Array>(a: T, n: number): T => {
+      const b = new (a.constructor as new (n: number) => T)(n);
+      b.set(a.subarray(0, Math.min(a.length, n)));
+      return b;
+    };
+    this.ts = fresh(this.ts, cap);
+    this.maxTs = fresh(this.maxTs, cap);
+    this.cn = fresh(this.cn, 2 * cap);
+    this.type = fresh(this.type, cap);
+    this.link = fresh(this.link, cap);
+    this.part = fresh(this.part, cap);
+    this.offset = fresh(this.offset, cap);
+    this.idOff = fresh(this.idOff, cap + 1);
+    this.textOff = fresh(this.textOff, cap + 1);
+    this.foldOff = fresh(this.foldOff, cap + 1);
+    // UTF-8 bytes plus room for putUtf8's worst-case check of the last row; folded ≤ UTF-16 length (code points + a few surrogates)
+    this.idBuf = Buffer.allocUnsafe(idBytes + (1 << 16));
+    this.textBuf = Buffer.allocUnsafe(textBytes + (1 << 20));
+    this.foldBuf = new Uint16Array(Math.ceil(chars * 1.01) + (1 << 16));
   }
 
   /** Documents containing a folded needle exactly (needles of ≤ 2 characters) or as candidates (longer). */
@@ -438,14 +489,15 @@ export class SearchIndex {
 
   /**
    * Search what is indexed now (no catch-up). Two walks over the candidates
-   * (the rarest posting list, the others galloped alongside):
+   * (the rarest posting list, the others galloped alongside; blocks of docs
+   * all newer than `before:`/the cursor are jumped over):
    * 1. the page: newest doc first, stopping as soon as limit + 1 hits are
    *    found and no older doc can beat them (maxTs);
-   * 2. total and facets: every candidate when that is cheap (≤ EXACT_VERIFY
-   *    candidates, or ≤ EXACT_POSTINGS posting steps when the postings alone
-   *    decide), otherwise an evenly spread sample of SAMPLE candidates, fully
-   *    checked and scaled up (total_exact / facets_exact = false).
-   * Skipped when walk 1 already saw every match.
+   * 2. total and facets, skipped when walk 1 saw every match: exact from the
+   *    newest candidate down until EXACT_VERIFY candidates were checked (text
+   *    checks) or EXACT_POSTINGS (postings alone) or EXACT_STEPS posting
+   *    steps; the rest is sampled (SAMPLE / SAMPLE_CHEAP points, fully checked,
+   *    scaled up) and flagged total_exact / facets_exact = false.
    */
   searchNow(q: ParsedQuery, options: { limit: number; cursor?: { ts: number; id: string } | null }): SearchResult {
     const { limit } = options;
@@ -553,6 +605,18 @@ export class SearchIndex {
       return true;
     };
     const timed = from !== null || to !== null;
+    const { blockMin } = this;
+    const driverDocs = driver ? driver.docs : null;
+    /** The position to continue from (exclusive) when doc's whole block is newer than `limitTs` allows, else -1. */
+    const jump = (i: number, doc: number, newerThan: number, orFrom: number): number => {
+      const b = doc >>> BLOCK_BITS;
+      const m = blockMin[b];
+      if (!(m >= orFrom || m > newerThan)) return -1;
+      const first = b << BLOCK_BITS;
+      return driverDocs ? seekDown(driverDocs, i, first - 1) + 1 : first;
+    };
+    const noTo = to ?? Infinity; // a block whose oldest doc is ≥ to has no match
+    const cursorTs = cursor ? cursor.ts : Infinity; // a block whose oldest doc is > cursor.ts is before the page
 
     // ── walk 1: the page ───────────────────────────────────────────────
     const k = limit + 1;
@@ -562,9 +626,18 @@ export class SearchIndex {
     let nickCount = new Uint32Array(this.nicks.names.length);
     let total = 0;
     let complete = true; // every match was seen (and counted)
+    const skipping = to !== null || cursor !== null;
     resetPtr();
     for (let i = D - 1; i >= 0; i--) {
-      const doc = driver ? driver.docs[i] : i;
+      const doc = driverDocs ? driverDocs[i] : i;
+      if (skipping) {
+        const j = jump(i, doc, cursorTs, noTo);
+        if (j >= 0) {
+          if (blockMin[doc >>> BLOCK_BITS] < noTo) complete = false; // skipped for the cursor only: matches not counted
+          i = j;
+          continue;
+        }
+      }
       if (!inLists(doc)) continue;
       const newest = maxTs[doc]; // nothing at or below doc is newer
       if (from !== null && newest < from) break;
@@ -600,47 +673,80 @@ export class SearchIndex {
     }
 
     // ── walk 2: total and facets ───────────────────────────────────────
+    // Exact from the newest candidate down while it is cheap; if the budget
+    // runs out, the remaining positions are sampled evenly and scaled up
+    // (a stratified estimate: the exact part plus the sampled rest).
     let exact = true;
     let totalExact = false;
     if (!complete) {
-      const cheap = D <= EXACT_VERIFY || (!textChecks && D <= EXACT_POSTINGS);
-      const stride = cheap ? 1 : Math.ceil(D / SAMPLE);
-      exact = stride === 1;
       chanCount = new Uint32Array(this.channels.names.length);
       nickCount = new Uint32Array(this.nicks.names.length);
+      const checkBudget = textChecks ? EXACT_VERIFY : EXACT_POSTINGS;
+      const maxWalk = Math.ceil(EXACT_STEPS / (1 + others.length));
       let matched = 0;
-      let seen = 0;
+      let checked = 0;
+      let i = D - 1;
       resetPtr();
-      // sampled docs: evenly spread over the driver, offset so the newest is not always in
-      for (let i = D - 1 - (stride >> 1); i >= 0; i -= stride) {
-        const doc = driver ? driver.docs[i] : i;
-        seen++;
+      for (let walked = 0; i >= 0; i--, walked++) {
+        if (walked >= maxWalk || checked >= checkBudget) break;
+        const doc = driverDocs ? driverDocs[i] : i;
+        if (to !== null) {
+          const j = jump(i, doc, Infinity, to);
+          if (j >= 0) {
+            i = j;
+            continue;
+          }
+        }
         if (!inLists(doc)) continue;
         if (timed) {
-          if (from !== null && maxTs[doc] < from) break;
+          if (from !== null && maxTs[doc] < from) {
+            i = -1;
+            break;
+          }
           const t = ts[doc];
           if (to !== null && !(t < to)) continue;
           if (from !== null && !(t >= from)) continue;
         }
+        checked++;
         if (!checks(doc)) continue;
         matched++;
         chanCount[cn[2 * doc]]++;
         nickCount[cn[2 * doc + 1]]++;
       }
-      // one posting list and nothing else to check: its length is the exact total even when facets are sampled
-      const onlyDriver = driver !== null && others.length === 0 && !filtered && !textChecks && nots.length === 0 && !timed;
-      if (exact) total = matched;
-      else {
-        // docs the walk never reached (older than `from`) are no matches: scale by the docs the sample stands for
-        const scale = Math.min(D, seen * stride) / Math.max(1, seen);
-        for (let c = 0; c < chanCount.length; c++) chanCount[c] = Math.round(chanCount[c] * scale);
-        for (let c = 0; c < nickCount.length; c++) nickCount[c] = Math.round(nickCount[c] * scale);
-        if (onlyDriver) {
+      total = matched;
+      if (i >= 0) {
+        // positions 0..i are left: sample them
+        exact = false;
+        const left = i + 1;
+        const stride = Math.ceil(left / (textChecks ? SAMPLE : SAMPLE_CHEAP));
+        const start = i - (stride >> 1);
+        const points = Math.floor(start / stride) + 1;
+        const scale = left / points;
+        const cc = new Uint32Array(chanCount.length);
+        const nc = new Uint32Array(nickCount.length);
+        let m = 0;
+        resetPtr();
+        for (let p = start; p >= 0; p -= stride) {
+          const doc = driverDocs ? driverDocs[p] : p;
+          if (!inLists(doc)) continue;
+          if (timed) {
+            if (from !== null && maxTs[doc] < from) break; // the rest cannot match: they count as sampled misses
+            const t = ts[doc];
+            if (to !== null && !(t < to)) continue;
+            if (from !== null && !(t >= from)) continue;
+          }
+          if (!checks(doc)) continue;
+          m++;
+          cc[cn[2 * doc]]++;
+          nc[cn[2 * doc + 1]]++;
+        }
+        total += Math.round(m * scale);
+        for (let c = 0; c < cc.length; c++) chanCount[c] += Math.round(cc[c] * scale);
+        for (let c = 0; c < nc.length; c++) nickCount[c] += Math.round(nc[c] * scale);
+        // one posting list and nothing else to check: its length is the exact total even when facets are sampled
+        if (driver !== null && others.length === 0 && !filtered && !textChecks && nots.length === 0 && !timed) {
           total = D;
           totalExact = true;
-        } else {
-          // never below what the page walk itself saw
-          total = Math.max(Math.round(matched * scale), total);
         }
       }
     }
