@@ -3,4 +3,5 @@
 export { AUDIT_LOG_SCHEMA, requireAuditor, type AuditEnv } from './access.ts';
 export { auditBotCommands } from './bot.ts';
 export { SearchIndex, QueryError, parseQuery, runSearch, MAX_LIMIT, type SearchResult } from './search/index.ts';
-export { StatsError, VOLUME_BY, botUsage, period, topics, volume, type VolumeBy } from './stats.ts';
+export { StatsError, VOLUME_BY, botUsage, period, topics, topicsScan, volume, type VolumeBy } from './stats.ts';
+export { TOPICS_SCHEMA, catchUpTopics } from './topics.ts';

@@ -5,9 +5,12 @@
 // the period against the previous period of equal length: high when the
 // term is much more frequent now than before, ~0 when it is as common as
 // usual. "Rising" lists the terms with the highest positive G².
+// Counts come from per-day tables kept up to date incrementally
+// (audit/topics.ts); topicsScan() is the request-time method they replace.
 import type { Database } from '../core/db.ts';
 import { addDays, dayRange, isDate, localDate, zoneOffsetMinutes } from '../core/time.ts';
 import { tokenize } from '../core/korean/tokenize.ts';
+import { catchUpTopics } from './topics.ts';
 
 export class StatsError extends Error {
   override name = 'StatsError';
@@ -51,6 +54,12 @@ function g2(a: number, b: number, c: number, d: number): number {
   return a / c >= b / d ? ll : -ll;
 }
 
+function displayOf(spellings: Map<string, Map<string, number>>, t: string): string {
+  const m = spellings.get(t);
+  if (!m || m.size === 0) return t;
+  return [...m].sort((a, b) => b[1] - a[1] || a[0].length - b[0].length || (a[0] < b[0] ? -1 : 1))[0][0];
+}
+
 async function countTerms(db: Database, start: number, end: number, channel: string | null) {
   const rows = await db.all<{ text: string }>(
     `SELECT text FROM messages WHERE ts_ms >= ? AND ts_ms < ? AND type = 'message'${channel ? ' AND channel = ?' : ''}`,
@@ -79,11 +88,7 @@ async function countTerms(db: Database, start: number, end: number, channel: str
       }
     }
   }
-  const display = (t: string): string => {
-    const m = spellings.get(t);
-    if (!m) return t;
-    return [...m].sort((a, b) => b[1] - a[1] || a[0].length - b[0].length || (a[0] < b[0] ? -1 : 1))[0][0];
-  };
+  const display = (t: string): string => displayOf(spellings, t);
   return { counts, docs, tokens, messages: rows.length, display };
 }
 
@@ -96,33 +101,126 @@ export interface TopicsResult {
   method: string;
 }
 
-export async function topics(db: Database, p: Period, options: { channel?: string | null; limit?: number } = {}): Promise<TopicsResult> {
-  const limit = options.limit ?? 20;
-  const channel = options.channel ? options.channel.replace(/^#/, '').toLowerCase() : null;
+const METHOD =
+  'Korean-aware tokens (particles/endings stripped, stopwords removed, English Porter-stemmed); score = signed Dunning log-likelihood vs the previous period of equal length';
+
+interface TermRow {
+  term: string;
+  display: string;
+  count: number;
+  messages: number;
+  previous: number;
+}
+
+/** The reference period: the days just before p, as many as p has. */
+function referenceOf(p: Period) {
   const days = Math.round((dayRange(p.to, p.tz).end - dayRange(p.from, p.tz).start) / 86_400_000) || 1;
-  const refTo = addDays(p.from, -1);
-  const refFrom = addDays(p.from, -days);
-  const ref = { start: dayRange(refFrom, p.tz).start, end: p.start };
-  const [now, before] = await Promise.all([countTerms(db, p.start, p.end, channel), countTerms(db, ref.start, ref.end, channel)]);
+  return { from: addDays(p.from, -days), to: addDays(p.from, -1) };
+}
+
+function normChannel(channel: string | null | undefined): string | null {
+  return channel ? channel.replace(/^#/, '').toLowerCase() : null;
+}
+
+/** Score, sort and cut (shared by both methods so they rank identically). */
+function rank(p: Period, ref: { from: string; to: string }, terms: Iterable<TermRow>, now: { messages: number; tokens: number }, before: { messages: number; tokens: number }, channel: string | null, limit: number): TopicsResult {
   const all: Keyword[] = [];
-  for (const [term, count] of now.counts) {
-    const prev = before.counts.get(term) ?? 0;
-    all.push({ term: now.display(term), count, messages: now.docs.get(term) ?? 0, previous: prev, score: Math.round(g2(count, prev, now.tokens, before.tokens) * 100) / 100 });
+  for (const t of terms) {
+    all.push({ term: t.display, count: t.count, messages: t.messages, previous: t.previous, score: Math.round(g2(t.count, t.previous, now.tokens, before.tokens) * 100) / 100 });
   }
-  const keywords = [...all].sort((a, b) => b.count - a.count || b.score - a.score || (a.term < b.term ? -1 : 1)).slice(0, limit);
+  const keywords = [...all].sort((a, b) => b.count - a.count || b.score - a.score || (a.term < b.term ? -1 : a.term > b.term ? 1 : 0)).slice(0, limit);
   // Rising: over-represented now and seen at least twice (one-offs are noise).
   const rising = all
     .filter((k) => k.score > 0 && k.count >= 2 && k.count > k.previous)
-    .sort((a, b) => b.score - a.score || b.count - a.count)
+    .sort((a, b) => b.score - a.score || b.count - a.count || (a.term < b.term ? -1 : a.term > b.term ? 1 : 0))
     .slice(0, limit);
   return {
     keywords,
     rising,
     period: { ...p, messages: now.messages, tokens: now.tokens },
-    reference: { from: refFrom, to: refTo, messages: before.messages, tokens: before.tokens },
+    reference: { ...ref, messages: before.messages, tokens: before.tokens },
     channel,
-    method: 'Korean-aware tokens (particles/endings stripped, stopwords removed, English Porter-stemmed); score = signed Dunning log-likelihood vs the previous period of equal length',
+    method: METHOD,
   };
+}
+
+/**
+ * Topic statistics from the incremental per-day counts (audit/topics.ts),
+ * caught up first so the answer covers every stored message. Same result as
+ * topicsScan(), without reading or tokenizing the period's messages.
+ */
+export async function topics(db: Database, p: Period, options: { channel?: string | null; limit?: number } = {}): Promise<TopicsResult> {
+  const limit = options.limit ?? 20;
+  const channel = normChannel(options.channel);
+  const ref = referenceOf(p);
+  await catchUpTopics(db, p.tz);
+  const chan = channel ? ' AND channel = ?' : '';
+  const args = (from: string, to: string) => (channel ? [from, to, channel] : [from, to]);
+  const totals = async (from: string, to: string) => {
+    const r = await db.one<{ messages: number | null; tokens: number | null }>(
+      `SELECT sum(messages)::DOUBLE AS messages, sum(tokens)::DOUBLE AS tokens FROM topic_days WHERE day BETWEEN ?::DATE AND ?::DATE${chan}`,
+      args(from, to),
+    );
+    return { messages: Number(r?.messages ?? 0), tokens: Number(r?.tokens ?? 0) };
+  };
+  const [now, before] = await Promise.all([totals(p.from, p.to), totals(ref.from, ref.to)]);
+  // Only the candidates leave DuckDB: the top counts and the top rising scores
+  // (ranked with slack; rank() below re-scores and cuts them exactly).
+  const slack = limit + 200;
+  const c = now.tokens;
+  const d = before.tokens;
+  const rows = await db.all<{ term: string; count: number; messages: number; previous: number }>(
+    `WITH cur AS (SELECT term, sum(count)::DOUBLE AS a, sum(messages)::DOUBLE AS m FROM topic_terms WHERE day BETWEEN ?::DATE AND ?::DATE${chan} GROUP BY term),
+          prev AS (SELECT term, sum(count)::DOUBLE AS b FROM topic_terms WHERE day BETWEEN ?::DATE AND ?::DATE${chan} GROUP BY term),
+          j AS (SELECT cur.term, a, m, COALESCE(prev.b, 0) AS b FROM cur LEFT JOIN prev USING (term)),
+          s AS (SELECT *, CASE WHEN ${c} = 0 OR ${d} = 0 OR a + b = 0 THEN 0 ELSE
+                  (CASE WHEN a / ${c} >= b / ${d} THEN 1 ELSE -1 END) * 2 * (
+                    (CASE WHEN a > 0 THEN a * ln(a / (${c} * (a + b) / (${c} + ${d}))) ELSE 0 END) +
+                    (CASE WHEN b > 0 THEN b * ln(b / (${d} * (a + b) / (${c} + ${d}))) ELSE 0 END)) END AS raw FROM j),
+          r AS (SELECT *, round(raw, 2) AS sc FROM s)
+     SELECT term, a AS count, m AS messages, b AS previous FROM (
+       SELECT *, row_number() OVER (ORDER BY a DESC, sc DESC, term) AS rk_count,
+                 row_number() OVER (ORDER BY (sc > 0 AND a >= 2 AND a > b) DESC, sc DESC, a DESC, term) AS rk_rising
+         FROM r) WHERE rk_count <= ${slack} OR (sc > 0 AND a >= 2 AND a > b AND rk_rising <= ${slack})`,
+    [...args(p.from, p.to), ...args(ref.from, ref.to)],
+  );
+  // Porter stems are for matching, not reading ("deploi"): show an English term as its most frequent spelling in the period.
+  const spellings = new Map<string, Map<string, number>>();
+  for (let i = 0; i < rows.length; i += 1000) {
+    const batch = rows.slice(i, i + 1000).map((r) => r.term);
+    const sp = await db.all<{ term: string; spelling: string; n: number }>(
+      `SELECT term, spelling, sum(count)::DOUBLE AS n FROM topic_spellings
+        WHERE day BETWEEN ?::DATE AND ?::DATE${chan} AND term IN (${batch.map(() => '?').join(', ')}) GROUP BY term, spelling`,
+      [...args(p.from, p.to), ...batch],
+    );
+    for (const r of sp) {
+      let m = spellings.get(r.term);
+      if (!m) spellings.set(r.term, (m = new Map()));
+      m.set(r.spelling, Number(r.n));
+    }
+  }
+  return rank(
+    p,
+    ref,
+    rows.map((r) => ({ term: r.term, display: displayOf(spellings, r.term), count: Number(r.count), messages: Number(r.messages), previous: Number(r.previous) })),
+    now,
+    before,
+    channel,
+    limit,
+  );
+}
+
+/**
+ * The request-time method (every message of both periods read and tokenized):
+ * kept as the reference the incremental counts are tested and benchmarked against.
+ */
+export async function topicsScan(db: Database, p: Period, options: { channel?: string | null; limit?: number } = {}): Promise<TopicsResult> {
+  const limit = options.limit ?? 20;
+  const channel = normChannel(options.channel);
+  const ref = referenceOf(p);
+  const [now, before] = await Promise.all([countTerms(db, p.start, p.end, channel), countTerms(db, dayRange(ref.from, p.tz).start, p.start, channel)]);
+  const terms = [...now.counts].map(([term, count]) => ({ term, display: now.display(term), count, messages: now.docs.get(term) ?? 0, previous: before.counts.get(term) ?? 0 }));
+  return rank(p, ref, terms, now, before, channel, limit);
 }
 
 export const VOLUME_BY = ['hour', 'day', 'channel', 'user'] as const;

@@ -32,7 +32,13 @@ export function createKafka(brokers: string[], clientId: string, extra: Partial<
   });
 }
 
-/** A producer whose writes are acknowledged by the broker (acks=all) and idempotent. */
+/**
+ * A producer whose writes are acknowledged by the broker (acks=all) and idempotent.
+ * Retries stay bounded on purpose (the client-wide policy above): a chat send must
+ * end in delivery or an error frame within seconds, never wait forever on a dead
+ * broker. kafkajs warns once at start that bounded retries may weaken exactly-once;
+ * duplicates cannot reach storage anyway, since ingest keys rows by Kafka offset.
+ */
 export function createProducer(kafka: Kafka): Producer {
   return kafka.producer({
     createPartitioner: Partitioners.DefaultPartitioner,

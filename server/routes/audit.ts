@@ -12,6 +12,7 @@ import {
   StatsError,
   VOLUME_BY,
   botUsage,
+  catchUpTopics,
   period,
   requireAuditor,
   runSearch,
@@ -113,10 +114,24 @@ export function auditRoutes(ctx: Pick<PartContext, 'config' | 'db' | 'auth'>, in
   return app;
 }
 
-/** The audit API part: builds the search index at start, keeps it caught up. */
+/** Background catch-up of the topic counts while idle (requests also catch up first). */
+const TOPICS_EVERY_MS = 5_000;
+
+/** The audit API part: builds the search index at start, keeps it and the topic counts caught up. */
 export function createAuditPart(ctx: PartContext): Part & { index: SearchIndex } {
   const index = new SearchIndex(ctx.db);
   let ready = false;
+  let topicsTimer: NodeJS.Timeout | null = null;
+  let topicsRun: Promise<unknown> | null = null;
+  const stopping = new AbortController();
+  const tickTopics = () => {
+    if (topicsRun || stopping.signal.aborted) return;
+    topicsRun = catchUpTopics(ctx.db, ctx.config.tzReports, { signal: stopping.signal })
+      .catch((err: unknown) => log.warn({ err }, 'topic counts catch-up failed'))
+      .finally(() => {
+        topicsRun = null;
+      });
+  };
   // @bot 검색 / @bot 통계 for auditors, answered from the same index.
   for (const cmd of auditBotCommands(index)) registerCommand(cmd);
   return {
@@ -131,8 +146,16 @@ export function createAuditPart(ctx: PartContext): Part & { index: SearchIndex }
       await index.catchUp();
       ready = true;
       log.info({ messages: index.size, ms: Date.now() - started }, 'search index built');
+      // Term counts for topic statistics: first (possibly long) catch-up in the background, then every few seconds.
+      tickTopics();
+      topicsTimer = setInterval(tickTopics, TOPICS_EVERY_MS);
+      topicsTimer.unref();
     },
     async stop() {
+      if (topicsTimer) clearInterval(topicsTimer);
+      topicsTimer = null;
+      stopping.abort();
+      await topicsRun;
       index.close();
     },
     health() {
