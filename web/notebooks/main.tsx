@@ -11,6 +11,7 @@ import * as Plot from '@observablehq/plot';
 import { marked } from 'marked';
 import { plotOptions, rowsToObjects, type PlotLike, type PlotSpec } from '../../audit/notebook/plot-spec.ts';
 import './styles.css';
+import type { CellResult as EngineCellResult } from '../../audit/notebook/engine.ts';
 
 const TOKEN_KEY = 'kchat.auditorToken';
 
@@ -36,19 +37,8 @@ interface Cell {
   name?: string;
   attrs?: Record<string, string>;
 }
-interface CellResult {
-  index: number;
-  kind: string;
-  name?: string;
-  status: 'ok' | 'error' | 'skipped' | 'inert';
-  columns?: string[];
-  types?: string[];
-  rows?: unknown[][];
-  truncated?: boolean;
-  plot?: PlotSpec;
-  error?: string;
-  note?: string;
-}
+// The server's result shape, shared at type level only (erased from the bundle).
+type CellResult = Omit<EngineCellResult, 'ms'>;
 interface Run {
   id: string;
   status: string;
