@@ -5,6 +5,7 @@ import { createEnvelope, type Envelope } from '../../core/envelope.ts';
 import { hasRole, isRole, type Role } from '../../core/auth.ts';
 import type { Config } from '../../core/config.ts';
 import type { Database } from '../../core/db.ts';
+import { pickJosa } from '../../core/korean/particles.ts';
 import { logger } from '../../core/log.ts';
 import { addressed } from './address.ts';
 import { nearMiss } from './fuzzy.ts';
@@ -149,7 +150,7 @@ export class Dispatcher {
       const word = this.opts.registry.words(cmd).find((w) => nearMiss(first, w) || nearMiss([...first].slice(0, [...w].length).join(''), w));
       if (word) {
         return {
-          text: `'${first}'은(는) 모르는 명령이에요. 혹시 '${word}'을(를) 말씀하신 건가요? 예: ${cmd.help[0] ?? '@bot ' + word}`,
+          text: `'${first}'${pickJosa(first, '은/는')} 모르는 명령이에요. 혹시 '${word}'${pickJosa(word, '을/를')} 말씀하신 건가요? 예: ${cmd.help[0] ?? '@bot ' + word}`,
           result: 'error',
           meta: { command: 'unknown', suggestion: word },
         };
@@ -161,7 +162,7 @@ export class Dispatcher {
   private unknown(text: string, caller: Caller): CommandReply {
     void caller;
     return {
-      text: `'${text.slice(0, 40)}'은(는) 무슨 말씀인지 모르겠어요. \`@bot 도움말\`로 할 수 있는 일을 확인해 보세요.`,
+      text: `'${text.slice(0, 40)}'${pickJosa(text.slice(0, 40), '은/는')} 무슨 말씀인지 모르겠어요. \`@bot 도움말\`로 할 수 있는 일을 확인해 보세요.`,
       result: 'error',
       meta: { command: 'unknown' },
     };

@@ -12,6 +12,7 @@ import { hasRole } from '../../core/auth.ts';
 import type { Config } from '../../core/config.ts';
 import type { Database } from '../../core/db.ts';
 import { channelName, createEnvelope, type Envelope } from '../../core/envelope.ts';
+import { pickJosa } from '../../core/korean/particles.ts';
 import { logger } from '../../core/log.ts';
 import type { Claimer } from '../runtime/claims.ts';
 import type { BotCommand, BotIdentity, CommandContext, CommandReply } from '../runtime/types.ts';
@@ -159,7 +160,7 @@ export class ScheduleBot {
     const remove = sub(REMOVE);
     if (remove) return this.remove(ctx, args.slice(remove.length).trim());
     return {
-      text: `'${args.split(/\s+/)[0]}'은(는) 일정 명령이 아니에요. 쓸 수 있는 것: \`일정 추가 <언제> <내용>\`, \`일정 목록\`, \`일정 삭제 <id>\`.`,
+      text: `'${args.split(/\s+/)[0]}'${pickJosa(args.split(/\s+/)[0], '은/는')} 일정 명령이 아니에요. 쓸 수 있는 것: \`일정 추가 <언제> <내용>\`, \`일정 목록\`, \`일정 삭제 <id>\`.`,
       result: 'error',
     };
   }
@@ -179,7 +180,7 @@ export class ScheduleBot {
     if (!when.ok) return { text: `일정을 추가하지 못했어요: ${when.error}`, result: 'error' };
     const tz = ctx.config.tzReports;
     const next = nextOccurrence(parseCron(when.cron), ctx.now(), tz);
-    if (next === null) return { text: `일정을 추가하지 못했어요: cron "${when.cron}"은(는) 실제로 오는 날이 없어요.`, result: 'error' };
+    if (next === null) return { text: `일정을 추가하지 못했어요: cron "${when.cron}"${pickJosa(when.cron, '은/는')} 실제로 오는 날이 없어요.`, result: 'error' };
     const schedule: Schedule = {
       id: scheduleId(ctx.question.id),
       channel,
@@ -205,7 +206,7 @@ export class ScheduleBot {
     const s = this.active.find((x) => x.id.toLowerCase() === id);
     if (!s) return { text: `id '${id}'인 일정이 없어요. \`@bot 일정 목록\`으로 id를 확인해 주세요.`, result: 'error' };
     if (s.source === 'config') {
-      return { text: `'${s.id}'은(는) 설정 파일의 일정이라 채팅에서 지울 수 없어요. schedules.json에서 "enabled": false로 꺼 주세요.`, result: 'error' };
+      return { text: `'${s.id}'${pickJosa(s.id, '은/는')} 설정 파일의 일정이라 채팅에서 지울 수 없어요. schedules.json에서 "enabled": false로 꺼 주세요.`, result: 'error' };
     }
     if (s.created_by !== ctx.caller.id && !hasRole(ctx.caller.role, 'auditor')) {
       return { text: `'${s.id}' 일정은 ${s.created_nick ?? '다른 사람'}님이 만들었어요. 만든 사람이나 관리자만 지울 수 있어요.`, result: 'error' };
