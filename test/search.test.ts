@@ -185,17 +185,8 @@ describe('bad queries are 400 with a message naming the problem', () => {
 import { SearchIndex, parseQuery } from '../audit/search/index.ts';
 import { fold, foldInto } from '../audit/search/fold.ts';
 import type { IndexRow } from '../audit/search/engine.ts';
-
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// the benchmark's seeded PRNG: every run builds the same random corpus
+import { rng as mulberry } from '../bench/search/generate.ts';
 
 const WORDS = ['장애가', '장애를', '배포', '배포했어요', '파묘', '감독은', '있어요', '바로 볼게요', 'Kafka에서', 'API가', 'deploy', 'DEPLOYING', 'timeout', '회의', '봄', 'ＫＡＦＫＡ', '감독님'.normalize('NFD'), '서울의 봄', 'ㅋㅋ', 'www.x.kr'];
 

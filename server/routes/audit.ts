@@ -120,7 +120,7 @@ const TOPICS_EVERY_MS = 5_000;
 /** The audit API part: builds the search index at start, keeps it and the topic counts caught up. */
 export function createAuditPart(ctx: PartContext): Part & { index: SearchIndex } {
   const index = new SearchIndex(ctx.db);
-  let ready = false;
+  let built = false;
   let topicsTimer: NodeJS.Timeout | null = null;
   let topicsRun: Promise<unknown> | null = null;
   const stopping = new AbortController();
@@ -142,14 +142,25 @@ export function createAuditPart(ctx: PartContext): Part & { index: SearchIndex }
     },
     async start() {
       await ctx.db.ensureSchema(AUDIT_LOG_SCHEMA);
+      // The index is built in the background so a large history does not hold up start-up
+      // (/healthz tracks Kafka, DuckDB and ingest); a search meanwhile waits for the same
+      // catch-up (catchUp() joins the one in flight), so answers are never partial.
       const started = Date.now();
-      await index.catchUp();
-      ready = true;
-      log.info({ messages: index.size, ms: Date.now() - started }, 'search index built');
-      // Term counts for topic statistics: first (possibly long) catch-up in the background, then every few seconds.
-      tickTopics();
-      topicsTimer = setInterval(tickTopics, TOPICS_EVERY_MS);
-      topicsTimer.unref();
+      void index
+        .catchUp()
+        .then(() => {
+          if (stopping.signal.aborted) return;
+          built = true;
+          log.info({ messages: index.size, ms: Date.now() - started }, 'search index built');
+          // Term counts for topic statistics: first (possibly long) catch-up in the background, then every few seconds.
+          tickTopics();
+          topicsTimer = setInterval(tickTopics, TOPICS_EVERY_MS);
+          topicsTimer.unref();
+        })
+        .catch((err: unknown) => {
+          // closing the index during shutdown ends an unfinished build: not an error worth reporting
+          if (!stopping.signal.aborted) log.error({ err }, 'search index build failed');
+        });
     },
     async stop() {
       if (topicsTimer) clearInterval(topicsTimer);
@@ -159,7 +170,7 @@ export function createAuditPart(ctx: PartContext): Part & { index: SearchIndex }
       index.close();
     },
     health() {
-      return { ok: ready, indexed: index.size };
+      return { ok: true, index: built ? 'ready' : 'building', indexed: index.size };
     },
   };
 }
