@@ -24,6 +24,10 @@ export interface Config {
   /** IANA zone for reports, daily partitions and Korean dates */
   tzReports: string;
   topics: Topics;
+  /** KCHAT_TOPIC_PREFIX: prefixes every topic and consumer group (tests, side-by-side installs); see core/names.ts */
+  topicPrefix: string;
+  /** KCHAT_INGEST_GROUP (default `ingest`): audit nodes with different groups each keep the whole history */
+  ingestGroup: string;
   logLevel: string;
   /** where notebooks live (KCHAT_NOTEBOOKS; unset = the repo's notebooks/) */
   notebooksDir?: string;
@@ -76,6 +80,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     hookToken: env.HOOK_TOKEN || null,
     tzReports: env.TZ_REPORTS || 'Asia/Seoul',
     topics: { events: `${prefix}chat.events`, dlq: `${prefix}chat.dlq` },
+    topicPrefix: prefix,
+    ingestGroup: env.KCHAT_INGEST_GROUP || 'ingest',
     notebooksDir: env.KCHAT_NOTEBOOKS ? path.resolve(env.KCHAT_NOTEBOOKS) : undefined,
     logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'warn' : 'info'),
     run: {

@@ -1,0 +1,45 @@
+// The one place that names Kafka things. Every topic and consumer group is
+// derived here from the config, with the same prefix (KCHAT_TOPIC_PREFIX), so
+// side-by-side installs and tests never share a topic or a group, and no
+// other file spells or slices a name.
+import type { Config } from './config.ts';
+
+export interface KafkaNames {
+  topics: {
+    /** the chat log, key = channel; the system of record (kept forever) */
+    events: string;
+    /** records ingest could not take, with the reason in headers */
+    dlq: string;
+    /** who fires each scheduled reminder / watcher alert (one partition = one agreed order) */
+    claims: string;
+  };
+  groups: {
+    /** ingest → DuckDB (KCHAT_INGEST_GROUP; one per audit node) */
+    ingest: string;
+    /** bots answering questions: one group, so each question is answered once */
+    bots: string;
+    /** every bots process follows the whole log for its own state (schedules) */
+    botsSync(instance: string): string;
+    /** every bots process reads all claims */
+    claims(owner: string): string;
+    /** each gateway fans out every event to its own sockets */
+    gateway(gatewayId: string): string;
+    /** the search service's indexer (one per audit node, like ingest) */
+    search: string;
+  };
+}
+
+export function kafkaNames(config: Pick<Config, 'topicPrefix' | 'ingestGroup'>): KafkaNames {
+  const p = config.topicPrefix;
+  return {
+    topics: { events: `${p}chat.events`, dlq: `${p}chat.dlq`, claims: `${p}bots.claims` },
+    groups: {
+      ingest: `${p}${config.ingestGroup}`,
+      bots: `${p}bots`,
+      botsSync: (instance) => `${p}bots.sync.${instance}`,
+      claims: (owner) => `${p}bots.claims.${owner}`,
+      gateway: (id) => `${p}chat.events.gateway.${id}`,
+      search: `${p}${config.ingestGroup}.search`,
+    },
+  };
+}
