@@ -1,22 +1,28 @@
 // Movie bot answer time, in-process (the part of the 200 ms reply budget
 // the movie bot spends), over the full catalog: curated films plus every
 // KOBIS dump in ../shared/data/kobis. Printed beside the bootcamp baseline
-// measured in the same run: one fixed phrasing, exact title equality over
-// the same rows, answer as a Python-style list repr.
-//   npx tsx bench/bot-reply/movie-answer.ts [--rounds 20]
+// measured in the same round: one fixed phrasing, exact title equality over
+// the same rows, answer as a Python-style list repr. Each round uses a fresh
+// bot (no memo), so its first pass is the cold figure.
+//   npx tsx bench/bot-reply/movie-answer.ts [--passes 20]
+import { benchArgs, benchTempDir, latencySummary, numberArg, repoRoot, runBench } from '../lib/index.ts';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { loadConfig } from '../../core/config.ts';
+import { loadConfig, type Config } from '../../core/config.ts';
 import { Database } from '../../core/db.ts';
 import { createMovieBot, importKobisFile } from '../../bots/movie/index.ts';
 import { loadMovies } from '../../bots/movie/store.ts';
 
-process.env.LOG_LEVEL ??= 'warn';
-const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1]) || 20;
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const args = benchArgs(
+  `Usage: npx tsx bench/bot-reply/movie-answer.ts [--passes 20]
+
+Per round: a fresh movie bot answers 17 questions (particles, spacing, typos,
+English, a numbered choice, filmographies, an unknown title, small talk)
+--passes times; the bootcamp's exact-title lookup answers the same.`,
+  { passes: { type: 'string', default: '20' } },
+);
+const PASSES = numberArg(args.values, 'passes', { min: 1 });
 const kobisDir = path.resolve(repoRoot, '..', 'shared', 'data', 'kobis');
 
 const QUESTIONS = [
@@ -25,38 +31,31 @@ const QUESTIONS = [
   '봉준호 감독 영화 뭐 있어?', '송강호 나온 영화', '모가디슈 감독', '존재하지않는영화 감독 누구야', '안녕',
 ];
 
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-}
-const fmt = (ms: number) => `${ms.toFixed(3)} ms`;
+let config: Config;
+let db: Database;
+let rows: Awaited<ReturnType<typeof loadMovies>> = [];
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kchat-bench-movie-'));
-const config = loadConfig({ ...process.env, DATA_DIR: dir, KOBIS_API_KEY: '', TMDB_TOKEN: '' });
-const db = await Database.open(config.dbPath);
-try {
+async function freshBot() {
   const bot = createMovieBot({ db, config, providers: [] });
   await bot.init();
-  if (fs.existsSync(kobisDir)) {
-    for (const f of fs.readdirSync(kobisDir).filter((x) => x.endsWith('.json'))) await importKobisFile(db, path.join(kobisDir, f));
-  } else console.error(`(no ${kobisDir}: measuring the curated catalog only)`);
-  const rows = await loadMovies(db);
-  const ctx = { userId: 'u_bench', channel: 'bench' };
-  await bot.answer('파묘 감독', ctx); // reload the index after the imports (not timed)
+  return bot;
+}
 
+async function measure() {
+  const bot = await freshBot();
+  const ctx = { userId: 'u_bench', channel: 'bench' };
   const ours: number[] = [];
-  for (let r = 0; r < rounds; r++) {
+  for (let r = 0; r < PASSES; r++) {
     for (const q of QUESTIONS) {
       const t = performance.now();
       await bot.answer(q, ctx);
       ours.push(performance.now() - t);
     }
   }
-
-  // Bootcamp baseline: `@영화봇 <title>` only, exact string equality, list repr answer.
+  // the bootcamp bot: `@영화봇 <title>` only, exact string equality, list repr answer
   const baseline: number[] = [];
   let understood = 0;
-  for (let r = 0; r < rounds; r++) {
+  for (let r = 0; r < PASSES; r++) {
     for (const q of QUESTIONS) {
       const t = performance.now();
       const hit = rows.filter((m) => m.titleKo === q.trim());
@@ -65,18 +64,55 @@ try {
       if (r === 0 && reply !== '[]') understood++;
     }
   }
-  let oursUnderstood = 0;
+  let answered = 0;
   for (const q of QUESTIONS) {
     const a = await bot.answer(q, { userId: 'u_check', channel: 'bench' });
-    if (a.handled && !/찾지 못했어요|couldn't find|고를 목록이 없어요|no list/.test(a.text)) oursUnderstood++;
+    if (a.handled && !/찾지 못했어요|couldn't find|고를 목록이 없어요|no list/.test(a.text)) answered++;
   }
-
-  console.log(`movie bot answer time over ${rows.length} films, ${QUESTIONS.length} questions × ${rounds} rounds`);
-  console.log(`  ours (free Korean/English, typos, choices): p50 ${fmt(pct(ours, 50))}  p95 ${fmt(pct(ours, 95))}  max ${fmt(Math.max(...ours))}  — answered ${oursUnderstood}/${QUESTIONS.length}`);
-  const cold = ours.slice(0, QUESTIONS.length);
-  console.log(`  ours, first round only (no memo): p50 ${fmt(pct(cold, 50))}  max ${fmt(Math.max(...cold))}`);
-  console.log(`  baseline (bootcamp exact title, list repr): p50 ${fmt(pct(baseline, 50))}  p95 ${fmt(pct(baseline, 95))}  max ${fmt(Math.max(...baseline))}  — answered ${understood}/${QUESTIONS.length}`);
-} finally {
-  await db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  const o = latencySummary(ours);
+  const cold = latencySummary(ours.slice(0, QUESTIONS.length));
+  const b = latencySummary(baseline);
+  return { oursP50: o.p50, oursP95: percentile95(ours), oursMax: o.max, coldP50: cold.p50, coldMax: cold.max, answered, baseP50: b.p50, baseP95: percentile95(baseline), baseMax: b.max, baseAnswered: understood };
 }
+
+function percentile95(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(0.95 * s.length) - 1)];
+}
+
+await runBench({
+  name: 'movie-answer',
+  title: `Movie bot answer time (in-process), ${QUESTIONS.length} questions × ${PASSES} passes vs the bootcamp's exact-title lookup`,
+  args,
+  params: { questions: QUESTIONS.length, passes: PASSES, kobis: fs.existsSync(kobisDir) },
+  metrics: [
+    { key: 'oursP50', label: 'movie bot p50', unit: 'ms', side: 'ours', digits: 3 },
+    { key: 'oursP95', label: 'movie bot p95', unit: 'ms', side: 'ours', digits: 2 },
+    { key: 'oursMax', label: 'movie bot max', unit: 'ms', side: 'ours', digits: 1 },
+    { key: 'coldP50', label: 'movie bot, first pass (no memo) p50', unit: 'ms', side: 'ours', digits: 3 },
+    { key: 'coldMax', label: 'movie bot, first pass max', unit: 'ms', side: 'ours', digits: 1 },
+    { key: 'answered', label: 'questions answered (movie bot)', unit: 'count', side: 'ours' },
+    { key: 'baseP50', label: 'bootcamp exact title p50', unit: 'ms', side: 'baseline', digits: 3 },
+    { key: 'baseP95', label: 'bootcamp exact title p95', unit: 'ms', side: 'baseline', digits: 2 },
+    { key: 'baseMax', label: 'bootcamp exact title max', unit: 'ms', side: 'baseline', digits: 1 },
+    { key: 'baseAnswered', label: 'questions answered (bootcamp)', unit: 'count', side: 'baseline' },
+  ],
+  async setup() {
+    config = loadConfig({ ...process.env, DATA_DIR: benchTempDir('movie'), KOBIS_API_KEY: '', TMDB_TOKEN: '' });
+    db = await Database.open(config.dbPath);
+    await (await freshBot()).answer('파묘 감독', { userId: 'u_init', channel: 'bench' }); // creates the catalog tables
+    if (fs.existsSync(kobisDir)) {
+      for (const f of fs.readdirSync(kobisDir).filter((x) => x.endsWith('.json'))) await importKobisFile(db, path.join(kobisDir, f));
+    } else process.stderr.write(`(no ${kobisDir}: measuring the curated catalog only)\n`);
+    rows = await loadMovies(db);
+    process.stderr.write(`catalog: ${rows.length} films\n`);
+  },
+  async warmup() {
+    await measure();
+  },
+  round: measure,
+  notes: ['The movie bot\'s "unanswered" questions are the unknown title (answered with a suggestion) and a bare `2` with no pending list (answered with a hint).'],
+  async teardown() {
+    await db.close();
+  },
+});

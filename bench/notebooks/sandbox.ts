@@ -1,53 +1,93 @@
 // What the SQL sandbox costs per statement: the same aggregate query over
-// 20 000 Korean chat rows run (a) straight on a pooled DuckDB connection
+// 20,000 Korean chat rows run (a) straight on a pooled DuckDB connection
 // (baseline: db.all) and (b) through the sandbox (keyword + tree check,
 // prepare, READ ONLY transaction, streaming with row cap, JSON-safe rows).
 // Also: a whole notebook run (daily-audit.md, 6 sql/plot cells) and its
 // server-side HTML export with SVG charts.
-//   npx tsx bench/notebooks/sandbox.ts [rows=20000] [reps=200]
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+//   npx tsx bench/notebooks/sandbox.ts [--rows 20000] [--reps 200]
+import { benchArgs, benchTempDir, numberArg, runBench } from '../lib/index.ts';
 import { loadConfig } from '../../core/config.ts';
 import { Database } from '../../core/db.ts';
 import { INGEST_SCHEMA } from '../../ingest/schema.ts';
-import { NotebookService, renderHtml, SHIPPED_NOTEBOOKS } from '../../audit/notebook/index.ts';
+import { NotebookService, renderHtml } from '../../audit/notebook/index.ts';
 
-const ROWS = Number(process.argv[2] ?? 20000);
-const REPS = Number(process.argv[3] ?? 200);
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kchat-bench-nb-'));
-const config = loadConfig({ ...process.env, DATA_DIR: dataDir });
-const db = await Database.open(config.dbPath);
-await db.ensureSchema(INGEST_SCHEMA);
-const words = ['회의는', '회의를', '배포가', '배포를', '점심', '장애가', '카프카에서', '오늘', '내일', '확인했어요'];
-await db.run(
-  `INSERT INTO messages (id, channel, user_id, nick, type, text, search_text, ts, ts_ms, kafka_topic, kafka_partition, kafka_offset, ingested_at, source, meta)
-   SELECT 'm' || i, ['general','dev','ops'][1 + i % 3], 'u' || (i % 17), '사용자' || (i % 17), 'message',
-          $w[1 + i % 10] || ' ' || $w[1 + (i * 7) % 10], '', TIMESTAMPTZ '2024-08-27 00:00:00+09' + to_seconds(i * 4), 0, 'chat.events', 0, i,
-          TIMESTAMPTZ '2024-08-27 00:00:00+09' + to_seconds(i * 4 + 1), 'kafka', '{}'
-   FROM range(?) t(i)`.replace(/\$w/g, `[${words.map((w) => `'${w}'`).join(',')}]`),
-  [ROWS],
+const args = benchArgs(
+  `Usage: npx tsx bench/notebooks/sandbox.ts [--rows 20000] [--reps 200]
+
+Mean time of one statement straight on DuckDB (baseline) and through the SQL
+sandbox, over --reps repetitions per round; a daily-audit.md notebook run and its
+HTML export (20 repetitions each).`,
+  { rows: { type: 'string', default: '20000' }, reps: { type: 'string', default: '200' } },
 );
-const svc = await NotebookService.open(config, db);
+const ROWS = numberArg(args.values, 'rows', { min: 100 });
+const REPS = numberArg(args.values, 'reps', { min: 10 });
+const NB_REPS = 20;
 const SQL = "SELECT channel, hour(timezone('Asia/Seoul', ts)) AS h, count(*) AS n FROM messages WHERE nick <> $who GROUP BY ALL ORDER BY 1, 2";
 
-async function time(label: string, fn: () => Promise<unknown>, reps = REPS): Promise<number> {
-  for (let i = 0; i < 5; i++) await fn();
+let db: Database;
+let svc: NotebookService;
+
+/** mean ms of `reps` sequential calls */
+async function mean(fn: () => Promise<unknown>, reps: number): Promise<number> {
   const t0 = performance.now();
   for (let i = 0; i < reps; i++) await fn();
-  const ms = (performance.now() - t0) / reps;
-  return ms;
+  return (performance.now() - t0) / reps;
 }
 
-const base = await time('baseline', () => db.all(SQL, { who: '없음' }));
-const box = await time('sandbox', () => svc.sandbox.query(SQL, { who: '없음' }));
-const { notebook } = svc.store.read('daily-audit');
-const nbRun = await time('notebook', () => svc.run('daily-audit', notebook, { trigger: 'cli', params: { day: '2024-08-27' }, ephemeral: true }), 20);
-const run = await svc.run('daily-audit', notebook, { trigger: 'cli', params: { day: '2024-08-27' }, ephemeral: true });
-const html = await time('html', async () => renderHtml(notebook, run), 20);
-console.log(`rows=${ROWS} reps=${REPS} (notebooks from ${path.relative(process.cwd(), SHIPPED_NOTEBOOKS)})`);
-console.log(`query per statement   baseline db.all: ${base.toFixed(2)} ms   sandbox: ${box.toFixed(2)} ms   overhead: ${(box - base).toFixed(2)} ms (${((box / base - 1) * 100).toFixed(0)}%)`);
-console.log(`daily-audit.md run (6 cells): ${nbRun.toFixed(1)} ms   HTML export with 2 SVG charts: ${html.toFixed(1)} ms`);
-svc.close();
-await db.close();
-fs.rmSync(dataDir, { recursive: true, force: true });
+async function notebookOnce(): Promise<{ run: number; html: number }> {
+  const { notebook } = svc.store.read('daily-audit');
+  const opts = { trigger: 'cli' as const, params: { day: '2024-08-27' }, ephemeral: true };
+  const run = await mean(() => svc.run('daily-audit', notebook, opts), NB_REPS);
+  const result = await svc.run('daily-audit', notebook, opts);
+  const html = await mean(async () => renderHtml(notebook, result), NB_REPS);
+  return { run, html };
+}
+
+await runBench({
+  name: 'notebooks',
+  title: `SQL sandbox overhead per statement (${ROWS.toLocaleString('en-US')} rows) and a daily-audit notebook run`,
+  args,
+  params: { rows: ROWS, reps: REPS, notebookReps: NB_REPS },
+  metrics: [
+    { key: 'base', label: 'one statement, db.all, mean', unit: 'ms', side: 'baseline' },
+    { key: 'sandbox', label: 'one statement through the sandbox, mean', unit: 'ms', side: 'ours' },
+    { key: 'overhead', label: 'sandbox overhead', unit: 'ms', side: 'ours' },
+    { key: 'notebook', label: 'daily-audit.md run, 6 cells, mean', unit: 'ms', side: 'ours' },
+    { key: 'html', label: 'HTML export with 2 SVG charts, mean', unit: 'ms', side: 'ours' },
+  ],
+  async setup() {
+    const config = loadConfig({ ...process.env, DATA_DIR: benchTempDir('notebooks') });
+    db = await Database.open(config.dbPath);
+    await db.ensureSchema(INGEST_SCHEMA);
+    const words = ['회의는', '회의를', '배포가', '배포를', '점심', '장애가', '카프카에서', '오늘', '내일', '확인했어요'];
+    await db.run(
+      `INSERT INTO messages (id, channel, user_id, nick, type, text, search_text, ts, ts_ms, kafka_topic, kafka_partition, kafka_offset, ingested_at, source, meta)
+       SELECT 'm' || i, ['general','dev','ops'][1 + i % 3], 'u' || (i % 17), '사용자' || (i % 17), 'message',
+              $w[1 + i % 10] || ' ' || $w[1 + (i * 7) % 10], '', TIMESTAMPTZ '2024-08-27 00:00:00+09' + to_seconds(i * 4), 0, 'chat.events', 0, i,
+              TIMESTAMPTZ '2024-08-27 00:00:00+09' + to_seconds(i * 4 + 1), 'kafka', '{}'
+       FROM range(?) t(i)`.replace(/\$w/g, `[${words.map((w) => `'${w}'`).join(',')}]`),
+      [ROWS],
+    );
+    svc = await NotebookService.open(config, db);
+  },
+  async warmup() {
+    await mean(() => db.all(SQL, { who: '없음' }), 10);
+    await mean(() => svc.sandbox.query(SQL, { who: '없음' }), 10);
+    await notebookOnce();
+  },
+  async round() {
+    // alternate the two, so a change of machine load hits both alike
+    let base = 0;
+    let box = 0;
+    for (let i = 0; i < 10; i++) {
+      base += await mean(() => db.all(SQL, { who: '없음' }), REPS / 10);
+      box += await mean(() => svc.sandbox.query(SQL, { who: '없음' }), REPS / 10);
+    }
+    const nb = await notebookOnce();
+    return { base: base / 10, sandbox: box / 10, overhead: (box - base) / 10, notebook: nb.run, html: nb.html };
+  },
+  async teardown() {
+    svc.close();
+    await db.close();
+  },
+});
