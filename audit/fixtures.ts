@@ -12,6 +12,7 @@ import { INGEST_SCHEMA } from '../ingest/schema.ts';
 import { AUDIT_LOG_SCHEMA } from './access.ts';
 import { SearchIndex } from './search/index.ts';
 import { auditRoutes } from '../server/routes/audit.ts';
+import { kafkaNames } from '../core/names.ts';
 
 export interface CorpusMessage {
   id: string;
@@ -55,7 +56,7 @@ export function corpusRows(corpus = CORPUS) {
   return corpus.map((m, i) => ({ ...m, type: m.type ?? 'message', ts_ms: seoul(m.at), partition: i % 3, offset: i }));
 }
 
-export async function insertMessages(db: Database, rows: ReturnType<typeof corpusRows>, topic = 'chat.events'): Promise<void> {
+export async function insertMessages(db: Database, rows: ReturnType<typeof corpusRows>, topic = kafkaNames({ topicPrefix: '', ingestGroup: 'ingest' }).topics.events): Promise<void> {
   for (const r of rows) {
     await db.run(
       `INSERT INTO messages (id, channel, user_id, nick, type, text, search_text, ts, ts_ms, reply_to, kafka_topic, kafka_partition, kafka_offset, ingested_at, source, meta)

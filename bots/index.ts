@@ -5,12 +5,11 @@
 // - registerCommand({name, aliases, role, help, handle}): other rooms (audit's
 //   `@bot 검색`, `@bot 통계`) add commands without touching bots/.
 // - createLocalBots(): everything in-process for tests (InProcessHarness).
-import type { Kafka } from 'kafkajs';
 import type { Auth } from '../core/auth.ts';
 import type { Config } from '../core/config.ts';
 import type { Database } from '../core/db.ts';
 import type { Envelope } from '../core/envelope.ts';
-import { createKafka } from '../core/kafka.ts';
+import type { KafkaClient } from '../core/kafka.ts';
 import { logger } from '../core/log.ts';
 import { botAliases } from './runtime/address.ts';
 import { LocalClaimer, type Claimer } from './runtime/claims.ts';
@@ -47,7 +46,7 @@ export function registerAnswerer(a: BotAnswerer): void {
 export interface BotsDeps {
   config: Config;
   db: Database;
-  kafka: Kafka;
+  kafka: KafkaClient;
   auth?: Auth;
   /** injectable clock; with `manualClock` the schedule bot fires only on tick() (tests drive time) */
   now?: () => number;
@@ -55,7 +54,7 @@ export interface BotsDeps {
   registry?: CommandRegistry;
   /** extra commands (same as registerCommand) */
   commands?: BotCommand[];
-  /** shared consumer group (default "bots") */
+  /** shared consumer group (default kafkaNames(config).groups.bots) */
   groupId?: string;
   /** load the movie bot (default true) */
   movie?: boolean;
@@ -152,12 +151,12 @@ export async function startBots(deps: BotsDeps): Promise<RunningBots> {
 }
 
 /** The bots as a part of `npm start` (server/part.ts shape, without importing server/). */
-export function createBots(ctx: { config: Config; db: Database; auth: Auth; brokers: string[] }) {
+export function createBots(ctx: { config: Config; db: Database; auth: Auth; kafka: KafkaClient }) {
   let bots: RunningBots | null = null;
   return {
     name: 'bots',
     async start() {
-      bots = await startBots({ config: ctx.config, db: ctx.db, auth: ctx.auth, kafka: createKafka(ctx.brokers, 'kchat-bots') });
+      bots = await startBots({ config: ctx.config, db: ctx.db, auth: ctx.auth, kafka: ctx.kafka });
     },
     async stop() {
       await bots?.stop();

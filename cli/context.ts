@@ -3,10 +3,10 @@
 // the `kchat` process or, when a server holds the DuckDB file, inside that
 // server (see cli/forward.ts and server/routes/cli.ts).
 import path from 'node:path';
-import type { Kafka, Producer } from 'kafkajs';
 import type { Config } from '../core/config.ts';
 import type { Database } from '../core/db.ts';
 import type { Auth } from '../core/auth.ts';
+import type { KafkaClient } from '../core/kafka.ts';
 
 export interface Output {
   write(text: string): void;
@@ -24,10 +24,8 @@ export interface CliContext {
   interactive: boolean;
   /** where relative paths given on the command line are resolved */
   cwd: string;
-  /** Kafka client; throws a clear error when no broker is reachable */
-  kafka(): Promise<Kafka>;
-  /** a connected producer shared by the command (disconnected when the command ends) */
-  producer(): Promise<Producer>;
+  /** the process's one Kafka client (`publish`, consumers); throws a clear error when no broker is reachable */
+  kafka(): Promise<KafkaClient>;
 }
 
 export function resolvePath(ctx: Pick<CliContext, 'cwd'>, file: string): string {

@@ -4,9 +4,8 @@
 import { loadConfig } from '../core/config.ts';
 import { Database, DatabaseLockedError } from '../core/db.ts';
 import { Auth } from '../core/auth.ts';
-import { createKafka, createProducer } from '../core/kafka.ts';
+import type { KafkaClient } from '../core/kafka.ts';
 import { connectKafka } from '../kafka/broker.ts';
-import type { Kafka, Producer } from 'kafkajs';
 import type { CliContext } from './context.ts';
 import { runCommandLine } from './run.ts';
 import { forwardToServer } from './forward.ts';
@@ -31,8 +30,7 @@ async function makeContext() {
   }
   const auth = new Auth(db, config);
   await auth.init();
-  let kafka: Kafka | null = null;
-  let producer: Producer | null = null;
+  let kafka: KafkaClient | null = null;
   const ctx: CliContext = {
     config,
     db,
@@ -42,24 +40,14 @@ async function makeContext() {
     interactive: Boolean(process.stderr.isTTY),
     cwd: process.cwd(),
     async kafka() {
-      if (!kafka) {
-        const broker = await connectKafka(config, { start: false });
-        kafka = createKafka(broker.brokers, 'kchat-cli');
-      }
+      kafka ??= (await connectKafka(config, { start: false, clientId: 'kchat-cli' })).kafka;
       return kafka;
-    },
-    async producer() {
-      if (!producer) {
-        producer = createProducer(await ctx.kafka());
-        await producer.connect();
-      }
-      return producer;
     },
   };
   return {
     ctx,
     async close() {
-      await producer?.disconnect().catch(() => undefined);
+      await kafka?.disconnect();
       await db.close();
     },
   };

@@ -2,7 +2,9 @@
 // reads its settings here, from the environment, with the defaults of the
 // public contract in README.md.
 import path from 'node:path';
+import { kafkaNames } from './names.ts';
 
+/** The chat topics (derived by core/names.ts; the same as `kafkaNames(config).topics`). */
 export interface Topics {
   /** chat events, key = channel */
   events: string;
@@ -70,6 +72,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const brokers = (env.KAFKA_BROKERS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   // A prefix lets tests and side-by-side installs share one broker without sharing topics.
   const prefix = env.KCHAT_TOPIC_PREFIX ?? '';
+  const ingestGroup = env.KCHAT_INGEST_GROUP || 'ingest';
+  const { events, dlq } = kafkaNames({ topicPrefix: prefix, ingestGroup }).topics;
   return {
     kafkaBrokers: brokers.length ? brokers : null,
     port: int(env.PORT, 8080, 'PORT'),
@@ -79,9 +83,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminToken: env.ADMIN_TOKEN || null,
     hookToken: env.HOOK_TOKEN || null,
     tzReports: env.TZ_REPORTS || 'Asia/Seoul',
-    topics: { events: `${prefix}chat.events`, dlq: `${prefix}chat.dlq` },
+    topics: { events, dlq },
     topicPrefix: prefix,
-    ingestGroup: env.KCHAT_INGEST_GROUP || 'ingest',
+    ingestGroup,
     notebooksDir: env.KCHAT_NOTEBOOKS ? path.resolve(env.KCHAT_NOTEBOOKS) : undefined,
     logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'warn' : 'info'),
     run: {

@@ -1,8 +1,20 @@
-// The one Kafka client factory. kafkajs logs go through our logger, and every
-// client uses the same retry policy so a broker restart is ridden out.
-import { Kafka, logLevel, Partitioners, type KafkaConfig, type Producer, type Message } from 'kafkajs';
-import { logger } from './log.ts';
+// The one Kafka client factory and the narrow seam the rest of kchat uses.
+//
+// A process makes ONE KafkaClient (server/main.ts, cli/main.ts) and hands it
+// to its parts: they publish envelopes with `publish`, write raw records to
+// kchat's other topics with `send`, and get consumers and admins from it —
+// one TCP client, one idempotent producer per process. kafkajs types stay
+// behind this file (re-exported below), so the client library can change in
+// one place. Topic names come from core/names.ts, their settings from
+// core/topics.ts, and they are created by `ensureTopics()` only.
+import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type ConsumerConfig, type KafkaConfig, type Message, type Producer, type RecordMetadata } from 'kafkajs';
+import type { Config } from './config.ts';
 import { envelopeKey, serialize, type Envelope } from './envelope.ts';
+import { logger } from './log.ts';
+import { kafkaNames, type KafkaNames } from './names.ts';
+import { topicSpecs, type TopicSpec } from './topics.ts';
+
+export type { Admin, Consumer, ConsumerConfig, EachBatchPayload, EachMessagePayload, KafkaMessage, Message, Producer, RecordMetadata } from 'kafkajs';
 
 const kafkaLog = logger('kafka');
 
@@ -13,7 +25,14 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
-export function createKafka(brokers: string[], clientId: string, extra: Partial<KafkaConfig> = {}): Kafka {
+/** Bootstrap addresses, or a function asked again on every (re)connect (a managed broker may move). */
+export type BrokerList = string[] | (() => string[] | Promise<string[]>);
+
+/** How a part hands an envelope to Kafka (chat.events, key = channel); resolves once the broker acknowledged it. */
+export type Publish = (e: Envelope) => Promise<void>;
+
+/** Low level: a kafkajs client with our logger and retry policy. Product code uses KafkaClient. */
+export function createKafka(brokers: BrokerList, clientId: string, extra: Partial<KafkaConfig> = {}): Kafka {
   return new Kafka({
     clientId,
     brokers,
@@ -38,6 +57,7 @@ export function createKafka(brokers: string[], clientId: string, extra: Partial<
  * end in delivery or an error frame within seconds, never wait forever on a dead
  * broker. kafkajs warns once at start that bounded retries may weaken exactly-once;
  * duplicates cannot reach storage anyway, since ingest keys rows by Kafka offset.
+ * Low level (tests, tools): product code publishes through KafkaClient.
  */
 export function createProducer(kafka: Kafka): Producer {
   return kafka.producer({
@@ -53,28 +73,132 @@ export function envelopeMessage(e: Envelope): Message {
   return { key: envelopeKey(e), value: serialize(e), timestamp: String(e.ts) };
 }
 
-/** Create topics if they are missing (idempotent). */
-export async function ensureTopics(
-  kafka: Kafka,
-  topics: { topic: string; numPartitions: number; configEntries?: { name: string; value: string }[] }[],
-): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const existing = new Set(await admin.listTopics());
-    const missing = topics.filter((t) => !existing.has(t.topic));
-    if (missing.length) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((t) => ({
-          topic: t.topic,
-          numPartitions: t.numPartitions,
-          replicationFactor: 1,
-          ...(t.configEntries ? { configEntries: t.configEntries } : {}),
-        })),
-      });
+export interface KafkaClientOptions {
+  config: Pick<Config, 'topicPrefix' | 'ingestGroup'>;
+  brokers: BrokerList;
+  /** names this process in broker logs (`kchat-server`, `kchat-cli`…) */
+  clientId: string;
+  /** extra kafkajs settings (tests: quieter logs, shorter retries) */
+  extra?: Partial<KafkaConfig>;
+}
+
+/** The process's Kafka: one client, one producer (connected on first use), consumers and admins on demand. */
+export class KafkaClient {
+  readonly names: KafkaNames;
+  private readonly kafka: Kafka;
+  private producer: Promise<Producer> | null = null;
+  private closed = false;
+
+  constructor(private readonly opts: KafkaClientOptions) {
+    this.names = kafkaNames(opts.config);
+    this.kafka = createKafka(opts.brokers, opts.clientId, opts.extra);
+  }
+
+  /** Envelopes → chat.events in one request (key = channel, acks = all). */
+  async publish(envelopes: Envelope | readonly Envelope[]): Promise<void> {
+    const list = Array.isArray(envelopes) ? envelopes : [envelopes as Envelope];
+    if (!list.length) return;
+    await this.send(this.names.topics.events, list.map(envelopeMessage));
+  }
+
+  /** Raw records to one of kchat's topics (the DLQ, the bots' claims): same producer, acks = all. */
+  async send(topic: string, messages: Message[]): Promise<RecordMetadata[]> {
+    if (this.closed) throw new Error('the Kafka client is closed (the process is shutting down)');
+    const producer = await this.connectedProducer();
+    return producer.send({ topic, acks: -1, messages });
+  }
+
+  /** A consumer of this client (the caller connects, runs and disconnects it). */
+  consumer(config: ConsumerConfig): Consumer {
+    return this.kafka.consumer({ allowAutoTopicCreation: false, ...config });
+  }
+
+  /** An admin client (the caller connects and disconnects it). */
+  admin(): Admin {
+    return this.kafka.admin();
+  }
+
+  /** Connect the shared producer now (so the first chat message does not pay for it). */
+  async connect(): Promise<void> {
+    await this.connectedProducer();
+  }
+
+  private connectedProducer(): Promise<Producer> {
+    if (!this.producer) {
+      const producer = createProducer(this.kafka);
+      this.producer = producer.connect().then(
+        () => producer,
+        (err: unknown) => {
+          this.producer = null; // the next send tries again
+          throw err;
+        },
+      );
     }
-  } finally {
-    await admin.disconnect();
+    return this.producer;
+  }
+
+  /**
+   * Create kchat's topics (core/topics.ts) that are missing, with replication
+   * derived from the cluster size. Idempotent; existing topics are left as they
+   * are, with a warning when a setting that matters differs from the table.
+   */
+  async ensureTopics(): Promise<TopicSpec[]> {
+    const admin = this.admin();
+    await admin.connect();
+    try {
+      const cluster = await admin.describeCluster();
+      const specs = topicSpecs(this.names, cluster.brokers.length);
+      const existing = new Set(await admin.listTopics());
+      const missing = specs.filter((t) => !existing.has(t.name));
+      if (missing.length) {
+        try {
+          await admin.createTopics({
+            waitForLeaders: true,
+            topics: missing.map((t) => ({
+              topic: t.name,
+              numPartitions: t.partitions,
+              replicationFactor: t.replicationFactor,
+              configEntries: Object.entries(t.configs).map(([name, value]) => ({ name, value })),
+            })),
+          });
+        } catch (err) {
+          // another process created them between our list and create: fine
+          if (!/already exists/i.test((err as Error).message)) throw err;
+        }
+        kafkaLog.info({ topics: missing.map((t) => t.name), brokers: cluster.brokers.length }, 'created Kafka topics');
+      }
+      await this.warnOnDrift(admin, specs.filter((t) => existing.has(t.name)));
+      return specs;
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  private async warnOnDrift(admin: Admin, specs: TopicSpec[]): Promise<void> {
+    if (!specs.length) return;
+    const watched = ['retention.ms', 'max.message.bytes'];
+    try {
+      // ConfigResourceTypes.TOPIC = 2 (kafkajs' enum is only on its CommonJS default export)
+      const { resources } = await admin.describeConfigs({ includeSynonyms: false, resources: specs.map((t) => ({ type: 2, name: t.name, configNames: watched })) });
+      for (const r of resources) {
+        const spec = specs.find((t) => t.name === r.resourceName);
+        for (const c of r.configEntries) {
+          const want = spec?.configs[c.configName];
+          if (want !== undefined && c.configValue !== want) {
+            kafkaLog.warn({ topic: r.resourceName, config: c.configName, value: c.configValue, expected: want }, 'an existing topic differs from kchat\'s topic table (core/topics.ts); left as it is');
+          }
+        }
+      }
+    } catch (err) {
+      kafkaLog.debug({ err: (err as Error).message }, 'could not compare topic settings');
+    }
+  }
+
+  /** Disconnect the shared producer (consumers and admins belong to their callers). */
+  async disconnect(): Promise<void> {
+    this.closed = true;
+    const p = this.producer;
+    this.producer = null;
+    if (p) await p.then((producer) => producer.disconnect()).catch(() => undefined);
   }
 }

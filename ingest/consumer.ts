@@ -9,13 +9,12 @@
 //   4. only then is the Kafka offset committed.
 // A crash between 3 and 4 just means a redelivery that step 3 filters out.
 import { isUtf8 } from 'node:buffer';
-import type { Consumer, EachBatchPayload, Kafka, Producer, Admin } from 'kafkajs';
 import { DuckDBTimestampTZValue } from '@duckdb/node-api';
 import type { Config } from '../core/config.ts';
 import type { Database, Session } from '../core/db.ts';
 import { parse } from '../core/envelope.ts';
 import { logger } from '../core/log.ts';
-import { ensureTopics } from '../core/kafka.ts';
+import type { Admin, Consumer, EachBatchPayload, KafkaClient } from '../core/kafka.ts';
 import { INGEST_SCHEMA } from './schema.ts';
 import { appendMessages, envelopeRow, insertErrors, nowUs, SMALL_BATCH_ROWS, type MessageRow } from './store.ts';
 
@@ -56,20 +55,14 @@ export interface IngestHandle {
 export interface IngestOptions {
   config: Config;
   db: Database;
-  kafka: Kafka;
-  /** consumer group (default: `<topic prefix>ingest`) */
+  kafka: KafkaClient;
+  /** consumer group (default: kafkaNames(config).groups.ingest) */
   groupId?: string;
   /** topic to read (default config.topics.events) */
   topic?: string;
   fromBeginning?: boolean;
   /** Kafka group session timeout (ms): how long a killed consumer holds its partitions (default 30 s) */
   sessionTimeout?: number;
-}
-
-/** The consumer group: `ingest`, prefixed like the topics so side-by-side installs never share a group. */
-export function ingestGroup(config: Config): string {
-  const prefix = config.topics.events.slice(0, config.topics.events.length - 'chat.events'.length);
-  return `${prefix}ingest`;
 }
 
 type Decoded = { ok: true; row: MessageRow } | { ok: false; reason: string };
@@ -104,14 +97,11 @@ const PARTITIONS_CONCURRENTLY = 6;
 const LIVE_COMMIT_INTERVAL_MS = 100;
 
 export async function startIngest(options: IngestOptions): Promise<IngestHandle> {
-  const { config, db, kafka } = options;
-  const topic = options.topic ?? config.topics.events;
-  const group = options.groupId ?? ingestGroup(config);
+  const { db, kafka } = options;
+  // topics exist already: they are created once at start, from core/topics.ts (kafka/broker.ts connectKafka)
+  const topic = options.topic ?? kafka.names.topics.events;
+  const group = options.groupId ?? kafka.names.groups.ingest;
   await db.ensureSchema(INGEST_SCHEMA);
-  await ensureTopics(kafka, [
-    { topic, numPartitions: 6 },
-    { topic: config.topics.dlq, numPartitions: 1 },
-  ]);
 
   // next offset to store, per partition, from the database (the source of truth)
   const next = new Map<number, bigint>();
@@ -137,7 +127,6 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
     sessionTimeout: options.sessionTimeout ?? 30000,
     heartbeatInterval: Math.min(3000, Math.floor((options.sessionTimeout ?? 30000) / 3)),
   });
-  const dlq: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   const admin: Admin = kafka.admin();
 
   const lagOf = (): PartitionLag[] =>
@@ -188,9 +177,9 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
     if (bad.length) {
       // DLQ first: if we crash before the DuckDB commit the record is re-sent
       // to the DLQ on redelivery (at-least-once there), but never lost.
-      await dlq.send({
-        topic: config.topics.dlq,
-        messages: bad.map((b) => ({
+      // the process's one producer (core/kafka.ts)
+      await kafka.send(kafka.names.topics.dlq,
+        bad.map((b) => ({
           key: b.key,
           value: b.value,
           headers: {
@@ -201,7 +190,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
             source_timestamp: b.timestamp,
           },
         })),
-      });
+      );
       for (const b of bad) log.warn({ partition: b.partition, offset: b.offset.toString(), reason: b.reason }, 'record rejected → DLQ');
     }
     const at = nowUs();
@@ -288,7 +277,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
     wake();
   }
 
-  await Promise.all([consumer.connect(), dlq.connect(), admin.connect()]);
+  await Promise.all([consumer.connect(), admin.connect()]);
   await consumer.subscribe({ topics: [topic], fromBeginning: options.fromBeginning ?? true });
   consumer.on(consumer.events.CRASH, (e) => {
     lastError = String((e.payload as { error?: Error }).error?.message ?? 'consumer crashed');
@@ -311,7 +300,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
       stopping ??= (async () => {
         clearInterval(timer);
         await consumer.disconnect().catch((err) => log.warn({ err }, 'consumer disconnect failed'));
-        await Promise.all([dlq.disconnect(), admin.disconnect()]).catch(() => undefined);
+        await admin.disconnect().catch(() => undefined);
         state = 'stopped';
         for (const w of waiters.splice(0)) w();
       })();

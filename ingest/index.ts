@@ -1,12 +1,11 @@
 // The ingest room's public entry: what server/main.ts and the CLI use.
-import type { Kafka, Producer } from 'kafkajs';
 import type { Config } from '../core/config.ts';
 import type { Database } from '../core/db.ts';
-import { createKafka, createProducer } from '../core/kafka.ts';
+import type { KafkaClient } from '../core/kafka.ts';
 import { startIngest, type IngestHandle } from './consumer.ts';
 import { startPipelineSchedule } from './schedule.ts';
 
-export { startIngest, ingestGroup, type IngestHandle, type IngestHealth } from './consumer.ts';
+export { startIngest, type IngestHandle, type IngestHealth } from './consumer.ts';
 export { runPipeline, runBackfill, recoverParquetDir, dayDir, parquetRoot, type PipelineResult } from './pipeline.ts';
 export { startPipelineSchedule, NIGHTLY_CRON } from './schedule.ts';
 export { importLegacy, type FileSummary } from './legacy/import.ts';
@@ -17,34 +16,20 @@ export { INGEST_SCHEMA, searchText } from './schema.ts';
  * The `npm start` part (matches server/part.ts's Part): the consumer plus the
  * nightly pipeline; health carries the ingest lag for /healthz.
  */
-export function createIngest(ctx: { config: Config; db: Database; brokers: string[] }) {
+export function createIngest(ctx: { config: Config; db: Database; kafka: KafkaClient }) {
   let handle: IngestHandle | null = null;
-  let kafka: Kafka | null = null;
-  let producer: Producer | null = null;
   let nightly: { stop(): Promise<void> } | null = null;
   return {
     name: 'ingest',
     async start() {
-      kafka = createKafka(ctx.brokers, 'kchat-ingest');
-      handle = await startIngest({ config: ctx.config, db: ctx.db, kafka });
+      handle = await startIngest({ config: ctx.config, db: ctx.db, kafka: ctx.kafka });
       if (ctx.config.run.scheduler) {
-        nightly = startPipelineSchedule({
-          config: ctx.config,
-          db: ctx.db,
-          producer: async () => {
-            if (!producer) {
-              producer = createProducer(kafka!);
-              await producer.connect();
-            }
-            return producer;
-          },
-        });
+        nightly = startPipelineSchedule({ config: ctx.config, db: ctx.db, publish: (e) => ctx.kafka.publish(e) });
       }
     },
     async stop() {
       await nightly?.stop();
       await handle?.stop();
-      await producer?.disconnect().catch(() => undefined);
     },
     health(): { ok: boolean; [detail: string]: unknown } {
       if (!handle) return { ok: false, state: 'starting' };

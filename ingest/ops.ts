@@ -1,9 +1,7 @@
 // Pipeline results go to channel `ops` as the system user, through Kafka like
 // every other event (the system bot formats and echoes them).
-import type { Producer } from 'kafkajs';
-import type { Config } from '../core/config.ts';
 import { createEnvelope } from '../core/envelope.ts';
-import { envelopeMessage } from '../core/kafka.ts';
+import type { Publish } from '../core/kafka.ts';
 import type { PipelineResult } from './pipeline.ts';
 
 export const OPS_CHANNEL = 'ops';
@@ -35,10 +33,7 @@ export function pipelineEnvelope(r: PipelineResult) {
   });
 }
 
-/** A notify function for runPipeline that produces the result to the events topic. */
-export function opsNotifier(config: Config, producer: () => Promise<Producer>): (r: PipelineResult) => Promise<void> {
-  return async (r) => {
-    const p = await producer();
-    await p.send({ topic: config.topics.events, messages: [envelopeMessage(pipelineEnvelope(r))] });
-  };
+/** A notify function for runPipeline that publishes the result to the events topic. */
+export function opsNotifier(publish: Publish): (r: PipelineResult) => Promise<void> {
+  return (r) => publish(pipelineEnvelope(r));
 }

@@ -1,9 +1,9 @@
 // The nightly run: 00:10 in the reporting zone (Asia/Seoul by default) for the
 // day before. Started by server/main.ts with the other in-process parts.
 import { schedule } from 'node-cron';
-import type { Producer } from 'kafkajs';
 import type { Config } from '../core/config.ts';
 import type { Database } from '../core/db.ts';
+import type { Publish } from '../core/kafka.ts';
 import { logger } from '../core/log.ts';
 import { opsNotifier } from './ops.ts';
 import { nightlyDate, runPipeline } from './pipeline.ts';
@@ -15,12 +15,12 @@ export const NIGHTLY_CRON = '10 0 * * *';
 export interface PipelineScheduleOptions {
   config: Config;
   db: Database;
-  /** a connected producer for posting results to #ops (omit to only record runs) */
-  producer?: () => Promise<Producer>;
+  /** posts results to #ops (omit to only record runs) */
+  publish?: Publish;
 }
 
 export function startPipelineSchedule(o: PipelineScheduleOptions): { stop(): Promise<void> } {
-  const notify = o.producer ? opsNotifier(o.config, o.producer) : undefined;
+  const notify = o.publish ? opsNotifier(o.publish) : undefined;
   const task = schedule(
     NIGHTLY_CRON,
     async () => {

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../core/config.ts';
 import { logLevel } from 'kafkajs';
-import { createKafka, ensureTopics } from '../core/kafka.ts';
+import { createKafka, KafkaClient } from '../core/kafka.ts';
 import { logger } from '../core/log.ts';
 import { fetchJars } from './fetch.ts';
 import { classDataArchive, javaArgs, javaBin, requireJava } from './jvm.ts';
@@ -26,8 +26,10 @@ import { answersMetadata, freePort, portFree } from './probe.ts';
 const log = logger('kafka.broker');
 
 export interface BrokerHandle {
-  /** bootstrap addresses for createKafka() */
+  /** bootstrap addresses */
   brokers: string[];
+  /** the process's one Kafka client for this broker (topics already ensured) */
+  kafka: KafkaClient;
   /** true when the broker is the project-managed one (started here or reused) */
   managed: boolean;
   /** stops the broker when this call started it; a no-op otherwise */
@@ -42,9 +44,6 @@ export interface BrokerState {
   ready: boolean;
 }
 
-/** chat.events partitions: channels (the key) spread over them, order kept per channel. */
-export const EVENTS_PARTITIONS = 6;
-export const DLQ_PARTITIONS = 1;
 const DEFAULT_PORT = 9092;
 const READY_TIMEOUT_MS = 60_000;
 /** below core/lifecycle's 10 s per stopper, so SIGKILL still happens in time */
@@ -52,7 +51,8 @@ const STOP_TIMEOUT_MS = 8_000;
 const UNREACHABLE_TIMEOUT_MS = 5_000;
 
 /** The broker for this config: KAFKA_BROKERS, a running managed broker, or (opts.start) a new one. Topics are ensured. */
-export async function connectKafka(config: Config, opts: { start?: boolean } = {}): Promise<BrokerHandle> {
+export async function connectKafka(config: Config, opts: { start?: boolean; clientId?: string } = {}): Promise<BrokerHandle> {
+  const clientId = opts.clientId ?? 'kchat';
   if (config.kafkaBrokers) {
     const brokers = config.kafkaBrokers;
     if (!(await answersMetadata(brokers, UNREACHABLE_TIMEOUT_MS))) {
@@ -62,8 +62,9 @@ export async function connectKafka(config: Config, opts: { start?: boolean } = {
           'to let kchat start its own local broker.',
       );
     }
-    await ensureChatTopics(config, brokers);
-    return { brokers, managed: false, stop: async () => undefined };
+    const kafka = new KafkaClient({ config, brokers, clientId });
+    await kafka.ensureTopics();
+    return { brokers, kafka, managed: false, stop: async () => undefined };
   }
 
   const dir = kafkaDir(config);
@@ -74,7 +75,7 @@ export async function connectKafka(config: Config, opts: { start?: boolean } = {
         'Start kchat with `npm start` (it runs its own broker) or set KAFKA_BROKERS=host:port.',
     );
   }
-  let handle: BrokerHandle;
+  let handle: Omit<BrokerHandle, 'kafka'>;
   if (brokers) {
     handle = reused(brokers);
   } else {
@@ -87,25 +88,15 @@ export async function connectKafka(config: Config, opts: { start?: boolean } = {
       release();
     }
   }
+  const kafka = new KafkaClient({ config, brokers: handle.brokers, clientId });
   try {
-    await ensureChatTopics(config, handle.brokers);
+    // the one place topics are created (core/topics.ts has their settings)
+    await kafka.ensureTopics();
   } catch (err) {
     await handle.stop();
     throw err;
   }
-  return handle;
-}
-
-/** Create chat.events and chat.dlq when missing. The topic is the chat log, so it is kept forever. */
-export async function ensureChatTopics(config: Config, brokers: string[]): Promise<void> {
-  const forever = [
-    { name: 'retention.ms', value: '-1' },
-    { name: 'retention.bytes', value: '-1' },
-  ];
-  await ensureTopics(createKafka(brokers, 'kchat-topics'), [
-    { topic: config.topics.events, numPartitions: EVENTS_PARTITIONS, configEntries: forever },
-    { topic: config.topics.dlq, numPartitions: DLQ_PARTITIONS, configEntries: forever },
-  ]);
+  return { ...handle, kafka };
 }
 
 export function kafkaDir(config: Config): string {
@@ -121,7 +112,7 @@ export function readBrokerState(dir: string): BrokerState | null {
   }
 }
 
-function reused(brokers: string[]): BrokerHandle {
+function reused(brokers: string[]): Omit<BrokerHandle, 'kafka'> {
   log.info({ brokers }, 'using the project-managed Kafka broker already running');
   return { brokers, managed: true, stop: async () => undefined };
 }
@@ -297,7 +288,7 @@ transaction.state.log.num.partitions=4
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 share.coordinator.state.topic.num.partitions=1
-# topics are created by the app (chat.events, chat.dlq) with unbounded retention
+# topics are created by the app from its topic table (core/topics.ts)
 auto.create.topics.enable=false
 log.retention.hours=168
 group.initial.rebalance.delay.ms=0
@@ -321,7 +312,7 @@ function formatStorage(dir: string, propsFile: string): void {
 
 class PortTaken extends Error {}
 
-async function startManaged(dir: string): Promise<BrokerHandle> {
+async function startManaged(dir: string): Promise<Omit<BrokerHandle, 'kafka'>> {
   requireJava();
   await fetchJars();
   fs.mkdirSync(dir, { recursive: true });
@@ -343,7 +334,7 @@ async function startManaged(dir: string): Promise<BrokerHandle> {
   }
 }
 
-async function launch(dir: string, propsFile: string, ports: Ports): Promise<BrokerHandle> {
+async function launch(dir: string, propsFile: string, ports: Ports): Promise<Omit<BrokerHandle, 'kafka'>> {
   const logFile = path.join(dir, 'server.log');
   const out = fs.openSync(logFile, 'a');
   const logStart = fs.fstatSync(out).size;

@@ -8,7 +8,6 @@ import type { AddressInfo } from 'node:net';
 import { Auth } from '../core/auth.ts';
 import { loadConfig } from '../core/config.ts';
 import { Database } from '../core/db.ts';
-import { createKafka, createProducer } from '../core/kafka.ts';
 import { installSignalHandlers, onShutdown, shutdown } from '../core/lifecycle.ts';
 import { logger } from '../core/log.ts';
 import { connectKafka } from '../kafka/broker.ts';
@@ -34,12 +33,12 @@ async function main(): Promise<void> {
   fs.mkdirSync(config.dataDir, { recursive: true });
 
   // 1. Kafka: the configured brokers, or the project-managed one (stopped last); topics are ensured there.
-  const broker = await connectKafka(config, { start: true });
+  //    One client and one producer for the whole process: parts get `kafka` (publish, consumers) from ctx.
+  const broker = await connectKafka(config, { start: true, clientId: 'kchat-server' });
   onShutdown('broker', () => broker.stop());
-  const kafka = createKafka(broker.brokers, 'kchat-server');
-  const producer = createProducer(kafka);
-  await producer.connect();
-  onShutdown('producer', () => producer.disconnect());
+  const kafka = broker.kafka;
+  await kafka.connect();
+  onShutdown('kafka', () => kafka.disconnect());
 
   // 2. DuckDB (one writer process) and auth.
   const db = await Database.open(config.dbPath);
@@ -48,9 +47,9 @@ async function main(): Promise<void> {
   await auth.init();
 
   // 3. Parts, in start order. Other rooms plug in here through their entry files.
-  const ctx: PartContext = { config, db, auth, brokers: broker.brokers };
+  const ctx: PartContext = { config, db, auth, kafka };
   const parts: Part[] = [];
-  if (config.run.gateway) parts.push(createGateway({ kafka, producer, auth, db, topic: config.topics.events }));
+  if (config.run.gateway) parts.push(createGateway({ kafka, auth, db }));
   // ingest (ingest/index.ts): consumer + nightly pipeline (startPipelineSchedule); its health() carries the consumer lag
   if (config.run.ingest) parts.push(createIngest(ctx));
   if (config.run.bots) parts.push(createBots(ctx));
@@ -58,7 +57,7 @@ async function main(): Promise<void> {
   // ── audit API (audit/index.ts: search, topics, SQL, notebooks, /openapi.json, /docs) ──
   parts.push(createAuditPart(ctx));
   parts.push(createNotebooksPart(ctx, { dir: config.notebooksDir }));
-  parts.push({ name: 'cli', routes: (app) => void app.route('/', cliRoutes({ config, db, auth, kafka, producer })) });
+  parts.push({ name: 'cli', routes: (app) => void app.route('/', cliRoutes({ config, db, auth, kafka })) });
   void ctx;
 
   // Registered before the parts so it runs after them on shutdown: the gateway says goodbye on open sockets first.

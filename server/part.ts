@@ -5,6 +5,7 @@ import type { Hono } from 'hono';
 import type { Auth } from '../core/auth.ts';
 import type { Config } from '../core/config.ts';
 import type { Database } from '../core/db.ts';
+import type { KafkaClient } from '../core/kafka.ts';
 
 /** What a part reports on /healthz; `ok: false` turns the whole answer into a 503. */
 export interface PartHealth {
@@ -29,6 +30,6 @@ export interface PartContext {
   config: Config;
   db: Database;
   auth: Auth;
-  /** broker list actually in use (given by KAFKA_BROKERS or the project-managed broker) */
-  brokers: string[];
+  /** the process's one Kafka client: `publish` envelopes, `send` to kchat's other topics, consumers from it */
+  kafka: KafkaClient;
 }

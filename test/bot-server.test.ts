@@ -6,9 +6,9 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadConfig } from '../core/config.ts';
 import { createEnvelope } from '../core/envelope.ts';
-import { createKafka } from '../core/kafka.ts';
 import { BrokerHarness } from '../bots/runtime/harness.ts';
-import { startServer, tempDir, testBrokers, type TestServer } from './helpers/server.ts';
+import { testKafka } from './helpers/kafka.ts';
+import { startServer, tempDir, type TestServer } from './helpers/server.ts';
 
 const skip = process.env.KAFKA_BROKERS ? false : 'KAFKA_BROKERS is not set: run through `npm test` (it starts a broker)';
 let srv: TestServer;
@@ -17,7 +17,8 @@ let h: BrokerHarness;
 before(async () => {
   if (skip) return;
   srv = await startServer({ env: { KCHAT_SCHEDULES_FILE: '' } });
-  h = new BrokerHarness(createKafka(testBrokers().split(','), 'bot-server-test'), loadConfig({ ...process.env, KCHAT_TOPIC_PREFIX: srv.prefix, DATA_DIR: tempDir() }));
+  const config = loadConfig({ ...process.env, KCHAT_TOPIC_PREFIX: srv.prefix, DATA_DIR: tempDir() });
+  h = new BrokerHarness(await testKafka(config, 'bot-server-test'), config);
   await h.start();
 });
 after(async () => {

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Database } from '../core/db.ts';
-import { createKafka, createProducer, ensureTopics, envelopeMessage } from '../core/kafka.ts';
-import { ingestGroup } from '../ingest/consumer.ts';
+import { kafkaNames } from '../core/names.ts';
+import { testKafka } from './helpers/kafka.ts';
 import { brokers, chatEnvelope, repoRoot, tempEnv, until } from './helpers/ingest.ts';
 
 const list = brokers();
@@ -34,18 +34,12 @@ describe('ingest survives SIGKILL', { skip: list ? false : 'KAFKA_BROKERS is not
   const exited = (c: ChildProcess) => new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once('exit', () => r())));
 
   test(`exactly the ${TOTAL} produced messages after random kills`, { timeout: 15 * 60_000 }, async () => {
-    const kafka = createKafka(list!, 'test-ingest-crash');
-    await ensureTopics(kafka, [
-      { topic: t.config.topics.events, numPartitions: 3 },
-      { topic: t.config.topics.dlq, numPartitions: 1 },
-    ]);
-    const producer = createProducer(kafka);
-    await producer.connect();
+    const kafka = await testKafka(t.config, 'test-ingest-crash');
     const admin = kafka.admin();
     await admin.connect();
     // committed offsets of the ingest group (committed only after DuckDB committed)
     const committed = async (): Promise<Map<number, number>> => {
-      const [c] = await admin.fetchOffsets({ groupId: ingestGroup(t.config), topics: [t.config.topics.events] });
+      const [c] = await admin.fetchOffsets({ groupId: kafkaNames(t.config).groups.ingest, topics: [t.config.topics.events] });
       return new Map((c?.partitions ?? []).map((p) => [p.partition, Math.max(0, Number(p.offset))]));
     };
     const total = async () => [...(await committed()).values()].reduce((a, b) => a + b, 0);
@@ -62,7 +56,7 @@ describe('ingest survives SIGKILL', { skip: list ? false : 'KAFKA_BROKERS is not
         // stay at most 5 batches ahead of the consumer, so kills land while it works
         await until(async () => (await total()) >= (b - 5) * BATCH, `ingest to reach batch ${b - 5}`, 5 * 60_000);
         const envs = Array.from({ length: BATCH }, (_, i) => chatEnvelope(b * BATCH + i, base + b * BATCH + i));
-        await producer.send({ topic: t.config.topics.events, messages: envs.map(envelopeMessage) });
+        await kafka.publish(envs);
         for (const e of envs) produced.add(e.id);
         if (!killAt.has(b)) continue;
         // once this consumer has committed something new, kill it at a random moment
@@ -78,7 +72,7 @@ describe('ingest survives SIGKILL', { skip: list ? false : 'KAFKA_BROKERS is not
         child = startChild();
       }
       assert.equal(kills, 5);
-      await producer.disconnect();
+      await kafka.disconnect();
       assert.equal(produced.size, TOTAL);
       const highs = await admin.fetchTopicOffsets(t.config.topics.events);
       await until(

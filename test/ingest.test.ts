@@ -2,37 +2,31 @@
 // appear; poison records → chat.dlq + ingest_errors; redelivery never duplicates.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Kafka, Producer } from 'kafkajs';
 import { Database } from '../core/db.ts';
 import { createEnvelope, serialize } from '../core/envelope.ts';
-import { createKafka, createProducer, ensureTopics, envelopeMessage } from '../core/kafka.ts';
+import { envelopeMessage, type KafkaClient } from '../core/kafka.ts';
+import { EVENTS_PARTITIONS } from '../core/topics.ts';
 import { startIngest, type IngestHandle } from '../ingest/consumer.ts';
 import { brokers, chatEnvelope, tempEnv, until } from './helpers/ingest.ts';
+import { testKafka } from './helpers/kafka.ts';
 
 const list = brokers();
 
 describe('ingest consumer', { skip: list ? false : 'KAFKA_BROKERS is not set (npm test starts a broker)' }, () => {
   const t = tempEnv('ingest');
-  let kafka: Kafka;
-  let producer: Producer;
+  let kafka: KafkaClient;
   let db: Database;
   let ingest: IngestHandle;
 
   before(async () => {
-    kafka = createKafka(list!, 'test-ingest');
-    await ensureTopics(kafka, [
-      { topic: t.config.topics.events, numPartitions: 3 },
-      { topic: t.config.topics.dlq, numPartitions: 1 },
-    ]);
-    producer = createProducer(kafka);
-    await producer.connect();
+    kafka = await testKafka(t.config, 'test-ingest');
     db = await Database.open(t.config.dbPath);
     ingest = await startIngest({ config: t.config, db, kafka, sessionTimeout: 6000 });
   });
 
   after(async () => {
     await ingest?.stop();
-    await producer?.disconnect();
+    await kafka?.disconnect();
     await db?.close();
     t.cleanup();
   });
@@ -42,7 +36,7 @@ describe('ingest consumer', { skip: list ? false : 'KAFKA_BROKERS is not set (np
     const join = createEnvelope({ type: 'join', channel: '개발', user: { id: 'u_민수', nick: '민수' }, text: '' });
     const nick = createEnvelope({ type: 'nick', channel: 'general', user: { id: 'u_민수', nick: '민수2' }, text: '', meta: { old_nick: '민수' } });
     envs.push(join, nick);
-    await producer.send({ topic: t.config.topics.events, messages: envs.map(envelopeMessage) });
+    await kafka.publish(envs);
     await until(async () => (await db.one<{ n: number }>('SELECT count(*) AS n FROM messages'))!.n >= envs.length, 'rows in messages');
     await ingest.caughtUp();
     const rows = await db.all<{ id: string }>('SELECT id FROM messages');
@@ -66,7 +60,7 @@ describe('ingest consumer', { skip: list ? false : 'KAFKA_BROKERS is not set (np
     const health = ingest.health();
     assert.equal(health.ok, true);
     assert.equal(health.lag, 0);
-    assert.equal(health.partitions.length, 3);
+    assert.equal(health.partitions.length, EVENTS_PARTITIONS);
     assert.ok(health.partitions.filter((p) => p.next > 0).length >= 2, 'channels spread over partitions');
   });
 
@@ -78,16 +72,13 @@ describe('ingest consumer', { skip: list ? false : 'KAFKA_BROKERS is not set (np
     const wrongSchema = Buffer.from(JSON.stringify({ v: 1, id: 'x', type: 'shout', channel: 'general', user: { id: 'u', nick: 'n' }, text: 'hi', ts: 1 }), 'utf8');
     // CESU-8 bytes of U+DCF9 (a lone surrogate written as raw bytes): not UTF-8
     const surrogateBytes = Buffer.concat([Buffer.from('{"v":1,"text":"'), Buffer.from([0xed, 0xb3, 0xb9]), Buffer.from('"}')]);
-    await producer.send({
-      topic: t.config.topics.events,
-      messages: [
-        { key: 'general', value: notJson },
-        { key: 'general', value: wrongSchema },
-        { key: 'general', value: surrogateBytes },
-        { key: 'general', value: escaped },
-        envelopeMessage(good),
-      ],
-    });
+    await kafka.send(t.config.topics.events, [
+      { key: 'general', value: notJson },
+      { key: 'general', value: wrongSchema },
+      { key: 'general', value: surrogateBytes },
+      { key: 'general', value: escaped },
+      envelopeMessage(good),
+    ]);
     const errors = await until(async () => {
       const rows = await db.all<{ raw: Uint8Array; reason: string; kafka_offset: number }>('SELECT raw, reason, kafka_offset FROM ingest_errors ORDER BY kafka_offset');
       return rows.length >= 3 && rows;
@@ -126,7 +117,7 @@ describe('ingest consumer', { skip: list ? false : 'KAFKA_BROKERS is not set (np
     // a fresh group re-reads the whole topic from offset 0: a redelivery of everything
     ingest = await startIngest({ config: t.config, db, kafka, groupId: `${t.config.topics.events}-replay`, sessionTimeout: 6000 });
     const extra = chatEnvelope(9999);
-    await producer.send({ topic: t.config.topics.events, messages: [envelopeMessage(extra)] });
+    await kafka.publish(extra);
     await until(async () => (await db.one<{ n: number }>('SELECT count(*) AS n FROM messages WHERE id = ?', [extra.id]))!.n === 1, 'the new record');
     await ingest.caughtUp();
     assert.equal((await db.one<{ n: number }>('SELECT count(*) AS n FROM messages'))!.n, before + 1);

@@ -10,7 +10,8 @@ import kafkajs from 'kafkajs';
 import { loadConfig, type Config } from '../core/config.ts';
 import { createEnvelope, parse, serialize } from '../core/envelope.ts';
 import { createKafka, createProducer, envelopeMessage } from '../core/kafka.ts';
-import { connectKafka, DLQ_PARTITIONS, EVENTS_PARTITIONS, readBrokerState, type BrokerHandle } from '../kafka/broker.ts';
+import { EVENTS_PARTITIONS } from '../core/topics.ts';
+import { connectKafka, readBrokerState, type BrokerHandle } from '../kafka/broker.ts';
 import { freePort } from '../kafka/probe.ts';
 
 // kafkajs is CommonJS: its enums are only reachable through the default export under ESM.
@@ -79,7 +80,7 @@ describe('a configured broker (KAFKA_BROKERS)', () => {
     try {
       const { topics } = await admin.fetchTopicMetadata({ topics: [config.topics.events, config.topics.dlq] });
       const partitions = Object.fromEntries(topics.map((t) => [t.name, t.partitions.length]));
-      assert.deepEqual(partitions, { [config.topics.events]: EVENTS_PARTITIONS, [config.topics.dlq]: DLQ_PARTITIONS });
+      assert.deepEqual(partitions, { [config.topics.events]: EVENTS_PARTITIONS, [config.topics.dlq]: 1 });
       assert.ok(EVENTS_PARTITIONS > 1, 'several partitions for chat.events');
       const { resources } = await admin.describeConfigs({
         includeSynonyms: false,

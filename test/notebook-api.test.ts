@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Hono } from 'hono';
 import { Auth } from '../core/auth.ts';
+import { KafkaClient } from '../core/kafka.ts';
 import { createNotebooksPart } from '../server/routes/notebooks.ts';
 import type { Part } from '../server/part.ts';
 import { SHIPPED_NOTEBOOKS } from '../audit/notebook/index.ts';
@@ -30,7 +31,7 @@ before(async () => {
   fs.mkdirSync(dir);
   fs.copyFileSync(path.join(SHIPPED_NOTEBOOKS, 'daily-audit.md'), path.join(dir, 'daily-audit.md'));
   app = new Hono();
-  part = createNotebooksPart({ config, db: fx.db, auth, brokers: [] }, { dir });
+  part = createNotebooksPart({ config, db: fx.db, auth, kafka: new KafkaClient({ config, brokers: ['127.0.0.1:1'], clientId: 'notebook-api-test' }) }, { dir });
   part.routes!(app);
   await part.start!();
 });

@@ -7,13 +7,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Database } from '../core/db.ts';
 import { parse } from '../core/envelope.ts';
-import { createKafka, createProducer, ensureTopics } from '../core/kafka.ts';
 import { dayRange } from '../core/time.ts';
 import { opsNotifier } from '../ingest/ops.ts';
 import { dayDir, parquetRoot, runBackfill, runPipeline, type PipelineResult } from '../ingest/pipeline.ts';
 import { INGEST_SCHEMA } from '../ingest/schema.ts';
 import { appendMessages, envelopeRow, nowUs } from '../ingest/store.ts';
 import { brokers, chatEnvelope, tempEnv, until } from './helpers/ingest.ts';
+import { testKafka } from './helpers/kafka.ts';
 
 const DAY = '2024-08-27';
 
@@ -154,14 +154,10 @@ describe('daily pipeline', () => {
   });
 
   test('results are posted to #ops as the system user through Kafka', { skip: brokers() ? false : 'KAFKA_BROKERS is not set' }, async () => {
-    const kafka = createKafka(brokers()!, 'test-pipeline');
-    await ensureTopics(kafka, [{ topic: t.config.topics.events, numPartitions: 1 }]);
-    const producer = createProducer(kafka);
-    await producer.connect();
-    const notify = opsNotifier(t.config, async () => producer);
+    const kafka = await testKafka(t.config, 'test-pipeline');
+    const notify = opsNotifier((e) => kafka.publish(e));
     await runPipeline({ config: t.config, db, date: DAY, notify });
     await runPipeline({ config: t.config, db, date: '2024-08-18', notify });
-    await producer.disconnect();
     const consumer = kafka.consumer({ groupId: `ops-reader-${Date.now()}` });
     const got: ReturnType<typeof parse>[] = [];
     await consumer.connect();
@@ -169,6 +165,7 @@ describe('daily pipeline', () => {
     await consumer.run({ eachMessage: async ({ message }) => void got.push(parse(message.value)) });
     await until(async () => got.length >= 2, 'two #ops posts');
     await consumer.disconnect();
+    await kafka.disconnect();
     const envs = got.map((g) => (g.ok ? g.envelope : assert.fail(g.reason)));
     assert.deepEqual(
       envs.map((e) => [e.type, e.channel, e.user.id, e.user.nick, e.meta.kind, e.meta.status, e.meta.date]),

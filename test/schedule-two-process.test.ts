@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadConfig } from '../core/config.ts';
-import { createKafka } from '../core/kafka.ts';
+import { testKafka } from './helpers/kafka.ts';
 import { BrokerHarness } from '../bots/runtime/harness.ts';
 import { nextOccurrence, parseCron } from '../bots/schedule/cron.ts';
 import { repoRoot, tempDir, testBrokers, uniquePrefix } from './helpers/server.ts';
@@ -55,7 +55,7 @@ before(async () => {
   const prefix = uniquePrefix('sched2');
   [a, b] = await Promise.all([botProcess(prefix), botProcess(prefix)]);
   const config = loadConfig({ ...process.env, KCHAT_TOPIC_PREFIX: prefix, DATA_DIR: tempDir() });
-  harness = new BrokerHarness(createKafka(testBrokers().split(','), 'sched2-harness'), config);
+  harness = new BrokerHarness(await testKafka(config, 'sched2-harness'), config);
   await harness.start();
 });
 

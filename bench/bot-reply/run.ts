@@ -6,7 +6,7 @@
 //   npx tsx bench/bot-reply/run.ts [--n 200]      # own broker, 3 rounds of N questions
 import { atExit, benchArgs, benchBroker, latencySummary, numberArg, runBench, type BenchBroker } from '../lib/index.ts';
 import { createEnvelope } from '../../core/envelope.ts';
-import { createKafka } from '../../core/kafka.ts';
+import { KafkaClient } from '../../core/kafka.ts';
 import { BrokerHarness, question } from '../../bots/runtime/harness.ts';
 import { startServer, type TestServer } from '../../test/helpers/server.ts';
 
@@ -45,7 +45,8 @@ await runBench({
     broker = await benchBroker('bot-reply');
     server = await startServer({ prefix: broker.prefix, env: { KAFKA_BROKERS: broker.brokers.join(','), NODE_ENV: 'production', LOG_LEVEL: 'error', KCHAT_SCHEDULES_FILE: '' } });
     atExit(async () => void (await server?.stop()));
-    h = new BrokerHarness(createKafka(broker.brokers, 'bench-bot-reply'), broker.config({ DATA_DIR: server.dataDir }));
+    const config = broker.config({ DATA_DIR: server.dataDir });
+    h = new BrokerHarness(new KafkaClient({ config, brokers: broker.brokers, clientId: 'bench-bot-reply' }), config);
     await h.start();
     return broker;
   },

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../../core/config.ts';
 import { Database } from '../../core/db.ts';
-import { createKafka } from '../../core/kafka.ts';
+import { KafkaClient } from '../../core/kafka.ts';
 import { startIngest } from '../../ingest/consumer.ts';
 
 const args = process.argv.slice(2);
@@ -20,7 +20,7 @@ if (!topic || !process.env.KAFKA_BROKERS) throw new Error('need --topic and KAFK
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kchat-ingest-prof-'));
 const prefix = topic.slice(0, topic.length - 'chat.events'.length);
 const config = loadConfig({ ...process.env, DATA_DIR: dir, KCHAT_TOPIC_PREFIX: prefix, LOG_LEVEL: 'warn' });
-const kafka = createKafka(process.env.KAFKA_BROKERS.split(','), 'bench-ingest-prof');
+const kafka = new KafkaClient({ config, brokers: process.env.KAFKA_BROKERS.split(','), clientId: 'bench-ingest-prof' });
 const db = await Database.open(config.dbPath);
 const t0 = Date.now();
 const ingest = await startIngest({ config, db, kafka, topic, groupId: `bench-prof-${randomUUID()}` });

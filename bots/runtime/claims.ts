@@ -6,8 +6,7 @@
 // claim and finding itself first. Two server processes with separate DuckDB
 // files therefore still fire each reminder exactly once.
 import { randomUUID } from 'node:crypto';
-import type { Consumer, Kafka, Producer } from 'kafkajs';
-import { ensureTopics } from '../../core/kafka.ts';
+import type { Consumer, KafkaClient } from '../../core/kafka.ts';
 import { logger } from '../../core/log.ts';
 
 const log = logger('bots.claims');
@@ -17,11 +16,6 @@ export interface Claimer {
   claim(key: string): Promise<boolean>;
 }
 
-/** The claims topic sits beside the events topic and shares its prefix. */
-export function claimsTopic(eventsTopic: string): string {
-  return eventsTopic.endsWith('chat.events') ? eventsTopic.slice(0, -'chat.events'.length) + 'bots.claims' : `${eventsTopic}.bots-claims`;
-}
-
 export class KafkaClaimer implements Claimer {
   readonly owner = randomUUID();
   private consumer: Consumer | null = null;
@@ -29,17 +23,16 @@ export class KafkaClaimer implements Claimer {
   private consumed = -1;
   private waiters: { offset: number; resolve: () => void }[] = [];
 
-  constructor(
-    private readonly kafka: Kafka,
-    private readonly producer: Producer,
-    readonly topic: string,
-  ) {}
+  /** the claims topic (one partition, a week of retention: core/topics.ts) */
+  readonly topic: string;
+
+  constructor(private readonly kafka: KafkaClient) {
+    this.topic = kafka.names.topics.claims;
+  }
 
   async start(): Promise<void> {
-    // One partition = one order of claims everyone agrees on; a week of claims is plenty to decide late claimers.
-    await ensureTopics(this.kafka, [{ topic: this.topic, numPartitions: 1, configEntries: [{ name: 'retention.ms', value: String(7 * 24 * 3600_000) }] }]);
     // A private group read from the beginning: each process needs every claim, not a share of them.
-    this.consumer = this.kafka.consumer({ groupId: `bots.claims.${this.owner}`, maxWaitTimeInMs: 100 });
+    this.consumer = this.kafka.consumer({ groupId: this.kafka.names.groups.claims(this.owner), maxWaitTimeInMs: 100 });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
     await this.consumer.run({
@@ -59,10 +52,7 @@ export class KafkaClaimer implements Claimer {
 
   async claim(key: string): Promise<boolean> {
     if (this.first.has(key)) return this.first.get(key) === this.owner;
-    const [meta] = await this.producer.send({
-      topic: this.topic,
-      messages: [{ key, value: JSON.stringify({ key, owner: this.owner, ts: Date.now() }) }],
-    });
+    const [meta] = await this.kafka.send(this.topic, [{ key, value: JSON.stringify({ key, owner: this.owner, ts: Date.now() }) }]);
     const offset = Number(meta.baseOffset ?? meta.offset);
     if (this.consumed < offset) await new Promise<void>((resolve) => this.waiters.push({ offset, resolve }));
     const won = this.first.get(key) === this.owner;

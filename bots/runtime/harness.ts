@@ -3,12 +3,11 @@
 // publishes; against the broker it produces questions to the events topic
 // and resolves when the reply (reply_to = question id) comes back.
 import { randomUUID } from 'node:crypto';
-import type { Consumer, Kafka, Producer } from 'kafkajs';
 import type { Config } from '../../core/config.ts';
 import type { Database } from '../../core/db.ts';
 import { createEnvelope, parse, type Envelope } from '../../core/envelope.ts';
 import type { Role } from '../../core/auth.ts';
-import { createProducer, envelopeMessage } from '../../core/kafka.ts';
+import type { Consumer, KafkaClient } from '../../core/kafka.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { RateLimiter } from './ratelimit.ts';
 import type { CommandRegistry } from './registry.ts';
@@ -88,7 +87,6 @@ export class InProcessHarness {
 
 /** Against the real broker: produce questions, await replies from whichever process answers. */
 export class BrokerHarness {
-  private readonly producer: Producer;
   private consumer: Consumer | null = null;
   readonly seen: Envelope[] = [];
   private waiters: { pred: (e: Envelope) => boolean; resolve: (e: Envelope) => void }[] = [];
@@ -96,14 +94,12 @@ export class BrokerHarness {
   readonly arrivals = new Map<string, number>();
 
   constructor(
-    private readonly kafka: Kafka,
+    private readonly kafka: KafkaClient,
     private readonly config: Config,
-  ) {
-    this.producer = createProducer(kafka);
-  }
+  ) {}
 
   async start(): Promise<void> {
-    await this.producer.connect();
+    await this.kafka.connect();
     this.consumer = this.kafka.consumer({ groupId: `harness.${randomUUID()}`, maxWaitTimeInMs: 50 });
     await this.consumer.connect();
     // From the beginning of a test's own topic: nothing produced after start() can be missed.
@@ -121,8 +117,8 @@ export class BrokerHarness {
     });
   }
 
-  async post(e: Envelope): Promise<void> {
-    await this.producer.send({ topic: this.config.topics.events, messages: [envelopeMessage(e)] });
+  post(e: Envelope): Promise<void> {
+    return this.kafka.publish(e);
   }
 
   waitFor(pred: (e: Envelope) => boolean): Promise<Envelope> {
@@ -141,6 +137,6 @@ export class BrokerHarness {
 
   async stop(): Promise<void> {
     await this.consumer?.disconnect().catch(() => undefined);
-    await this.producer.disconnect().catch(() => undefined);
+    await this.kafka.disconnect();
   }
 }

@@ -6,14 +6,13 @@
 // - a private group per process (persistent id in $DATA_DIR/bot-instance-id):
 //   every process sees every event, so schedule changes made in chat reach
 //   every process's own DuckDB table.
-import type { Consumer, Kafka, Producer } from 'kafkajs';
 import type { Config } from '../../core/config.ts';
 import type { Database } from '../../core/db.ts';
 import { parse, type Envelope } from '../../core/envelope.ts';
-import { createProducer, envelopeMessage, ensureTopics } from '../../core/kafka.ts';
+import type { Consumer, KafkaClient } from '../../core/kafka.ts';
 import { logger } from '../../core/log.ts';
 import { fileToken } from '../../core/secrets.ts';
-import { claimsTopic, KafkaClaimer } from './claims.ts';
+import { KafkaClaimer } from './claims.ts';
 import { Dispatcher } from './dispatcher.ts';
 import type { CommandRegistry } from './registry.ts';
 import type { RateLimiter } from './ratelimit.ts';
@@ -27,11 +26,11 @@ export const QUESTION_MAX_AGE_MS = 10 * 60_000;
 export interface RuntimeOptions {
   config: Config;
   db: Database;
-  kafka: Kafka;
+  kafka: KafkaClient;
   registry: CommandRegistry;
   aliases: readonly string[];
   observers: EventObserver[];
-  /** the shared consumer group (default "bots") */
+  /** the shared consumer group (default kafkaNames(config).groups.bots) */
   groupId?: string;
   now?: () => number;
   limiter?: RateLimiter;
@@ -43,7 +42,6 @@ export interface RuntimeHealth {
 }
 
 export class KafkaBotRuntime {
-  readonly producer: Producer;
   readonly claimer: KafkaClaimer;
   readonly dispatcher: Dispatcher;
   private questions: Consumer | null = null;
@@ -51,8 +49,7 @@ export class KafkaBotRuntime {
   private state: RuntimeHealth = { status: 'starting' };
 
   constructor(private readonly opts: RuntimeOptions) {
-    this.producer = createProducer(opts.kafka);
-    this.claimer = new KafkaClaimer(opts.kafka, this.producer, claimsTopic(opts.config.topics.events));
+    this.claimer = new KafkaClaimer(opts.kafka);
     this.dispatcher = new Dispatcher({
       config: opts.config,
       db: opts.db,
@@ -64,23 +61,22 @@ export class KafkaBotRuntime {
     });
   }
 
-  async publish(e: Envelope): Promise<void> {
-    await this.producer.send({ topic: this.opts.config.topics.events, messages: [envelopeMessage(e)] });
+  /** the process's one producer (core/kafka.ts) */
+  publish(e: Envelope): Promise<void> {
+    return this.opts.kafka.publish(e);
   }
 
   async start(): Promise<void> {
     const { kafka, config } = this.opts;
-    // Same partition count as the broker setup (kafka/broker.ts EVENTS_PARTITIONS); a no-op when the topic exists.
-    await ensureTopics(kafka, [{ topic: config.topics.events, numPartitions: 6 }]);
-    await this.producer.connect();
+    const { topics, groups } = kafka.names;
     await this.claimer.start();
 
-    this.questions = kafka.consumer({ groupId: this.opts.groupId ?? 'bots', maxWaitTimeInMs: 100 });
+    this.questions = kafka.consumer({ groupId: this.opts.groupId ?? groups.bots, maxWaitTimeInMs: 100 });
     this.watch(this.questions, 'questions');
     await this.questions.connect();
     // From the beginning when the group is new, so a question produced while partitions move between
     // processes is never skipped; questions older than QUESTION_MAX_AGE_MS are not answered (too late to help).
-    await this.questions.subscribe({ topic: config.topics.events, fromBeginning: true });
+    await this.questions.subscribe({ topic: topics.events, fromBeginning: true });
     await this.questions.run({
       partitionsConsumedConcurrently: 3,
       eachMessage: async ({ message, partition }) => {
@@ -98,10 +94,10 @@ export class KafkaBotRuntime {
     });
 
     const instance = fileToken(config.dataDir, 'bot-instance-id');
-    this.sync = kafka.consumer({ groupId: `bots.sync.${instance}`, maxWaitTimeInMs: 100 });
+    this.sync = kafka.consumer({ groupId: groups.botsSync(instance), maxWaitTimeInMs: 100 });
     this.watch(this.sync, 'sync');
     await this.sync.connect();
-    await this.sync.subscribe({ topic: config.topics.events, fromBeginning: true });
+    await this.sync.subscribe({ topic: topics.events, fromBeginning: true });
     await this.sync.run({
       eachMessage: async ({ message }) => {
         const parsed = parse(message.value);
@@ -134,7 +130,6 @@ export class KafkaBotRuntime {
     await this.questions?.disconnect().catch(() => undefined);
     await this.sync?.disconnect().catch(() => undefined);
     await this.claimer.stop();
-    await this.producer.disconnect().catch(() => undefined);
     this.state = { status: 'down', detail: 'stopped' };
   }
 }

@@ -14,7 +14,7 @@ function line(r: PipelineResult): string {
 /** Post to #ops when a broker is reachable; a pipeline run never fails because chat is down. */
 function notifier(ctx: CliContext, post: boolean) {
   if (!post) return undefined;
-  const send = opsNotifier(ctx.config, () => ctx.producer());
+  const send = opsNotifier(async (e) => (await ctx.kafka()).publish(e));
   return async (r: PipelineResult) => {
     try {
       await send(r);

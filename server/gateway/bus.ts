@@ -3,9 +3,8 @@
 // and a consumer in this gateway's own group that warms up from the tail of
 // the topic, then feeds every consumed envelope to the gateway — and is
 // rebuilt if kafkajs gives up on it (broker restarts).
-import type { Consumer, Kafka, Producer } from 'kafkajs';
 import { parse, type Envelope } from '../../core/envelope.ts';
-import { envelopeMessage } from '../../core/kafka.ts';
+import type { Consumer, KafkaClient } from '../../core/kafka.ts';
 import { logger } from '../../core/log.ts';
 
 const log = logger('gateway.bus');
@@ -22,9 +21,7 @@ export class KafkaUnavailableError extends Error {
 }
 
 export interface BusOptions {
-  kafka: Kafka;
-  producer: Producer;
-  topic: string;
+  kafka: KafkaClient;
   groupId: string;
   /** consumed envelopes; `live` is false while warming up from the topic */
   onEvent(e: Envelope, live: boolean): void;
@@ -53,7 +50,11 @@ export class Bus {
   private readonly next = new Map<number, bigint>();
   state: 'idle' | 'warming' | 'ready' | 'restarting' | 'stopped' = 'idle';
 
-  constructor(private readonly o: BusOptions) {}
+  private readonly topic: string;
+
+  constructor(private readonly o: BusOptions) {
+    this.topic = o.kafka.names.topics.events;
+  }
 
   /** Connect the consumer and replay the tail of the topic; resolves once caught up. */
   async start(): Promise<void> {
@@ -62,7 +63,7 @@ export class Bus {
     await admin.connect();
     let offsets: { partition: number; high: string; low: string }[];
     try {
-      offsets = await admin.fetchTopicOffsets(this.o.topic);
+      offsets = await admin.fetchTopicOffsets(this.topic);
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
@@ -82,11 +83,11 @@ export class Bus {
     });
     this.checkWarm();
     await this.runConsumer(true);
-    for (const s of seeks) this.consumer!.seek({ topic: this.o.topic, partition: s.partition, offset: s.offset.toString() });
+    for (const s of seeks) this.consumer!.seek({ topic: this.topic, partition: s.partition, offset: s.offset.toString() });
     // A stuck warm-up must not keep the gateway from serving forever.
     const timeout = new Promise<void>((resolve) => setTimeout(resolve, 60_000).unref());
     await Promise.race([caughtUp, timeout]);
-    if (this.warm) log.warn({ topic: this.o.topic }, 'warm-up did not reach the end of the topic in 60 s; serving anyway');
+    if (this.warm) log.warn({ topic: this.topic }, 'warm-up did not reach the end of the topic in 60 s; serving anyway');
     this.warm = null;
     this.state = 'ready';
     return;
@@ -125,7 +126,7 @@ export class Bus {
       if (!restart && !this.stopped) void this.rebuild();
     });
     await consumer.connect();
-    await consumer.subscribe({ topic: this.o.topic, fromBeginning });
+    await consumer.subscribe({ topic: this.topic, fromBeginning });
     await consumer.run({
       eachMessage: async ({ partition, message }) => {
         this.next.set(partition, BigInt(message.offset) + 1n);
@@ -206,7 +207,7 @@ export class Bus {
         const batch = this.queue;
         this.queue = [];
         try {
-          await this.o.producer.send({ topic: this.o.topic, acks: -1, messages: batch.map((p) => envelopeMessage(p.envelope)) });
+          await this.o.kafka.publish(batch.map((p) => p.envelope));
           for (const p of batch) {
             clearTimeout(p.timer);
             if (!p.settled) {

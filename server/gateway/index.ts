@@ -8,16 +8,16 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { WSContext } from 'hono/ws';
 import { upgradeWebSocket, type WebSocketLike } from '@hono/node-server';
-import type { Kafka, Producer } from 'kafkajs';
 import type { Auth, Principal } from '../../core/auth.ts';
 import { createEnvelope, EVENT_TYPES, nickProblem, serialize, type Envelope, type EventType } from '../../core/envelope.ts';
 import { logger } from '../../core/log.ts';
 import type { Database } from '../../core/db.ts';
+import type { KafkaClient } from '../../core/kafka.ts';
 import type { Part, PartHealth } from '../part.ts';
 import { Bus, KafkaUnavailableError } from './bus.ts';
 import { Channels, foldNick } from './channels.ts';
 import { errorFrame, FrameError, HISTORY_PAGE, MAX_FRAME_BYTES, parseClientFrame, type ClientFrame, type ErrorCode } from './frames.ts';
-import { groupIdOf, Liveness } from './liveness.ts';
+import { Liveness } from './liveness.ts';
 import { TokenBucket } from './rate-limit.ts';
 
 const log = logger('gateway');
@@ -29,10 +29,9 @@ const MAX_BUFFERED = 8 * 1024 * 1024;
 const LOGIN_HOLD_MS = 60_000;
 
 export interface GatewayDeps {
-  kafka: Kafka;
-  producer: Producer;
+  /** the process's Kafka client: publish, this gateway's consumer and admin */
+  kafka: KafkaClient;
   auth: Auth;
-  topic: string;
   /** for `history` pages older than the in-memory ring (ingest's `messages` table), optional */
   db?: Database;
   sendTimeoutMs?: number;
@@ -74,14 +73,12 @@ export class Gateway implements Part {
   constructor(private readonly deps: GatewayDeps) {
     this.bus = new Bus({
       kafka: deps.kafka,
-      producer: deps.producer,
-      topic: deps.topic,
-      groupId: groupIdOf(deps.topic, this.id),
+      groupId: deps.kafka.names.groups.gateway(this.id),
       warmWindow: deps.warmWindow,
       sendTimeoutMs: deps.sendTimeoutMs,
       onEvent: (e, live) => this.onEvent(e, live),
     });
-    this.liveness = new Liveness(deps.kafka, deps.topic, this.id, () => this.channels.gateways(), (id) => this.dropGateway(id));
+    this.liveness = new Liveness(deps.kafka, this.id, () => this.channels.gateways(), (id) => this.dropGateway(id));
   }
 
   // ── lifecycle ────────────────────────────────────────────────────────────
@@ -116,7 +113,7 @@ export class Gateway implements Part {
     const admin = this.deps.kafka.admin();
     await admin
       .connect()
-      .then(() => admin.deleteGroups([groupIdOf(this.deps.topic, this.id)]))
+      .then(() => admin.deleteGroups([this.deps.kafka.names.groups.gateway(this.id)]))
       .catch(() => undefined)
       .finally(() => admin.disconnect().catch(() => undefined));
   }

@@ -1,16 +1,14 @@
 // Which gateways are still alive, judged by Kafka itself: every gateway
-// consumes in its own consumer group (`<topic>.gateway.<id>`), and a gateway
+// consumes in its own consumer group (kafkaNames().groups.gateway), and a gateway
 // that dies stops heartbeating, so after the session timeout (10 s) its group
 // is Empty. Users announced by a gateway whose group is seen empty three
 // times in a row (≥ 8 s apart, so a rebalance or a briefly starved gateway is
 // not mistaken for a dead one) are dropped from presence: no ghosts, and no
 // extra traffic on the chat topic.
-import type { Kafka } from 'kafkajs';
+import type { KafkaClient } from '../../core/kafka.ts';
 import { logger } from '../../core/log.ts';
 
 const log = logger('gateway.liveness');
-
-export const groupIdOf = (topic: string, gatewayId: string) => `${topic}.gateway.${gatewayId}`;
 
 export class Liveness {
   private timer: NodeJS.Timeout | null = null;
@@ -18,8 +16,7 @@ export class Liveness {
   private running: Promise<void> | null = null;
 
   constructor(
-    private readonly kafka: Kafka,
-    private readonly topic: string,
+    private readonly kafka: KafkaClient,
     private readonly self: string,
     /** gateway ids that currently own users in presence */
     private readonly known: () => Set<string>,
@@ -55,10 +52,11 @@ export class Liveness {
     const admin = this.kafka.admin();
     try {
       await admin.connect();
-      const { groups } = await admin.describeGroups(ids.map((id) => groupIdOf(this.topic, id)));
+      const groupOf = this.kafka.names.groups.gateway;
+      const { groups } = await admin.describeGroups(ids.map(groupOf));
       const state = new Map(groups.map((g) => [g.groupId, g]));
       for (const id of ids) {
-        const g = state.get(groupIdOf(this.topic, id));
+        const g = state.get(groupOf(id));
         const alive = g !== undefined && g.state !== 'Empty' && g.state !== 'Dead' && g.members.length > 0;
         if (alive) {
           this.strikes.delete(id);

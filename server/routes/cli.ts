@@ -2,10 +2,10 @@
 // server, which owns the DuckDB file. Admin token only. The CLI uses it
 // automatically when it finds the database locked by a running server.
 import { Hono } from 'hono';
-import type { Kafka, Producer } from 'kafkajs';
 import type { Auth } from '../../core/auth.ts';
 import type { Config } from '../../core/config.ts';
 import type { Database } from '../../core/db.ts';
+import type { KafkaClient } from '../../core/kafka.ts';
 import { runCommandLine } from '../../cli/run.ts';
 import type { CliContext } from '../../cli/context.ts';
 
@@ -13,8 +13,7 @@ export interface CliRouteDeps {
   config: Config;
   db: Database;
   auth: Auth;
-  kafka: Kafka;
-  producer: Producer;
+  kafka: KafkaClient;
 }
 
 export function cliRoutes(deps: CliRouteDeps): Hono {
@@ -43,7 +42,6 @@ export function cliRoutes(deps: CliRouteDeps): Hono {
       interactive: false,
       cwd: typeof body.cwd === 'string' ? body.cwd : process.cwd(),
       kafka: async () => deps.kafka,
-      producer: async () => deps.producer,
     };
     const code = await runCommandLine(body.argv as string[], io, async () => ({ ctx, close: async () => undefined }));
     return c.json({ stdout, stderr, code });

@@ -3,7 +3,6 @@
 // scheduler that runs notebooks with a `schedule:` and posts to their channel.
 // Auditors and admins only (members get 403, bad tokens 401).
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
-import type { Producer } from 'kafkajs';
 import { requireAuditor, AUDIT_LOG_SCHEMA } from '../../audit/index.ts';
 import {
   NotebookFormatError,
@@ -24,7 +23,6 @@ import {
 } from '../../audit/notebook/index.ts';
 import type { Principal } from '../../core/auth.ts';
 import { PlotSpecError } from '../../audit/notebook/plot-spec.ts';
-import { createKafka, createProducer, envelopeMessage } from '../../core/kafka.ts';
 import { logger } from '../../core/log.ts';
 import type { Part, PartContext } from '../part.ts';
 import { sqlRoutes } from './sql.ts';
@@ -277,7 +275,6 @@ export interface NotebooksPartOptions {
 export function createNotebooksPart(ctx: PartContext, opts: NotebooksPartOptions = {}): Part {
   let service: NotebookService | null = null;
   let scheduler: NotebookScheduler | null = null;
-  let producer: Producer | null = null;
   const guard = requireAuditor(ctx.auth, ctx.db) as unknown as MiddlewareHandler;
   return {
     name: 'notebooks',
@@ -299,20 +296,13 @@ export function createNotebooksPart(ctx: PartContext, opts: NotebooksPartOptions
         scheduler = new NotebookScheduler({
           ...svc.engineDeps,
           store: svc.store,
-          post: async (envelope) => {
-            if (!producer) {
-              producer = createProducer(createKafka(ctx.brokers, 'kchat-notebooks'));
-              await producer.connect();
-            }
-            await producer.send({ topic: ctx.config.topics.events, messages: [envelopeMessage(envelope)] });
-          },
+          post: (envelope) => ctx.kafka.publish(envelope),
         });
         scheduler.reload();
       }
     },
     async stop() {
       scheduler?.stop();
-      await producer?.disconnect().catch(() => undefined);
       service?.close();
     },
     health() {

@@ -3,12 +3,12 @@
 // {tick: ts} → {fired: [...]}, {waitSchedule: id, gone?} → {ok}, {stop} → exit.
 import { loadConfig } from '../../core/config.ts';
 import { Database } from '../../core/db.ts';
-import { createKafka } from '../../core/kafka.ts';
+import { testKafka } from './kafka.ts';
 import { startBots } from '../../bots/index.ts';
 
 const config = loadConfig();
 const db = await Database.open(config.dbPath);
-const bots = await startBots({ config, db, kafka: createKafka(config.kafkaBrokers!, `bot-process-${process.pid}`), manualClock: true, movie: false });
+const bots = await startBots({ config, db, kafka: await testKafka(config, `bot-process-${process.pid}`), manualClock: true, movie: false });
 process.send!({ ready: true, pid: process.pid });
 
 process.on('message', (m: { id: number; tick?: number; waitSchedule?: string; gone?: boolean; stop?: boolean }) => {
