@@ -2,65 +2,36 @@
 // websocket. `serialize()` and `parse()` are the only ways in and out.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { CHANNEL_RE, EVENT_TYPES, MAX_CHANNEL, MAX_ID, type Envelope, type EventType, type User } from './protocol.ts';
 import { cleanText, jsonSafe, MAX_TEXT } from './text.ts';
 
-export const EVENT_TYPES = ['message', 'join', 'leave', 'nick', 'bot', 'system'] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
-
-export const MAX_NICK = 32;
-export const MAX_CHANNEL = 40;
-
-/** Channel names: letters of any script, digits, `-`, `_`, `.`; Latin is lower-cased. */
-export const CHANNEL_RE = /^[\p{L}\p{N}][\p{L}\p{N}_.-]*$/u;
+// The contract's types, limits and validators live in core/protocol.ts (shared with the browser).
+export { CHANNEL_RE, EVENT_TYPES, MAX_CHANNEL, MAX_NICK, channelName, nickProblem } from './protocol.ts';
+export type { Envelope, EventType, User } from './protocol.ts';
 
 export const userSchema = z.object({
-  id: z.string().min(1).max(128),
+  id: z.string().min(1).max(MAX_ID),
   nick: z.string().min(1).max(64),
 });
 
 export const envelopeSchema = z.object({
   v: z.literal(1),
-  id: z.string().min(1).max(128),
+  id: z.string().min(1).max(MAX_ID),
   type: z.enum(EVENT_TYPES),
   channel: z.string().min(1).max(MAX_CHANNEL).regex(CHANNEL_RE, 'not a valid channel name'),
   user: userSchema,
   text: z.string(),
   ts: z.number().int().nonnegative(),
-  reply_to: z.string().max(128).nullable().default(null),
+  reply_to: z.string().max(MAX_ID).nullable().default(null),
   meta: z.record(z.string(), z.unknown()).default({}),
 });
 
-export type Envelope = z.infer<typeof envelopeSchema>;
-export type User = z.infer<typeof userSchema>;
+// The schema and the protocol's Envelope type must describe the same thing: this fails to compile when they drift.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _schemaMatchesProtocol: Same<z.infer<typeof envelopeSchema>, Envelope> & Same<z.infer<typeof userSchema>, User> = true;
+void _schemaMatchesProtocol;
 
 export type ParseResult = { ok: true; envelope: Envelope } | { ok: false; reason: string };
-
-/** Normalise a channel name as users type it (`#General` → `general`); null when invalid. */
-export function channelName(input: unknown): string | null {
-  if (typeof input !== 'string') return null;
-  const s = cleanText(input.trim().replace(/^#/, ''), 1000).normalize('NFKC').toLowerCase();
-  if (s.length === 0 || s.length > MAX_CHANNEL || !CHANNEL_RE.test(s)) return null;
-  return s;
-}
-
-// Names only the system may wear; compared after folding case, width and
-// punctuation so "B.O.T", "Ｂｏｔ" and "시스템 " are caught too.
-const RESERVED_NICKS = new Set(['bot', '봇', 'system', '시스템', 'admin', '관리자', 'kchat', 'root', 'server', '운영자']);
-
-/** Why a nickname is not allowed, or null when it is fine. */
-export function nickProblem(input: unknown): string | null {
-  if (typeof input !== 'string') return 'nick must be a string';
-  // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
-  if (/[\u0000-\u001F\u007F-\u009F]/.test(input)) return 'nick must not contain control characters';
-  const nick = cleanText(input).trim();
-  if (nick.length === 0) return 'nick must not be empty';
-  if ([...nick].length > MAX_NICK) return `nick must be at most ${MAX_NICK} characters`;
-  if (/[\u200B-\u200F\u202A-\u202E\u2060-\u2064\uFEFF]/.test(nick)) return 'nick must not contain invisible or direction characters';
-  if (/[@#\s]/.test(nick.replace(/ /g, '')) || nick.startsWith('/')) return 'nick must not contain @, #, line breaks or start with /';
-  const folded = nick.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]/gu, '');
-  if (RESERVED_NICKS.has(folded) || /^(bot|봇)\d*$/.test(folded)) return `nick "${nick}" is reserved`;
-  return null;
-}
 
 export interface EnvelopeInit {
   type: EventType;

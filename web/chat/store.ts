@@ -5,7 +5,7 @@ import { Connection, type ConnState } from './connection.ts';
 import { mergeEvents, withParticle, type TimelineEvent } from './format.ts';
 import type { ClientFrame, Envelope, ErrorFrame, HistoryFrame, ServerFrame, User } from './protocol.ts';
 
-export const MAX_TEXT = 4000;
+export { MAX_TEXT } from './protocol.ts';
 export const DEFAULT_CHANNEL = 'general';
 /** A send not echoed back within this long (while connected) is shown as failed. */
 const CONFIRM_TIMEOUT_MS = 15_000;

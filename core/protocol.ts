@@ -1,0 +1,286 @@
+// The chat contract (../shared/design.md "Public contract") in one module that
+// the server AND the browser import: the envelope type, event and frame types,
+// limits, error codes, and pure validators. No Node imports and no zod (the
+// browser bundle stays small); the zod schema of the envelope lives in
+// core/envelope.ts and is checked against these types at compile time.
+// The second edition adds frame and event types (create, invite, dm, edit,
+// delete): add them to the lists below, and every user of the lists follows.
+import { InputError } from './errors.ts';
+import { cleanText, codePointLength, MAX_TEXT } from './text.ts';
+
+export { MAX_TEXT };
+
+// ── limits ───────────────────────────────────────────────────────────────
+/** Longest nickname, in code points. */
+export const MAX_NICK = 32;
+/** Longest channel name, in UTF-16 units after normalising. */
+export const MAX_CHANNEL = 40;
+/** Frames larger than this (UTF-8 bytes) are answered with `frame_too_large` and the connection is closed. */
+export const MAX_FRAME_BYTES = 64 * 1024;
+/** Longest `ref` a client may attach to a frame (echoed on errors). */
+export const MAX_REF = 64;
+/** Most events one `history` answer carries. */
+export const HISTORY_PAGE = 50;
+/** Longest event id (`id`, `reply_to`). */
+export const MAX_ID = 128;
+
+// ── the envelope ─────────────────────────────────────────────────────────
+export const EVENT_TYPES = ['message', 'join', 'leave', 'nick', 'bot', 'system'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export interface User {
+  id: string;
+  nick: string;
+}
+
+/** One chat event, on Kafka (`chat.events`, key = channel) and over the websocket. */
+export interface Envelope {
+  v: 1;
+  id: string;
+  type: EventType;
+  channel: string;
+  user: User;
+  text: string;
+  /** epoch milliseconds */
+  ts: number;
+  reply_to: string | null;
+  /** extensions, e.g. `role` (stamped by the gateway), `visible_to` (ephemeral answers: user ids) */
+  meta: Record<string, unknown>;
+}
+
+// ── frames ───────────────────────────────────────────────────────────────
+/** Client → server frame types (the one list; the parser and the docs use it). */
+export const CLIENT_FRAME_TYPES = ['join', 'leave', 'message', 'nick', 'history'] as const;
+export type ClientFrameType = (typeof CLIENT_FRAME_TYPES)[number];
+
+/** A client frame as a client sends it (optional fields may be left out). */
+export type ClientFrame =
+  | { type: 'join'; channel: string; ref?: string }
+  | { type: 'leave'; channel: string; ref?: string }
+  | { type: 'message'; channel: string; text: string; reply_to?: string | null; ref?: string }
+  | { type: 'nick'; nick: string; ref?: string }
+  | { type: 'history'; channel: string; before?: number | string | null; limit?: number; ref?: string };
+
+/** A client frame after `parseClientFrame`: normalised, every optional field filled in. */
+export type ParsedClientFrame =
+  | { type: 'join'; channel: string; ref?: string }
+  | { type: 'leave'; channel: string; ref?: string }
+  | { type: 'message'; channel: string; text: string; reply_to: string | null; ref?: string }
+  | { type: 'nick'; nick: string; ref?: string }
+  | { type: 'history'; channel: string; before: number | string | null; limit: number; ref?: string };
+
+/** Codes of `{"type":"error"}` frames (docs/gateway.md says when each is sent). */
+export const ERROR_CODES = [
+  'bad_json',
+  'bad_frame',
+  'unknown_type',
+  'missing_field',
+  'bad_field',
+  'empty_text',
+  'text_too_long',
+  'bad_channel',
+  'bad_nick',
+  'nick_taken',
+  'not_joined',
+  'forbidden',
+  'rate_limited',
+  'frame_too_large',
+  'kafka_unavailable',
+  'unauthorized',
+  'slow_consumer',
+  'shutting_down',
+  'internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface PresenceFrame {
+  type: 'presence';
+  channel: string;
+  /** nicks of the members online now */
+  users: string[];
+}
+export interface HistoryFrame {
+  type: 'history';
+  channel: string;
+  events: Envelope[];
+  /** where the next older page starts (null: nothing older) */
+  before?: number | string | null;
+  ref?: string;
+}
+export interface ErrorFrame {
+  type: 'error';
+  code: ErrorCode | (string & {});
+  message: string;
+  ref?: string;
+}
+/** Who this connection is (sent on open and after a nick change). */
+export interface SelfFrame {
+  type: 'self';
+  user: User & { role?: string };
+}
+export type ServerFrame = Envelope | PresenceFrame | HistoryFrame | ErrorFrame | SelfFrame;
+
+/** A refused client frame: an input error with a frame error code and the client's `ref`. */
+export class FrameError extends InputError {
+  declare readonly code: ErrorCode;
+  constructor(
+    code: ErrorCode,
+    message: string,
+    readonly ref?: string,
+  ) {
+    super(code, message, ref === undefined ? {} : { details: { ref } });
+    this.name = 'FrameError';
+  }
+}
+
+export function errorFrame(code: ErrorCode, message: string, ref?: string): ErrorFrame {
+  return ref === undefined ? { type: 'error', code, message } : { type: 'error', code, message, ref };
+}
+
+// ── validators (pure; the same rules on both sides) ──────────────────────
+/** Channel names: letters of any script, digits, `-`, `_`, `.`; Latin is lower-cased. */
+export const CHANNEL_RE = /^[\p{L}\p{N}][\p{L}\p{N}_.-]*$/u;
+
+/** Normalise a channel name as users type it (`#General` → `general`); null when invalid. */
+export function channelName(input: unknown): string | null {
+  if (typeof input !== 'string') return null;
+  const s = cleanText(input.trim().replace(/^#/, ''), 1000).normalize('NFKC').toLowerCase();
+  if (s.length === 0 || s.length > MAX_CHANNEL || !CHANNEL_RE.test(s)) return null;
+  return s;
+}
+
+// Names only the system may wear; compared after folding case, width and
+// punctuation so "B.O.T", "Ｂｏｔ" and "시스템 " are caught too.
+const RESERVED_NICKS = new Set(['bot', '봇', 'system', '시스템', 'admin', '관리자', 'kchat', 'root', 'server', '운영자']);
+
+/** Why a nickname is not allowed, or null when it is fine. */
+export function nickProblem(input: unknown): string | null {
+  if (typeof input !== 'string') return 'nick must be a string';
+  // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
+  if (/[\u0000-\u001F\u007F-\u009F]/.test(input)) return 'nick must not contain control characters';
+  const nick = cleanText(input).trim();
+  if (nick.length === 0) return 'nick must not be empty';
+  if ([...nick].length > MAX_NICK) return `nick must be at most ${MAX_NICK} characters`;
+  if (/[\u200B-\u200F\u202A-\u202E\u2060-\u2064\uFEFF]/.test(nick)) return 'nick must not contain invisible or direction characters';
+  if (/[@#\s]/.test(nick.replace(/ /g, '')) || nick.startsWith('/')) return 'nick must not contain @, #, line breaks or start with /';
+  const folded = nick.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]/gu, '');
+  if (RESERVED_NICKS.has(folded) || /^(bot|봇)\d*$/.test(folded)) return `nick "${nick}" is reserved`;
+  return null;
+}
+
+const EVENT_TYPE_SET: ReadonlySet<string> = new Set(EVENT_TYPES);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A shallow check that a value has the envelope's shape (what the browser needs before rendering it). */
+export function isEnvelope(f: unknown): f is Envelope {
+  if (!isObject(f)) return false;
+  const u = f.user;
+  return EVENT_TYPE_SET.has(f.type as string) && typeof f.id === 'string' && typeof f.channel === 'string' && typeof f.ts === 'number' && isObject(u) && typeof u.nick === 'string';
+}
+
+/** The client's `ref` (echoed on errors), when it is a short string or number. */
+function refOf(raw: Record<string, unknown>): string | undefined {
+  const r = raw.ref;
+  if (typeof r === 'number' && Number.isFinite(r)) return String(r);
+  if (typeof r === 'string') return cleanText(r, MAX_REF);
+  return undefined;
+}
+
+function need(raw: Record<string, unknown>, field: string, ref: string | undefined): unknown {
+  if (raw[field] === undefined || raw[field] === null) throw new FrameError('missing_field', `'${String(raw.type)}' frame needs field '${field}'`, ref);
+  return raw[field];
+}
+
+function channelOf(raw: Record<string, unknown>, ref: string | undefined): string {
+  const value = need(raw, 'channel', ref);
+  const channel = channelName(value);
+  if (!channel) {
+    const shown = typeof value === 'string' ? `"${cleanText(value, 60)}"` : `a ${typeof value}`;
+    throw new FrameError('bad_channel', `channel ${shown} is not a valid channel name (letters, digits, - _ . ; at most ${MAX_CHANNEL} characters)`, ref);
+  }
+  return channel;
+}
+
+/** Message text as sent: cleaned, refused (never truncated) when over MAX_TEXT or empty. */
+export function messageText(text: unknown, ref?: string): string {
+  if (typeof text !== 'string') throw new FrameError('bad_field', `field 'text' must be a string, got a ${typeof text}`, ref);
+  const cleaned = cleanText(text, Number.MAX_SAFE_INTEGER);
+  const length = codePointLength(cleaned);
+  if (length > MAX_TEXT) throw new FrameError('text_too_long', `text is ${length} characters; the limit is ${MAX_TEXT}`, ref);
+  if (cleaned.trim().length === 0) throw new FrameError('empty_text', 'text is empty (after removing control characters and spaces)', ref);
+  return cleaned;
+}
+
+/** Parse one text frame into a ParsedClientFrame, or throw a FrameError naming the problem. */
+export function parseClientFrame(data: string): ParsedClientFrame {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(data);
+  } catch (err) {
+    throw new FrameError('bad_json', `frame is not valid JSON: ${(err as Error).message}`);
+  }
+  if (!isObject(raw)) throw new FrameError('bad_frame', 'frame must be a JSON object with a "type" field');
+  const ref = refOf(raw);
+  if (raw.type === undefined) throw new FrameError('missing_field', "frame needs field 'type'", ref);
+  if (typeof raw.type !== 'string' || !(CLIENT_FRAME_TYPES as readonly string[]).includes(raw.type)) {
+    const shown = typeof raw.type === 'string' ? `"${cleanText(raw.type, 40)}"` : `a ${typeof raw.type}`;
+    throw new FrameError('unknown_type', `unknown frame type ${shown} (expected one of ${CLIENT_FRAME_TYPES.join(', ')})`, ref);
+  }
+  const type = raw.type as ClientFrameType;
+  switch (type) {
+    case 'join':
+    case 'leave':
+      return { type, channel: channelOf(raw, ref), ref };
+    case 'message': {
+      const channel = channelOf(raw, ref);
+      const text = messageText(need(raw, 'text', ref), ref);
+      const replyTo = raw.reply_to ?? null;
+      if (replyTo !== null && (typeof replyTo !== 'string' || replyTo.length === 0 || replyTo.length > MAX_ID)) {
+        throw new FrameError('bad_field', `field 'reply_to' must be an event id (a string of 1–${MAX_ID} characters) or null`, ref);
+      }
+      return { type: 'message', channel, text, reply_to: replyTo, ref };
+    }
+    case 'nick': {
+      const nick = need(raw, 'nick', ref);
+      const problem = nickProblem(nick);
+      if (problem) throw new FrameError('bad_nick', problem, ref);
+      return { type: 'nick', nick: cleanText(nick as string).trim(), ref };
+    }
+    case 'history': {
+      const channel = channelOf(raw, ref);
+      const before = raw.before ?? null;
+      if (before !== null && !(typeof before === 'number' && Number.isFinite(before)) && !(typeof before === 'string' && before.length > 0 && before.length <= MAX_ID)) {
+        throw new FrameError('bad_field', "field 'before' must be a timestamp (ms), an event id, or absent", ref);
+      }
+      const limit = raw.limit ?? HISTORY_PAGE;
+      if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > HISTORY_PAGE) {
+        throw new FrameError('bad_field', `field 'limit' must be an integer from 1 to ${HISTORY_PAGE}`, ref);
+      }
+      return { type: 'history', channel, before: before as number | string | null, limit, ref };
+    }
+  }
+}
+
+/** Parse one server frame (browser side); null for anything that is not a frame we know. */
+export function parseServerFrame(data: string): ServerFrame | null {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(data);
+  } catch {
+    return null;
+  }
+  if (!isObject(raw)) return null;
+  switch (raw.type) {
+    case 'presence':
+      return Array.isArray(raw.users) && typeof raw.channel === 'string' ? (raw as unknown as PresenceFrame) : null;
+    case 'history':
+      return Array.isArray(raw.events) && typeof raw.channel === 'string' ? { ...(raw as unknown as HistoryFrame), events: (raw.events as unknown[]).filter(isEnvelope) } : null;
+    case 'self': {
+      const u = raw.user;
+      return isObject(u) && typeof u.id === 'string' && typeof u.nick === 'string' ? (raw as unknown as SelfFrame) : null;
+    }
+    case 'error':
+      return { type: 'error', code: String(raw.code ?? 'error'), message: String(raw.message ?? ''), ref: typeof raw.ref === 'string' ? raw.ref : undefined };
+  }
+  return isEnvelope(raw) ? raw : null;
+}
