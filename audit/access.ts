@@ -2,8 +2,8 @@
 // to an audit route — allowed or refused — becomes one `audit_log` row
 // (who, role, method, path, query, status, duration), written after the
 // response status is known.
-import type { Context, MiddlewareHandler } from 'hono';
-import { hasRole, type Auth, type Principal } from '../core/auth.ts';
+import type { MiddlewareHandler } from 'hono';
+import { bearerToken, hasRole, type Auth, type Principal } from '../core/auth.ts';
 import type { Database } from '../core/db.ts';
 import { jsonSafe } from '../core/text.ts';
 import { logger } from '../core/log.ts';
@@ -25,12 +25,6 @@ export const AUDIT_LOG_SCHEMA = [
 
 export type AuditEnv = { Variables: { principal: Principal } };
 
-function bearer(c: Context): string | null {
-  const h = c.req.header('authorization') ?? '';
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
-  return m ? m[1] : null;
-}
-
 /**
  * Hono middleware: a valid auditor or admin token or 401/403, and one
  * audit_log row per request. `c.get('principal')` is set for handlers.
@@ -40,7 +34,7 @@ export function requireAuditor(auth: Auth, db: Database): MiddlewareHandler<Audi
     const started = performance.now();
     let principal: Principal | null = null;
     try {
-      principal = await auth.verify(bearer(c));
+      principal = await auth.verify(bearerToken(c.req.header('authorization')));
       if (!principal) {
         c.res = c.json({ error: c.req.header('authorization') ? 'invalid token' : 'missing Authorization: Bearer <token>' }, 401);
       } else if (!hasRole(principal.role, 'auditor')) {

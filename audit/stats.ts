@@ -11,9 +11,14 @@ import type { Database } from '../core/db.ts';
 import { addDays, dayRange, isDate, localDate, zoneOffsetMinutes } from '../core/time.ts';
 import { tokenize } from '../core/korean/tokenize.ts';
 import { catchUpTopics } from './topics.ts';
+import { InputError } from '../core/errors.ts';
 
-export class StatsError extends Error {
-  override name = 'StatsError';
+/** An input error (core/errors.ts) with its own name, so callers and tests can tell where it came from. */
+export class StatsError extends InputError {
+  constructor(message: string) {
+    super('bad_parameter', message);
+    this.name = 'StatsError';
+  }
 }
 
 export interface Period {

@@ -7,6 +7,7 @@ import type { Config } from '../core/config.ts';
 import type { Database } from '../core/db.ts';
 import type { Auth } from '../core/auth.ts';
 import type { KafkaClient } from '../core/kafka.ts';
+import { InputError } from '../core/errors.ts';
 
 export interface Output {
   write(text: string): void;
@@ -41,10 +42,10 @@ export function printJson(ctx: Pick<CliContext, 'out'>, value: unknown): void {
 export type Action<A extends unknown[]> = (ctx: CliContext, ...args: A) => Promise<number | void>;
 export type Exec = <A extends unknown[]>(action: Action<A>) => (...args: A) => Promise<void>;
 
-/** Raised by a command for a user error: printed as `kchat: <message>` and exit code 2, no stack trace. */
-export class UsageError extends Error {
+/** Raised by a command for a user error: printed as `kchat: <message>` and exit code 2, no stack trace (like every InputError). */
+export class UsageError extends InputError {
   constructor(message: string) {
-    super(message);
+    super('usage', message);
     this.name = 'UsageError';
   }
 }

@@ -3,7 +3,8 @@
 // runs forwarded command lines in-process (server/routes/cli.ts).
 import { CommanderError } from 'commander';
 import { buildProgram } from './program.ts';
-import { UsageError, type CliContext, type Exec, type Output } from './context.ts';
+import { isInputError } from '../core/errors.ts';
+import { type CliContext, type Exec, type Output } from './context.ts';
 
 export type ContextFactory = () => Promise<{ ctx: CliContext; close(): Promise<void> }>;
 
@@ -25,7 +26,8 @@ export async function runCommandLine(argv: string[], io: { out: Output; err: Out
     if (err instanceof CommanderError) return err.exitCode;
     // cli/main.ts signals "the running server already ran it" with this; its own catch sets the exit code
     if ((err as Error).message === 'forwarded') throw err;
-    if (err instanceof UsageError) {
+    // every caller mistake (InputError, UsageError included) is mapped here, once: its message and exit code 2
+    if (isInputError(err)) {
       io.err.write(`kchat: ${err.message}\n`);
       return 2;
     }

@@ -26,6 +26,12 @@ export const USERS_SCHEMA = [
    )`,
 ];
 
+/** The token of an `Authorization: Bearer <token>` header (the one parser every route uses), or null. */
+export function bearerToken(header: string | null | undefined): string | null {
+  const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header ?? '');
+  return m ? m[1] : null;
+}
+
 const sha256 = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
 
 export function isRole(value: unknown): value is Role {

@@ -5,7 +5,7 @@
 // the websocket once (an error frame with the same code). Anything else that
 // is thrown is a bug or an outage and becomes a 500 / exit 1 / `internal`.
 
-export type InputStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503;
+export type InputStatus = 400 | 401 | 403 | 404 | 408 | 409 | 413 | 415 | 422 | 429 | 503;
 
 export interface InputErrorOptions {
   /** HTTP status (default 400) */

@@ -15,6 +15,7 @@ import type { Database } from '../core/db.ts';
 import { logger } from '../core/log.ts';
 import { addDays, dayRange, isDate, localDate } from '../core/time.ts';
 import { INGEST_SCHEMA } from './schema.ts';
+import { InputError } from '../core/errors.ts';
 
 const log = logger('ingest.pipeline');
 
@@ -46,9 +47,10 @@ export interface PipelineOptions {
   faults?: PipelineFaults;
 }
 
-export class PipelineInputError extends Error {
+/** An input error (core/errors.ts) with its own name, so callers and tests can tell where it came from. */
+export class PipelineInputError extends InputError {
   constructor(message: string) {
-    super(message);
+    super('bad_pipeline_input', message);
     this.name = 'PipelineInputError';
   }
 }

@@ -5,11 +5,9 @@
 import { Hono } from 'hono';
 import { WebSocketServer } from 'ws';
 import type { Database } from '../core/db.ts';
-import { logger } from '../core/log.ts';
+import { onHttpError } from './http.ts';
 import type { Part, PartHealth } from './part.ts';
 import { serveWeb, WEB_DIST } from './static.ts';
-
-const log = logger('server');
 
 export interface AppDeps {
   db: Database;
@@ -39,10 +37,8 @@ export function createApp(deps: AppDeps): { app: Hono; websocket: { server: WebS
   const app = new Hono();
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD });
 
-  app.onError((err, c) => {
-    log.error({ err, path: c.req.path }, 'request failed');
-    return c.json({ error: 'internal error' }, 500);
-  });
+  // Every route's errors are answered here, once (server/http.ts): InputError → its status and code, anything else → 500.
+  app.onError(onHttpError);
 
   // 200 once Kafka (the gateway's producer/consumer), DuckDB and every part are up; 503 with details otherwise.
   app.get('/healthz', async (c) => {

@@ -7,10 +7,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import type { Database } from '../../core/db.ts';
+import { InputError, isInputError } from '../../core/errors.ts';
 import { jsonSafe } from '../../core/text.ts';
 import { logger } from '../../core/log.ts';
-import { SqlError, type SqlSandbox } from '../sql/sandbox.ts';
+import type { SqlSandbox } from '../sql/sandbox.ts';
 import { isInert, type Notebook } from './format.ts';
+import { checkNotebookName } from './store.ts';
 import { resolveParams, type ParamValue } from './params.ts';
 import { PlotSpecError, validatePlotSpec, type PlotSpec } from './plot-spec.ts';
 
@@ -100,15 +102,25 @@ function newRunId(now: Date): string {
   return `${stamp}-${crypto.randomBytes(3).toString('hex')}`;
 }
 
-/** Run directories: $DATA_DIR/notebook-runs/<notebook>/<run-id>/run.json */
+const RUN_ID = /^[\w-]{1,64}$/;
+
+/**
+ * Run directories: $DATA_DIR/notebook-runs/<notebook>/<run-id>/run.json. The
+ * name and id are checked against their rules and the resolved folder must
+ * lie inside notebook-runs/, whoever calls (a name can come from a URL).
+ */
 export function runDir(dataDir: string, notebook: string, runId?: string): string {
-  const base = path.join(dataDir, 'notebook-runs', notebook);
-  return runId ? path.join(base, runId) : base;
+  const root = path.resolve(dataDir, 'notebook-runs');
+  if (runId !== undefined && !RUN_ID.test(runId)) throw new InputError('bad_run_id', `run id "${runId.slice(0, 80)}" is not valid`);
+  const dir = path.resolve(root, checkNotebookName(notebook), runId ?? '');
+  if (!dir.startsWith(root + path.sep)) throw new InputError('bad_notebook_name', `notebook "${notebook}" would leave the runs folder`);
+  return dir;
 }
 
 export class SlotTakenError extends Error {}
 
 export async function runNotebook(deps: EngineDeps, name: string, nb: Notebook, opts: RunOptions): Promise<RunRecord> {
+  runDir(deps.dataDir, name); // refuses a name that is not a notebook name before anything runs
   const started = new Date();
   const params = resolveParams(nb.meta.params, opts.params ?? {}, deps.tz);
   const id = newRunId(started);
@@ -169,7 +181,7 @@ export async function runNotebook(deps: EngineDeps, name: string, nb: Notebook, 
         cells.push({ ...base, status: 'ok', plot: spec, ms: Math.round(performance.now() - t0) });
       }
     } catch (err) {
-      const known = err instanceof SqlError || err instanceof PlotSpecError;
+      const known = isInputError(err);
       if (!known) log.error({ err, notebook: name, cell: index }, 'cell failed unexpectedly');
       cells.push({ ...base, status: 'error', error: (err as Error).message, ms: Math.round(performance.now() - t0) });
     }
@@ -213,7 +225,7 @@ async function storeRun(deps: EngineDeps, record: RunRecord, slot?: string): Pro
 
 /** A stored run, or null. */
 export function loadRun(dataDir: string, notebook: string, runId: string): RunRecord | null {
-  if (!/^[\w-]+$/.test(runId)) return null;
+  if (!RUN_ID.test(runId)) return null;
   try {
     return JSON.parse(fs.readFileSync(path.join(runDir(dataDir, notebook, runId), 'run.json'), 'utf8')) as RunRecord;
   } catch {

@@ -4,6 +4,7 @@
 // keeps its raw lines and the blank lines before it, and is re-emitted
 // verbatim unless its content was changed.
 import YAML from 'yaml';
+import { InputError } from '../../core/errors.ts';
 
 export const PARAM_TYPES = ['text', 'select', 'date', 'number'] as const;
 export type ParamType = (typeof PARAM_TYPES)[number];
@@ -65,9 +66,10 @@ export function isInert(cell: Pick<Cell, 'kind'>): boolean {
   return !RUNNABLE.has(cell.kind);
 }
 
-export class NotebookFormatError extends Error {
+/** An input error (core/errors.ts) with its own name, so callers and tests can tell where it came from. */
+export class NotebookFormatError extends InputError {
   constructor(message: string) {
-    super(message);
+    super('bad_notebook', message);
     this.name = 'NotebookFormatError';
   }
 }

@@ -11,7 +11,7 @@ import type { Notebook } from './format.ts';
 export * from './format.ts';
 export * from './engine.ts';
 export * from './params.ts';
-export { NotebookStore, NOTEBOOK_NAME } from './store.ts';
+export { NotebookStore, NOTEBOOK_NAME, checkNotebookName } from './store.ts';
 export { renderHtml, renderPlotSvg } from './render.ts';
 export { NotebookScheduler, runSummary, NOTEBOOK_BOT } from './schedule.ts';
 export { SqlSandbox, SqlError } from '../sql/sandbox.ts';

@@ -2,10 +2,12 @@
 // API bodies) → typed values bound as real SQL parameters ($name).
 import { addDays, isDate, localDate } from '../../core/time.ts';
 import type { NotebookParam } from './format.ts';
+import { InputError } from '../../core/errors.ts';
 
-export class ParamError extends Error {
+/** An input error (core/errors.ts) with its own name, so callers and tests can tell where it came from. */
+export class ParamError extends InputError {
   constructor(message: string) {
-    super(message);
+    super('bad_param', message);
     this.name = 'ParamError';
   }
 }

@@ -8,6 +8,7 @@
 //     - { type: barY, x: hour, y: n, fill: channel }
 //   fx: channel             # optional facets (column names)
 //   x: { label: 시 }        # optional scale options (label, type, grid, tickFormat…)
+import { InputError } from '../../core/errors.ts';
 
 export const MARK_TYPES = ['barY', 'barX', 'lineY', 'lineX', 'areaY', 'dot', 'cell', 'ruleY', 'text'] as const;
 export type MarkType = (typeof MARK_TYPES)[number];
@@ -46,9 +47,10 @@ export interface PlotSpec {
   color?: Record<string, unknown>;
 }
 
-export class PlotSpecError extends Error {
+/** An input error (core/errors.ts) with its own name, so callers and tests can tell where it came from. */
+export class PlotSpecError extends InputError {
   constructor(message: string) {
-    super(message);
+    super('bad_plot_spec', message);
     this.name = 'PlotSpecError';
   }
 }

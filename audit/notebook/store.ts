@@ -3,16 +3,23 @@
 // `_` and `-` (Korean letters included).
 import fs from 'node:fs';
 import path from 'node:path';
+import { InputError } from '../../core/errors.ts';
 import { parseNotebook, serialiseNotebook, type Notebook } from './format.ts';
 
 export const NOTEBOOK_NAME = /^[\p{L}\p{N}][\p{L}\p{N}_-]{0,79}$/u;
+
+/** `name` when it is a notebook name, else an InputError (400) that says the rule. Names come from URLs: this is what keeps them out of other folders. */
+export function checkNotebookName(name: unknown): string {
+  if (typeof name === 'string' && NOTEBOOK_NAME.test(name)) return name;
+  const shown = typeof name === 'string' ? `"${name.slice(0, 100)}"` : String(typeof name);
+  throw new InputError('bad_notebook_name', `노트북 이름 ${shown}은(는) 쓸 수 없습니다: 글자·숫자·_·- 로 1–80자, 글자나 숫자로 시작 (예: 일일-리포트)`);
+}
 
 export class NotebookStore {
   constructor(readonly dir: string) {}
 
   file(name: string): string {
-    if (!NOTEBOOK_NAME.test(name)) throw new Error(`"${name}" is not a notebook name (letters, digits, _ and -)`);
-    return path.join(this.dir, `${name}.md`);
+    return path.join(this.dir, `${checkNotebookName(name)}.md`);
   }
 
   list(): { name: string; title: string; schedule?: string; channel?: string; error?: string }[] {

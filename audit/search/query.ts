@@ -6,11 +6,16 @@ import { EVENT_TYPES, type EventType } from '../../core/envelope.ts';
 import { dayRange, isDate } from '../../core/time.ts';
 import { stemKorean } from '../../core/korean/tokenize.ts';
 import { fold } from './fold.ts';
+import { InputError } from '../../core/errors.ts';
 
 export const MAX_QUERY = 500;
 
-export class QueryError extends Error {
-  override name = 'QueryError';
+/** An input error (core/errors.ts) with its own name, so callers and tests can tell where it came from. */
+export class QueryError extends InputError {
+  constructor(message: string) {
+    super('bad_query', message);
+    this.name = 'QueryError';
+  }
 }
 
 export interface ParsedQuery {

@@ -23,19 +23,17 @@ import {
   listValue,
 } from '@duckdb/node-api';
 import type { Database } from '../../core/db.ts';
+import { InputError } from '../../core/errors.ts';
 import { jsonSafe } from '../../core/text.ts';
 import { logger } from '../../core/log.ts';
 import { registerKoreanFunctions } from './korean.ts';
 
 const log = logger('audit.sql');
 
-/** A refused or failed statement; `status` is the HTTP status to answer with. */
-export class SqlError extends Error {
-  constructor(
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
+/** A refused or failed statement (an input error: 400, 408 when it ran past the timeout, 413 when its result is too large). */
+export class SqlError extends InputError {
+  constructor(message: string, status: 400 | 408 | 413 = 400, code = status === 408 ? 'sql_timeout' : status === 413 ? 'sql_result_too_large' : 'bad_sql') {
+    super(code, message, { status });
     this.name = 'SqlError';
   }
 }

@@ -8,10 +8,12 @@
 //   cell. Results stored in the note are dropped (they never go into notebooks).
 import path from 'node:path';
 import type { Cell, Notebook, NotebookParam } from '../notebook/format.ts';
+import { InputError } from '../../core/errors.ts';
 
-export class ZeppelinImportError extends Error {
+/** An input error (core/errors.ts) with its own name, so callers and tests can tell where it came from. */
+export class ZeppelinImportError extends InputError {
   constructor(message: string) {
-    super(message);
+    super('bad_zeppelin_note', message);
     this.name = 'ZeppelinImportError';
   }
 }

@@ -1,5 +1,6 @@
 // Airflow callback payloads (POST /hooks/airflow) and how they read in `ops`.
 import { z } from 'zod';
+import { bearerToken } from '../../core/auth.ts';
 import { createEnvelope, type Envelope } from '../../core/envelope.ts';
 import type { BotIdentity } from '../runtime/types.ts';
 
@@ -89,9 +90,9 @@ export async function handleAirflowHook(
   req: { authorization: string | null | undefined; body: string },
   deps: { expectedToken: string; sameToken: (a: string | null | undefined, b: string) => boolean; tz: string; now: () => number; publish: ((e: Envelope) => Promise<void>) | null },
 ): Promise<HookResponse> {
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(req.authorization ?? '');
-  if (!m || !deps.sameToken(m[1], deps.expectedToken)) {
-    return { status: 401, body: { error: m ? 'invalid hook token' : 'missing Authorization: Bearer <HOOK_TOKEN>' } };
+  const presented = bearerToken(req.authorization);
+  if (!presented || !deps.sameToken(presented, deps.expectedToken)) {
+    return { status: 401, body: { error: presented ? 'invalid hook token' : 'missing Authorization: Bearer <HOOK_TOKEN>' } };
   }
   if (Buffer.byteLength(req.body, 'utf8') > HOOK_MAX_BYTES) return { status: 413, body: { error: `body larger than ${HOOK_MAX_BYTES} bytes` } };
   let raw: unknown;

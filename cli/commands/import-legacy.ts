@@ -1,7 +1,7 @@
 // `kchat import-legacy FILE… [--channel C] [--json]`: the bootcamp's logs → messages.
 import type { Command } from 'commander';
-import { importLegacy, ImportInputError } from '../../ingest/legacy/import.ts';
-import { printJson, resolvePath, UsageError, type Exec } from '../context.ts';
+import { importLegacy } from '../../ingest/legacy/import.ts';
+import { printJson, resolvePath, type Exec } from '../context.ts';
 
 export function define(program: Command, exec: Exec): void {
   program
@@ -14,13 +14,7 @@ export function define(program: Command, exec: Exec): void {
     .option('--json', 'print {"files":[{file,format,read,imported,duplicates,rejected:[{line,reason}]}]}')
     .action(
       exec(async (ctx, files: string[], opts: { channel: string; json?: boolean }) => {
-        let result;
-        try {
-          result = await importLegacy({ db: ctx.db, config: ctx.config, files: files.map((f) => resolvePath(ctx, f)), channel: opts.channel });
-        } catch (err) {
-          if (err instanceof ImportInputError) throw new UsageError(err.message);
-          throw err;
-        }
+        const result = await importLegacy({ db: ctx.db, config: ctx.config, files: files.map((f) => resolvePath(ctx, f)), channel: opts.channel });
         // report files as the user named them
         result.files.forEach((f, i) => (f.file = files[i]));
         if (opts.json) printJson(ctx, result);

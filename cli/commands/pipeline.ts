@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { opsNotifier } from '../../ingest/ops.ts';
-import { countDay, PipelineInputError, runBackfill, runPipeline, type PipelineResult } from '../../ingest/pipeline.ts';
+import { countDay, runBackfill, runPipeline, type PipelineResult } from '../../ingest/pipeline.ts';
 import { printJson, UsageError, type CliContext, type Exec } from '../context.ts';
 
 function line(r: PipelineResult): string {
@@ -33,14 +33,9 @@ export function define(program: Command, exec: Exec): void {
     .option('--json', 'print {"date","rows","channels"}')
     .action(
       exec(async (ctx, opts: { date: string; json?: boolean }) => {
-        try {
-          const c = await countDay(ctx.config, ctx.db, opts.date);
-          if (opts.json) printJson(ctx, c);
-          else ctx.out.write(`${c.date}: ${c.rows} events in ${c.channels} channels\n`);
-        } catch (err) {
-          if (err instanceof PipelineInputError) throw new UsageError(err.message);
-          throw err;
-        }
+        const c = await countDay(ctx.config, ctx.db, opts.date);
+        if (opts.json) printJson(ctx, c);
+        else ctx.out.write(`${c.date}: ${c.rows} events in ${c.channels} channels\n`);
       }),
     );
   pipeline
@@ -54,42 +49,37 @@ export function define(program: Command, exec: Exec): void {
     .action(
       exec(async (ctx, opts: { date?: string; from?: string; to?: string; post: boolean; json?: boolean }) => {
         const notify = notifier(ctx, opts.post);
-        try {
-          if (opts.date) {
-            if (opts.from || opts.to) throw new UsageError('give either --date or --from/--to, not both');
-            const r = await runPipeline({ config: ctx.config, db: ctx.db, date: opts.date, notify });
-            if (opts.json) printJson(ctx, r);
-            else ctx.out.write(line(r));
-            return r.status === 'failed' ? 1 : 0;
-          }
-          if (!opts.from || !opts.to) throw new UsageError('give --date YYYY-MM-DD, or --from and --to for a backfill');
-          const bar = ctx.interactive
-            ? new cliProgress.SingleBar({ stream: process.stderr, format: 'backfill [{bar}] {value}/{total} days | {date} {status}' }, cliProgress.Presets.shades_classic)
-            : null;
-          let started = false;
-          const runs = await runBackfill({
-            config: ctx.config,
-            db: ctx.db,
-            from: opts.from,
-            to: opts.to,
-            notify,
-            onDay: (r, done, total) => {
-              if (bar && !started) {
-                bar.start(total, 0, { date: '', status: '' });
-                started = true;
-              }
-              bar?.update(done, { date: r.date, status: r.status });
-              if (!bar) ctx.err.write(`[${done}/${total}] ${line(r)}`);
-            },
-          });
-          bar?.stop();
-          if (opts.json) printJson(ctx, { runs });
-          else for (const r of runs) ctx.out.write(line(r));
-          return runs.some((r) => r.status === 'failed') ? 1 : 0;
-        } catch (err) {
-          if (err instanceof PipelineInputError) throw new UsageError(err.message);
-          throw err;
+        if (opts.date) {
+          if (opts.from || opts.to) throw new UsageError('give either --date or --from/--to, not both');
+          const r = await runPipeline({ config: ctx.config, db: ctx.db, date: opts.date, notify });
+          if (opts.json) printJson(ctx, r);
+          else ctx.out.write(line(r));
+          return r.status === 'failed' ? 1 : 0;
         }
+        if (!opts.from || !opts.to) throw new UsageError('give --date YYYY-MM-DD, or --from and --to for a backfill');
+        const bar = ctx.interactive
+          ? new cliProgress.SingleBar({ stream: process.stderr, format: 'backfill [{bar}] {value}/{total} days | {date} {status}' }, cliProgress.Presets.shades_classic)
+          : null;
+        let started = false;
+        const runs = await runBackfill({
+          config: ctx.config,
+          db: ctx.db,
+          from: opts.from,
+          to: opts.to,
+          notify,
+          onDay: (r, done, total) => {
+            if (bar && !started) {
+              bar.start(total, 0, { date: '', status: '' });
+              started = true;
+            }
+            bar?.update(done, { date: r.date, status: r.status });
+            if (!bar) ctx.err.write(`[${done}/${total}] ${line(r)}`);
+          },
+        });
+        bar?.stop();
+        if (opts.json) printJson(ctx, { runs });
+        else for (const r of runs) ctx.out.write(line(r));
+        return runs.some((r) => r.status === 'failed') ? 1 : 0;
       }),
     );
 }

@@ -11,6 +11,7 @@ import { INGEST_SCHEMA } from '../schema.ts';
 import { appendMessages, nowUs, type MessageRow } from '../store.ts';
 import { readRecords, type LegacyFormat } from './formats.ts';
 import { normalise } from './records.ts';
+import { InputError } from '../../core/errors.ts';
 
 const log = logger('ingest.legacy');
 
@@ -31,9 +32,10 @@ export interface ImportOptions {
   channel?: string;
 }
 
-export class ImportInputError extends Error {
+/** An input error (core/errors.ts) with its own name, so callers and tests can tell where it came from. */
+export class ImportInputError extends InputError {
   constructor(message: string) {
-    super(message);
+    super('bad_import', message);
     this.name = 'ImportInputError';
   }
 }

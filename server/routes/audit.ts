@@ -7,7 +7,6 @@ import { createRequire } from 'node:module';
 import { Hono } from 'hono';
 import {
   AUDIT_LOG_SCHEMA,
-  QueryError,
   SearchIndex,
   StatsError,
   VOLUME_BY,
@@ -25,14 +24,10 @@ import { auditBotCommands } from '../../audit/bot.ts';
 import { registerCommand } from '../../bots/index.ts';
 import { logger } from '../../core/log.ts';
 import { openApiDocument } from '../openapi.ts';
+import { router } from '../http.ts';
 import type { Part, PartContext } from '../part.ts';
 
 const log = logger('audit.api');
-
-function badRequest(err: unknown): { error: string } | null {
-  if (err instanceof QueryError || err instanceof StatsError) return { error: err.message };
-  return null;
-}
 
 function intParam(value: string | undefined, name: string, fallback: number, max: number): number {
   if (value === undefined || value === '') return fallback;
@@ -43,55 +38,31 @@ function intParam(value: string | undefined, name: string, fallback: number, max
 
 /** Routes of the audit API (exported on its own for tests). */
 export function auditRoutes(ctx: Pick<PartContext, 'config' | 'db' | 'auth'>, index: SearchIndex): Hono<AuditEnv> {
-  const app = new Hono<AuditEnv>();
+  const app = router<AuditEnv>();
   const tz = ctx.config.tzReports;
   const guard = requireAuditor(ctx.auth, ctx.db);
   app.use('/api/search', guard);
   app.use('/api/stats/*', guard);
 
   app.get('/api/search', async (c) => {
-    try {
-      return c.json(await runSearch(index, { q: c.req.query('q'), limit: c.req.query('limit'), cursor: c.req.query('cursor') }, tz));
-    } catch (err) {
-      const bad = badRequest(err);
-      if (bad) return c.json(bad, 400);
-      throw err;
-    }
+    return c.json(await runSearch(index, { q: c.req.query('q'), limit: c.req.query('limit'), cursor: c.req.query('cursor') }, tz));
   });
 
   app.get('/api/stats/topics', async (c) => {
-    try {
-      const p = period(c.req.query('from'), c.req.query('to'), tz);
-      const limit = intParam(c.req.query('limit'), 'limit', 20, 200);
-      return c.json(await topics(ctx.db, p, { channel: c.req.query('channel') || null, limit }));
-    } catch (err) {
-      const bad = badRequest(err);
-      if (bad) return c.json(bad, 400);
-      throw err;
-    }
+    const p = period(c.req.query('from'), c.req.query('to'), tz);
+    const limit = intParam(c.req.query('limit'), 'limit', 20, 200);
+    return c.json(await topics(ctx.db, p, { channel: c.req.query('channel') || null, limit }));
   });
 
   app.get('/api/stats/volume', async (c) => {
-    try {
-      const by = (c.req.query('by') || 'day') as VolumeBy;
-      if (!(VOLUME_BY as readonly string[]).includes(by)) throw new StatsError(`by must be one of ${VOLUME_BY.join('|')}, got "${by}"`);
-      const p = period(c.req.query('from'), c.req.query('to'), tz);
-      return c.json(await volume(ctx.db, p, by, c.req.query('channel') || null));
-    } catch (err) {
-      const bad = badRequest(err);
-      if (bad) return c.json(bad, 400);
-      throw err;
-    }
+    const by = (c.req.query('by') || 'day') as VolumeBy;
+    if (!(VOLUME_BY as readonly string[]).includes(by)) throw new StatsError(`by must be one of ${VOLUME_BY.join('|')}, got "${by}"`);
+    const p = period(c.req.query('from'), c.req.query('to'), tz);
+    return c.json(await volume(ctx.db, p, by, c.req.query('channel') || null));
   });
 
   app.get('/api/stats/bots', async (c) => {
-    try {
-      return c.json(await botUsage(ctx.db, period(c.req.query('from'), c.req.query('to'), tz)));
-    } catch (err) {
-      const bad = badRequest(err);
-      if (bad) return c.json(bad, 400);
-      throw err;
-    }
+    return c.json(await botUsage(ctx.db, period(c.req.query('from'), c.req.query('to'), tz)));
   });
 
   app.get('/openapi.json', (c) => c.json(openApiDocument()));

@@ -2,11 +2,13 @@
 // bots/airflow/kchat_notifier.py). The route only moves bytes; token, size,
 // schema and the post to #ops live in bots/system/airflow.ts.
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { bearerToken } from '../../core/auth.ts';
 import type { Config } from '../../core/config.ts';
+import { InputError } from '../../core/errors.ts';
 import type { Envelope } from '../../core/envelope.ts';
 import { hookToken, sameToken } from '../../core/secrets.ts';
 import { handleAirflowHook, HOOK_MAX_BYTES, runningBots } from '../../bots/index.ts';
+import { maxBody, router } from '../http.ts';
 
 export interface HooksDeps {
   config: Config;
@@ -16,18 +18,18 @@ export interface HooksDeps {
 }
 
 export function hooksRoutes(deps: HooksDeps): Hono {
-  const app = new Hono();
+  const app = router();
   const expected = hookToken(deps.config);
   app.post(
     '/hooks/airflow',
     // Check the token before reading a byte of an oversized body, so strangers learn nothing about limits.
     async (c, next) => {
-      const auth = c.req.header('authorization');
-      const m = /^Bearer\s+(\S+)\s*$/i.exec(auth ?? '');
-      if (!m || !sameToken(m[1], expected)) return c.json({ error: m ? 'invalid hook token' : 'missing Authorization: Bearer <HOOK_TOKEN>' }, 401);
+      const presented = bearerToken(c.req.header('authorization'));
+      if (!presented) throw new InputError('unauthorized', 'missing Authorization: Bearer <HOOK_TOKEN>', { status: 401 });
+      if (!sameToken(presented, expected)) throw new InputError('unauthorized', 'invalid hook token', { status: 401 });
       await next();
     },
-    bodyLimit({ maxSize: HOOK_MAX_BYTES, onError: (c) => c.json({ error: `body larger than ${HOOK_MAX_BYTES} bytes` }, 413) }),
+    maxBody(HOOK_MAX_BYTES),
     async (c) => {
       const publish = deps.publish ?? runningBots()?.publish ?? null;
       const r = await handleAirflowHook(

@@ -5,36 +5,30 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { requireAuditor, AUDIT_LOG_SCHEMA } from '../../audit/index.ts';
 import {
+  checkNotebookName,
   NotebookFormatError,
   NotebookScheduler,
   NotebookService,
-  NOTEBOOK_NAME,
-  ParamError,
   loadRun,
   newNotebook,
   parseNotebook,
   publicCells,
   resolveParams,
   serialiseNotebook,
-  SqlError,
   type Cell,
   type Notebook,
   type NotebookMeta,
 } from '../../audit/notebook/index.ts';
 import type { Principal } from '../../core/auth.ts';
-import { PlotSpecError } from '../../audit/notebook/plot-spec.ts';
+import { InputError } from '../../core/errors.ts';
 import { logger } from '../../core/log.ts';
+import { router } from '../http.ts';
 import type { Part, PartContext } from '../part.ts';
 import { sqlRoutes } from './sql.ts';
 
 const log = logger('audit.notebooks.api');
 
 type Env = { Variables: { principal: Principal } };
-
-function clientError(err: unknown): string | null {
-  if (err instanceof NotebookFormatError || err instanceof ParamError || err instanceof SqlError || err instanceof PlotSpecError) return err.message;
-  return null;
-}
 
 /** Incoming {meta, cells} → a notebook that reuses the saved file's exact text for every unchanged part. */
 function mergeWithSaved(incoming: { meta?: unknown; cells?: unknown }, saved: Notebook | null): Notebook {
@@ -90,7 +84,7 @@ function queryParams(c: Context, nb: Notebook): Record<string, unknown> {
 
 function cellIndex(nb: Notebook, ref: string): number {
   const i = /^\d+$/.test(ref) ? Number(ref) : nb.cells.findIndex((c) => c.name === ref);
-  if (i < 0 || i >= nb.cells.length) throw new NotebookFormatError(`no cell "${ref}" in this notebook`);
+  if (i < 0 || i >= nb.cells.length) throw new InputError('not_found', `no cell "${ref}" in this notebook`, { status: 404 });
   return i;
 }
 
@@ -103,21 +97,14 @@ const csvLine = (r: unknown[]) => r.map(csvField).join(',') + '\r\n';
 
 /** Routes over a service that may come up later (`get` is called per request). */
 export function notebookRoutes(get: () => NotebookService, guard: MiddlewareHandler, onSaved: () => void = () => undefined): Hono<Env> {
-  const app = new Hono<Env>();
+  const app = router<Env>();
   app.use('/api/notebooks', guard);
   app.use('/api/notebooks/*', guard);
 
-  const load = (name: string) => {
-    if (!NOTEBOOK_NAME.test(name)) return null;
-    if (!get().store.exists(name)) return null;
-    return get().store.read(name);
-  };
-  const notFound = (c: Context, name: string) => c.json({ error: `no notebook "${name}"` }, 404);
-  const fail = (c: Context, err: unknown) => {
-    const msg = clientError(err);
-    if (msg) return c.json({ error: msg }, err instanceof SqlError ? (err.status as 400) : 400);
-    throw err;
-  };
+  /** the :name of the URL, checked against the notebook name rule (400 otherwise) before anything else looks at it */
+  const nameOf = (c: Context) => checkNotebookName(c.req.param('name'));
+  const load = (name: string) => (get().store.exists(name) ? get().store.read(name) : null);
+  const notFound = (name: string) => new InputError('not_found', `no notebook "${name}"`, { status: 404 });
   const body = async (c: Context): Promise<Record<string, unknown>> => {
     try {
       const b = await c.req.json();
@@ -137,23 +124,17 @@ export function notebookRoutes(get: () => NotebookService, guard: MiddlewareHand
 
   app.post('/api/notebooks', async (c) => {
     const b = await body(c);
-    const name = String(b.name ?? '');
-    if (!NOTEBOOK_NAME.test(name)) return c.json({ error: 'name must be 1–80 letters, digits, _ or - (Korean letters are fine)' }, 400);
-    if (get().store.exists(name)) return c.json({ error: `notebook "${name}" already exists` }, 409);
+    const name = checkNotebookName(String(b.name ?? ''));
+    if (get().store.exists(name)) throw new InputError('exists', `notebook "${name}" already exists`, { status: 409 });
     const text = get().store.write(name, newNotebook(typeof b.title === 'string' && b.title.trim() ? b.title.trim() : name));
     onSaved();
     return c.json({ name, text }, 201);
   });
 
   app.get('/api/notebooks/:name', async (c) => {
-    const name = c.req.param('name');
-    let loaded;
-    try {
-      loaded = load(name);
-    } catch (err) {
-      return fail(c, err);
-    }
-    if (!loaded) return notFound(c, name);
+    const name = nameOf(c);
+    const loaded = load(name);
+    if (!loaded) throw notFound(name);
     const runs = await get().db.all(
       'SELECT id, trigger, run_by, status, cells, errors, started_at, finished_at FROM notebook_runs WHERE notebook = ? ORDER BY started_at DESC LIMIT 20',
       [name],
@@ -162,105 +143,84 @@ export function notebookRoutes(get: () => NotebookService, guard: MiddlewareHand
   });
 
   app.put('/api/notebooks/:name', async (c) => {
-    const name = c.req.param('name');
-    if (!NOTEBOOK_NAME.test(name)) return c.json({ error: 'not a notebook name' }, 400);
+    const name = nameOf(c);
     const b = await body(c);
-    try {
-      const saved = get().store.exists(name) ? get().store.read(name).notebook : null;
-      let nb: Notebook;
-      if (typeof b.text === 'string') nb = parseNotebook(b.text);
-      else nb = mergeWithSaved(b, saved);
-      const text = get().store.write(name, nb);
-      onSaved();
-      return c.json({ name, text, meta: nb.meta, cells: publicCells(parseNotebook(text)) });
-    } catch (err) {
-      return fail(c, err);
-    }
+    const saved = get().store.exists(name) ? get().store.read(name).notebook : null;
+    const nb = typeof b.text === 'string' ? parseNotebook(b.text) : mergeWithSaved(b, saved);
+    const text = get().store.write(name, nb);
+    onSaved();
+    return c.json({ name, text, meta: nb.meta, cells: publicCells(parseNotebook(text)) });
   });
 
   app.post('/api/notebooks/:name/run', async (c) => {
-    const name = c.req.param('name');
+    const name = nameOf(c);
     const b = await body(c);
-    try {
-      const nb = runTarget(name, b);
-      if (!nb) return notFound(c, name);
-      const run = await get().run(name, nb, { params: (b.params as Record<string, unknown>) ?? {}, trigger: 'web', runBy: c.get('principal')?.id ?? null });
-      return c.json(run);
-    } catch (err) {
-      return fail(c, err);
-    }
+    const nb = runTarget(name, b);
+    if (!nb) throw notFound(name);
+    return c.json(await get().run(name, nb, { params: (b.params as Record<string, unknown>) ?? {}, trigger: 'web', runBy: c.get('principal')?.id ?? null }));
   });
 
   app.post('/api/notebooks/:name/cells/:cell/run', async (c) => {
-    const name = c.req.param('name');
+    const name = nameOf(c);
     const b = await body(c);
-    try {
-      const nb = runTarget(name, b);
-      if (!nb) return notFound(c, name);
-      const index = cellIndex(nb, c.req.param('cell'));
-      const run = await get().run(name, nb, { params: (b.params as Record<string, unknown>) ?? {}, trigger: 'web', runBy: c.get('principal')?.id ?? null, only: [index], ephemeral: true });
-      return c.json(run);
-    } catch (err) {
-      return fail(c, err);
-    }
+    const nb = runTarget(name, b);
+    if (!nb) throw notFound(name);
+    const index = cellIndex(nb, c.req.param('cell'));
+    return c.json(await get().run(name, nb, { params: (b.params as Record<string, unknown>) ?? {}, trigger: 'web', runBy: c.get('principal')?.id ?? null, only: [index], ephemeral: true }));
   });
 
   // CSV of one sql cell, every row (no row cap), streamed as DuckDB produces it
   app.get('/api/notebooks/:name/cells/:file{.+\\.csv}', async (c) => {
-    const name = c.req.param('name');
-    try {
-      const loaded = load(name);
-      if (!loaded) return notFound(c, name);
-      const nb = loaded.notebook;
-      const index = cellIndex(nb, c.req.param('file').replace(/\.csv$/, ''));
-      const cell = nb.cells[index];
-      if (cell.kind !== 'sql') return c.json({ error: `cell ${index} is a ${cell.kind} cell; only sql cells have CSV` }, 400);
-      const params = resolveParams(nb.meta.params, queryParams(c, nb), get().config.tzReports);
-      const { readable, writable } = new TransformStream<Uint8Array>();
-      const writer = writable.getWriter();
-      const enc = new TextEncoder();
-      let started!: () => void;
-      const ready = new Promise<void>((r) => (started = r));
-      const done = get().sandbox.stream(
-        cell.source,
-        params,
-        async (cols) => {
-          started();
-          await writer.write(enc.encode('\uFEFF' + csvLine(cols)));
-        },
-        async (rows) => {
-          await writer.write(enc.encode(rows.map(csvLine).join('')));
-        },
-      );
-      const early = await Promise.race([ready.then(() => null), done.then(() => null, (e: unknown) => e)]);
-      if (early) return fail(c, early);
-      done.then(
-        () => writer.close(),
-        (err) => {
-          log.warn({ err, notebook: name }, 'CSV stream failed midway');
-          void writer.abort(err);
-        },
-      );
-      const file = `${name}-${cell.name ?? index}.csv`;
-      return new Response(readable, {
-        headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(file)}` },
-      });
-    } catch (err) {
-      return fail(c, err);
-    }
+    const name = nameOf(c);
+    const loaded = load(name);
+    if (!loaded) throw notFound(name);
+    const nb = loaded.notebook;
+    const index = cellIndex(nb, c.req.param('file').replace(/\.csv$/, ''));
+    const cell = nb.cells[index];
+    if (cell.kind !== 'sql') throw new InputError('not_sql', `cell ${index} is a ${cell.kind} cell; only sql cells have CSV`);
+    const params = resolveParams(nb.meta.params, queryParams(c, nb), get().config.tzReports);
+    const { readable, writable } = new TransformStream<Uint8Array>();
+    const writer = writable.getWriter();
+    const enc = new TextEncoder();
+    let started!: () => void;
+    const ready = new Promise<void>((r) => (started = r));
+    const done = get().sandbox.stream(
+      cell.source,
+      params,
+      async (cols) => {
+        started();
+        await writer.write(enc.encode('\uFEFF' + csvLine(cols)));
+      },
+      async (rows) => {
+        await writer.write(enc.encode(rows.map(csvLine).join('')));
+      },
+    );
+    const early = await Promise.race([ready.then(() => null), done.then(() => null, (e: unknown) => e)]);
+    if (early) throw early;
+    done.then(
+      () => writer.close(),
+      (err) => {
+        log.warn({ err, notebook: name }, 'CSV stream failed midway');
+        void writer.abort(err);
+      },
+    );
+    const file = `${name}-${cell.name ?? index}.csv`;
+    return new Response(readable, {
+      headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(file)}` },
+    });
   });
 
   app.get('/api/notebooks/:name/runs', async (c) => {
-    const name = c.req.param('name');
+    const name = nameOf(c);
     const runs = await get().db.all('SELECT id, trigger, run_by, status, cells, errors, started_at, finished_at FROM notebook_runs WHERE notebook = ? ORDER BY started_at DESC LIMIT 100', [name]);
     return c.json({ runs });
   });
 
   app.get('/api/notebooks/:name/runs/:id', (c) => {
-    const name = c.req.param('name');
-    if (!NOTEBOOK_NAME.test(name)) return notFound(c, name);
+    const name = nameOf(c);
     const run = loadRun(get().config.dataDir, name, c.req.param('id'));
-    return run ? c.json(run) : c.json({ error: `no run "${c.req.param('id')}" of ${name}` }, 404);
+    if (!run) throw new InputError('not_found', `no run "${c.req.param('id')}" of ${name}`, { status: 404 });
+    return c.json(run);
   });
 
   return app;
@@ -281,7 +241,7 @@ export function createNotebooksPart(ctx: PartContext, opts: NotebooksPartOptions
     routes(app) {
       // mounted lazily: the service exists once start() ran (main.ts starts parts before serving)
       const starting: MiddlewareHandler = async (c, next) => {
-        if (!service) return c.json({ error: 'notebooks are starting' }, 503);
+        if (!service) throw new InputError('starting', 'notebooks are starting', { status: 503 });
         await next();
       };
       for (const p of ['/api/notebooks', '/api/notebooks/*', '/api/sql']) app.use(p, starting);

@@ -1,30 +1,21 @@
 // POST /api/sql {sql, params?} → {"columns":[…],"rows":[[…]]} (plus types and
-// truncated), or 4xx {"error"}. Auditors and admins only; the statement runs
-// in the SQL sandbox (audit/sql/sandbox.ts).
+// truncated), or 4xx {"error","code"}. Auditors and admins only; the statement
+// runs in the SQL sandbox (audit/sql/sandbox.ts).
 import { Hono, type MiddlewareHandler } from 'hono';
-import { SqlError, type SqlSandbox } from '../../audit/sql/sandbox.ts';
+import type { SqlSandbox } from '../../audit/sql/sandbox.ts';
+import { InputError } from '../../core/errors.ts';
+import { jsonBody, router } from '../http.ts';
 
 export function sqlRoutes(sandbox: () => SqlSandbox, guard: MiddlewareHandler): Hono {
-  const app = new Hono();
+  const app = router();
   app.use('/api/sql', guard);
   app.post('/api/sql', async (c) => {
-    let body: { sql?: unknown; params?: unknown };
-    try {
-      body = await c.req.json();
-    } catch {
-      return c.json({ error: 'body must be JSON {"sql": "...", "params"?: {...} | [...]}' }, 400);
-    }
-    if (!body || typeof body !== 'object') return c.json({ error: 'body must be a JSON object' }, 400);
-    if (typeof body.sql !== 'string') return c.json({ error: 'sql must be a string' }, 400);
+    const body = await jsonBody(c, '{"sql": "...", "params"?: {...} | [...]}');
+    if (typeof body.sql !== 'string') throw new InputError('bad_sql', 'sql must be a string');
     const params = body.params;
-    if (params !== undefined && params !== null && typeof params !== 'object') return c.json({ error: 'params must be an object ($name) or an array ($1, ?)' }, 400);
-    try {
-      const r = await sandbox().query(body.sql, (params ?? undefined) as Record<string, unknown> | unknown[] | undefined);
-      return c.json({ columns: r.columns, rows: r.rows, types: r.types, truncated: r.truncated });
-    } catch (err) {
-      if (err instanceof SqlError) return c.json({ error: err.message }, err.status as 400 | 408);
-      throw err;
-    }
+    if (params !== undefined && params !== null && typeof params !== 'object') throw new InputError('bad_param', 'params must be an object ($name) or an array ($1, ?)');
+    const r = await sandbox().query(body.sql, (params ?? undefined) as Record<string, unknown> | unknown[] | undefined);
+    return c.json({ columns: r.columns, rows: r.rows, types: r.types, truncated: r.truncated });
   });
   return app;
 }
