@@ -1,15 +1,37 @@
-// Sends a command line to the kchat server that owns the database
-// ($DATA_DIR/server.json says where it listens) and relays its output.
+// Sends a command to the kchat server that owns the database
+// ($DATA_DIR/server.json says where it listens): the command line, plus the
+// CONTENT of the input files the command declares (read here, with the
+// user's own permissions). The answer carries stdout, stderr, the exit code
+// and the declared output files, which are written here. Nothing else about
+// the local file system crosses.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../core/config.ts';
+import { InputError } from '../core/errors.ts';
 import { adminToken } from '../core/secrets.ts';
-import type { Output } from './context.ts';
+import type { CommandPlan, Output } from './context.ts';
+import { localFiles, MAX_TRANSFER_BYTES } from './files.ts';
 
 export interface ServerInfo {
   pid: number;
   host: string;
   port: number;
+}
+
+/** The body of POST /api/admin/cli. */
+export interface ForwardRequest {
+  argv: string[];
+  /** input file name (as on the command line) → content, base64 */
+  files: Record<string, string>;
+}
+
+/** The answer of POST /api/admin/cli. */
+export interface ForwardResponse {
+  stdout: string;
+  stderr: string;
+  code: number;
+  /** output file name (as on the command line) → content, base64 */
+  files: Record<string, string>;
 }
 
 export function readServerInfo(config: Config): ServerInfo | null {
@@ -20,22 +42,45 @@ export function readServerInfo(config: Config): ServerInfo | null {
   }
 }
 
-export async function forwardToServer(config: Config, argv: string[], io: { out: Output; err: Output }, cause: Error): Promise<number> {
+export async function forwardToServer(config: Config, argv: string[], plan: CommandPlan, io: { out: Output; err: Output }, cause: Error): Promise<number> {
   const info = readServerInfo(config);
   if (!info) throw cause;
+  const files = localFiles(process.cwd());
+  const upload: Record<string, string> = {};
+  let bytes = 0;
+  for (const name of plan.inputs) {
+    const data = await files.read(name);
+    bytes += data.length;
+    if (bytes > MAX_TRANSFER_BYTES) throw new InputError('too_large', `the input files are larger than ${MAX_TRANSFER_BYTES} bytes together; stop the server and run the command without it`);
+    upload[name] = data.toString('base64');
+  }
   const host = info.host === '0.0.0.0' || info.host === '::' ? '127.0.0.1' : info.host;
   let res: Response;
   try {
     res = await fetch(`http://${host.includes(':') ? `[${host}]` : host}:${info.port}/api/admin/cli`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken(config)}` },
-      body: JSON.stringify({ argv, cwd: process.cwd() }),
+      body: JSON.stringify({ argv, files: upload } satisfies ForwardRequest),
     });
   } catch (err) {
     throw new Error(`${cause.message}; and the server at ${host}:${info.port} did not answer (${(err as Error).message})`, { cause: err });
   }
-  if (!res.ok) throw new Error(`the kchat server refused the command: ${res.status} ${await res.text()}`);
-  const body = (await res.json()) as { stdout: string; stderr: string; code: number };
+  if (!res.ok) {
+    const text = await res.text();
+    let message = text;
+    try {
+      message = (JSON.parse(text) as { error?: string }).error ?? text;
+    } catch {
+      // not JSON: show it as it is
+    }
+    throw new Error(`the kchat server refused the command (${res.status}): ${message}`);
+  }
+  const body = (await res.json()) as ForwardResponse;
+  for (const [name, content] of Object.entries(body.files ?? {})) {
+    // only the outputs this command line names are written, whatever the answer says
+    if (!plan.outputs.includes(name)) throw new Error(`the kchat server sent a file this command does not write: ${name}`);
+    await files.write(name, Buffer.from(content, 'base64'));
+  }
   io.out.write(body.stdout);
   io.err.write(body.stderr);
   return body.code;

@@ -1,44 +1,59 @@
 // `npx kchat …`: opens the database itself when no server runs; when a
-// running server holds the DuckDB file (one writer process), the same
-// command line is forwarded to that server and run there.
+// running server holds the DuckDB file (one writer process), the command is
+// sent to that server and run there, with the content of the files it reads
+// (cli/forward.ts). Commands that need no database always run here.
+import { Auth } from '../core/auth.ts';
 import { loadConfig } from '../core/config.ts';
 import { Database, DatabaseLockedError } from '../core/db.ts';
-import { Auth } from '../core/auth.ts';
+import { InputError } from '../core/errors.ts';
 import type { KafkaClient } from '../core/kafka.ts';
 import { connectKafka } from '../kafka/broker.ts';
-import type { CliContext } from './context.ts';
-import { runCommandLine } from './run.ts';
+import type { CliContext, CommandPlan } from './context.ts';
+import { localFiles } from './files.ts';
 import { forwardToServer } from './forward.ts';
+import { RanElsewhere, runCommandLine } from './run.ts';
 
 const config = loadConfig();
 const io = { out: { write: (s: string) => void process.stdout.write(s) }, err: { write: (s: string) => void process.stderr.write(s) } };
 const argv = process.argv.slice(2);
 
-class Forwarded extends Error {
-  constructor(readonly code: number) {
-    super('forwarded');
+/** Stands in for the database of a command declared `runs: 'local'`: touching it is a bug in that command. */
+const noDatabase = new Proxy({} as Database, {
+  get() {
+    throw new Error('this command is declared to run without the database (runs: "local") but used it');
+  },
+});
+
+async function openDatabase(plan: CommandPlan): Promise<Database | null> {
+  if (plan.runs === 'local') return null;
+  try {
+    return await Database.open(config.dbPath);
+  } catch (err) {
+    if (!(err instanceof DatabaseLockedError)) throw err;
+    if (plan.runs === 'process') throw new InputError('database_in_use', `${err.message}; this command runs only as its own process, so stop that server first`);
+    throw new RanElsewhere(await forwardToServer(config, argv, plan, io, err));
   }
 }
 
-async function makeContext() {
-  let db: Database;
-  try {
-    db = await Database.open(config.dbPath);
-  } catch (err) {
-    if (err instanceof DatabaseLockedError) throw new Forwarded(await forwardToServer(config, argv, io, err));
-    throw err;
+async function makeContext(plan: CommandPlan) {
+  const db = await openDatabase(plan);
+  let auth: Auth | null = null;
+  if (db) {
+    auth = new Auth(db, config);
+    await auth.init();
   }
-  const auth = new Auth(db, config);
-  await auth.init();
   let kafka: KafkaClient | null = null;
   const ctx: CliContext = {
     config,
-    db,
-    auth,
+    db: db ?? noDatabase,
+    get auth(): Auth {
+      if (!auth) throw new Error('this command is declared to run without the database (runs: "local") but used auth');
+      return auth;
+    },
     out: io.out,
     err: io.err,
     interactive: Boolean(process.stderr.isTTY),
-    cwd: process.cwd(),
+    files: localFiles(process.cwd()),
     async kafka() {
       kafka ??= (await connectKafka(config, { start: false, clientId: 'kchat-cli' })).kafka;
       return kafka;
@@ -48,7 +63,7 @@ async function makeContext() {
     ctx,
     async close() {
       await kafka?.disconnect();
-      await db.close();
+      await db?.close();
     },
   };
 }
@@ -56,9 +71,6 @@ async function makeContext() {
 try {
   process.exitCode = await runCommandLine(argv, io, makeContext);
 } catch (err) {
-  if (err instanceof Forwarded) process.exitCode = err.code;
-  else {
-    io.err.write(`kchat: ${(err as Error).message}\n`);
-    process.exitCode = 1;
-  }
+  io.err.write(`kchat: ${(err as Error).message}\n`);
+  process.exitCode = 1;
 }

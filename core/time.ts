@@ -85,3 +85,12 @@ export function addDays(date: string, days: number): string {
   const d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3] + days));
   return d.toISOString().slice(0, 10);
 }
+
+/** An instant as ISO 8601 with the zone's offset (`2024-08-29T11:30:00.000+09:00`), never local time written with `Z`. */
+export function isoInstant(ts: number, tz = 'Asia/Seoul'): string {
+  const off = zoneOffsetMinutes(ts, tz);
+  const local = new Date(ts + off * 60000).toISOString().slice(0, 23);
+  const sign = off < 0 ? '-' : '+';
+  const a = Math.abs(off);
+  return `${local}${sign}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
+}

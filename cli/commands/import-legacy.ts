@@ -1,7 +1,7 @@
 // `kchat import-legacy FILE… [--channel C] [--json]`: the bootcamp's logs → messages.
 import type { Command } from 'commander';
 import { importLegacy } from '../../ingest/legacy/import.ts';
-import { printJson, resolvePath, type Exec } from '../context.ts';
+import { printJson, type Exec } from '../context.ts';
 
 export function define(program: Command, exec: Exec): void {
   program
@@ -14,7 +14,9 @@ export function define(program: Command, exec: Exec): void {
     .option('--json', 'print {"files":[{file,format,read,imported,duplicates,rejected:[{line,reason}]}]}')
     .action(
       exec(async (ctx, files: string[], opts: { channel: string; json?: boolean }) => {
-        const result = await importLegacy({ db: ctx.db, config: ctx.config, files: files.map((f) => resolvePath(ctx, f)), channel: opts.channel });
+        const paths: string[] = [];
+        for (const f of files) paths.push(await ctx.files.localPath(f));
+        const result = await importLegacy({ db: ctx.db, config: ctx.config, files: paths, channel: opts.channel });
         // report files as the user named them
         result.files.forEach((f, i) => (f.file = files[i]));
         if (opts.json) printJson(ctx, result);
@@ -25,6 +27,6 @@ export function define(program: Command, exec: Exec): void {
             if (f.rejected.length > 20) ctx.out.write(`  … ${f.rejected.length - 20} more (use --json for all)\n`);
           }
         }
-      }),
+      }, { inputs: (files) => files }),
     );
 }

@@ -22,6 +22,6 @@ export function define(program: Command, exec: Exec): void {
         await handle.stop();
         const h = handle.health();
         ctx.err.write(`kchat: ingest stopped (${h.stored} stored, ${h.rejected} rejected this run)\n`);
-      }),
+      }, { runs: 'process' }),
     );
 }

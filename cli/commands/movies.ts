@@ -4,8 +4,9 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
+import { isInputError } from '../../core/errors.ts';
 import { importKobisFile, type FileReport } from '../../bots/movie/index.ts';
-import { printJson, resolvePath, type Exec } from '../context.ts';
+import { printJson, type Exec } from '../context.ts';
 
 // Files with more records than this get a progress bar on an interactive stderr.
 const BAR_FROM_BYTES = 2 * 1024 * 1024;
@@ -21,7 +22,15 @@ export function define(program: Command, exec: Exec): void {
       exec(async (ctx, files: string[], opts: { json?: boolean }) => {
         const reports: FileReport[] = [];
         for (const name of files) {
-          const file = resolvePath(ctx, name);
+          let file: string;
+          try {
+            file = await ctx.files.localPath(name);
+          } catch (err) {
+            // an unreadable file is reported like an unreadable dump; the other files still import
+            if (!isInputError(err)) throw err;
+            reports.push({ file: name, format: 'unknown', read: 0, imported: 0, updated: 0, curated: 0, rejected: [{ line: 0, reason: err.message }] });
+            continue;
+          }
           let bar: cliProgress.SingleBar | null = null;
           const big = ctx.interactive && (fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0) >= BAR_FROM_BYTES;
           const report = await importKobisFile(ctx.db, file, {
@@ -48,6 +57,6 @@ export function define(program: Command, exec: Exec): void {
         }
         // A file that could not be read or is not a KOBIS dump at all fails the command.
         return reports.some((f) => f.format === 'unknown') ? 1 : 0;
-      }),
+      }, { inputs: (files) => files }),
     );
 }

@@ -3,7 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { printJson, resolvePath, UsageError, type Exec } from '../context.ts';
+import { printJson, UsageError, type Exec } from '../context.ts';
+import { isInputError } from '../../core/errors.ts';
 import { importZeppelin, ZeppelinImportError, type ImportReport } from '../../audit/zeppelin/import.ts';
 import { serialiseNotebook, parseNotebook } from '../../audit/notebook/format.ts';
 
@@ -16,24 +17,23 @@ export function define(program: Command, exec: Exec): void {
     .option('--force', 'overwrite notebooks that already exist')
     .option('--json', 'print {"notebooks":[{file,out,name,title,schedule?,cells,params,warnings}],"errors":[…]}')
     .action(
+      // a file conversion: no database, so it always runs in the CLI process, on the user's own files
       exec(async (ctx, files: string[], opts: { out: string; force?: boolean; json?: boolean }) => {
-        const outDir = resolvePath(ctx, opts.out);
+        const outDir = ctx.files.show(opts.out);
         const notebooks: (ImportReport & { out: string })[] = [];
         const errors: { file: string; error: string }[] = [];
         for (const f of files) {
-          const abs = resolvePath(ctx, f);
+          const abs = ctx.files.show(f);
           try {
-            const { notebook, report } = importZeppelin(fs.readFileSync(abs, 'utf8'), abs);
+            const { notebook, report } = importZeppelin((await ctx.files.read(f)).toString('utf8'), abs);
             const text = serialiseNotebook(notebook);
             parseNotebook(text); // what we write must read back
             const out = path.join(outDir, `${report.name}.md`);
             if (fs.existsSync(out) && !opts.force) throw new ZeppelinImportError(`${out} exists (use --force to overwrite)`);
-            fs.mkdirSync(outDir, { recursive: true });
-            fs.writeFileSync(out + '.tmp', text);
-            fs.renameSync(out + '.tmp', out);
+            await ctx.files.write(out, text);
             notebooks.push({ ...report, out });
           } catch (err) {
-            const known = err instanceof ZeppelinImportError || (err as NodeJS.ErrnoException).code;
+            const known = isInputError(err);
             errors.push({ file: abs, error: known ? (err as Error).message : `unexpected: ${(err as Error).message}` });
           }
         }
@@ -48,6 +48,6 @@ export function define(program: Command, exec: Exec): void {
         }
         if (!notebooks.length && errors.length) throw new UsageError('nothing imported');
         return errors.length ? 1 : 0;
-      }),
+      }, { inputs: (files) => files, runs: 'local' }),
     );
 }

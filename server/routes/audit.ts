@@ -12,6 +12,8 @@ import {
   VOLUME_BY,
   botUsage,
   catchUpTopics,
+  listAuditLog,
+  requireAdmin,
   period,
   requireAuditor,
   runSearch,
@@ -41,6 +43,7 @@ export function auditRoutes(ctx: Pick<PartContext, 'config' | 'db' | 'auth'>, in
   const app = router<AuditEnv>();
   const tz = ctx.config.tzReports;
   const guard = requireAuditor(ctx.auth, ctx.db);
+  const adminOnly = requireAdmin(ctx.auth, ctx.db);
   app.use('/api/search', guard);
   app.use('/api/stats/*', guard);
 
@@ -63,6 +66,12 @@ export function auditRoutes(ctx: Pick<PartContext, 'config' | 'db' | 'auth'>, in
 
   app.get('/api/stats/bots', async (c) => {
     return c.json(await botUsage(ctx.db, period(c.req.query('from'), c.req.query('to'), tz)));
+  });
+
+  // every privileged action with its detail (admins only; reading the log is itself recorded)
+  app.get('/api/audit-log', adminOnly, async (c) => {
+    const q = { limit: c.req.query('limit'), actor: c.req.query('actor'), action: c.req.query('action'), from: c.req.query('from'), to: c.req.query('to') };
+    return c.json(await listAuditLog(ctx.db, q, tz));
   });
 
   app.get('/openapi.json', (c) => c.json(openApiDocument()));

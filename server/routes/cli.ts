@@ -1,13 +1,22 @@
-// POST /api/admin/cli {argv, cwd}: runs a `kchat` command line inside this
-// server, which owns the DuckDB file. Admin token only. The CLI uses it
-// automatically when it finds the database locked by a running server.
-import { Hono } from 'hono';
+// POST /api/admin/cli {argv, files}: runs a `kchat` command line inside this
+// server, which owns the DuckDB file. Admin token only; the command line is in
+// audit_log before it runs (503 and nothing runs when it cannot be recorded).
+// The CLI sends the CONTENT of the files the command reads and gets back the
+// files it writes (cli/forward.ts): no path from the request is ever opened
+// here, and the only folder written is the server's own scratch space in
+// $DATA_DIR/tmp (removed after the command).
+import path from 'node:path';
+import { requireAdmin, type AuditEnv } from '../../audit/index.ts';
 import type { Auth } from '../../core/auth.ts';
 import type { Config } from '../../core/config.ts';
 import type { Database } from '../../core/db.ts';
 import type { KafkaClient } from '../../core/kafka.ts';
+import { InputError } from '../../core/errors.ts';
 import { runCommandLine } from '../../cli/run.ts';
 import type { CliContext } from '../../cli/context.ts';
+import { MAX_TRANSFER_BYTES, remoteFiles, type RemoteFiles } from '../../cli/files.ts';
+import type { ForwardResponse } from '../../cli/forward.ts';
+import { jsonBody, maxBody, router } from '../http.ts';
 
 export interface CliRouteDeps {
   config: Config;
@@ -16,35 +25,57 @@ export interface CliRouteDeps {
   kafka: KafkaClient;
 }
 
-export function cliRoutes(deps: CliRouteDeps): Hono {
-  const app = new Hono();
-  app.post('/api/admin/cli', async (c) => {
-    const header = c.req.header('authorization') ?? '';
-    const principal = await deps.auth.verify(header.replace(/^Bearer\s+/i, ''));
-    if (!principal) return c.json({ error: 'missing or invalid token' }, 401);
-    if (principal.role !== 'admin') return c.json({ error: 'admin role required' }, 403);
-    let body: { argv?: unknown; cwd?: unknown };
-    try {
-      body = await c.req.json();
-    } catch {
-      return c.json({ error: 'body must be JSON {argv, cwd}' }, 400);
+const MAX_ARGS = 500;
+const MAX_ARG_CHARS = 8192;
+
+function parseRequest(body: Record<string, unknown>): { argv: string[]; uploads: Map<string, Buffer> } {
+  const { argv, files } = body;
+  if (!Array.isArray(argv) || !argv.every((a) => typeof a === 'string')) throw new InputError('bad_argv', 'argv must be an array of strings');
+  if (argv.length === 0 || argv.length > MAX_ARGS || argv.some((a) => a.length > MAX_ARG_CHARS)) throw new InputError('bad_argv', `argv must hold 1–${MAX_ARGS} arguments of at most ${MAX_ARG_CHARS} characters`);
+  const uploads = new Map<string, Buffer>();
+  if (files !== undefined && files !== null) {
+    if (typeof files !== 'object' || Array.isArray(files)) throw new InputError('bad_files', 'files must be an object {"<name as on the command line>": "<base64 content>"}');
+    for (const [name, content] of Object.entries(files)) {
+      if (typeof content !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(content)) throw new InputError('bad_files', `files["${name.slice(0, 80)}"] must be base64 text`);
+      uploads.set(name, Buffer.from(content, 'base64'));
     }
-    if (!Array.isArray(body.argv) || !body.argv.every((a) => typeof a === 'string')) return c.json({ error: 'argv must be an array of strings' }, 400);
+  }
+  return { argv: argv as string[], uploads };
+}
+
+export function cliRoutes(deps: CliRouteDeps) {
+  const app = router<AuditEnv>();
+  // base64 makes 4 bytes of 3: room for MAX_TRANSFER_BYTES of files plus the command line
+  app.post('/api/admin/cli', maxBody(Math.ceil(MAX_TRANSFER_BYTES / 3) * 4 + 1024 * 1024), requireAdmin(deps.auth, deps.db), async (c) => {
+    const { argv, uploads } = parseRequest(await jsonBody(c, '{"argv": [...], "files"?: {"name": "base64"}}'));
     let stdout = '';
     let stderr = '';
     const io = { out: { write: (s: string) => void (stdout += s) }, err: { write: (s: string) => void (stderr += s) } };
-    const ctx: CliContext = {
-      config: deps.config,
-      db: deps.db,
-      auth: deps.auth,
-      out: io.out,
-      err: io.err,
-      interactive: false,
-      cwd: typeof body.cwd === 'string' ? body.cwd : process.cwd(),
-      kafka: async () => deps.kafka,
-    };
-    const code = await runCommandLine(body.argv as string[], io, async () => ({ ctx, close: async () => undefined }));
-    return c.json({ stdout, stderr, code });
+    let files: RemoteFiles | null = null;
+    try {
+      const code = await runCommandLine(argv, io, async (plan) => {
+        if (plan.runs !== 'database') throw new InputError('not_remote', `"kchat ${argv.slice(0, 2).join(' ')}" runs in the CLI process, not on the server`);
+        const missing = plan.inputs.filter((name) => !uploads.has(name));
+        if (missing.length) throw new InputError('missing_file', `the command reads ${missing.join(', ')}, but the CLI did not send the content`);
+        files = remoteFiles(uploads, plan.outputs, path.join(deps.config.dataDir, 'tmp'));
+        const ctx: CliContext = {
+          config: deps.config,
+          db: deps.db,
+          auth: deps.auth,
+          out: io.out,
+          err: io.err,
+          interactive: false,
+          files,
+          kafka: async () => deps.kafka,
+        };
+        return { ctx, close: async () => undefined };
+      });
+      const out: Record<string, string> = {};
+      for (const [name, data] of (files as RemoteFiles | null)?.outputs ?? []) out[name] = data.toString('base64');
+      return c.json({ stdout, stderr, code, files: out } satisfies ForwardResponse);
+    } finally {
+      (files as RemoteFiles | null)?.cleanup();
+    }
   });
   return app;
 }
