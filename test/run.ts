@@ -18,6 +18,9 @@ Runs every *.test.ts in the repo with node's test runner (spec reporter).
   --unit       only the tests outside test/ (no broker is started)
   filter…      keep only files whose path contains one of the filters
   --test-*     any other node test-runner flag is passed on (e.g. --test-name-pattern=…)
+A full run (no filter) waits for any other full run on this machine to end
+first (KCHAT_TEST_NO_LOCK=1 skips the wait): two suites at once on a small
+machine starve each other's brokers and browsers into timeouts.
 Unless KAFKA_BROKERS is set, a project-managed Kafka broker is started for the
 run (DATA_DIR in the OS temp dir) and KAFKA_BROKERS is exported to the tests.
 `;
@@ -33,6 +36,36 @@ function collect(dir: string, out: string[]): string[] {
     }
   }
   return out;
+}
+
+/** Holds a machine-wide lock (a directory with our pid) while a full suite runs; a dead holder's lock is taken over. */
+async function machineLock(): Promise<() => void> {
+  const dir = path.join(os.tmpdir(), 'kchat-npm-test.lock');
+  const pidFile = path.join(dir, 'pid');
+  let told = false;
+  for (;;) {
+    try {
+      fs.mkdirSync(dir);
+      fs.writeFileSync(pidFile, String(process.pid));
+      return () => fs.rmSync(dir, { recursive: true, force: true });
+    } catch {
+      const holder = Number(fs.readFileSync(pidFile, { encoding: 'utf8', flag: 'a+' }) || 0);
+      let alive: boolean;
+      try {
+        if (holder) process.kill(holder, 0);
+        alive = holder > 0;
+      } catch {
+        alive = false;
+      }
+      if (!alive) {
+        fs.rmSync(dir, { recursive: true, force: true });
+        continue;
+      }
+      if (!told) process.stderr.write(`kchat test: waiting for another full test run (pid ${holder}) to finish…\n`);
+      told = true;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
 }
 
 async function main(): Promise<number> {
@@ -51,6 +84,9 @@ async function main(): Promise<number> {
     process.stderr.write(`kchat test: no *.test.ts files match ${filters.length ? filters.join(', ') : '(none found)'}\n`);
     return 1;
   }
+
+  const release = !filters.length && !unit && !process.env.KCHAT_TEST_NO_LOCK ? await machineLock() : () => undefined;
+  process.once('exit', release);
 
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: process.env.NODE_ENV || 'test' };
   let broker: BrokerHandle | null = null;
