@@ -8,7 +8,7 @@ import { Auth } from '../core/auth.ts';
 import { loadConfig, type Config } from '../core/config.ts';
 import { Database } from '../core/db.ts';
 import { zonedTime } from '../core/time.ts';
-import { INGEST_SCHEMA } from '../ingest/schema.ts';
+import { ensureIngestSchema, messageLog, type MessageRow } from '../ingest/index.ts';
 import { AUDIT_LOG_SCHEMA } from './access.ts';
 import { SearchIndex } from './search/index.ts';
 import { auditRoutes } from '../server/routes/audit.ts';
@@ -56,14 +56,24 @@ export function corpusRows(corpus = CORPUS) {
   return corpus.map((m, i) => ({ ...m, type: m.type ?? 'message', ts_ms: seoul(m.at), partition: i % 3, offset: i }));
 }
 
+/** Store corpus rows through the message log, as ingest would (listeners are told). */
 export async function insertMessages(db: Database, rows: ReturnType<typeof corpusRows>, topic = kafkaNames({ topicPrefix: '', ingestGroup: 'ingest' }).topics.events): Promise<void> {
-  for (const r of rows) {
-    await db.run(
-      `INSERT INTO messages (id, channel, user_id, nick, type, text, search_text, ts, ts_ms, reply_to, kafka_topic, kafka_partition, kafka_offset, ingested_at, source, meta)
-       VALUES (?, ?, ?, ?, ?, ?, ?, make_timestamp(?::BIGINT * 1000), ?, NULL, ?, ?, ?, now(), 'kafka', '{}')`,
-      [r.id, r.channel, 'u_' + r.nick, r.nick, r.type, r.text, r.text.toLowerCase(), r.ts_ms, r.ts_ms, topic, r.partition, r.offset],
-    );
-  }
+  const stored: MessageRow[] = rows.map((r) => ({
+    id: r.id,
+    channel: r.channel,
+    user_id: 'u_' + r.nick,
+    nick: r.nick,
+    type: r.type,
+    text: r.text,
+    ts_us: BigInt(r.ts_ms) * 1000n,
+    reply_to: null,
+    kafka_topic: topic,
+    kafka_partition: r.partition,
+    kafka_offset: BigInt(r.offset),
+    source: 'kafka',
+    meta: '{}',
+  }));
+  await messageLog(db).append(stored);
 }
 
 export interface AuditFixture {
@@ -83,7 +93,8 @@ export async function auditFixture(corpus = CORPUS): Promise<AuditFixture> {
   const adminToken = 'test-admin-' + path.basename(dir);
   const config = loadConfig({ DATA_DIR: dir, ADMIN_TOKEN: adminToken, NODE_ENV: 'test' });
   const db = await Database.open(config.dbPath);
-  await db.ensureSchema([...INGEST_SCHEMA, ...AUDIT_LOG_SCHEMA]);
+  await ensureIngestSchema(db);
+  await db.ensureSchema(AUDIT_LOG_SCHEMA);
   const auth = new Auth(db, config);
   await auth.init();
   await insertMessages(db, corpusRows(corpus));

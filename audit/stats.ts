@@ -12,6 +12,7 @@ import { addDays, dayRange, isDate, localDate, zoneOffsetMinutes } from '../core
 import { tokenize } from '../core/korean/tokenize.ts';
 import { catchUpTopics } from './topics.ts';
 import { InputError } from '../core/errors.ts';
+import { messageLog } from '../ingest/index.ts';
 
 /** An input error (core/errors.ts) with its own name, so callers and tests can tell where it came from. */
 export class StatsError extends InputError {
@@ -66,10 +67,10 @@ function displayOf(spellings: Map<string, Map<string, number>>, t: string): stri
 }
 
 async function countTerms(db: Database, start: number, end: number, channel: string | null) {
-  const rows = await db.all<{ text: string }>(
-    `SELECT text FROM messages WHERE ts_ms >= ? AND ts_ms < ? AND type = 'message'${channel ? ' AND channel = ?' : ''}`,
-    channel ? [start, end, channel] : [start, end],
-  );
+  const rows: { text: string }[] = [];
+  for await (const b of messageLog(db).read({ fields: ['text'], types: ['message'], from: start, to: end, ...(channel ? { channel } : {}) })) {
+    for (const text of b.text) rows.push({ text });
+  }
   const counts = new Map<string, number>();
   const docs = new Map<string, number>();
   // Porter stems are for matching, not reading ("deploi"): show an English term as its most frequent spelling.
@@ -232,28 +233,19 @@ export const VOLUME_BY = ['hour', 'day', 'channel', 'user'] as const;
 export type VolumeBy = (typeof VOLUME_BY)[number];
 
 export async function volume(db: Database, p: Period, by: VolumeBy, channel: string | null = null) {
-  const where = `ts_ms >= ? AND ts_ms < ?${channel ? ' AND channel = ?' : ''}`;
-  const params = channel ? [p.start, p.end, channel.replace(/^#/, '').toLowerCase()] : [p.start, p.end];
+  const filter = { from: p.start, to: p.end, ...(channel ? { channel: channel.replace(/^#/, '').toLowerCase() } : {}) };
   // Local time buckets: shift by the zone's offset at the period start (Seoul has no DST).
   const off = zoneOffsetMinutes(p.start, p.tz) * 60_000;
   let buckets: { key: string; count: number }[];
   if (by === 'hour' || by === 'day') {
-    const size = by === 'hour' ? 3_600_000 : 86_400_000;
-    const rows = await db.all<{ b: number; n: number }>(
-      `SELECT (ts_ms + ${off}) // ${size} AS b, count(*) AS n FROM messages WHERE ${where} GROUP BY 1 ORDER BY 1`,
-      params,
-    );
+    const rows = await messageLog(db).count(by, { ...filter, offsetMs: off });
     buckets = rows.map((r) => {
-      const iso = new Date(Number(r.b) * size).toISOString();
-      return { key: by === 'hour' ? `${iso.slice(0, 10)} ${iso.slice(11, 13)}:00` : iso.slice(0, 10), count: Number(r.n) };
+      const iso = new Date(Number(r.key)).toISOString();
+      return { key: by === 'hour' ? `${iso.slice(0, 10)} ${iso.slice(11, 13)}:00` : iso.slice(0, 10), count: r.count };
     });
   } else {
-    const col = by === 'channel' ? 'channel' : 'nick';
-    const rows = await db.all<{ k: string; n: number }>(
-      `SELECT ${col} AS k, count(*) AS n FROM messages WHERE ${where} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 500`,
-      params,
-    );
-    buckets = rows.map((r) => ({ key: r.k, count: Number(r.n) }));
+    const rows = await messageLog(db).count(by === 'channel' ? 'channel' : 'nick', { ...filter, limit: 500 });
+    buckets = rows.map((r) => ({ key: String(r.key), count: r.count }));
   }
   return { by, period: p, channel, buckets, total: buckets.reduce((s, b) => s + b.count, 0) };
 }

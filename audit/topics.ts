@@ -3,8 +3,8 @@
 // Tokenizing every message of a period on each request costs ~10 µs a
 // message (≈20 s for a day of 1M messages and its reference day), so the work
 // is moved to ingest time: catchUpTopics() reads the `type='message'` rows
-// whose DuckDB rowid is above a watermark (the same approach as the search
-// index's catchUp(), audit/search/engine.ts), tokenizes them exactly as the
+// of the message log after a watermark position (messageLog(db).readSince,
+// the same approach as the search index's catchUp()), tokenizes them exactly as the
 // request-time method did (tokenize(text, { minHangul: 2 })), aggregates per
 // (local day in the reporting zone, channel, term) in memory and merges the
 // sums into small tables with INSERT … ON CONFLICT DO UPDATE — in one
@@ -18,15 +18,15 @@
 //
 // Rows with a NULL ts_ms are not counted (as before: the request-time query
 // filtered on ts_ms). A change of zone rebuilds the tables from scratch.
-import type { DuckDBAppender } from '@duckdb/node-api';
-import type { Database, Session } from '../core/db.ts';
+import { createTableSql, defineTable, type Database, type Session } from '../core/db.ts';
+import { messageLog } from '../ingest/index.ts';
 import { dayRange, localDate } from '../core/time.ts';
 import { tokenize } from '../core/korean/tokenize.ts';
 import { logger } from '../core/log.ts';
 
 const log = logger('audit.topics');
 
-export const TOPICS_SCHEMA: readonly string[] = [
+export const TOPICS_SCHEMA: string[] = [
   `CREATE TABLE IF NOT EXISTS topic_terms (
      day DATE NOT NULL, channel VARCHAR NOT NULL, term VARCHAR NOT NULL,
      count BIGINT NOT NULL, messages BIGINT NOT NULL,
@@ -38,11 +38,13 @@ export const TOPICS_SCHEMA: readonly string[] = [
      day DATE NOT NULL, channel VARCHAR NOT NULL, term VARCHAR NOT NULL, spelling VARCHAR NOT NULL, count BIGINT NOT NULL,
      PRIMARY KEY (day, channel, term, spelling))`,
   `CREATE TABLE IF NOT EXISTS topic_progress (id INTEGER PRIMARY KEY, last_rowid BIGINT NOT NULL, tz VARCHAR NOT NULL)`,
-  // Staging for the merge (filled and emptied inside the merge transaction).
-  `CREATE TABLE IF NOT EXISTS topic_stage_terms (day VARCHAR, channel VARCHAR, term VARCHAR, count BIGINT, messages BIGINT)`,
-  `CREATE TABLE IF NOT EXISTS topic_stage_days (day VARCHAR, channel VARCHAR, messages BIGINT, tokens BIGINT)`,
-  `CREATE TABLE IF NOT EXISTS topic_stage_spellings (day VARCHAR, channel VARCHAR, term VARCHAR, spelling VARCHAR, count BIGINT)`,
 ];
+
+// Staging for the merge (filled and emptied inside the merge transaction).
+const STAGE_TERMS = defineTable('topic_stage_terms', { day: 'VARCHAR', channel: 'VARCHAR', term: 'VARCHAR', count: 'BIGINT', messages: 'BIGINT' });
+const STAGE_DAYS = defineTable('topic_stage_days', { day: 'VARCHAR', channel: 'VARCHAR', messages: 'BIGINT', tokens: 'BIGINT' });
+const STAGE_SPELLINGS = defineTable('topic_stage_spellings', { day: 'VARCHAR', channel: 'VARCHAR', term: 'VARCHAR', spelling: 'VARCHAR', count: 'BIGINT' });
+TOPICS_SCHEMA.push(...[STAGE_TERMS, STAGE_DAYS, STAGE_SPELLINGS].map(createTableSql));
 
 /** Merge into the tables after this many messages (bounds memory; each merge is one transaction). */
 const FLUSH_ROWS = 250_000;
@@ -112,135 +114,88 @@ async function readNew(db: Database, tz: string, signal?: AbortSignal): Promise<
     rebuilt = true;
     log.info({ from: progress.tz, to: tz }, 'reporting zone changed: rebuilding topic counts');
   }
-  const connection = await db.instance.connect();
   let rows = 0;
-  try {
-    let result;
-    try {
-      result = await connection.stream(
-        `SELECT rowid::DOUBLE AS rid, channel, text, ts_ms::DOUBLE AS ts_ms
-           FROM messages WHERE rowid > $1 AND type = 'message'`,
-        [BigInt(last)],
-      );
-    } catch (err) {
-      if (/does not exist/i.test((err as Error).message)) return { rows: 0, ms: performance.now() - t0, rebuilt };
-      throw err;
-    }
-    let agg = freshAgg();
-    let pending = 0;
-    let maxRid = last;
-    // The local day of a ts: one Intl call per day boundary crossed, not per row.
-    let dayStart = 0;
-    let dayEnd = 0;
-    let dayKey = '';
-    const dayOf = (ts: number): string => {
-      if (ts >= dayStart && ts < dayEnd) return dayKey;
-      dayKey = localDate(ts, tz);
-      ({ start: dayStart, end: dayEnd } = dayRange(dayKey, tz));
-      return dayKey;
-    };
-    const seen = new Set<string>();
-    for (;;) {
-      const chunk = await result.fetchChunk();
-      if (!chunk || chunk.rowCount === 0) break;
-      const [rid, channel, text, ts] = chunk.getColumns() as unknown[][];
-      for (let i = 0; i < chunk.rowCount; i++) {
-        const r = rid[i] as number;
-        if (r > maxRid) maxRid = r;
-        rows++;
-        const t = ts[i] as number | null;
-        if (t === null || t === undefined) continue;
-        const dc = dayOf(t) + '\t' + String(channel[i]);
-        let tokens = 0;
-        seen.clear();
-        const body = text[i] === null ? '' : String(text[i]);
-        for (const tok of tokenize(body, { minHangul: 2 })) {
-          tokens++;
-          const key = dc + '\t' + tok.term;
-          let e = agg.terms.get(key);
-          if (!e) agg.terms.set(key, (e = { count: 0, messages: 0 }));
-          e.count++;
-          if (!seen.has(tok.term)) {
-            seen.add(tok.term);
-            e.messages++;
-          }
-          if (tok.kind === 'latin') {
-            const sk = key + '\t' + tok.surface.toLowerCase();
-            agg.spellings.set(sk, (agg.spellings.get(sk) ?? 0) + 1);
-          }
+  let agg = freshAgg();
+  let pending = 0;
+  let maxRid = last;
+  // The local day of a ts: one Intl call per day boundary crossed, not per row.
+  let dayStart = 0;
+  let dayEnd = 0;
+  let dayKey = '';
+  const dayOf = (ts: number): string => {
+    if (ts >= dayStart && ts < dayEnd) return dayKey;
+    dayKey = localDate(ts, tz);
+    ({ start: dayStart, end: dayEnd } = dayRange(dayKey, tz));
+    return dayKey;
+  };
+  const seen = new Set<string>();
+  for await (const batch of messageLog(db).readSince(last, { fields: ['position', 'channel', 'text', 'ts'], types: ['message'] })) {
+    const { position: rid, channel, text, ts } = batch;
+    for (let i = 0; i < batch.size; i++) {
+      const r = rid[i];
+      if (r > maxRid) maxRid = r;
+      rows++;
+      const t = ts[i];
+      if (t === null || t === undefined) continue;
+      const dc = dayOf(t) + '\t' + String(channel[i]);
+      let tokens = 0;
+      seen.clear();
+      const body = text[i] === null ? '' : String(text[i]);
+      for (const tok of tokenize(body, { minHangul: 2 })) {
+        tokens++;
+        const key = dc + '\t' + tok.term;
+        let e = agg.terms.get(key);
+        if (!e) agg.terms.set(key, (e = { count: 0, messages: 0 }));
+        e.count++;
+        if (!seen.has(tok.term)) {
+          seen.add(tok.term);
+          e.messages++;
         }
-        let d = agg.days.get(dc);
-        if (!d) agg.days.set(dc, (d = { messages: 0, tokens: 0 }));
-        d.messages++;
-        d.tokens += tokens;
+        if (tok.kind === 'latin') {
+          const sk = key + '\t' + tok.surface.toLowerCase();
+          agg.spellings.set(sk, (agg.spellings.get(sk) ?? 0) + 1);
+        }
       }
-      pending += chunk.rowCount;
-      if (pending >= FLUSH_ROWS) {
-        await merge(db, agg, maxRid, tz);
-        agg = freshAgg();
-        pending = 0;
-      }
-      // Let requests and ingest run between chunks; on abort (shutdown) keep what was read and stop.
-      if (signal?.aborted) break;
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      let d = agg.days.get(dc);
+      if (!d) agg.days.set(dc, (d = { messages: 0, tokens: 0 }));
+      d.messages++;
+      d.tokens += tokens;
     }
-    if (pending > 0 || maxRid !== last) await merge(db, agg, maxRid, tz);
-  } finally {
-    connection.closeSync();
+    pending += batch.size;
+    if (pending >= FLUSH_ROWS) {
+      await merge(db, agg, maxRid, tz);
+      agg = freshAgg();
+      pending = 0;
+    }
+    // Let requests and ingest run between chunks; on abort (shutdown) keep what was read and stop.
+    if (signal?.aborted) break;
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
+  if (pending > 0 || maxRid !== last) await merge(db, agg, maxRid, tz);
   const ms = performance.now() - t0;
   if (rows > 0) log.debug({ rows, ms: Math.round(ms) }, 'topic counts caught up');
   return { rows, ms, rebuilt };
-}
-
-function appendAll(a: DuckDBAppender, fill: () => void): void {
-  try {
-    fill();
-    a.flushSync();
-  } finally {
-    a.closeSync();
-  }
 }
 
 /** Add one batch's sums and move the watermark, atomically. */
 async function merge(db: Database, agg: Agg, maxRid: number, tz: string): Promise<void> {
   await db.transaction(async (tx: Session) => {
     for (const t of ['topic_stage_terms', 'topic_stage_days', 'topic_stage_spellings']) await tx.run(`DELETE FROM ${t}`);
-    const terms = await tx.appender('topic_stage_terms');
-    appendAll(terms, () => {
-      for (const [key, e] of agg.terms) {
-        const [day, channel, term] = key.split('\t');
-        terms.appendVarchar(day);
-        terms.appendVarchar(channel);
-        terms.appendVarchar(term);
-        terms.appendBigInt(BigInt(e.count));
-        terms.appendBigInt(BigInt(e.messages));
-        terms.endRow();
-      }
-    });
-    const days = await tx.appender('topic_stage_days');
-    appendAll(days, () => {
-      for (const [key, d] of agg.days) {
-        const [day, channel] = key.split('\t');
-        days.appendVarchar(day);
-        days.appendVarchar(channel);
-        days.appendBigInt(BigInt(d.messages));
-        days.appendBigInt(BigInt(d.tokens));
-        days.endRow();
-      }
-    });
-    const sp = await tx.appender('topic_stage_spellings');
-    appendAll(sp, () => {
-      for (const [key, n] of agg.spellings) {
-        const [day, channel, term, spelling] = key.split('\t');
-        sp.appendVarchar(day);
-        sp.appendVarchar(channel);
-        sp.appendVarchar(term);
-        sp.appendVarchar(spelling);
-        sp.appendBigInt(BigInt(n));
-        sp.endRow();
-      }
-    });
+    await tx.insert(
+      STAGE_TERMS,
+      [...agg.terms].map(([key, e]) => [...key.split('\t'), e.count, e.messages]),
+      { via: 'appender' },
+    );
+    await tx.insert(
+      STAGE_DAYS,
+      [...agg.days].map(([key, d]) => [...key.split('\t'), d.messages, d.tokens]),
+      { via: 'appender' },
+    );
+    await tx.insert(
+      STAGE_SPELLINGS,
+      [...agg.spellings].map(([key, n]) => [...key.split('\t'), n]),
+      { via: 'appender' },
+    );
     await tx.run(
       `INSERT INTO topic_terms SELECT day::DATE, channel, term, count, messages FROM topic_stage_terms
        ON CONFLICT DO UPDATE SET count = count + excluded.count, messages = messages + excluded.messages`,

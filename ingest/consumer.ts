@@ -9,14 +9,13 @@
 //   4. only then is the Kafka offset committed.
 // A crash between 3 and 4 just means a redelivery that step 3 filters out.
 import { isUtf8 } from 'node:buffer';
-import { DuckDBTimestampTZValue } from '@duckdb/node-api';
 import type { Config } from '../core/config.ts';
 import type { Database, Session } from '../core/db.ts';
 import { parse } from '../core/envelope.ts';
 import { logger } from '../core/log.ts';
 import type { Admin, Consumer, EachBatchPayload, KafkaClient } from '../core/kafka.ts';
-import { INGEST_SCHEMA } from './schema.ts';
-import { appendMessages, envelopeRow, insertErrors, nowUs, SMALL_BATCH_ROWS, type MessageRow } from './store.ts';
+import { messageLog } from './log.ts';
+import { envelopeRow, insertErrors, nowUs, SMALL_BATCH_ROWS, type MessageRow } from './store.ts';
 
 const log = logger('ingest');
 
@@ -101,7 +100,8 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
   // topics exist already: they are created once at start, from core/topics.ts (kafka/broker.ts connectKafka)
   const topic = options.topic ?? kafka.names.topics.events;
   const group = options.groupId ?? kafka.names.groups.ingest;
-  await db.ensureSchema(INGEST_SCHEMA);
+  const messages = messageLog(db);
+  await messages.ready();
 
   // next offset to store, per partition, from the database (the source of truth)
   const next = new Map<number, bigint>();
@@ -193,16 +193,17 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
       );
       for (const b of bad) log.warn({ partition: b.partition, offset: b.offset.toString(), reason: b.reason }, 'record rejected → DLQ');
     }
-    const at = nowUs();
     const marks = [...offsets.entries()];
-    await db.transaction(async (tx) => {
-      await appendMessages(tx, rows, at);
-      if (bad.length) await storeErrors(tx, topic, bad, at);
-      await tx.run(
-        `INSERT INTO ingest_offsets (kafka_topic, kafka_partition, next_offset, updated_at) VALUES ${marks.map(() => '(?, ?, ?, now())').join(', ')}
-         ON CONFLICT (kafka_topic, kafka_partition) DO UPDATE SET next_offset = excluded.next_offset, updated_at = excluded.updated_at`,
-        marks.flatMap(([p, n]) => [topic, p, n]),
-      );
+    // rows, rejected records and high-water marks in one transaction; the log tells its listeners after the commit
+    await messages.append(rows, {
+      also: async (tx) => {
+        if (bad.length) await storeErrors(tx, topic, bad, nowUs());
+        await tx.run(
+          `INSERT INTO ingest_offsets (kafka_topic, kafka_partition, next_offset, updated_at) VALUES ${marks.map(() => '(?, ?, ?, now())').join(', ')}
+           ON CONFLICT (kafka_topic, kafka_partition) DO UPDATE SET next_offset = excluded.next_offset, updated_at = excluded.updated_at`,
+          marks.flatMap(([p, n]) => [topic, p, n]),
+        );
+      },
     });
     for (const [p, n] of marks) next.set(p, n);
     stored += rows.length;
@@ -330,10 +331,9 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
   };
 }
 
-/** Rejected records into ingest_errors: async INSERTs for the usual few, the appender for a flood. */
-async function storeErrors(tx: Session, topic: string, bad: Rejected[], atUs: bigint): Promise<void> {
-  if (bad.length > SMALL_BATCH_ROWS) return appendErrors(tx, topic, bad, atUs);
-  await insertErrors(
+/** Rejected records into ingest_errors with their exact bytes. */
+function storeErrors(tx: Session, topic: string, bad: Rejected[], atUs: bigint): Promise<void> {
+  return insertErrors(
     tx,
     bad.map((b) => {
       const ts = Number(b.timestamp);
@@ -349,29 +349,4 @@ async function storeErrors(tx: Session, topic: string, bad: Rejected[], atUs: bi
     }),
     atUs,
   );
-}
-
-async function appendErrors(tx: Session, topic: string, bad: Rejected[], atUs: bigint): Promise<void> {
-  const a = await tx.appender('ingest_errors');
-  try {
-    const at = new DuckDBTimestampTZValue(atUs);
-    for (const b of bad) {
-      a.appendVarchar(topic);
-      a.appendInteger(b.partition);
-      a.appendBigInt(b.offset);
-      if (b.key) a.appendBlob(new Uint8Array(b.key));
-      else a.appendNull();
-      if (b.value) a.appendBlob(new Uint8Array(b.value));
-      else a.appendNull();
-      a.appendVarchar(b.reason);
-      const ts = Number(b.timestamp);
-      if (Number.isFinite(ts) && ts > 0) a.appendTimestampTZ(new DuckDBTimestampTZValue(BigInt(Math.trunc(ts)) * 1000n));
-      else a.appendNull();
-      a.appendTimestampTZ(at);
-      a.endRow();
-    }
-    a.flushSync();
-  } finally {
-    a.closeSync();
-  }
 }

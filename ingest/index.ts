@@ -10,7 +10,9 @@ export { runPipeline, runBackfill, recoverParquetDir, dayDir, parquetRoot, type 
 export { startPipelineSchedule, NIGHTLY_CRON } from './schedule.ts';
 export { importLegacy, type FileSummary } from './legacy/import.ts';
 export { opsNotifier, pipelineEnvelope } from './ops.ts';
-export { INGEST_SCHEMA, searchText } from './schema.ts';
+export { INGEST_SCHEMA, ensureIngestSchema } from './schema.ts';
+export { MessageLog, messageLog, type LogPosition, type LogField, type LogBatch, type CommitNotice, type PageOptions } from './log.ts';
+export { envelopeRow, type MessageRow } from './store.ts';
 
 /**
  * The `npm start` part (matches server/part.ts's Part): the consumer plus the

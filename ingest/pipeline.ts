@@ -14,7 +14,7 @@ import type { Config } from '../core/config.ts';
 import type { Database } from '../core/db.ts';
 import { logger } from '../core/log.ts';
 import { addDays, dayRange, isDate, localDate } from '../core/time.ts';
-import { INGEST_SCHEMA } from './schema.ts';
+import { ensureIngestSchema, MESSAGES } from './schema.ts';
 import { InputError } from '../core/errors.ts';
 
 const log = logger('ingest.pipeline');
@@ -88,8 +88,8 @@ export function recoverParquetDir(root: string): void {
   }
 }
 
-const COLUMNS = `id, channel, user_id, nick, type, text, search_text, ts, ts_ms, reply_to,
-  kafka_topic, kafka_partition, kafka_offset, ingested_at, source, CAST(meta AS VARCHAR) AS meta`;
+/** The Parquet file's columns: those of `messages` (ingest/schema.ts), meta as text. */
+const COLUMNS = MESSAGES.columns.map((c) => (c.type === 'JSON' ? `CAST(${c.name} AS VARCHAR) AS ${c.name}` : c.name)).join(', ');
 
 export function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   if (!isDate(o.date)) return Promise.reject(new PipelineInputError(`--date must be a date written YYYY-MM-DD, got "${o.date}"`));
@@ -103,7 +103,7 @@ async function runDay(o: PipelineOptions): Promise<PipelineResult> {
   const root = parquetRoot(config);
   let result: PipelineResult;
   try {
-    await db.ensureSchema(INGEST_SCHEMA);
+    await ensureIngestSchema(db);
     fs.mkdirSync(root, { recursive: true });
     recoverParquetDir(root);
     const { start, end } = dayRange(date, config.tzReports);
@@ -176,7 +176,7 @@ async function runDay(o: PipelineOptions): Promise<PipelineResult> {
 /** How many events a day has (the Airflow DAG's branch asks this). */
 export async function countDay(config: Config, db: Database, date: string): Promise<{ date: string; rows: number; channels: number }> {
   if (!isDate(date)) throw new PipelineInputError(`--date must be a date written YYYY-MM-DD, got "${date}"`);
-  await db.ensureSchema(INGEST_SCHEMA);
+  await ensureIngestSchema(db);
   const { start, end } = dayRange(date, config.tzReports);
   const c = await db.one<{ rows: number; channels: number }>(
     'SELECT count(*) AS rows, count(DISTINCT channel) AS channels FROM messages WHERE ts_ms >= ? AND ts_ms < ?',

@@ -1,113 +1,139 @@
-// The ingest tables (documented for auditors in docs/ingest.md — keep names
-// stable: the audit side reads `messages` for search and statistics).
+// The ingest tables, each spelled once as a layout (documented for auditors in
+// docs/ingest.md — keep names stable: auditors' SQL reads them). The CREATE
+// TABLE statements and the typed inserts both come from these layouts.
 //
 // Why no PRIMARY KEY on messages.id: a redelivered Kafka record is caught by
 // its (topic, partition, offset), and a producer that re-sends the same
 // envelope id must never wedge the consumer on a constraint error. Legacy rows
 // have deterministic ids and the importer checks them before inserting.
+import { createTableSql, defineTable, type Database } from '../core/db.ts';
+import { logger } from '../core/log.ts';
 
-export const INGEST_SCHEMA: readonly string[] = [
-  `CREATE TABLE IF NOT EXISTS messages (
-     id VARCHAR NOT NULL,
-     channel VARCHAR NOT NULL,
-     user_id VARCHAR NOT NULL,
-     nick VARCHAR NOT NULL,
-     type VARCHAR NOT NULL,
-     text VARCHAR NOT NULL,
-     search_text VARCHAR NOT NULL,
-     ts TIMESTAMPTZ,
-     ts_ms BIGINT,
-     reply_to VARCHAR,
-     kafka_topic VARCHAR,
-     kafka_partition INTEGER,
-     kafka_offset BIGINT,
-     ingested_at TIMESTAMPTZ NOT NULL,
-     source VARCHAR NOT NULL,
-     meta JSON,
-     UNIQUE (kafka_topic, kafka_partition, kafka_offset)
-   )`,
-  `CREATE TABLE IF NOT EXISTS nick_history (
-     message_id VARCHAR NOT NULL,
-     user_id VARCHAR NOT NULL,
-     old_nick VARCHAR,
-     new_nick VARCHAR NOT NULL,
-     ts TIMESTAMPTZ,
-     channel VARCHAR,
-     source VARCHAR NOT NULL
-   )`,
-  `CREATE TABLE IF NOT EXISTS channel_membership (
-     message_id VARCHAR NOT NULL,
-     user_id VARCHAR NOT NULL,
-     nick VARCHAR NOT NULL,
-     channel VARCHAR NOT NULL,
-     action VARCHAR NOT NULL,
-     ts TIMESTAMPTZ,
-     source VARCHAR NOT NULL
-   )`,
-  `CREATE TABLE IF NOT EXISTS ingest_errors (
-     kafka_topic VARCHAR NOT NULL,
-     kafka_partition INTEGER NOT NULL,
-     kafka_offset BIGINT NOT NULL,
-     kafka_key BLOB,
-     raw BLOB,
-     reason VARCHAR NOT NULL,
-     record_ts TIMESTAMPTZ,
-     ts TIMESTAMPTZ NOT NULL,
-     UNIQUE (kafka_topic, kafka_partition, kafka_offset)
-   )`,
-  // The high-water mark per partition, written in the same transaction as the
-  // rows: offsets below next_offset are already stored and are skipped.
-  `CREATE TABLE IF NOT EXISTS ingest_offsets (
-     kafka_topic VARCHAR NOT NULL,
-     kafka_partition INTEGER NOT NULL,
-     next_offset BIGINT NOT NULL,
-     updated_at TIMESTAMPTZ NOT NULL,
-     PRIMARY KEY (kafka_topic, kafka_partition)
-   )`,
-  `CREATE TABLE IF NOT EXISTS pipeline_runs (
-     run_id VARCHAR PRIMARY KEY,
-     date DATE NOT NULL,
-     status VARCHAR NOT NULL,
-     rows BIGINT NOT NULL,
-     channels INTEGER NOT NULL,
-     duration_ms BIGINT NOT NULL,
-     reason VARCHAR,
-     path VARCHAR,
-     started_at TIMESTAMPTZ NOT NULL,
-     finished_at TIMESTAMPTZ NOT NULL
-   )`,
-];
+const log = logger('ingest.schema');
 
-/** Column order of `messages`, as the appender writes it. */
-export const MESSAGE_COLUMNS = [
-  'id',
-  'channel',
-  'user_id',
-  'nick',
-  'type',
-  'text',
-  'search_text',
-  'ts',
-  'ts_ms',
-  'reply_to',
-  'kafka_topic',
-  'kafka_partition',
-  'kafka_offset',
-  'ingested_at',
-  'source',
-  'meta',
-] as const;
+/** One row per chat event, in arrival order (the message log; read it through ingest/log.ts). */
+export const MESSAGES = defineTable(
+  'messages',
+  {
+    id: 'VARCHAR NOT NULL',
+    channel: 'VARCHAR NOT NULL',
+    user_id: 'VARCHAR NOT NULL',
+    nick: 'VARCHAR NOT NULL',
+    type: 'VARCHAR NOT NULL',
+    text: 'VARCHAR NOT NULL',
+    ts: 'TIMESTAMPTZ',
+    ts_ms: 'BIGINT',
+    reply_to: 'VARCHAR',
+    kafka_topic: 'VARCHAR',
+    kafka_partition: 'INTEGER',
+    kafka_offset: 'BIGINT',
+    ingested_at: 'TIMESTAMPTZ NOT NULL',
+    source: 'VARCHAR NOT NULL',
+    meta: 'JSON',
+  },
+  ['UNIQUE (kafka_topic, kafka_partition, kafka_offset)'],
+);
 
-/** The normalised text auditors search: NFKC (full-width → ASCII, compatibility jamo) + lower case. */
-export function searchText(text: string): string {
-  // Fast path (ingest calls this for every row): printable ASCII, \t, \n and
-  // precomposed Hangul syllables (U+AC00–U+D7A3) are unchanged by NFKC (no
-  // compatibility mapping, no composition partner), so only the case folding
-  // is left. Compatibility jamo (ㅋ) and everything else take the full path.
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 0x20 ? c < 0x7f || (c >= 0xac00 && c <= 0xd7a3) : c === 0x0a || c === 0x09) continue;
-    return text.normalize('NFKC').toLowerCase();
-  }
-  return text.toLowerCase();
+export const NICK_HISTORY = defineTable('nick_history', {
+  message_id: 'VARCHAR NOT NULL',
+  user_id: 'VARCHAR NOT NULL',
+  old_nick: 'VARCHAR',
+  new_nick: 'VARCHAR NOT NULL',
+  ts: 'TIMESTAMPTZ',
+  channel: 'VARCHAR',
+  source: 'VARCHAR NOT NULL',
+});
+
+export const CHANNEL_MEMBERSHIP = defineTable('channel_membership', {
+  message_id: 'VARCHAR NOT NULL',
+  user_id: 'VARCHAR NOT NULL',
+  nick: 'VARCHAR NOT NULL',
+  channel: 'VARCHAR NOT NULL',
+  action: 'VARCHAR NOT NULL',
+  ts: 'TIMESTAMPTZ',
+  source: 'VARCHAR NOT NULL',
+});
+
+/** Records the consumer refused, with their exact bytes (the DLQ may only hold a reduced copy). */
+export const INGEST_ERRORS = defineTable(
+  'ingest_errors',
+  {
+    kafka_topic: 'VARCHAR NOT NULL',
+    kafka_partition: 'INTEGER NOT NULL',
+    kafka_offset: 'BIGINT NOT NULL',
+    kafka_key: 'BLOB',
+    raw: 'BLOB',
+    reason: 'VARCHAR NOT NULL',
+    record_ts: 'TIMESTAMPTZ',
+    ts: 'TIMESTAMPTZ NOT NULL',
+  },
+  ['UNIQUE (kafka_topic, kafka_partition, kafka_offset)'],
+);
+
+/**
+ * The high-water mark per partition, written in the same transaction as the
+ * rows: offsets below next_offset are already stored and are skipped.
+ */
+export const INGEST_OFFSETS = defineTable(
+  'ingest_offsets',
+  {
+    kafka_topic: 'VARCHAR NOT NULL',
+    kafka_partition: 'INTEGER NOT NULL',
+    next_offset: 'BIGINT NOT NULL',
+    updated_at: 'TIMESTAMPTZ NOT NULL',
+  },
+  ['PRIMARY KEY (kafka_topic, kafka_partition)'],
+);
+
+export const PIPELINE_RUNS = defineTable(
+  'pipeline_runs',
+  {
+    run_id: 'VARCHAR NOT NULL',
+    date: 'DATE NOT NULL',
+    status: 'VARCHAR NOT NULL',
+    rows: 'BIGINT NOT NULL',
+    channels: 'INTEGER NOT NULL',
+    duration_ms: 'BIGINT NOT NULL',
+    reason: 'VARCHAR',
+    path: 'VARCHAR',
+    started_at: 'TIMESTAMPTZ NOT NULL',
+    finished_at: 'TIMESTAMPTZ NOT NULL',
+  },
+  ['PRIMARY KEY (run_id)'],
+);
+
+export const INGEST_TABLES = [MESSAGES, NICK_HISTORY, CHANNEL_MEMBERSHIP, INGEST_ERRORS, INGEST_OFFSETS, PIPELINE_RUNS];
+
+/** CREATE TABLE IF NOT EXISTS for every ingest table. Prefer ensureIngestSchema(db), which also migrates older files. */
+export const INGEST_SCHEMA: readonly string[] = INGEST_TABLES.map(createTableSql);
+
+const ready = new WeakSet<Database>();
+
+/** Create the ingest tables, and bring a database file written by an older kchat to the current layout. */
+export async function ensureIngestSchema(db: Database): Promise<void> {
+  if (ready.has(db)) return;
+  await db.ensureSchema(INGEST_SCHEMA);
+  await dropSearchText(db);
+  ready.add(db);
+}
+
+/**
+ * Files written before the message log dropped `search_text` (a lower-cased
+ * copy of every text that nothing read) still have it, NOT NULL, so the
+ * current inserts would fail. DuckDB cannot drop a column that sits before an
+ * indexed one, so the table is rebuilt once in one transaction, rows in their
+ * order (positions — rowids — stay the same: the table is append-only).
+ */
+async function dropSearchText(db: Database): Promise<void> {
+  const has = await db.one<{ n: number }>("SELECT count(*) AS n FROM duckdb_columns() WHERE table_name = 'messages' AND column_name = 'search_text' AND schema_name = 'main'");
+  if (!has?.n) return;
+  const t0 = Date.now();
+  const cols = MESSAGES.columns.map((c) => c.name).join(', ');
+  await db.transaction(async (tx) => {
+    await tx.run(createTableSql({ ...MESSAGES, table: 'messages_migrating' }));
+    await tx.run(`INSERT INTO messages_migrating SELECT ${cols} FROM messages ORDER BY rowid`);
+    await tx.run('DROP TABLE messages');
+    await tx.run('ALTER TABLE messages_migrating RENAME TO messages');
+  });
+  log.info({ ms: Date.now() - t0 }, 'messages: dropped the unused search_text column');
 }

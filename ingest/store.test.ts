@@ -1,11 +1,11 @@
-// The two write paths of ingest/store.ts (async INSERTs for small batches, the
+// The two write paths of core/db.ts's insert, as ingest uses them (async INSERTs for small batches, the
 // appender for large ones) must store exactly the same rows, and the INSERT
 // path must keep the (topic, partition, offset) uniqueness.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Database } from '../core/db.ts';
-import { INGEST_SCHEMA } from './schema.ts';
-import { appendMessages, appendMessagesBulk, insertErrors, insertMessages, SMALL_BATCH_ROWS, type MessageRow } from './store.ts';
+import { ensureIngestSchema } from './schema.ts';
+import { appendMessages, insertErrors, SMALL_BATCH_ROWS, type MessageRow } from './store.ts';
 
 function rows(n: number, topic: string | null): MessageRow[] {
   const kinds = ['message', 'join', 'leave', 'nick', 'bot', 'system'];
@@ -47,10 +47,10 @@ test('async INSERT path and appender path store identical rows', async () => {
     const data = rows(300, topic);
     const a = await Database.open(':memory:');
     const b = await Database.open(':memory:');
-    await a.ensureSchema(INGEST_SCHEMA);
-    await b.ensureSchema(INGEST_SCHEMA);
-    await a.transaction((tx) => insertMessages(tx, data, at));
-    await b.transaction((tx) => appendMessagesBulk(tx, data, at));
+    await ensureIngestSchema(a);
+    await ensureIngestSchema(b);
+    await a.transaction((tx) => appendMessages(tx, data, at, { via: 'insert' }));
+    await b.transaction((tx) => appendMessages(tx, data, at, { via: 'appender' }));
     const da = await dump(a);
     assert.equal(da, await dump(b));
     assert.equal((await a.one<{ n: number }>('SELECT count(*) AS n FROM messages'))!.n, 300);
@@ -61,7 +61,7 @@ test('async INSERT path and appender path store identical rows', async () => {
 
 test('appendMessages picks a path by size; the INSERT path keeps (topic, partition, offset) unique', async () => {
   const db = await Database.open(':memory:');
-  await db.ensureSchema(INGEST_SCHEMA);
+  await ensureIngestSchema(db);
   const big = rows(SMALL_BATCH_ROWS + 1, 'chat.events');
   await db.transaction((tx) => appendMessages(tx, big, 1n));
   assert.equal((await db.one<{ n: number }>('SELECT count(*) AS n FROM messages'))!.n, SMALL_BATCH_ROWS + 1);

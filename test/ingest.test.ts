@@ -7,6 +7,7 @@ import { createEnvelope, serialize } from '../core/envelope.ts';
 import { envelopeMessage, type KafkaClient } from '../core/kafka.ts';
 import { EVENTS_PARTITIONS } from '../core/topics.ts';
 import { startIngest, type IngestHandle } from '../ingest/consumer.ts';
+import { parseQuery, SearchIndex } from '../audit/search/index.ts';
 import { brokers, chatEnvelope, tempEnv, until } from './helpers/ingest.ts';
 import { testKafka } from './helpers/kafka.ts';
 
@@ -31,7 +32,7 @@ describe('ingest consumer', { skip: list ? false : 'KAFKA_BROKERS is not set (np
     t.cleanup();
   });
 
-  test('produced envelopes appear as rows, once each, with search text and Kafka coordinates', async () => {
+  test('produced envelopes appear as rows, once each, searchable, with Kafka coordinates', async () => {
     const envs = Array.from({ length: 300 }, (_, i) => chatEnvelope(i, Date.UTC(2024, 7, 27, 3, 0, i)));
     const join = createEnvelope({ type: 'join', channel: '개발', user: { id: 'u_민수', nick: '민수' }, text: '' });
     const nick = createEnvelope({ type: 'nick', channel: 'general', user: { id: 'u_민수', nick: '민수2' }, text: '', meta: { old_nick: '민수' } });
@@ -45,7 +46,12 @@ describe('ingest consumer', { skip: list ? false : 'KAFKA_BROKERS is not set (np
 
     const one = await db.one<Record<string, unknown>>("SELECT * FROM messages WHERE text LIKE 'ＦＵＬＬ%' LIMIT 1");
     assert.ok(one);
-    assert.match(String(one.search_text), /^full width 글자도 검색돼야 해요 #\d+$/, 'NFKC + lower case');
+    assert.match(String(one.text), /^ＦＵＬＬ\u3000ＷＩＤＴＨ 글자도 검색돼야 해요 #\d+$/, 'stored as sent (cleaned, not folded)');
+    assert.equal('search_text' in one, false, 'no folded copy per row: search folds at index time');
+    const index = new SearchIndex(db);
+    const found = await index.search(parseQuery('full width 검색돼야'), { limit: 5 });
+    index.close();
+    assert.ok(found.total >= 1 && found.hits.every((h) => h.text.startsWith('ＦＵＬＬ')), 'full-width text found by its ASCII spelling (NFKC + lower case)');
     assert.equal(one.source, 'kafka');
     assert.equal(one.kafka_topic, t.config.topics.events);
     assert.equal(typeof one.kafka_offset, 'number');

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { Database } from '../core/db.ts';
 import { importLegacy } from '../ingest/legacy/import.ts';
+import { parseQuery, SearchIndex } from '../audit/search/index.ts';
 import { legacyDir, repoRoot, tempEnv } from './helpers/ingest.ts';
 
 const haveData = fs.existsSync(legacyDir);
@@ -93,8 +94,10 @@ describe('legacy import of the bootcamp files', { skip: haveData ? false : `${le
     assert.deepEqual([join.nick, join.user_id], ['j25ng', 'legacy:j25ng']);
     const noTime = await one("SELECT count(*) AS n FROM messages WHERE source = 'legacy:teamchat_test1_messages.json' AND ts IS NULL");
     assert.equal(noTime.n, 72, 'the JSON array has no times: kept with ts NULL, not invented');
-    const search = await one("SELECT search_text FROM messages WHERE text = 'Monitor Test'");
-    assert.equal(search.search_text, 'monitor test');
+    const index = new SearchIndex(db);
+    const search = await index.search(parseQuery('monitor test'), { limit: 5 });
+    index.close();
+    assert.deepEqual(search.hits.map((h) => h.text), ['Monitor Test'], 'imported rows are searchable, case folded');
   });
 
   test('re-importing adds nothing and counts every record as a duplicate', async () => {

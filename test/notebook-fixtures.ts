@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type Config } from '../core/config.ts';
 import { Database } from '../core/db.ts';
-import { INGEST_SCHEMA } from '../ingest/schema.ts';
+import { ensureIngestSchema, messageLog, type MessageRow } from '../ingest/index.ts';
 import { BOT_COMMANDS_SCHEMA } from '../bots/runtime/log.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -39,7 +39,8 @@ export async function openFixture(opts: { populated?: boolean } = {}): Promise<F
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kchat-nb-'));
   const config = loadConfig({ ...process.env, DATA_DIR: dataDir, ADMIN_TOKEN: 'admin-test-token', KAFKA_BROKERS: '127.0.0.1:1' });
   const db = await Database.open(config.dbPath);
-  await db.ensureSchema([...INGEST_SCHEMA, ...BOT_COMMANDS_SCHEMA]);
+  await ensureIngestSchema(db);
+  await db.ensureSchema(BOT_COMMANDS_SCHEMA);
   if (opts.populated) await populate(db);
   return {
     dataDir,
@@ -53,22 +54,20 @@ export async function openFixture(opts: { populated?: boolean } = {}): Promise<F
 }
 
 export async function populate(db: Database): Promise<void> {
-  let offset = 0;
-  for (const [at, channel, nick, text] of MESSAGES) {
-    const ts = seoul(at);
-    await db.run(
-      `INSERT INTO messages (id, channel, user_id, nick, type, text, search_text, ts, ts_ms, reply_to, kafka_topic, kafka_partition, kafka_offset, ingested_at, source, meta)
-       VALUES (?, ?, ?, ?, 'message', ?, ?, to_timestamp(?::DOUBLE / 1000), ?, NULL, 'chat.events', 0, ?, to_timestamp(?::DOUBLE / 1000), 'kafka', '{}')`,
-      [`m${offset}`, channel, `u_${nick}`, nick, text, text.toLowerCase(), ts, ts, offset, ts + 150],
-    );
-    offset++;
-  }
-  const ops = seoul('2024-08-27 09:00:00');
-  await db.run(
-    `INSERT INTO messages (id, channel, user_id, nick, type, text, search_text, ts, ts_ms, kafka_topic, kafka_partition, kafka_offset, ingested_at, source, meta)
-     VALUES ('ops1', 'ops', 'bot:system', '시스템', 'system', 'DAG daily_parquet 실패', 'dag daily_parquet 실패', to_timestamp(?::DOUBLE/1000), ?, 'chat.events', 1, 0, to_timestamp(?::DOUBLE/1000), 'kafka', ?)`,
-    [ops, ops, ops + 50, JSON.stringify({ dag_id: 'daily_parquet', run_id: 'scheduled__2024-08-27', state: 'failed' })],
+  const row = (r: Pick<MessageRow, 'id' | 'channel' | 'user_id' | 'nick' | 'type' | 'text' | 'kafka_partition' | 'kafka_offset' | 'meta'>, ts: number): MessageRow => ({
+    ...r,
+    ts_us: BigInt(ts) * 1000n,
+    reply_to: null,
+    kafka_topic: 'chat.events',
+    source: 'kafka',
+  });
+  const rows = MESSAGES.map(([at, channel, nick, text], offset) =>
+    row({ id: `m${offset}`, channel, user_id: `u_${nick}`, nick, type: 'message', text, kafka_partition: 0, kafka_offset: BigInt(offset), meta: '{}' }, seoul(at)),
   );
+  const ops = seoul('2024-08-27 09:00:00');
+  const meta = JSON.stringify({ dag_id: 'daily_parquet', run_id: 'scheduled__2024-08-27', state: 'failed' });
+  rows.push(row({ id: 'ops1', channel: 'ops', user_id: 'bot:system', nick: '시스템', type: 'system', text: 'DAG daily_parquet 실패', kafka_partition: 1, kafka_offset: 0n, meta }, ops));
+  await messageLog(db).append(rows);
   await db.run(
     `INSERT INTO ingest_errors (kafka_topic, kafka_partition, kafka_offset, kafka_key, raw, reason, record_ts, ts) VALUES ('chat.events', 0, 99, NULL, 'bad'::BLOB, 'invalid JSON: Unexpected token', now(), now())`,
   );

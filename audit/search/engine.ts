@@ -1,17 +1,18 @@
 // The search index: an in-memory inverted index over character bigrams of
 // the folded text (plus single characters for one-syllable queries), with
 // the fields hits and filters need kept in typed arrays. It is built from
-// DuckDB at startup and caught up before every search by reading the rows
-// whose DuckDB rowid is above the last one seen, so it never misses what
-// ingest wrote and needs no hook in ingest. See docs/audit.md for the design.
+// the message log (ingest/log.ts) at startup and caught up after every commit
+// the log announces (and before a search, when a commit came in since), by
+// reading the rows after the last position seen, so it never misses what
+// ingest wrote. See docs/audit.md for the design.
 //
 // Why bigrams: Korean words are short (파묘, 감독) and glued to particles, so
 // a word index cannot find 감독 inside 감독은; every substring of two or more
 // characters is the intersection of its bigrams' postings, and a two-character
 // needle is answered exactly by one posting list. Longer needles are verified
 // against the text (documents whose bigrams all match but not adjacently).
-import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Database } from '../../core/db.ts';
+import { messageLog, type MessageLog } from '../../ingest/index.ts';
 import { logger } from '../../core/log.ts';
 import { fold, foldInto, highlightRanges } from './fold.ts';
 import type { ParsedQuery } from './query.ts';
@@ -203,9 +204,18 @@ export class SearchIndex {
   private chars = 0;
   private lastRid = -1;
   private catching: Promise<void> | null = null;
-  private connection: DuckDBConnection | null = null;
+  private readonly log: MessageLog | null;
+  /** a commit came in since the last catch-up started (true at first: nothing read yet) */
+  private stale = true;
+  private readonly unsubscribe: () => void;
 
-  constructor(private readonly db: Database | null = null) {}
+  constructor(db: Database | null = null) {
+    this.log = db ? messageLog(db) : null;
+    // told after every commit instead of asking the table before each search
+    this.unsubscribe = this.log?.onCommit(() => {
+      this.stale = true;
+    }) ?? (() => undefined);
+  }
 
   get size(): number {
     return this.n;
@@ -357,59 +367,41 @@ export class SearchIndex {
     return { postings, columns, texts: this.textBuf.length, folded: this.foldBuf.byteLength, ids: this.idBuf.length };
   }
 
-  /** Release the index's DuckDB connection (before the database closes). */
+  /** Stop listening to the log (before the database closes). */
   close(): void {
-    this.connection?.closeSync();
-    this.connection = null;
+    this.unsubscribe();
   }
 
-  /** Read rows ingest wrote since the last call (shared by concurrent callers). */
+  /** Read rows ingest committed since the last catch-up, if a commit came in (shared by concurrent callers). */
   catchUp(): Promise<void> {
-    if (!this.db) return Promise.resolve();
-    this.catching ??= this.readNew().finally(() => {
+    if (!this.log || (!this.stale && !this.catching)) return Promise.resolve();
+    this.catching ??= (async () => {
+      while (this.stale) {
+        this.stale = false;
+        try {
+          await this.readNew();
+        } catch (err) {
+          this.stale = true;
+          throw err;
+        }
+      }
+    })().finally(() => {
       this.catching = null;
     });
     return this.catching;
   }
 
   private async readNew(): Promise<void> {
-    const db = this.db!;
-    this.connection ??= await db.instance.connect();
-    // One streaming query, read chunk by chunk (DuckDB's 2048-row vectors): no
-    // materialised result and no row objects. Rows come in insertion order
-    // (DuckDB preserves it), which keeps docs close to ts order.
-    let result;
-    try {
-      // (before the stream: another query on the connection would end it)
-      if (this.n === 0) await this.reserve();
-      result = await this.connection.stream(
-        `SELECT rowid::DOUBLE AS rid, id, channel, nick, type, text,
-                COALESCE(ts_ms, epoch_ms(ts))::DOUBLE AS ts_ms, kafka_partition, kafka_offset::DOUBLE AS kafka_offset
-           FROM messages WHERE rowid > $1`,
-        [BigInt(this.lastRid)],
-      );
-    } catch (err) {
-      // Before ingest created its table there is simply nothing to search.
-      if (/does not exist/i.test((err as Error).message)) return;
-      throw err;
-    }
+    const messages = this.log!;
+    // One streaming read, batch by batch (DuckDB's 2048-row vectors): no
+    // materialised result and no row objects. Rows come in arrival order,
+    // which keeps docs close to ts order.
+    if (this.n === 0) await this.reserve();
     const before = this.n;
-    for (;;) {
-      const chunk = await result.fetchChunk();
-      if (!chunk || chunk.rowCount === 0) break;
-      const [rid, id, channel, nick, type, text, ts, part, offset] = chunk.getColumns() as unknown[][];
-      for (let i = 0; i < chunk.rowCount; i++) {
-        this.addOne(
-          rid[i] as number,
-          String(id[i]),
-          String(channel[i]),
-          String(nick[i]),
-          String(type[i]),
-          text[i] === null ? '' : String(text[i]),
-          ts[i] as number,
-          part[i] as number | null,
-          offset[i] as number | null,
-        );
+    const fields = ['position', 'id', 'channel', 'nick', 'type', 'text', 'ts', 'partition', 'offset'] as const;
+    for await (const b of messages.readSince(this.lastRid, { fields })) {
+      for (let i = 0; i < b.size; i++) {
+        this.addOne(b.position[i], b.id[i], b.channel[i], b.nick[i], b.type[i], b.text[i] ?? '', b.ts[i] as number, b.partition[i], b.offset[i]);
       }
     }
     if (this.n - before >= 100_000) this.trim();
@@ -418,12 +410,7 @@ export class SearchIndex {
 
   /** Before the first (bulk) read: size the per-doc arrays and text buffers once instead of growing them by copies. */
   private async reserve(): Promise<void> {
-    const r = await this.connection!.runAndReadAll(
-      `SELECT count(*)::DOUBLE, COALESCE(sum(strlen(id)), 0)::DOUBLE, COALESCE(sum(strlen(text)), 0)::DOUBLE, COALESCE(sum(length(text)), 0)::DOUBLE
-         FROM messages WHERE rowid > $1`,
-      [BigInt(this.lastRid)],
-    );
-    const [docs, idBytes, textBytes, chars] = (r.getRows()[0] ?? [0, 0, 0, 0]).map(Number);
+    const { rows: docs, idBytes, textBytes, textChars: chars } = await this.log!.sizesSince(this.lastRid);
     if (!(docs > 0)) return;
     const cap = docs + 1024;
     const fresh = <T extends Float64Array | Uint32Array | Int32Array | Uint8Array>(a: T, n: number): T => {

@@ -8,21 +8,11 @@
 //      are refused, file paths as table names are refused, read_parquet only
 //      reads *.parquet under $DATA_DIR (never the tokens that live there);
 //   4. it runs inside a READ ONLY transaction that is always rolled back, on
-//      the sandbox's own connections, with a statement timeout
-//      (connection.interrupt()) and a row cap;
+//      the sandbox's own connections (db.pool('sql-sandbox')), with a
+//      statement timeout (session.interrupt()) and a row cap;
 //   5. parameters are bound as real SQL parameters ($name), never pasted in.
 import path from 'node:path';
-import {
-  DuckDBTypeId,
-  LIST,
-  VARCHAR,
-  type DuckDBConnection,
-  type DuckDBPreparedStatement,
-  type DuckDBValue,
-  StatementType,
-  listValue,
-} from '@duckdb/node-api';
-import type { Database } from '../../core/db.ts';
+import { chunkRows, type ConnectionPool, type Database, type Prepared, type Session } from '../../core/db.ts';
 import { InputError } from '../../core/errors.ts';
 import { jsonSafe } from '../../core/text.ts';
 import { logger } from '../../core/log.ts';
@@ -148,8 +138,7 @@ function constantStrings(arg: unknown): string[] | null {
 }
 
 export class SqlSandbox {
-  private readonly idle: DuckDBConnection[] = [];
-  private readonly waiting: ((c: DuckDBConnection) => void)[] = [];
+  private pool!: ConnectionPool;
   private readonly dataDir: string;
   readonly timeoutMs: number;
   readonly rowCap: number;
@@ -162,39 +151,31 @@ export class SqlSandbox {
 
   static async open(db: Database, opts: SandboxOptions): Promise<SqlSandbox> {
     const box = new SqlSandbox(opts);
-    for (let i = 0; i < (opts.connections ?? 2); i++) box.idle.push(await db.instance.connect());
-    await registerKoreanFunctions(box.idle[0]).catch((err) => log.warn({ err }, 'Korean SQL functions not registered'));
+    // every sandbox on this database shares one pool: auditors' statements never take the readers ingest and the API use
+    box.pool = db.pool('sql-sandbox', { size: opts.connections ?? 2 });
+    await registerKoreanFunctions(db).catch((err) => log.warn({ err }, 'Korean SQL functions not registered'));
     return box;
   }
 
-  close(): void {
-    for (const c of this.idle.splice(0)) c.closeSync();
-  }
+  /** The connections belong to the database's pool and close with it. */
+  close(): void {}
 
-  private async withConnection<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
-    const conn = this.idle.pop() ?? (await new Promise<DuckDBConnection>((resolve) => this.waiting.push(resolve)));
-    try {
-      return await fn(conn);
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next(conn);
-      else this.idle.push(conn);
-    }
+  private withConnection<T>(fn: (c: Session) => Promise<T>): Promise<T> {
+    return this.pool.use(fn);
   }
 
   /** Why this statement may not run, or null. Runs on `conn` (parsing only). */
-  private async refusal(conn: DuckDBConnection, sql: string, type: StatementType): Promise<string | null> {
-    if (type !== StatementType.SELECT && type !== StatementType.EXPLAIN) {
-      const name = StatementType[type] ?? String(type);
-      return `only SELECT (and EXPLAIN) statements may run here; this is a ${name} statement`;
+  private async refusal(conn: Session, sql: string, type: string): Promise<string | null> {
+    if (type !== 'SELECT' && type !== 'EXPLAIN') {
+      return `only SELECT (and EXPLAIN) statements may run here; this is a ${type} statement`;
     }
     let body = sql;
-    if (type === StatementType.EXPLAIN) body = sql.replace(/^\s*explain\s+(analy[sz]e\s+)?/i, '');
+    if (type === 'EXPLAIN') body = sql.replace(/^\s*explain\s+(analy[sz]e\s+)?/i, '');
     const ast = await this.serialize(conn, body);
     if (!ast) {
       // DESCRIBE/SHOW/SUMMARIZE/PRAGMA table_info parse as SELECT but do not serialise
       const m = /^\s*(describe|show|summarize)\s+(select\b[\s\S]*|from\b[\s\S]*|with\b[\s\S]*)$/i.exec(body);
-      if (m) return this.refusal(conn, m[2], StatementType.SELECT);
+      if (m) return this.refusal(conn, m[2], 'SELECT');
       if (/^\s*(describe|show|summarize)\s+("?[\p{L}\p{N}_]+"?(\."?[\p{L}\p{N}_]+"?)?|tables|all\s+tables)?\s*;?\s*$/iu.test(body)) return null;
       if (/^\s*pragma\s+(table_info|show|version|database_size|show_tables|storage_info)\b/i.test(body)) return null;
       return 'this statement form is not allowed in the sandbox (use SELECT)';
@@ -223,28 +204,27 @@ export class SqlSandbox {
     return null;
   }
 
-  private async serialize(conn: DuckDBConnection, sql: string): Promise<unknown | null> {
-    const reader = await conn.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR)', [sql]);
-    const text = reader.getRows()[0]?.[0];
+  private async serialize(conn: Session, sql: string): Promise<unknown | null> {
+    const text = (await conn.one<{ ast: unknown }>('SELECT json_serialize_sql($1::VARCHAR) AS ast', [sql]))?.ast;
     if (typeof text !== 'string') return null;
     const parsed = JSON.parse(text) as { error?: boolean };
     return parsed.error ? null : parsed;
   }
 
   /** Check, prepare and bind one statement; `fn` runs it inside a read-only transaction. */
-  private async guarded<T>(sql: string, params: SqlParams | undefined, fn: (p: DuckDBPreparedStatement, conn: DuckDBConnection) => Promise<T>): Promise<T> {
+  private async guarded<T>(sql: string, params: SqlParams | undefined, fn: (p: Prepared, conn: Session) => Promise<T>): Promise<T> {
     if (typeof sql !== 'string' || !sql.trim()) throw new SqlError('sql must be a non-empty string');
     if (sql.length > 100_000) throw new SqlError('sql is too long (over 100 000 characters)');
     const lead = leadingKeyword(sql);
     if (lead && !READ_KEYWORDS.has(lead)) throw new SqlError(`refused: only SELECT (and EXPLAIN) statements may run here; this is a ${lead.toUpperCase()} statement`);
     return this.withConnection(async (conn) => {
-      let prepared: DuckDBPreparedStatement;
+      let prepared: Prepared;
       try {
-        const extracted = await conn.extractStatements(sql);
+        const extracted = await conn.statements(sql);
         if (extracted.count === 0) throw new SqlError('sql holds no statement');
         if (extracted.count > 1) throw new SqlError(`only one statement per request is allowed; this text holds ${extracted.count}`);
         // the syntax tree is checked before DuckDB binds anything (binding already opens files)
-        const why = await this.refusal(conn, sql, lead === 'explain' ? StatementType.EXPLAIN : StatementType.SELECT);
+        const why = await this.refusal(conn, sql, lead === 'explain' ? 'EXPLAIN' : 'SELECT');
         if (why) {
           log.warn({ reason: why }, 'sandbox refused a statement');
           throw new SqlError(`refused: ${why}`);
@@ -257,8 +237,8 @@ export class SqlSandbox {
       try {
         // the prepared statement's own type is the authority (the keyword and tree checks are early outs)
         const type = prepared.statementType;
-        if (type !== StatementType.SELECT && type !== StatementType.EXPLAIN) {
-          throw new SqlError(`refused: only SELECT (and EXPLAIN) statements may run here; this is a ${StatementType[type] ?? type} statement`);
+        if (type !== 'SELECT' && type !== 'EXPLAIN') {
+          throw new SqlError(`refused: only SELECT (and EXPLAIN) statements may run here; this is a ${type} statement`);
         }
         bindParams(prepared, params);
         await conn.run('BEGIN TRANSACTION READ ONLY');
@@ -275,7 +255,7 @@ export class SqlSandbox {
           await conn.run('ROLLBACK').catch(() => undefined);
         }
       } finally {
-        prepared.destroySync();
+        prepared.destroy();
       }
     });
   }
@@ -284,18 +264,17 @@ export class SqlSandbox {
   query(sql: string, params?: SqlParams, rowCap = this.rowCap): Promise<SqlResult> {
     return this.guarded(sql, params, async (prepared) => {
       const result = await prepared.stream();
-      const columns = result.deduplicatedColumnNames();
-      const typeIds = result.columnTypes().map((t) => t.typeId);
-      const types = result.columnTypes().map((t) => t.toString());
+      const columns = [...result.names];
+      const types = [...result.types];
       const rows: unknown[][] = [];
       let truncated = false;
-      for await (const chunk of result.yieldRowsJs()) {
-        for (const row of chunk) {
+      for await (const chunk of result) {
+        for (const row of chunkRows(chunk)) {
           if (rows.length >= rowCap) {
             truncated = true;
             break;
           }
-          rows.push(convertRow(row, typeIds));
+          rows.push(convertRow(row, types));
         }
         if (truncated) break;
       }
@@ -307,12 +286,12 @@ export class SqlSandbox {
   stream(sql: string, params: SqlParams | undefined, onColumns: (columns: string[]) => Promise<void> | void, onRows: (rows: unknown[][]) => Promise<void> | void): Promise<number> {
     return this.guarded(sql, params, async (prepared) => {
       const result = await prepared.stream();
-      const typeIds = result.columnTypes().map((t) => t.typeId);
-      await onColumns(result.deduplicatedColumnNames());
+      const types = result.types;
+      await onColumns([...result.names]);
       let n = 0;
-      for await (const chunk of result.yieldRowsJs()) {
-        await onRows(chunk.map((r) => convertRow(r, typeIds)));
-        n += chunk.length;
+      for await (const chunk of result) {
+        await onRows(chunkRows(chunk).map((r) => convertRow(r, types)));
+        n += chunk.rowCount;
       }
       return n;
     });
@@ -328,9 +307,9 @@ function leadingKeyword(sql: string): string | null {
   return m ? m[1].toLowerCase() : null;
 }
 
-function convertRow(row: unknown[], typeIds: DuckDBTypeId[]): unknown[] {
+function convertRow(row: unknown[], types: readonly string[]): unknown[] {
   return row.map((v, i) => {
-    if (v instanceof Date && typeIds[i] === DuckDBTypeId.DATE) return Number.isNaN(v.getTime()) ? null : v.toISOString().slice(0, 10);
+    if (v instanceof Date && types[i] === 'DATE') return Number.isNaN(v.getTime()) ? null : v.toISOString().slice(0, 10);
     return jsonSafe(v);
   });
 }
@@ -342,7 +321,7 @@ function cleanMessage(err: unknown): string {
 }
 
 /** Bind parameters by name ($name) or position ($1/?); values a statement does not use are ignored. */
-function bindParams(prepared: DuckDBPreparedStatement, params: SqlParams | undefined): void {
+function bindParams(prepared: Prepared, params: SqlParams | undefined): void {
   const count = prepared.parameterCount;
   if (count === 0) return;
   if (!params) throw new SqlError(`the statement needs ${count} parameter(s) but none were given`);
@@ -358,14 +337,7 @@ function bindParams(prepared: DuckDBPreparedStatement, params: SqlParams | undef
       if (!Object.hasOwn(record, name)) throw new SqlError(`parameter $${name} has no value`);
       value = record[name];
     }
-    if (value === null || value === undefined) prepared.bindNull(i);
-    else if (Array.isArray(value)) prepared.bindList(i, listValue(value.map((v) => String(v))), LIST(VARCHAR));
-    else if (typeof value === 'number' && Number.isInteger(value)) prepared.bindBigInt(i, BigInt(value));
-    else if (typeof value === 'number') prepared.bindDouble(i, value);
-    else if (typeof value === 'boolean') prepared.bindBoolean(i, value);
-    else if (typeof value === 'string') prepared.bindVarchar(i, value);
-    else throw new SqlError(`parameter $${name} must be a string, number, boolean or list`);
+    const bindable = value === null || value === undefined || Array.isArray(value) || ['number', 'boolean', 'string'].includes(typeof value);
+    if (!bindable || !prepared.bind(i, value)) throw new SqlError(`parameter $${name} must be a string, number, boolean or list`);
   }
 }
-
-export type { DuckDBValue };

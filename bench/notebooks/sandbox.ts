@@ -8,7 +8,7 @@
 import { benchArgs, benchTempDir, numberArg, runBench } from '../lib/index.ts';
 import { loadConfig } from '../../core/config.ts';
 import { Database } from '../../core/db.ts';
-import { INGEST_SCHEMA } from '../../ingest/schema.ts';
+import { ensureIngestSchema } from '../../ingest/schema.ts';
 import { NotebookService, renderHtml } from '../../audit/notebook/index.ts';
 
 const args = benchArgs(
@@ -58,12 +58,12 @@ await runBench({
   async setup() {
     const config = loadConfig({ ...process.env, DATA_DIR: benchTempDir('notebooks') });
     db = await Database.open(config.dbPath);
-    await db.ensureSchema(INGEST_SCHEMA);
+    await ensureIngestSchema(db);
     const words = ['회의는', '회의를', '배포가', '배포를', '점심', '장애가', '카프카에서', '오늘', '내일', '확인했어요'];
     await db.run(
-      `INSERT INTO messages (id, channel, user_id, nick, type, text, search_text, ts, ts_ms, kafka_topic, kafka_partition, kafka_offset, ingested_at, source, meta)
+      `INSERT INTO messages (id, channel, user_id, nick, type, text, ts, ts_ms, kafka_topic, kafka_partition, kafka_offset, ingested_at, source, meta)
        SELECT 'm' || i, ['general','dev','ops'][1 + i % 3], 'u' || (i % 17), '사용자' || (i % 17), 'message',
-              $w[1 + i % 10] || ' ' || $w[1 + (i * 7) % 10], '', TIMESTAMPTZ '2024-08-27 00:00:00+09' + to_seconds(i * 4), 0, 'chat.events', 0, i,
+              $w[1 + i % 10] || ' ' || $w[1 + (i * 7) % 10], TIMESTAMPTZ '2024-08-27 00:00:00+09' + to_seconds(i * 4), 0, 'chat.events', 0, i,
               TIMESTAMPTZ '2024-08-27 00:00:00+09' + to_seconds(i * 4 + 1), 'kafka', '{}'
        FROM range(?) t(i)`.replace(/\$w/g, `[${words.map((w) => `'${w}'`).join(',')}]`),
       [ROWS],

@@ -14,7 +14,7 @@ import { Command } from 'commander';
 import pg from 'pg';
 import { Database } from '../../core/db.ts';
 import { addDays, localDate } from '../../core/time.ts';
-import { INGEST_SCHEMA } from '../../ingest/schema.ts';
+import { ensureIngestSchema } from '../../ingest/schema.ts';
 import { SearchIndex, parseQuery } from '../../audit/search/index.ts';
 import { fold } from '../../audit/search/fold.ts';
 import { period, topics } from '../../audit/stats.ts';
@@ -62,7 +62,7 @@ const day = (i: number) => addDays(START_DAY, Math.min(i, days - 1));
 async function load(): Promise<Database> {
   if (opts.fresh) for (const f of [dbFile, dbFile + '.wal', csv]) fs.rmSync(f, { force: true });
   const db = await Database.open(dbFile, { settings: { threads: '2' } });
-  await db.ensureSchema(INGEST_SCHEMA);
+  await ensureIngestSchema(db);
   const have = (await db.one<{ n: number }>('SELECT count(*) AS n FROM messages'))!.n;
   if (have === N) {
     say(`using loaded ${dbFile} (${N} messages)`);
@@ -78,7 +78,7 @@ async function load(): Promise<Database> {
   const t0 = performance.now();
   const cols = CSV_COLUMNS.map((c) => `'${c}': '${c === 'ts_ms' || c === 'kafka_offset' ? 'BIGINT' : c === 'kafka_partition' ? 'INTEGER' : 'VARCHAR'}'`).join(', ');
   await db.run(
-    `INSERT INTO messages SELECT id, channel, user_id, nick, type, text, lower(text), to_timestamp(ts_ms / 1000), ts_ms, NULL,
+    `INSERT INTO messages SELECT id, channel, user_id, nick, type, text, to_timestamp(ts_ms / 1000), ts_ms, NULL,
             'chat.events', kafka_partition, kafka_offset, now(), 'bench', NULL
        FROM read_csv('${csv}', header = true, quote = '"', escape = '"', columns = {${cols}})`,
   );

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { Database } from '../../core/db.ts';
 import { addDays } from '../../core/time.ts';
-import { INGEST_SCHEMA } from '../../ingest/schema.ts';
+import { ensureIngestSchema } from '../../ingest/schema.ts';
 import { period, topics, topicsScan } from '../../audit/stats.ts';
 import { catchUpTopics } from '../../audit/topics.ts';
 import { CSV_COLUMNS, generateCsv } from '../search/generate.ts';
@@ -65,10 +65,10 @@ async function measureOnce(csv: string) {
   // DuckDB reads files only from the folders it is allowed: the CSV's and its own
   const db = await Database.open(dbFile, { settings: { threads: String(THREADS) }, harden: { allowedDirectories: [work, path.dirname(csv)] } });
   try {
-    await db.ensureSchema(INGEST_SCHEMA);
+    await ensureIngestSchema(db);
     const cols = CSV_COLUMNS.map((c) => `'${c}': '${c === 'ts_ms' || c === 'kafka_offset' ? 'BIGINT' : c === 'kafka_partition' ? 'INTEGER' : 'VARCHAR'}'`).join(', ');
     await db.run(
-      `INSERT INTO messages SELECT id, channel, user_id, nick, type, text, lower(text), to_timestamp(ts_ms / 1000), ts_ms, NULL,
+      `INSERT INTO messages SELECT id, channel, user_id, nick, type, text, to_timestamp(ts_ms / 1000), ts_ms, NULL,
               'chat.events', kafka_partition, kafka_offset, now(), 'bench', NULL
          FROM read_csv('${csv}', header = true, quote = '"', escape = '"', columns = {${cols}})`,
     );

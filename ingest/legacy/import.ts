@@ -7,8 +7,9 @@ import type { Config } from '../../core/config.ts';
 import type { Database } from '../../core/db.ts';
 import { channelName } from '../../core/envelope.ts';
 import { logger } from '../../core/log.ts';
-import { INGEST_SCHEMA } from '../schema.ts';
-import { appendMessages, nowUs, type MessageRow } from '../store.ts';
+import { ensureIngestSchema } from '../schema.ts';
+import { messageLog } from '../log.ts';
+import type { MessageRow } from '../store.ts';
 import { readRecords, type LegacyFormat } from './formats.ts';
 import { normalise } from './records.ts';
 import { InputError } from '../../core/errors.ts';
@@ -61,7 +62,7 @@ export async function importFile(db: Database, config: Config, file: string, cha
     seen.add(n.row.id);
     rows.push(n.row);
   }
-  await db.transaction((tx) => appendMessages(tx, rows, nowUs()));
+  await messageLog(db).append(rows);
   summary.imported = rows.length;
   log.info({ file: base, format, read: summary.read, imported: summary.imported, duplicates: summary.duplicates, rejected: summary.rejected.length }, 'legacy file imported');
   return summary;
@@ -80,7 +81,7 @@ export async function importLegacy(o: ImportOptions): Promise<{ files: FileSumma
     }
     if (!st.isFile()) throw new ImportInputError(`${f} is not a file`);
   }
-  await o.db.ensureSchema(INGEST_SCHEMA);
+  await ensureIngestSchema(o.db);
   const files: FileSummary[] = [];
   for (const f of o.files) files.push(await importFile(o.db, o.config, f, channel));
   return { files };

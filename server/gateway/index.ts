@@ -13,6 +13,7 @@ import { createEnvelope, EVENT_TYPES, nickProblem, serialize, type Envelope, typ
 import { logger } from '../../core/log.ts';
 import type { Database } from '../../core/db.ts';
 import type { KafkaClient } from '../../core/kafka.ts';
+import { messageLog } from '../../ingest/index.ts';
 import type { Part, PartHealth } from '../part.ts';
 import { Bus, KafkaUnavailableError } from './bus.ts';
 import { Channels, foldNick } from './channels.ts';
@@ -383,7 +384,7 @@ export class Gateway implements Part {
     const page = this.channels.history(f.channel, f.limit, f.before);
     let events = page.events;
     if (!page.complete && this.deps.db) {
-      const older = await this.fromDatabase(f.channel, f.limit - events.length, events[0]?.ts ?? f.before).catch((err: unknown) => {
+      const older = await this.fromDatabase(f.channel, f.limit - events.length, events[0]?.ts ?? f.before, s.user.id).catch((err: unknown) => {
         log.debug({ err: (err as Error).message }, 'no older history in DuckDB');
         return [];
       });
@@ -394,34 +395,11 @@ export class Gateway implements Part {
     this.send(s, frame);
   }
 
-  /** Older events from ingest's `messages` table when it exists (best effort: the ring is the primary source). */
-  private async fromDatabase(channel: string, limit: number, before: number | string | null): Promise<Envelope[]> {
-    if (limit <= 0 || !this.deps.db) return [];
-    let ts: number | null = typeof before === 'number' ? before : null;
-    if (typeof before === 'string') {
-      const row = await this.deps.db.one<{ ts_ms: unknown }>('SELECT ts_ms FROM messages WHERE id = ? LIMIT 1', [before]);
-      ts = row?.ts_ms != null ? Number(row.ts_ms) : null;
-    }
-    if (ts === null) return [];
-    const rows = await this.deps.db.all<Record<string, unknown>>(
-      `SELECT id, type, channel, user_id, nick, text, ts_ms, reply_to FROM messages
-        WHERE channel = ? AND ts_ms < ? ORDER BY ts_ms DESC LIMIT ?`,
-      [channel, ts, limit],
-    );
-    return rows
-      .reverse()
-      .filter((r) => (EVENT_TYPES as readonly string[]).includes(String(r.type)))
-      .map((r) =>
-        createEnvelope({
-          id: String(r.id),
-          type: String(r.type) as EventType,
-          channel: String(r.channel),
-          user: { id: String(r.user_id), nick: String(r.nick) },
-          text: String(r.text ?? ''),
-          ts: Number(r.ts_ms),
-          reply_to: r.reply_to == null ? null : String(r.reply_to),
-        }),
-      );
+  /** Older events from ingest's message log: the stored envelopes, meta included (best effort: the ring is the primary source). */
+  private async fromDatabase(channel: string, limit: number, before: number | string | null, viewer: string): Promise<Envelope[]> {
+    if (limit <= 0 || !this.deps.db || before === null) return [];
+    const events = await messageLog(this.deps.db).channelPage(channel, { before, limit, viewer });
+    return events.filter((e) => (EVENT_TYPES as readonly string[]).includes(e.type));
   }
 
   // ── Kafka in and out ─────────────────────────────────────────────────────

@@ -24,6 +24,7 @@ import {
 } from '../../audit/index.ts';
 import { auditBotCommands } from '../../audit/bot.ts';
 import { registerCommand } from '../../bots/index.ts';
+import { messageLog } from '../../ingest/index.ts';
 import { logger } from '../../core/log.ts';
 import { openApiDocument } from '../openapi.ts';
 import { router } from '../http.ts';
@@ -94,7 +95,7 @@ export function auditRoutes(ctx: Pick<PartContext, 'config' | 'db' | 'auth'>, in
   return app;
 }
 
-/** Background catch-up of the topic counts while idle (requests also catch up first). */
+/** Background catch-up of the topic counts after commits, at most this often (requests also catch up first). */
 const TOPICS_EVERY_MS = 5_000;
 
 /** The audit API part: builds the search index at start, keeps it and the topic counts caught up. */
@@ -103,14 +104,27 @@ export function createAuditPart(ctx: PartContext): Part & { index: SearchIndex }
   let built = false;
   let topicsTimer: NodeJS.Timeout | null = null;
   let topicsRun: Promise<unknown> | null = null;
+  let topicsLast = 0;
+  let unsubscribe = () => {};
   const stopping = new AbortController();
   const tickTopics = () => {
     if (topicsRun || stopping.signal.aborted) return;
+    topicsLast = Date.now();
     topicsRun = catchUpTopics(ctx.db, ctx.config.tzReports, { signal: stopping.signal })
       .catch((err: unknown) => log.warn({ err }, 'topic counts catch-up failed'))
       .finally(() => {
         topicsRun = null;
       });
+  };
+  // The message log says when rows were committed: catch up then, at most every TOPICS_EVERY_MS (no polling while idle).
+  const onCommit = () => {
+    if (topicsTimer || stopping.signal.aborted) return;
+    topicsTimer = setTimeout(() => {
+      topicsTimer = null;
+      if (topicsRun) void topicsRun.finally(onCommit);
+      else tickTopics();
+    }, Math.max(0, topicsLast + TOPICS_EVERY_MS - Date.now()));
+    topicsTimer.unref();
   };
   // @bot 검색 / @bot 통계 for auditors, answered from the same index.
   for (const cmd of auditBotCommands(index)) registerCommand(cmd);
@@ -132,10 +146,9 @@ export function createAuditPart(ctx: PartContext): Part & { index: SearchIndex }
           if (stopping.signal.aborted) return;
           built = true;
           log.info({ messages: index.size, ms: Date.now() - started }, 'search index built');
-          // Term counts for topic statistics: first (possibly long) catch-up in the background, then every few seconds.
+          // Term counts for topic statistics: first (possibly long) catch-up in the background, then after commits.
+          unsubscribe = messageLog(ctx.db).onCommit(onCommit);
           tickTopics();
-          topicsTimer = setInterval(tickTopics, TOPICS_EVERY_MS);
-          topicsTimer.unref();
         })
         .catch((err: unknown) => {
           // closing the index during shutdown ends an unfinished build: not an error worth reporting
@@ -143,7 +156,8 @@ export function createAuditPart(ctx: PartContext): Part & { index: SearchIndex }
         });
     },
     async stop() {
-      if (topicsTimer) clearInterval(topicsTimer);
+      unsubscribe();
+      if (topicsTimer) clearTimeout(topicsTimer);
       topicsTimer = null;
       stopping.abort();
       await topicsRun;

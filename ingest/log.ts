@@ -1,0 +1,275 @@
+// The message log: every chat event ingest stored, in arrival order, in the
+// DuckDB table `messages` (layout: ingest/schema.ts). Ingest owns it; every
+// other room reads it through this interface and writes no SQL of its own
+// against `messages`:
+//
+//   log.append(rows, {also})       ingest's own writes (consumer, legacy import): one transaction
+//   log.readSince(position, …)     rows after a position, in column batches (search, topic counts)
+//   log.channelPage(channel, …)    a channel's older events as the real envelopes, meta included (gateway history)
+//   log.onCommit(listener)         told after every commit that added rows (instead of polling)
+//
+// A position is the row's DuckDB rowid: `messages` is append-only, so rowids
+// grow with arrival order, and "everything after position p" is exact.
+// One MessageLog per Database (messageLog(db)), so a commit reaches every
+// listener of the process.
+import type { Database, InsertOptions, Session } from '../core/db.ts';
+import type { Envelope, EventType } from '../core/envelope.ts';
+import { logger } from '../core/log.ts';
+import { ensureIngestSchema } from './schema.ts';
+import { appendMessages, nowUs, type MessageRow } from './store.ts';
+
+const log = logger('ingest.log');
+
+/** Where a reader stands in the log: the position of the last row it has read (−1 = before the first). */
+export type LogPosition = number;
+
+/** What a reader can ask for, and how each field is read (the one way: times as epoch ms, offsets as numbers). */
+const FIELDS = {
+  position: 'rowid::DOUBLE',
+  id: 'id',
+  channel: 'channel',
+  user_id: 'user_id',
+  nick: 'nick',
+  type: 'type',
+  text: 'text',
+  /** epoch ms, null for legacy records that had no time */
+  ts: 'ts_ms::DOUBLE',
+  reply_to: 'reply_to',
+  topic: 'kafka_topic',
+  partition: 'kafka_partition',
+  offset: 'kafka_offset::DOUBLE',
+  source: 'source',
+  /** the envelope's meta as JSON text */
+  meta: 'CAST(meta AS VARCHAR)',
+} as const;
+export type LogField = keyof typeof FIELDS;
+
+/** What each field reads as (the text fields are never NULL; ts, reply_to and the Kafka coordinates may be). */
+type FieldTypes = { position: number; ts: number | null; partition: number | null; offset: number | null } & Record<'id' | 'channel' | 'user_id' | 'nick' | 'type' | 'text' | 'source', string> &
+  Record<'reply_to' | 'topic' | 'meta', string | null>;
+
+/** A batch of rows (up to 2,048), column by column: `batch.text[i]` is row i's text. */
+export type LogBatch<F extends LogField> = { size: number } & { [K in F]: FieldTypes[K][] };
+
+export interface ReadOptions<F extends LogField> {
+  fields: readonly F[];
+  /** only these event types (default: all) */
+  types?: readonly string[];
+  /** only rows after this position */
+  after?: LogPosition;
+  /** only events at or after / before these instants (epoch ms); rows without a time are left out when either is given */
+  from?: number;
+  to?: number;
+  channel?: string;
+}
+
+/** Filters of a count: a time window, a channel, event types. */
+export type CountFilter = Pick<ReadOptions<never>, 'from' | 'to' | 'channel' | 'types'>;
+
+/** Sizes of what lies after a position (a reader pre-allocates with it). */
+export interface LogSizes {
+  rows: number;
+  /** UTF-8 bytes of the ids / texts, and the texts' UTF-16 length */
+  idBytes: number;
+  textBytes: number;
+  textChars: number;
+}
+
+export interface CommitNotice {
+  /** rows the commit added */
+  rows: number;
+  /** channels they belong to */
+  channels: string[];
+}
+
+export interface PageOptions {
+  /** events strictly older than this: epoch ms, or the id of an event (its time is used) */
+  before: number | string;
+  limit: number;
+  /** the user reading: events meant for others only (`meta.visible_to` without them) are left out; omit for auditors */
+  viewer?: string;
+}
+
+export class MessageLog {
+  private readonly listeners = new Set<(n: CommitNotice) => void>();
+  private schema: Promise<void> | null = null;
+
+  constructor(private readonly db: Database) {}
+
+  /** The tables exist (and an older file is migrated); every method awaits this itself. */
+  ready(): Promise<void> {
+    this.schema ??= ensureIngestSchema(this.db).catch((err) => {
+      this.schema = null;
+      throw err;
+    });
+    return this.schema;
+  }
+
+  /**
+   * Store rows (and whatever `also` writes: offsets, rejected records) in one
+   * transaction; listeners are told after it committed.
+   */
+  async append(rows: readonly MessageRow[], options: InsertOptions & { also?: (tx: Session) => Promise<void> } = {}): Promise<void> {
+    await this.ready();
+    await this.db.transaction(async (tx) => {
+      await appendMessages(tx, rows, nowUs(), options);
+      await options.also?.(tx);
+    });
+    if (rows.length > 0) this.notify(rows);
+  }
+
+  /** Be told after every commit that added rows; returns the unsubscribe function. Listeners must not throw (errors are logged). */
+  onCommit(listener: (n: CommitNotice) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private notify(rows: readonly MessageRow[]): void {
+    const notice: CommitNotice = { rows: rows.length, channels: [...new Set(rows.map((r) => r.channel))] };
+    for (const l of this.listeners) {
+      try {
+        l(notice);
+      } catch (err) {
+        log.error({ err }, 'a commit listener failed');
+      }
+    }
+  }
+
+  /**
+   * Rows after `position`, in arrival order, as column batches of the fields
+   * asked for. Reads what was committed when it started, on a connection of
+   * its own (a catch-up of millions of rows never holds a reader).
+   */
+  readSince<F extends LogField>(position: LogPosition, options: ReadOptions<F>): AsyncGenerator<LogBatch<F>> {
+    return this.read({ ...options, after: position });
+  }
+
+  /** Rows matching the filters, in arrival order, as column batches (see readSince). */
+  async *read<F extends LogField>(options: ReadOptions<F>): AsyncGenerator<LogBatch<F>> {
+    await this.ready();
+    const fields = options.fields;
+    const { where, params } = filterSql(options);
+    const sql = `SELECT ${fields.map((f) => FIELDS[f]).join(', ')} FROM messages WHERE ${where}`;
+    for await (const chunk of this.db.stream(sql, params)) {
+      const batch = { size: chunk.rowCount } as LogBatch<F>;
+      fields.forEach((f, i) => ((batch as Record<string, unknown>)[f] = chunk.columns[i]));
+      yield batch;
+    }
+  }
+
+  /**
+   * Events counted by a key: `hour`/`day` (buckets of local time, `offsetMs`
+   * = the zone's offset from UTC), `channel` or `nick`; largest first for
+   * channel/nick (at most `limit`), in time order for hour/day.
+   */
+  async count(by: 'hour' | 'day' | 'channel' | 'nick', filter: CountFilter & { offsetMs?: number; limit?: number }): Promise<{ key: string | number; count: number }[]> {
+    await this.ready();
+    const { where, params } = filterSql(filter);
+    if (by === 'hour' || by === 'day') {
+      const size = by === 'hour' ? 3_600_000 : 86_400_000;
+      const off = Math.trunc(filter.offsetMs ?? 0);
+      const rows = await this.db.all<{ k: number; n: number }>(`SELECT (ts_ms + ${off}) // ${size} AS k, count(*) AS n FROM messages WHERE ${where} GROUP BY 1 ORDER BY 1`, params);
+      return rows.map((r) => ({ key: Number(r.k) * size, count: Number(r.n) }));
+    }
+    const col = by === 'channel' ? 'channel' : 'nick';
+    const limit = Math.max(1, Math.min(10_000, Math.trunc(filter.limit ?? 500)));
+    const rows = await this.db.all<{ k: string; n: number }>(`SELECT ${col} AS k, count(*) AS n FROM messages WHERE ${where} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${limit}`, params);
+    return rows.map((r) => ({ key: r.k, count: Number(r.n) }));
+  }
+
+  /** How much lies after `position`. */
+  async sizesSince(position: LogPosition): Promise<LogSizes> {
+    await this.ready();
+    const r = await this.db.one<Record<keyof LogSizes, number>>(
+      `SELECT count(*)::DOUBLE AS rows, COALESCE(sum(strlen(id)), 0)::DOUBLE AS "idBytes",
+              COALESCE(sum(strlen(text)), 0)::DOUBLE AS "textBytes", COALESCE(sum(length(text)), 0)::DOUBLE AS "textChars"
+         FROM messages WHERE rowid > ?`,
+      [BigInt(Math.trunc(position))],
+    );
+    return { rows: r?.rows ?? 0, idBytes: r?.idBytes ?? 0, textBytes: r?.textBytes ?? 0, textChars: r?.textChars ?? 0 };
+  }
+
+  /**
+   * Up to `limit` events of a channel older than `before`, oldest first, as
+   * the envelopes that were on Kafka (meta included). Legacy rows without a
+   * time are not part of any page.
+   */
+  async channelPage(channel: string, options: PageOptions): Promise<Envelope[]> {
+    await this.ready();
+    const limit = Math.max(0, Math.min(1000, Math.trunc(options.limit)));
+    if (limit === 0) return [];
+    let ts: number | null = typeof options.before === 'number' ? options.before : null;
+    if (typeof options.before === 'string') {
+      const row = await this.db.one<{ ts: number | null }>('SELECT ts_ms AS ts FROM messages WHERE id = ? AND channel = ? LIMIT 1', [options.before, channel]);
+      ts = row?.ts ?? null;
+    }
+    if (ts === null || !Number.isFinite(ts)) return [];
+    const hidden = options.viewer === undefined ? '' : ` AND (json_type(meta, '$.visible_to') IS NULL OR list_contains(CAST(meta->'$.visible_to' AS VARCHAR[]), ?))`;
+    const rows = await this.db.all<Record<string, unknown>>(
+      `SELECT id, type, channel, user_id, nick, text, ts_ms AS ts, reply_to, CAST(meta AS VARCHAR) AS meta
+         FROM messages WHERE channel = ? AND ts_ms < ?${hidden}
+        ORDER BY ts_ms DESC, rowid DESC LIMIT ${limit}`,
+      options.viewer === undefined ? [channel, ts] : [channel, ts, options.viewer],
+    );
+    return rows.reverse().map(rowEnvelope);
+  }
+}
+
+function filterSql(o: CountFilter & { after?: LogPosition }): { where: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (o.after !== undefined) {
+    where.push('rowid > ?');
+    params.push(BigInt(Math.trunc(o.after)));
+  }
+  if (o.from !== undefined) {
+    where.push('ts_ms >= ?');
+    params.push(o.from);
+  }
+  if (o.to !== undefined) {
+    where.push('ts_ms < ?');
+    params.push(o.to);
+  }
+  if (o.channel !== undefined) {
+    where.push('channel = ?');
+    params.push(o.channel);
+  }
+  if (o.types?.length) {
+    where.push(`type IN (${o.types.map(() => '?').join(', ')})`);
+    params.push(...o.types);
+  }
+  return { where: where.length ? where.join(' AND ') : 'true', params };
+}
+
+/** A stored row as its envelope. */
+function rowEnvelope(r: Record<string, unknown>): Envelope {
+  let meta: Record<string, unknown> = {};
+  if (typeof r.meta === 'string') {
+    try {
+      const m = JSON.parse(r.meta) as unknown;
+      if (m && typeof m === 'object' && !Array.isArray(m)) meta = m as Record<string, unknown>;
+    } catch {
+      // stored by an older writer as something else: keep the event, drop the meta
+    }
+  }
+  return {
+    v: 1,
+    id: String(r.id),
+    type: String(r.type) as EventType,
+    channel: String(r.channel),
+    user: { id: String(r.user_id), nick: String(r.nick) },
+    text: String(r.text ?? ''),
+    ts: Number(r.ts),
+    reply_to: r.reply_to == null ? null : String(r.reply_to),
+    meta,
+  };
+}
+
+const logs = new WeakMap<Database, MessageLog>();
+
+/** The message log of a database (one per Database object, shared by everyone in the process). */
+export function messageLog(db: Database): MessageLog {
+  let l = logs.get(db);
+  if (!l) logs.set(db, (l = new MessageLog(db)));
+  return l;
+}
