@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
+import type { Kafka } from 'kafkajs';
 import { loadConfig, type Config } from '../../core/config.ts';
 import { connectKafka } from '../../kafka/broker.ts';
 import { atExit } from './cleanup.ts';
@@ -56,4 +57,39 @@ export async function benchBroker(name: string): Promise<BenchBroker> {
 function once(fn: () => Promise<void>): () => Promise<void> {
   let p: Promise<void> | null = null;
   return () => (p ??= fn());
+}
+
+/**
+ * Create a benchmark's own topics (kchat's topics come from core/topics.ts via
+ * connectKafka) when missing, and wait until every partition answers: on a
+ * loaded machine a just-created topic can briefly be unknown to the broker's
+ * metadata, which kafkajs's waitForLeaders reports as a failure.
+ */
+export async function benchTopics(kafka: Kafka, topics: { topic: string; partitions: number }[]): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t.topic));
+    if (missing.length) {
+      try {
+        await admin.createTopics({ waitForLeaders: true, topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.partitions, replicationFactor: 1 })) });
+      } catch (err) {
+        if (!/already exists|does not host this topic-partition/i.test((err as Error).message)) throw err;
+      }
+    }
+    const deadline = Date.now() + 30_000;
+    for (const t of missing) {
+      for (;;) {
+        try {
+          if ((await admin.fetchTopicOffsets(t.topic)).length === t.partitions) break;
+        } catch (err) {
+          if (Date.now() > deadline) throw err;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  } finally {
+    await admin.disconnect();
+  }
 }

@@ -2,8 +2,9 @@
 // Import it before any product module: ./quiet.ts must set LOG_LEVEL first.
 import './quiet.ts';
 export { benchArgs, numberArg, DEFAULT_ROUNDS, type BenchArgs } from './args.ts';
-export { benchBroker, benchTempDir, type BenchBroker } from './broker.ts';
+export { benchBroker, benchTempDir, benchTopics, type BenchBroker } from './broker.ts';
 export { atExit, runCleanups } from './cleanup.ts';
+export { BENCH_CHANNELS, koreanChat } from './chat-data.ts';
 export { formatLoad, loadAverage, machineInfo, repoRoot, type LoadAverage, type MachineInfo } from './machine.ts';
 export { fmt, markdown, runBench, type BenchReport, type BenchSpec, type Metric, type RoundRecord, type Verdict } from './run.ts';
 export { latencySummary, median, percentile, spread, type LatencySummary, type Spread } from './stats.ts';
