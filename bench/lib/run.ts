@@ -188,7 +188,7 @@ export function markdown<K extends string>(r: BenchReport, spec: Pick<BenchSpec<
       m.side ?? 'info',
       ...r.rounds.map((x) => fmt(x.figures[m.key], m)),
       `**${fmt(s.median, m)}**`,
-      `${fmt(s.min, m)}–${fmt(s.max, m)}${rel}`,
+      Number.isFinite(s.median) ? `${fmt(s.min, m)}–${fmt(s.max, m)}${rel}` : '–',
     ];
   });
   rows.push(['load average (1 min) at round start → end', '', ...r.rounds.map((x) => `${x.load_start[0].toFixed(2)} → ${x.load_end[0].toFixed(2)}`), '', '']);
