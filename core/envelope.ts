@@ -2,6 +2,7 @@
 // websocket. `serialize()` and `parse()` are the only ways in and out.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { isPlainText } from './korean/plain.ts';
 import { CHANNEL_RE, EVENT_TYPES, MAX_CHANNEL, MAX_ID, type Envelope, type EventType, type User } from './protocol.ts';
 import { cleanText, jsonSafe, MAX_TEXT } from './text.ts';
 
@@ -138,22 +139,13 @@ function isStr(v: unknown, min: number, max: number): v is string {
 }
 
 /**
- * `cleanText(s, max)` without the NFC/regex work when `s` is made only of
- * characters that cleanText provably leaves alone: printable ASCII, \t, \n,
- * precomposed Hangul syllables (U+AC00–U+D7A3) and Hangul compatibility jamo
- * (U+3131–U+318E). None of them is a control, a surrogate, a combining mark
- * or the second half of a canonical composition, so NFC keeps such a string
- * as is; all are single code units, so the cap is the length. Anything else
- * goes through cleanText itself.
+ * `cleanText(s, max)` without the NFC/regex work when `s` is plain text
+ * (core/korean/plain.ts, compatibility jamo included: NFC keeps them), which
+ * cleanText provably leaves alone; plain units are single code units, so the
+ * cap is the length. Anything else goes through cleanText itself.
  */
 export function cleanTextFast(s: string, max: number): string {
-  if (s.length > max) return cleanText(s, max);
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x20 ? c < 0x7f || (c >= 0xac00 && c <= 0xd7a3) || (c >= 0x3131 && c <= 0x318e) : c === 0x0a || c === 0x09) continue;
-    return cleanText(s, max);
-  }
-  return s;
+  return s.length <= max && isPlainText(s, true) ? s : cleanText(s, max);
 }
 
 function fastEnvelope(raw: Record<string, unknown>): Envelope | undefined {

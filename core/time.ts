@@ -19,19 +19,20 @@ export interface LocalParts {
   wd: number;
 }
 
+// Building an Intl.DateTimeFormat costs far more than using one; schedules and importers call this in loops.
+const partsFormats = new Map<string, Intl.DateTimeFormat>();
+function partsFormat(tz: string): Intl.DateTimeFormat {
+  let f = partsFormats.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric', weekday: 'short' });
+    partsFormats.set(tz, f);
+  }
+  return f;
+}
+
 /** Wall-clock calendar parts of an instant in a zone. */
 export function localParts(ts: number, tz = 'Asia/Seoul'): LocalParts {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: tz,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric',
-    weekday: 'short',
-  }).formatToParts(ts);
+  const parts = partsFormat(tz).formatToParts(ts);
   const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
   return {
     y: +get('year'),

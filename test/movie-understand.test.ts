@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { fieldSentence, filmography, label, notFound, summary } from '../bots/movie/answer.ts';
-import { boundedDistance, jamoOf, loadCurated, MovieIndex, typoBudget } from '../bots/movie/catalog.ts';
+import { jamoOf, loadCurated, MovieIndex, typoBudget } from '../bots/movie/catalog.ts';
+import { editDistance } from '../core/korean/hangul.ts';
 import { detectIntent } from '../bots/movie/intent.ts';
 import { parseChoice } from '../bots/movie/pending.ts';
 import { mainTitle, titleKey } from '../bots/movie/text.ts';
@@ -165,7 +166,7 @@ describe('title extraction', () => {
     }
     assert.ok(typoBudget(jamoOf('파뮤').length, false) === 1);
     assert.equal(typoBudget(jamoOf('밥').length, false), 0);
-    assert.equal(boundedDistance(jamoOf('기생중'), jamoOf('기생충'), 2), 1);
+    assert.equal(editDistance(jamoOf('기생중'), jamoOf('기생충'), 2), 1);
   });
   test('several films → a choice', () => {
     for (const [q, n] of [

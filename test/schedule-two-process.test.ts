@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { loadConfig } from '../core/config.ts';
 import { testKafka } from './helpers/kafka.ts';
 import { BrokerHarness } from '../bots/runtime/harness.ts';
-import { nextOccurrence, parseCron } from '../bots/schedule/cron.ts';
+import { nextOccurrence, parseCron } from '../core/cron.ts';
 import { repoRoot, tempDir, testBrokers, uniquePrefix } from './helpers/server.ts';
 
 interface Proc {

@@ -10,7 +10,7 @@ import { LocalClaimer } from '../bots/runtime/claims.ts';
 import { RateLimiter } from '../bots/runtime/ratelimit.ts';
 import { ScheduleBot } from '../bots/schedule/index.ts';
 import { loadConfigSchedules } from '../bots/schedule/config.ts';
-import { nextOccurrence, parseCron } from '../bots/schedule/cron.ts';
+import { nextOccurrence, parseCron } from '../core/cron.ts';
 import { describeCron, parseWhen } from '../bots/schedule/when.ts';
 import { botEnv, seoul } from './helpers/bots.ts';
 

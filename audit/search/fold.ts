@@ -2,6 +2,7 @@
 // meet their plain NFC spelling), lower case, and whitespace removed (so
 // spacing variants — 파묘 감독 / 파묘감독 — still match). The index, the
 // verification step and the query all go through the same fold.
+import { isPlainUnit } from '../../core/korean/plain.ts';
 
 const WS = /\s+/gu;
 const graphemes = new Intl.Segmenter('und', { granularity: 'grapheme' });
@@ -56,24 +57,19 @@ export function highlightRanges(text: string, needles: readonly string[]): [numb
 /**
  * Append fold(text) as UTF-16 code units to `out` at `at`, returning the new
  * end; `out` must have room for at least text.length units (the caller checks
- * `foldedLength` first). Texts made only of ASCII and precomposed Hangul
- * syllables — nearly all chat — are folded in place without allocating
- * (NFKC leaves both unchanged; lower-casing touches only A–Z; whitespace in
- * that range is \t\n\v\f\r and space); anything else goes through fold().
+ * `foldedLength` first). Plain texts (core/korean/plain.ts: ASCII and
+ * precomposed Hangul — nearly all chat) are folded in place without
+ * allocating (NFKC leaves them unchanged; lower-casing touches only A–Z; their
+ * only whitespace is space, \t and \n); anything else returns -1 and goes
+ * through fold().
  */
 export function foldInto(text: string, out: Uint16Array, at: number): number {
   const n = text.length;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
-    if (c < 0x80) {
-      if (c === 32 || (c >= 9 && c <= 13)) continue;
-      out[at++] = c >= 65 && c <= 90 ? c + 32 : c;
-    } else if (c >= 0xac00 && c <= 0xd7a3) {
-      // A syllable followed by a conjoining jamo may compose: only safe when the whole text is simple.
-      out[at++] = c;
-    } else {
-      return -1;
-    }
+    if (!isPlainUnit(c)) return -1;
+    if (c === 32 || c === 9 || c === 10) continue;
+    out[at++] = c >= 65 && c <= 90 ? c + 32 : c;
   }
   return at;
 }

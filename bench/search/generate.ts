@@ -6,7 +6,7 @@
 // CSV that DuckDB and PostgreSQL both load with COPY.
 import fs from 'node:fs';
 import { joinSyllable, splitSyllable, JUNGSEONG } from '../../core/korean/hangul.ts';
-import { pickJosa } from '../../core/korean/particles.ts';
+import { pickJosa } from '../../core/korean/josa.ts';
 
 export const NOUNS = (
   '장애 배포 회의 서버 데이터 일정 점심 커피 코드 리뷰 테스트 버그 로그 모니터링 알림 보고서 계약 고객 결제 주문 배송 영화 파묘 감독 ' +

@@ -1,6 +1,6 @@
 // Sentences the bot says, in the asker's language. Korean particles follow
 // the title's last sound (파묘는 / 기생충은), not the "(2024)" after it.
-import { pickJosa } from '../../core/korean/particles.ts';
+import { josa, pickJosa } from '../../core/korean/josa.ts';
 import type { PersonEntry } from './catalog.ts';
 import type { Field, Lang, Movie, Person } from './types.ts';
 
@@ -14,11 +14,6 @@ const COUNTRY_EN: Record<string, string> = {
   한국: 'South Korea', 미국: 'the United States', 영국: 'the United Kingdom', 일본: 'Japan', 중국: 'China', 프랑스: 'France',
   독일: 'Germany', 캐나다: 'Canada', 홍콩: 'Hong Kong', 대만: 'Taiwan', 호주: 'Australia', 이탈리아: 'Italy', 스페인: 'Spain', 인도: 'India',
 };
-
-/** `word` + the particle form that fits its last sound. */
-export function withJosa(word: string, pair: string): string {
-  return word + pickJosa(word, pair);
-}
 
 /** 파묘(2024) / Parasite (2019) */
 export function label(m: Movie, lang: Lang): string {
@@ -123,8 +118,8 @@ export function personInFilm(m: Movie, p: PersonEntry, lang: Lang, field: 'direc
   const found = list.some((x) => x.ko === p.person.ko || (!!x.en && x.en === p.person.en));
   const who = name(p.person, lang);
   if (lang === 'ko') {
-    if (field === 'director') return found ? `네, ${label(m, 'ko')}의 감독은 ${who}입니다.` : `아니요, ${withJosa(who, '은/는')} ${label(m, 'ko')}의 감독이 아니에요. ${fieldSentence(m, 'director', lang)}`;
-    return found ? `네, ${withJosa(who, '은/는')} ${label(m, 'ko')}에 출연합니다.` : `제가 아는 ${label(m, 'ko')}의 주요 출연진에는 ${who} 님이 없어요. ${fieldSentence(m, 'cast', lang)}`;
+    if (field === 'director') return found ? `네, ${label(m, 'ko')}의 감독은 ${who}입니다.` : `아니요, ${josa(who, '은/는')} ${label(m, 'ko')}의 감독이 아니에요. ${fieldSentence(m, 'director', lang)}`;
+    return found ? `네, ${josa(who, '은/는')} ${label(m, 'ko')}에 출연합니다.` : `제가 아는 ${label(m, 'ko')}의 주요 출연진에는 ${who} 님이 없어요. ${fieldSentence(m, 'cast', lang)}`;
   }
   if (field === 'director') return found ? `Yes, ${label(m, lang)} was directed by ${who}.` : `No. ${fieldSentence(m, 'director', lang)}`;
   return found ? `Yes, ${who} is in ${label(m, lang)}.` : `${who} is not in the main cast I know of. ${fieldSentence(m, 'cast', lang)}`;
@@ -138,8 +133,8 @@ export function filmography(p: PersonEntry, role: 'directed' | 'acted' | 'both',
   const wantActed = role !== 'directed' && p.acted.length > 0;
   if (lang === 'ko') {
     if (wantDirected) lines.push(`${who} 감독의 영화: ${list(p.directed)}.`);
-    if (wantActed) lines.push(`${withJosa(who, '이/가')} 출연한 영화: ${list(p.acted)}.`);
-    if (lines.length === 0) lines.push(role === 'directed' ? `${withJosa(who, '이/가')} 연출한 영화는 카탈로그에 없어요.` : `${withJosa(who, '이/가')} 출연한 영화는 카탈로그에 없어요.`);
+    if (wantActed) lines.push(`${josa(who, '이/가')} 출연한 영화: ${list(p.acted)}.`);
+    if (lines.length === 0) lines.push(role === 'directed' ? `${josa(who, '이/가')} 연출한 영화는 카탈로그에 없어요.` : `${josa(who, '이/가')} 출연한 영화는 카탈로그에 없어요.`);
   } else {
     if (wantDirected) lines.push(`Films directed by ${who}: ${list(p.directed)}.`);
     if (wantActed) lines.push(`Films with ${who}: ${list(p.acted)}.`);

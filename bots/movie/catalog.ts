@@ -4,7 +4,7 @@
 // sequences for typos, and people by name for filmographies.
 import fs from 'node:fs';
 import { z } from 'zod';
-import { toJamo } from '../../core/korean/hangul.ts';
+import { editDistance, toJamo } from '../../core/korean/hangul.ts';
 import { mainTitle, titleKey } from './text.ts';
 import type { Movie, Person } from './types.ts';
 
@@ -87,24 +87,6 @@ const MAX_CHOICES = 6;
 export function typoBudget(length: number, latin: boolean): number {
   if (latin) return length < 5 ? 0 : length < 9 ? 1 : length < 15 ? 2 : 3;
   return length < 4 ? 0 : length < 7 ? 1 : length < 13 ? 2 : 3;
-}
-
-/** Levenshtein distance that gives up (returns max+1) once it must exceed `max`. */
-export function boundedDistance(a: readonly string[], b: readonly string[], max: number): number {
-  if (Math.abs(a.length - b.length) > max) return max + 1;
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  let cur = new Array<number>(b.length + 1);
-  for (let i = 1; i <= a.length; i++) {
-    cur[0] = i;
-    let rowMin = i;
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (cur[j] < rowMin) rowMin = cur[j];
-    }
-    if (rowMin > max) return max + 1;
-    [prev, cur] = [cur, prev];
-  }
-  return prev[b.length];
 }
 
 /** Hangul syllables and Latin/digit letter pairs of a key. */
@@ -253,7 +235,7 @@ export class MovieIndex {
     let ids = new Set<string>();
     for (const e of this.near(key, q.length, budget)) {
       if (curatedOnly && !e.curated) continue;
-      const d = boundedDistance(q, e.jamo, Math.min(best, budget));
+      const d = editDistance(q, e.jamo, Math.min(best, budget));
       if (d < best) {
         best = d;
         ids = new Set([e.id]);
@@ -274,7 +256,7 @@ export class MovieIndex {
     const spread = Math.max(2, Math.ceil(q.length * 0.4));
     for (const e of this.near(key, q.length, spread)) {
       const limit = spread;
-      const d = boundedDistance(q, e.jamo, limit);
+      const d = editDistance(q, e.jamo, limit);
       if (d > limit) continue;
       scored.push({ id: e.id, score: d / Math.max(q.length, e.jamo.length) - (e.curated ? 0.05 : 0) });
     }

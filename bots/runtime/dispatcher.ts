@@ -5,7 +5,7 @@ import { createEnvelope, type Envelope } from '../../core/envelope.ts';
 import { hasRole, isRole, type Role } from '../../core/auth.ts';
 import type { Config } from '../../core/config.ts';
 import type { Database } from '../../core/db.ts';
-import { pickJosa } from '../../core/korean/particles.ts';
+import { pickJosa } from '../../core/korean/josa.ts';
 import { logger } from '../../core/log.ts';
 import { addressed } from './address.ts';
 import { nearMiss } from './fuzzy.ts';

@@ -12,12 +12,12 @@ import { hasRole } from '../../core/auth.ts';
 import type { Config } from '../../core/config.ts';
 import type { Database } from '../../core/db.ts';
 import { channelName, createEnvelope, type Envelope } from '../../core/envelope.ts';
-import { pickJosa } from '../../core/korean/particles.ts';
+import { pickJosa } from '../../core/korean/josa.ts';
 import { logger } from '../../core/log.ts';
 import type { Claimer } from '../runtime/claims.ts';
 import type { BotCommand, BotIdentity, CommandContext, CommandReply } from '../runtime/types.ts';
 import { loadConfigSchedules } from './config.ts';
-import { nextOccurrence, parseCron } from './cron.ts';
+import { nextOccurrence, parseCron } from '../../core/cron.ts';
 import { describeCron, formatLocal, parseWhen } from './when.ts';
 
 const log = logger('bots.schedule');

@@ -1,7 +1,8 @@
 // "<when> <text>" in Korean or as a quoted cron expression → a cron spec.
 // 매일 09:30 · 평일 9시 30분 · 주말 10:00 · 매주 월 10:00 · 매주 월·수 / 월,수 / 월수 ·
 // 오전 9시 · 오후 3시 반 · 정오 · 자정 · HH:MM (daily) · "30 9 * * 1-5".
-import { CronError, parseCron, type CronSpec } from './cron.ts';
+import { parseCron, type CronSpec } from '../../core/cron.ts';
+import { isInputError } from '../../core/errors.ts';
 
 export type WhenResult = { ok: true; cron: string; text: string } | { ok: false; error: string };
 
@@ -47,7 +48,7 @@ export function parseWhen(input: string): WhenResult {
       const spec = parseCron(quoted[1]);
       return withText(spec.expr, quoted[2]);
     } catch (err) {
-      if (err instanceof CronError) return { ok: false, error: err.message };
+      if (isInputError(err)) return { ok: false, error: err.message };
       throw err;
     }
   }
@@ -96,8 +97,8 @@ function withText(cron: string, text: string): WhenResult {
 }
 
 function dayLabel(spec: CronSpec): string | null {
-  if (!spec.dayStar || spec.months.size !== 12) return null;
-  const wd = [...spec.weekdays].sort((a, b) => a - b);
+  if (!spec.dayStar || spec.months.size !== 12 || spec.weekdays.some((d) => typeof d !== 'number')) return null;
+  const wd = (spec.weekdays as number[]).slice().sort((a, b) => a - b);
   if (spec.weekdayStar || wd.length === 7) return '매일';
   if (wd.join(',') === '1,2,3,4,5') return '평일';
   if (wd.join(',') === '0,6') return '주말';
@@ -117,7 +118,7 @@ export function timeLabel(h: number, m: number): string {
 export function describeCron(expr: string): string {
   const spec = parseCron(expr);
   const days = dayLabel(spec);
-  if (days && spec.hours.length === 1 && spec.minutes.length === 1) return `${days} ${timeLabel(spec.hours[0], spec.minutes[0])}`;
+  if (days && spec.hours.length === 1 && spec.minutes.length === 1 && spec.seconds.join() === '0') return `${days} ${timeLabel(spec.hours[0], spec.minutes[0])}`;
   return `cron "${spec.expr}"`;
 }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { choseong, finalOf, hasFinal, isChoseongQuery, jamoDistance, jamoSimilarity, joinSyllable, splitSyllable, toJamo } from './hangul.ts';
+import { choseong, editDistance, finalOf, hasFinal, isChoseongQuery, jamoDistance, jamoSimilarity, joinSyllable, splitSyllable, toJamo } from './hangul.ts';
 
 test('splits and joins syllables', () => {
   assert.deepEqual(splitSyllable('닭'), { initial: 'ㄷ', medial: 'ㅏ', final: 'ㄺ' });
@@ -56,4 +56,12 @@ test('normalised similarity is 1 for equal words and falls with distance', () =>
   assert.ok(near > 0.8 && typo > 0.8, `near ${near} typo ${typo}`);
   assert.ok(far < 0.5, `far ${far}`);
   assert.ok(jamoSimilarity('아바타', '아바타') > jamoSimilarity('아바타', '아마타'));
+});
+
+test('editDistance: one implementation, with an early give-up bound', () => {
+  assert.equal(editDistance([...'kitten'], [...'sitting']), 3);
+  assert.equal(editDistance([...'kitten'], [...'sitting'], 1), 2, 'over the bound → max + 1');
+  assert.equal(editDistance([...toJamo('기생중', true)], [...toJamo('기생충', true)], 2), 1);
+  assert.equal(editDistance([], [...'abc']), 3);
+  assert.equal(editDistance([...'abcdef'], [], 2), 3, 'length gap alone exceeds the bound');
 });

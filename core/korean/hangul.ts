@@ -97,18 +97,25 @@ export function isChoseongQuery(q: string): boolean {
   return q.length > 0 && /^[ㄱ-ㅎ]+$/.test(q);
 }
 
-function levenshtein(a: readonly string[], b: readonly string[]): number {
+/**
+ * Levenshtein distance between two sequences (jamo, letters). With `max` it
+ * gives up early and returns max + 1 once the distance must exceed `max`
+ * (the movie catalog compares a query with thousands of titles).
+ */
+export function editDistance(a: readonly string[], b: readonly string[], max = Infinity): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
   if (a.length === 0) return b.length;
   if (b.length === 0) return a.length;
-  let prev = new Array<number>(b.length + 1);
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   let cur = new Array<number>(b.length + 1);
-  for (let j = 0; j <= b.length; j++) prev[j] = j;
   for (let i = 1; i <= a.length; i++) {
     cur[0] = i;
+    let rowMin = i;
     for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (cur[j] < rowMin) rowMin = cur[j];
     }
+    if (rowMin > max) return max + 1;
     [prev, cur] = [cur, prev];
   }
   return prev[b.length];
@@ -120,7 +127,7 @@ function levenshtein(a: readonly string[], b: readonly string[]): number {
  * are compared case-insensitively as single units.
  */
 export function jamoDistance(a: string, b: string): number {
-  return levenshtein([...toJamo(a.toLowerCase(), true)], [...toJamo(b.toLowerCase(), true)]);
+  return editDistance([...toJamo(a.toLowerCase(), true)], [...toJamo(b.toLowerCase(), true)]);
 }
 
 /** 1 for identical, 0 for nothing in common: 1 − jamoDistance / longer jamo length. */

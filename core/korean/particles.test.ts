@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { josa, pickJosa, stripParticle } from './particles.ts';
+import { stripParticle } from './particles.ts';
 
 test('strips case and topic particles from nouns', () => {
   for (const w of ['장애가', '장애를', '장애는', '장애에서', '장애도', '장애의', '장애만', '장애까지', '장애부터', '장애처럼', '장애보다', '장애로', '장애와', '장애랑', '장애요', '장애입니다', '장애예요']) {
@@ -41,22 +41,4 @@ test('mixed scripts keep the Latin stem', () => {
 
 test('NFD input is normalised before stripping', () => {
   assert.equal(stripParticle('장애가'.normalize('NFD')), '장애');
-});
-
-test('josa picks the form by the final consonant', () => {
-  assert.equal(josa('파묘', '은/는'), '파묘는');
-  assert.equal(josa('감독', '은/는'), '감독은');
-  assert.equal(josa('감독', '이/가'), '감독이');
-  assert.equal(josa('장재현', '을/를'), '장재현을');
-  assert.equal(josa('파묘', '을/를'), '파묘를');
-  assert.equal(josa('친구', '과/와'), '친구와');
-  assert.equal(josa('서울', '으로/로'), '서울로');
-  assert.equal(josa('부산', '으로/로'), '부산으로');
-  assert.equal(josa('학교', '(으)로'), '학교로');
-  assert.equal(josa('닭', '이/가'), '닭이');
-  assert.equal(pickJosa('3', '이/가'), '이');
-  assert.equal(pickJosa('2', '은/는'), '는');
-  assert.equal(pickJosa('7', '으로/로'), '로'); // 칠 ends in ㄹ
-  assert.equal(pickJosa('Kafka', '은/는'), '는');
-  assert.throws(() => pickJosa('x', '뭐/뭐'), /unknown particle pair/);
 });

@@ -1,5 +1,5 @@
 // Korean particles (조사): stripping them from nouns (장애가/장애를/장애는 →
-// 장애) and choosing the right form for a word (파묘 + 은/는 → 파묘는).
+// 장애). Choosing the form for a word (파묘 + 은/는 → 파묘는) is josa.ts.
 //
 // Stripping is rule-based and conservative, because a wrong cut hides a
 // word: a particle is only removed when
@@ -119,56 +119,4 @@ export function stripParticle(word: string): string {
     current = next;
   }
   return current;
-}
-
-/** Pairs `josa()` understands: the form after a final consonant, then after a vowel. */
-const PAIRS: Record<string, [consonant: string, vowel: string]> = {
-  '은/는': ['은', '는'], '는/은': ['은', '는'],
-  '이/가': ['이', '가'], '가/이': ['이', '가'],
-  '을/를': ['을', '를'], '를/을': ['을', '를'],
-  '과/와': ['과', '와'], '와/과': ['과', '와'],
-  '으로/로': ['으로', '로'], '로/으로': ['으로', '로'], '(으)로': ['으로', '로'],
-  '이랑/랑': ['이랑', '랑'], '랑/이랑': ['이랑', '랑'],
-  '이나/나': ['이나', '나'], '나/이나': ['이나', '나'],
-  '이라도/라도': ['이라도', '라도'],
-  '이에요/예요': ['이에요', '예요'], '예요/이에요': ['이에요', '예요'],
-  '이야/야': ['이야', '야'], '아/야': ['아', '야'],
-  '이다/다': ['이다', '다'], '(이)다': ['이다', '다'],
-};
-
-// How the last digit of a number is read in Sino-Korean: 1 일, 2 이, 3 삼, 4 사, 5 오, 6 육, 7 칠, 8 팔, 9 구, 0 영.
-const DIGIT_FINAL = ['ㅇ', 'ㄹ', '', 'ㅁ', '', '', 'ㄱ', 'ㄹ', 'ㄹ', ''];
-// Latin letters whose English name ends in a consonant sound people write a 받침 for (L 엘, M 엠, N 엔, R 알).
-const LATIN_FINAL: Record<string, string> = { l: 'ㄹ', m: 'ㅁ', n: 'ㄴ', r: 'ㄹ' };
-
-/** The final consonant a word is pronounced with ('' for a vowel ending). */
-function spokenFinal(word: string): string {
-  const trimmed = word.normalize('NFC').replace(/[\s)\]}"'’”.,!?]+$/u, '');
-  const last = trimmed.at(-1) ?? '';
-  const fin = finalOf(last);
-  if (fin !== null) return fin;
-  if (/[0-9]/.test(last)) return DIGIT_FINAL[Number(last)];
-  const lower = last.toLowerCase();
-  // Whole English words ending in -ng/-m/-n/-l read with a final consonant (Kafka → 카프카 vowel, Spring → 스프링 ㅇ).
-  if (/ng$/i.test(trimmed)) return 'ㅇ';
-  return LATIN_FINAL[lower] ?? '';
-}
-
-/**
- * The particle form that fits `word`, chosen by its final sound:
- * pickJosa('파묘', '은/는') → '는', pickJosa('감독', '이/가') → '이',
- * pickJosa('서울', '으로/로') → '로' (ㄹ takes 로), pickJosa('3', '이/가') → '이'.
- */
-export function pickJosa(word: string, pair: string): string {
-  const forms = PAIRS[pair];
-  if (!forms) throw new Error(`unknown particle pair "${pair}" (try ${Object.keys(PAIRS).filter((k) => !k.startsWith('(')).slice(0, 6).join(', ')}…)`);
-  const fin = spokenFinal(word);
-  const isRo = forms[1] === '로';
-  const consonant = isRo ? fin !== '' && fin !== 'ㄹ' : fin !== '';
-  return consonant ? forms[0] : forms[1];
-}
-
-/** `word` followed by the particle form that fits it: josa('파묘', '은/는') → '파묘는'. */
-export function josa(word: string, pair: string): string {
-  return word + pickJosa(word, pair);
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { withParticle, buildTimeline, dayKey, formatDay, formatTime, GROUP_WINDOW_MS, mergeEvents, noticeText, type TimelineEvent } from './format.ts';
+import { buildTimeline, dayKey, formatDay, formatTime, GROUP_WINDOW_MS, mergeEvents, noticeText, type TimelineEvent } from './format.ts';
 
 // 2026-11-24 23:59 and 2026-11-25 00:01 in Seoul (UTC+9): one minute apart, two days.
 const BEFORE_MIDNIGHT = Date.UTC(2026, 10, 24, 14, 59);
@@ -50,14 +50,9 @@ describe('timeline', () => {
     assert.equal(noticeText(ev({ id: 'l', ts: 0, type: 'leave' })), '민수님이 채널에서 나갔습니다');
     assert.equal(noticeText(ev({ id: 'n', ts: 0, type: 'nick', user: { id: 'u_1', nick: '민수킴' }, meta: { old: '민수', new: '민수킴' } })), '민수님의 닉네임이 민수킴으로 바뀌었습니다');
   });
-  it('picks the particle that fits the last syllable', () => {
-    assert.equal(withParticle('민수킴', '으로'), '민수킴으로');
-    assert.equal(withParticle('철수', '으로'), '철수로');
-    assert.equal(withParticle('서울', '으로'), '서울로');
-    assert.equal(withParticle('지영', '을'), '지영을');
-    assert.equal(withParticle('민수', '을'), '민수를');
-    assert.equal(withParticle('봇', '이'), '봇이');
-    assert.equal(withParticle('kim', '으로'), 'kim(으)로');
+  it('names a nickname of unknown sound with both particle forms', () => {
+    assert.equal(noticeText(ev({ id: 'n2', ts: 0, type: 'nick', user: { id: 'u_1', nick: 'kim' }, meta: { old: '민수', new: 'kim' } })), '민수님의 닉네임이 kim(으)로 바뀌었습니다');
+    assert.equal(noticeText(ev({ id: 'n3', ts: 0, type: 'nick', user: { id: 'u_1', nick: '철수' }, meta: { old: 'kim', new: '철수' } })), 'kim님의 닉네임이 철수로 바뀌었습니다');
   });
   it('merges pages by id and keeps time order', () => {
     const merged = mergeEvents([ev({ id: 'b', ts: 2 }), ev({ id: 'c', ts: 3 })], [ev({ id: 'a', ts: 1 }), ev({ id: 'b', ts: 2, text: '수정' })]);

@@ -1,6 +1,10 @@
 // Times and days as a Korean team reads them: HH:mm and
 // "2026년 11월 24일 화요일", always in Asia/Seoul whatever the browser's zone.
+import { josa } from '../../core/korean/josa.ts';
 import type { Envelope } from './protocol.ts';
+
+/** Nicknames are often Latin (kim, Bob): their sound is unknown, so both particle forms are written (kim(으)로). */
+export const NICK_JOSA = { foreign: 'both' } as const;
 
 export const ZONE = 'Asia/Seoul';
 
@@ -80,21 +84,6 @@ export function buildTimeline(events: TimelineEvent[]): TimelineItem[] {
   return items;
 }
 
-/**
- * A Korean particle that fits the word before it: 민수킴 + 으로 → "민수킴으로",
- * 철수 + 으로 → "철수로", 지영 + 을 → "지영을". Non-Hangul endings get both ("(으)로").
- */
-export function withParticle(word: string, particle: '으로' | '을' | '이' | '은'): string {
-  const last = word.codePointAt(word.length - 1) ?? 0;
-  const pairs = { 으로: ['으로', '로', '(으)로'], 을: ['을', '를', '을(를)'], 이: ['이', '가', '이(가)'], 은: ['은', '는', '은(는)'] } as const;
-  const [withFinal, without, unknown] = pairs[particle];
-  if (last < 0xac00 || last > 0xd7a3) return word + unknown;
-  const final = (last - 0xac00) % 28;
-  // ㄹ-final words take 로, not 으로 (서울로, 교실로).
-  if (particle === '으로' && final === 8) return word + without;
-  return word + (final ? withFinal : without);
-}
-
 /** The sentence a join/leave/nick/system notice shows. */
 export function noticeText(e: Envelope): string {
   const nick = e.user.nick;
@@ -106,8 +95,8 @@ export function noticeText(e: Envelope): string {
     case 'nick': {
       const from = typeof e.meta?.old === 'string' ? e.meta.old : null;
       const to = typeof e.meta?.new === 'string' ? e.meta.new : nick;
-      if (from) return `${from}님의 닉네임이 ${withParticle(to, '으로')} 바뀌었습니다`;
-      return e.text || `닉네임이 ${withParticle(to, '으로')} 바뀌었습니다`;
+      if (from) return `${from}님의 닉네임이 ${josa(to, '으로/로', NICK_JOSA)} 바뀌었습니다`;
+      return e.text || `닉네임이 ${josa(to, '으로/로', NICK_JOSA)} 바뀌었습니다`;
     }
     default:
       return e.text;

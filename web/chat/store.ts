@@ -2,7 +2,8 @@
 // channels, messages (confirmed and our own pending sends), presence, unread
 // counts and toasts. Components read a snapshot and call the actions.
 import { Connection, type ConnState } from './connection.ts';
-import { mergeEvents, withParticle, type TimelineEvent } from './format.ts';
+import { josa } from '../../core/korean/josa.ts';
+import { mergeEvents, NICK_JOSA, type TimelineEvent } from './format.ts';
 import type { ClientFrame, Envelope, ErrorFrame, HistoryFrame, ServerFrame, User } from './protocol.ts';
 
 export { MAX_TEXT } from './protocol.ts';
@@ -486,7 +487,7 @@ export class ChatStore {
     if (f.code === 'shutting_down') return;
     if (f.ref === 'restore-nick') {
       // Could not get our changed nick back (someone took it): keep the one we have.
-      this.toast(`닉네임 ${withParticle(this.me?.nick ?? '', '을')} 되찾지 못했습니다: ${text}`, 'error', detail);
+      this.toast(`닉네임 ${josa(this.me?.nick ?? '', '을/를', NICK_JOSA)} 되찾지 못했습니다: ${text}`, 'error', detail);
       this.restoringNick = false;
       this.ready();
       return;
@@ -496,7 +497,7 @@ export class ChatStore {
       this.connection.stop();
       this.token = null;
       save(KEY.token, null);
-      this.loginError = `닉네임 ${withParticle(this.me?.nick ?? '', '을')} 지금 다른 사람이 쓰고 있습니다. 다른 닉네임으로 들어와 주세요.`;
+      this.loginError = `닉네임 ${josa(this.me?.nick ?? '', '을/를', NICK_JOSA)} 지금 다른 사람이 쓰고 있습니다. 다른 닉네임으로 들어와 주세요.`;
       this.me = null;
       save(KEY.user, null);
       return;
