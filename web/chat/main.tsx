@@ -1,19 +1,18 @@
 // Entry of the chat page: one store, the login screen until we have a
 // session, then the chat.
 import { render } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
 import { ChatStore } from './store.ts';
 import { applyTheme, loadTheme } from './theme.ts';
 import { App } from './ui/App.tsx';
 import { Login } from './ui/Login.tsx';
+import { useStore } from './ui/useStore.ts';
 import './styles.css';
 
 applyTheme(loadTheme());
 const store = new ChatStore();
 
 function Root() {
-  const [, setV] = useState(0);
-  useEffect(() => store.subscribe(() => setV(store.version)), []);
+  useStore(store);
   return store.me && store.token ? <App store={store} /> : <Login store={store} />;
 }
 

@@ -1,101 +1,27 @@
-// The chat's state and everything that changes it: login, the connection,
-// channels, messages (confirmed and our own pending sends), presence, unread
-// counts and toasts. Components read a snapshot and call the actions.
-import { Connection, type ConnState } from './connection.ts';
+// The chat's state and everything that changes it: the session (login,
+// relogin), the connection's life (who we are, rejoining, what waited), frame
+// dispatch and toasts. Channels (channels.ts) and our own pending sends
+// (outbox.ts) keep their own state; components read a snapshot and call the
+// actions here.
 import { josa } from '../../core/korean/josa.ts';
-import { mergeEvents, NICK_JOSA, type TimelineEvent } from './format.ts';
+import { Channels, type ChannelState } from './channels.ts';
+import { Connection, type ConnState } from './connection.ts';
+import { describeError, describeHttpError } from './errors.ts';
+import { NICK_JOSA, type TimelineEvent } from './format.ts';
+import { newRef, Outbox, type PendingSend } from './outbox.ts';
 import type { ClientFrame, Envelope, ErrorFrame, HistoryFrame, ServerFrame, User } from './protocol.ts';
+import { KEY, load, save } from './storage.ts';
 
 export { MAX_TEXT } from './protocol.ts';
-export const DEFAULT_CHANNEL = 'general';
-/** A send not echoed back within this long (while connected) is shown as failed. */
-const CONFIRM_TIMEOUT_MS = 15_000;
 const TOAST_MS = 7000;
-
-const KEY = {
-  token: 'kchat.token',
-  user: 'kchat.user',
-  nick: 'kchat.nick',
-  channels: 'kchat.channels',
-  active: 'kchat.active',
-} as const;
-
-export interface PendingSend {
-  ref: string;
-  channel: string;
-  text: string;
-  ts: number;
-  delivery: 'queued' | 'sending' | 'failed';
-  failure?: string;
-  /** sent on a connection that dropped before the echo came back */
-  unsure?: boolean;
-}
-
-export interface ChannelState {
-  name: string;
-  events: Envelope[];
-  presence: string[];
-  unread: number;
-  /** the first history frame for this channel arrived */
-  historyLoaded: boolean;
-  loadingOlder: boolean;
-  noMoreOlder: boolean;
-}
+/** What a refused login means when the server gives no code we know. */
+const LOGIN_STATUS: Record<number, string> = { 400: '이 닉네임은 쓸 수 없습니다.', 409: '이미 누군가 쓰고 있는 닉네임입니다. 다른 닉네임으로 들어와 주세요.' };
 
 export interface Toast {
   id: number;
   text: string;
   detail?: string;
   tone: 'error' | 'info';
-}
-
-const ERROR_TEXT: Record<string, string> = {
-  rate_limited: '메시지를 너무 빨리 보내고 있습니다. 잠시 후 다시 보내 주세요.',
-  bad_nick: '이 닉네임은 쓸 수 없습니다.',
-  nick_taken: '이미 누군가 쓰고 있는 닉네임입니다.',
-  bad_channel: '채널 이름으로 쓸 수 없습니다.',
-  not_joined: '이 채널에 들어가 있지 않습니다.',
-  text_too_long: '메시지가 너무 깁니다.',
-  empty_text: '빈 메시지는 보낼 수 없습니다.',
-  bad_json: '서버가 이 요청을 이해하지 못했습니다.',
-  bad_frame: '서버가 이 요청을 이해하지 못했습니다.',
-  bad_field: '요청 내용이 올바르지 않습니다.',
-  missing_field: '요청에 빠진 항목이 있습니다.',
-  unknown_type: '서버가 모르는 요청입니다.',
-  frame_too_large: '보내려는 내용이 너무 큽니다.',
-  kafka_unavailable: '메시지 저장소(Kafka)에 잠시 연결할 수 없습니다.',
-  slow_consumer: '연결이 너무 느려 서버가 끊었습니다.',
-  internal: '서버에서 오류가 났습니다.',
-  unauthorized: '로그인이 만료되었습니다.',
-};
-
-/** A Korean sentence naming what went wrong, with the server's own words as detail. */
-export function describeError(e: Pick<ErrorFrame, 'code' | 'message'>): { text: string; detail: string } {
-  const known = ERROR_TEXT[e.code];
-  return { text: known ?? `요청을 처리하지 못했습니다 (${e.code})`, detail: e.message };
-}
-
-function load<T>(key: string, fallback: T): T {
-  try {
-    const raw = localStorage.getItem(key);
-    return raw === null ? fallback : (JSON.parse(raw) as T);
-  } catch {
-    return fallback;
-  }
-}
-function save(key: string, value: unknown): void {
-  try {
-    if (value === null || value === undefined) localStorage.removeItem(key);
-    else localStorage.setItem(key, JSON.stringify(value));
-  } catch {
-    /* private mode: the session still works, it just is not remembered */
-  }
-}
-
-let refSeq = 0;
-function newRef(): string {
-  const rnd = globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
-  return `c${++refSeq}-${rnd}`;
 }
 
 export class ChatStore {
@@ -107,10 +33,6 @@ export class ChatStore {
   retryAt: number | null = null;
   /** ever connected in this session (to tell "first connect" from "reconnect") */
   everConnected = false;
-  channels = new Map<string, ChannelState>();
-  order: string[] = [];
-  active: string | null = null;
-  pending: PendingSend[] = [];
   toasts: Toast[] = [];
   /** last message from someone else, for the polite screen-reader announcement */
   announcement = '';
@@ -125,9 +47,28 @@ export class ChatStore {
   private authProbe = false;
   private restoringNick = false;
   private selfTimer: ReturnType<typeof setTimeout> | null = null;
-  private confirmTimers = new Map<string, ReturnType<typeof setTimeout>>();
   /** refs of our nick/join/leave requests, to name them in error toasts */
   private requests = new Map<string, string>();
+
+  private readonly chans = new Channels();
+  private readonly outbox = new Outbox({
+    send: (frame) => this.connection.send(frame),
+    connected: () => this.conn === 'connected',
+    changed: () => this.emit(),
+  });
+
+  get channels(): Map<string, ChannelState> {
+    return this.chans.map;
+  }
+  get order(): string[] {
+    return this.chans.order;
+  }
+  get active(): string | null {
+    return this.chans.active;
+  }
+  get pending(): readonly PendingSend[] {
+    return this.outbox.items;
+  }
 
   constructor() {
     this.connection = new Connection({
@@ -139,7 +80,7 @@ export class ChatStore {
       onState: (s, retryAt) => {
         this.conn = s;
         this.retryAt = retryAt;
-        if (s !== 'connected') this.markInFlightUnsure();
+        if (s !== 'connected') this.outbox.markInFlightUnsure();
         this.emit();
       },
       onOpen: () => this.onOpen(),
@@ -162,10 +103,6 @@ export class ChatStore {
         }
       },
     });
-    const saved = load<string[]>(KEY.channels, []);
-    for (const name of saved.length ? saved : [DEFAULT_CHANNEL]) this.ensureChannel(name);
-    const active = load<string | null>(KEY.active, null);
-    this.active = active && this.channels.has(active) ? active : (this.order[0] ?? null);
   }
 
   // ---- subscription ----
@@ -194,9 +131,10 @@ export class ChatStore {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ nick }),
       });
-      const body = (await res.json().catch(() => ({}))) as { token?: string; user?: User; error?: string; message?: string };
+      const body = (await res.json().catch(() => ({}))) as { token?: string; user?: User; error?: string; code?: string; message?: string };
       if (!res.ok || !body.token || !body.user) {
-        this.loginError = body.error || body.message || `로그인하지 못했습니다 (HTTP ${res.status})`;
+        const { text, detail } = describeHttpError(res.status, body, LOGIN_STATUS);
+        this.loginError = detail ? `${text} (${detail})` : text;
         return false;
       }
       this.token = body.token;
@@ -243,27 +181,12 @@ export class ChatStore {
   }
 
   // ---- channels ----
-  private ensureChannel(name: string): ChannelState {
-    let ch = this.channels.get(name);
-    if (!ch) {
-      ch = { name, events: [], presence: [], unread: 0, historyLoaded: false, loadingOlder: false, noMoreOlder: false };
-      this.channels.set(name, ch);
-      this.order.push(name);
-      save(KEY.channels, this.order);
-    }
-    return ch;
-  }
-
   setActive(name: string): void {
-    if (!this.channels.has(name)) return;
-    this.active = name;
-    this.channels.get(name)!.unread = 0;
-    save(KEY.active, name);
-    this.emit();
+    if (this.chans.setActive(name)) this.emit();
   }
 
   join(name: string): void {
-    this.ensureChannel(name);
+    this.chans.ensure(name);
     // Offline, the join goes out with all the others when the connection opens.
     this.request({ type: 'join', channel: name }, `#${name} 입장`);
     this.setActive(name);
@@ -272,12 +195,8 @@ export class ChatStore {
   leave(name: string | null = this.active): void {
     if (!name || !this.channels.has(name)) return;
     this.request({ type: 'leave', channel: name }, `#${name} 나가기`);
-    this.channels.delete(name);
-    this.order = this.order.filter((n) => n !== name);
-    this.pending = this.pending.filter((p) => p.channel !== name);
-    save(KEY.channels, this.order);
-    if (this.active === name) this.active = this.order[0] ?? null;
-    save(KEY.active, this.active);
+    this.chans.remove(name);
+    this.outbox.dropChannel(name);
     this.emit();
   }
 
@@ -302,72 +221,25 @@ export class ChatStore {
   // ---- messages ----
   /** Send a chat message; queued when offline, never dropped. */
   sendMessage(channel: string, text: string): void {
-    const p: PendingSend = { ref: newRef(), channel, text, ts: Date.now(), delivery: 'queued' };
-    this.pending.push(p);
-    this.trySend(p);
+    this.outbox.add(channel, text);
     this.emit();
   }
 
   retry(ref: string): void {
-    const p = this.pending.find((x) => x.ref === ref);
-    if (!p) return;
-    p.delivery = 'queued';
-    p.failure = undefined;
-    p.unsure = false;
-    p.ts = Date.now();
-    // Move it to the end: it is a new attempt.
-    this.pending = [...this.pending.filter((x) => x !== p), p];
-    this.trySend(p);
+    this.outbox.retry(ref);
     this.emit();
   }
 
   discard(ref: string): void {
-    this.pending = this.pending.filter((x) => x.ref !== ref);
-    this.clearConfirmTimer(ref);
+    this.outbox.discard(ref);
     this.emit();
-  }
-
-  private trySend(p: PendingSend): void {
-    if (this.conn !== 'connected') return;
-    if (this.connection.send({ type: 'message', channel: p.channel, text: p.text, ref: p.ref })) {
-      p.delivery = 'sending';
-      this.clearConfirmTimer(p.ref);
-      this.confirmTimers.set(
-        p.ref,
-        setTimeout(() => {
-          this.confirmTimers.delete(p.ref);
-          if (p.delivery === 'sending' && this.conn === 'connected') this.fail(p, '서버가 전송을 확인하지 않았습니다');
-        }, CONFIRM_TIMEOUT_MS),
-      );
-    }
-  }
-
-  private fail(p: PendingSend, why: string): void {
-    p.delivery = 'failed';
-    p.failure = why;
-    this.clearConfirmTimer(p.ref);
-    this.emit();
-  }
-
-  private clearConfirmTimer(ref: string): void {
-    const t = this.confirmTimers.get(ref);
-    if (t) clearTimeout(t);
-    this.confirmTimers.delete(ref);
-  }
-
-  /** In-flight sends on a dropped connection may or may not have reached Kafka. */
-  private markInFlightUnsure(): void {
-    for (const p of this.pending) if (p.delivery === 'sending') p.unsure = true;
   }
 
   /** Timeline for a channel: confirmed events, then our pending sends. */
   timeline(name: string): TimelineEvent[] {
     const ch = this.channels.get(name);
     if (!ch) return [];
-    const me = this.me ?? { id: '', nick: '' };
-    const mine: TimelineEvent[] = this.pending
-      .filter((p) => p.channel === name)
-      .map((p) => ({ v: 1, id: p.ref, type: 'message', channel: name, user: me, text: p.text, ts: p.ts, reply_to: null, meta: {}, delivery: p.delivery, failure: p.failure }));
+    const mine = this.outbox.timeline(name, this.me ?? { id: '', nick: '' });
     return mine.length ? [...ch.events, ...mine] : ch.events;
   }
 
@@ -385,7 +257,7 @@ export class ChatStore {
   }
 
   // ---- connection events ----
-  private request(frame: ClientFrame & { ref?: string }, what: string): boolean {
+  private request(frame: ClientFrame, what: string): boolean {
     const ref = newRef();
     this.requests.set(ref, what);
     return this.connection.send({ ...frame, ref });
@@ -429,18 +301,16 @@ export class ChatStore {
       this.request({ type: 'join', channel: ch.name }, `#${ch.name} 입장`);
     }
     // Queued sends go out after the joins (the server reads frames in order).
-    for (const p of this.pending) if (p.delivery === 'queued') this.trySend(p);
+    this.outbox.sendQueued();
     if (reconnect) this.toast('다시 연결되었습니다', 'info');
     this.emit();
   }
 
   private onFrame(f: ServerFrame): void {
     switch (f.type) {
-      case 'presence': {
-        const ch = this.channels.get(f.channel);
-        if (ch) ch.presence = [...new Set(f.users.map(String))].sort((a, b) => a.localeCompare(b, 'ko'));
+      case 'presence':
+        this.chans.setPresence(f.channel, f.users);
         break;
-      }
       case 'history':
         this.onHistory(f);
         break;
@@ -457,24 +327,9 @@ export class ChatStore {
   }
 
   private onHistory(f: HistoryFrame): void {
-    const ch = this.channels.get(f.channel);
-    if (!ch) return;
-    const before = ch.events.length;
-    // An answer to our "history before" request carries `before`; the page a join sends does not.
-    const olderPage = f.before !== undefined && f.before !== null;
-    ch.events = mergeEvents(ch.events, f.events);
-    for (const e of f.events) this.confirmPending(e);
-    if (olderPage) {
-      ch.loadingOlder = false;
-      if (ch.events.length === before) ch.noMoreOlder = true;
-    } else if (!ch.historyLoaded) {
-      ch.historyLoaded = true;
-      if (f.events.length === 0) ch.noMoreOlder = true;
-    }
-    // After a reconnect, a send whose echo is neither live nor in history did not make it.
-    for (const p of this.pending) {
-      if (p.channel === f.channel && p.delivery === 'sending' && p.unsure) this.fail(p, '연결이 끊겨 전송되지 않았습니다');
-    }
+    if (!this.chans.applyHistory(f)) return;
+    for (const e of f.events) this.outbox.confirm(e, this.me);
+    this.outbox.failUnsure(f.channel);
   }
 
   private onError(f: ErrorFrame): void {
@@ -502,9 +357,9 @@ export class ChatStore {
       save(KEY.user, null);
       return;
     }
-    const p = f.ref ? this.pending.find((x) => x.ref === f.ref) : undefined;
+    const p = f.ref ? this.outbox.find(f.ref) : undefined;
     if (p) {
-      this.fail(p, detail || text);
+      this.outbox.fail(p, detail || text);
       this.toast(`메시지를 보내지 못했습니다: ${text}`, 'error', detail);
       return;
     }
@@ -514,11 +369,10 @@ export class ChatStore {
   }
 
   private onEnvelope(e: Envelope): void {
-    const ch = this.channels.get(e.channel);
-    if (!ch) return;
-    const isNew = !ch.events.some((x) => x.id === e.id);
-    ch.events = mergeEvents(ch.events, [e]);
-    const mine = this.confirmPending(e) || (this.me !== null && e.user.id === this.me.id);
+    const applied = this.chans.applyEvent(e);
+    if (!applied) return;
+    const { ch, isNew } = applied;
+    const mine = this.outbox.confirm(e, this.me) || (this.me !== null && e.user.id === this.me.id);
     if (e.type === 'nick' && this.me && e.user.id === this.me.id) {
       const to = typeof e.meta?.new === 'string' ? e.meta.new : e.user.nick;
       if (to !== this.me.nick) {
@@ -531,20 +385,6 @@ export class ChatStore {
     if (!isNew || mine || (e.type !== 'message' && e.type !== 'bot')) return;
     if (e.channel !== this.active || document.hidden) ch.unread++;
     if (e.channel === this.active) this.announcement = `${e.user.nick}: ${e.text}`;
-  }
-
-  /** Our own message came back through Kafka: the pending copy is confirmed. */
-  private confirmPending(e: Envelope): boolean {
-    if (e.type !== 'message' || !this.me) return false;
-    const ref = typeof e.meta?.ref === 'string' ? e.meta.ref : null;
-    let i = ref ? this.pending.findIndex((p) => p.ref === ref) : -1;
-    if (i < 0 && e.user.id === this.me.id) {
-      i = this.pending.findIndex((p) => p.channel === e.channel && p.delivery !== 'queued' && p.text.normalize('NFC').trim() === e.text.trim());
-    }
-    if (i < 0) return false;
-    this.clearConfirmTimer(this.pending[i].ref);
-    this.pending = this.pending.filter((_, j) => j !== i);
-    return true;
   }
 
   /** Reading the active channel clears its unread count (window regained focus). */

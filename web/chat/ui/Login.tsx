@@ -1,6 +1,7 @@
 // First screen: pick a nickname. It is remembered for the next visit.
 import { useState } from 'preact/hooks';
 import type { ChatStore } from '../store.ts';
+import { TextField } from './form.tsx';
 
 export function Login({ store }: { store: ChatStore }) {
   const [nick, setNick] = useState(store.rememberedNick);
@@ -27,25 +28,19 @@ export function Login({ store }: { store: ChatStore }) {
         </div>
         <h1 id="login-title">kchat</h1>
         <p class="login-sub">Kafka 위에서 돌아가는 우리 팀 채팅</p>
-        <label for="login-nick">닉네임</label>
-        <input
+        <TextField
           id="login-nick"
           name="nick"
+          label="닉네임"
           value={nick}
-          onInput={(e) => {
-            setNick((e.target as HTMLInputElement).value);
-            setError('');
-          }}
+          onValue={(v) => (setNick(v), setError(''))}
+          help="팀원들에게 보일 이름입니다. 나중에 언제든 바꿀 수 있습니다."
+          error={shown}
           placeholder="예: 민수"
           autocomplete="nickname"
           maxLength={32}
-          aria-invalid={shown ? true : undefined}
-          aria-describedby="login-msg"
           autoFocus
         />
-        <p id="login-msg" class={shown ? 'field-error' : 'field-help'} role={shown ? 'alert' : undefined}>
-          {shown || '팀원들에게 보일 이름입니다. 나중에 언제든 바꿀 수 있습니다.'}
-        </p>
         <button type="submit" class="btn primary block" disabled={store.loggingIn}>
           {store.loggingIn ? '들어가는 중…' : '입장하기'}
         </button>

@@ -4,7 +4,8 @@
 import { useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { buildTimeline, formatFull, formatTime, noticeText, type TimelineEvent, type TimelineItem } from '../format.ts';
 import { linkify } from '../linkify.ts';
-import type { ChatStore, ChannelState } from '../store.ts';
+import type { ChannelState } from '../channels.ts';
+import type { ChatStore } from '../store.ts';
 import { Avatar, Icon } from './common.tsx';
 
 const BOTTOM_SLACK_PX = 48;

@@ -1,0 +1,85 @@
+// The left column (a drawer under 760px): brand and connection, the channel
+// list with unread counts, and "me" (nickname, theme, logout).
+import type { ChatStore } from '../store.ts';
+import { NEXT_THEME, THEME_LABEL, type ThemeChoice } from '../theme.ts';
+import { Avatar, Icon } from './common.tsx';
+import { CONN_LABEL, ConnStatus } from './ConnectionStatus.tsx';
+
+export interface SidebarProps {
+  store: ChatStore;
+  theme: ThemeChoice;
+  onTheme: (next: ThemeChoice) => void;
+  onPick: (channel: string) => void;
+  onAddChannel: () => void;
+  onEditNick: () => void;
+}
+
+export function Sidebar({ store, theme, onTheme, onPick, onAddChannel, onEditNick }: SidebarProps) {
+  const me = store.me!;
+  const themeIcon = theme === 'system' ? 'monitor' : theme === 'dark' ? 'moon' : 'sun';
+  return (
+    <aside class="sidebar" id="sidebar" aria-label="채널 목록">
+      <div class="brand">
+        <span class="logo" aria-hidden="true">
+          k
+        </span>
+        <span class="brand-name">kchat</span>
+        <ConnStatus store={store} />
+      </div>
+      <nav class="channels" aria-labelledby="channels-h">
+        <div class="section-head">
+          <h2 id="channels-h">채널</h2>
+          <button type="button" class="icon-btn" aria-label="채널 만들기 또는 들어가기" title="채널 추가" onClick={onAddChannel}>
+            <Icon name="plus" size={16} />
+          </button>
+        </div>
+        <ul>
+          {store.order.map((name) => {
+            const ch = store.channels.get(name)!;
+            const current = name === store.active;
+            return (
+              <li key={name}>
+                <button
+                  type="button"
+                  class={`channel${current ? ' active' : ''}${ch.unread ? ' has-unread' : ''}`}
+                  aria-current={current ? 'page' : undefined}
+                  data-channel={name}
+                  onClick={() => onPick(name)}
+                >
+                  <Icon name="hash" size={16} />
+                  <span class="channel-name">{name}</span>
+                  {ch.unread > 0 && (
+                    <span class="unread" aria-label={`읽지 않은 메시지 ${ch.unread}개`}>
+                      {ch.unread > 99 ? '99+' : ch.unread}
+                    </span>
+                  )}
+                </button>
+              </li>
+            );
+          })}
+        </ul>
+        <button type="button" class="add-channel" onClick={onAddChannel}>
+          <Icon name="plus" size={16} /> 채널 추가
+        </button>
+      </nav>
+      <div class="me">
+        <Avatar nick={me.nick} id={me.id} size={32} />
+        <div class="me-text">
+          <span class="me-nick" data-testid="my-nick">
+            {me.nick}
+          </span>
+          <span class="me-sub">{CONN_LABEL[store.conn]}</span>
+        </div>
+        <button type="button" class="icon-btn" aria-label="닉네임 바꾸기" title="닉네임 바꾸기" onClick={onEditNick}>
+          <Icon name="edit" size={16} />
+        </button>
+        <button type="button" class="icon-btn" aria-label={`테마 바꾸기 (지금: ${THEME_LABEL[theme]})`} title={`테마: ${THEME_LABEL[theme]}`} onClick={() => onTheme(NEXT_THEME[theme])}>
+          <Icon name={themeIcon} size={16} />
+        </button>
+        <button type="button" class="icon-btn" aria-label="로그아웃" title="로그아웃" onClick={() => store.logout()}>
+          <Icon name="logout" size={16} />
+        </button>
+      </div>
+    </aside>
+  );
+}
