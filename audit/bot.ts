@@ -1,10 +1,13 @@
 // Chat commands for auditors: `@bot 검색 <query>` (top 5 hits) and
 // `@bot 통계 [오늘|어제|이번주]` (top keywords). server/routes/audit.ts
 // registers them with bots/index.ts registerCommand(); the runtime enforces
-// `role`, and the handlers check it again.
+// `role`, and the handlers check it again. Every answer is ephemeral: audit
+// results are for the auditor who asked, never for the members of the
+// channel it was asked in (nor for member-facing search).
 import { hasRole } from '../core/auth.ts';
+import { pickJosa } from '../core/korean/josa.ts';
 import { addDays, localDate } from '../core/time.ts';
-import type { BotCommand, CommandContext } from '../bots/index.ts';
+import type { BotCommand, CommandContext, CommandReply } from '../bots/index.ts';
 import { QueryError, runSearch, type SearchIndex } from './search/index.ts';
 import { StatsError, period, topics } from './stats.ts';
 
@@ -21,6 +24,11 @@ export function snippet(text: string, highlights: [number, number][], width = 40
   return (start > 0 ? '…' : '') + flat.slice(start, start + width) + (start + width < flat.length ? '…' : '');
 }
 
+/** An answer for the asking auditor's eyes only. */
+function own(text: string, extra: Omit<CommandReply, 'text' | 'ephemeral'> = {}): CommandReply {
+  return { text, ...extra, ephemeral: true };
+}
+
 function denied(ctx: CommandContext): string | null {
   return hasRole(ctx.caller.role, 'auditor') ? null : '이 명령은 감사 권한(auditor)이 있어야 쓸 수 있어요.';
 }
@@ -33,16 +41,16 @@ export function auditBotCommands(index: SearchIndex): BotCommand[] {
     help: ['@bot 검색 <검색어> — 대화 기록 검색 (예: 검색 장애 in:#ops after:2024-08-26)'],
     async handle(ctx) {
       const no = denied(ctx);
-      if (no) return { text: no, result: 'error' };
-      if (!ctx.args) return { text: '검색어를 알려 주세요. 예: @bot 검색 장애 from:민수', result: 'error' };
+      if (no) return own(no, { result: 'error' });
+      if (!ctx.args) return own('검색어를 알려 주세요. 예: @bot 검색 장애 from:민수', { result: 'error' });
       try {
         const r = await runSearch(index, { q: ctx.args, limit: 5 }, ctx.config.tzReports);
-        if (r.total === 0) return `"${ctx.args}" 검색 결과가 없어요.`;
+        if (r.total === 0) return own(`"${ctx.args}" 검색 결과가 없어요.`);
         const lines = r.hits.map((h) => `• ${h.nick} (#${h.channel}, ${when(h.ts, ctx.config.tzReports)}) ${snippet(h.text, h.highlights)}`);
         const total = r.total_exact ? `${r.total}건` : `약 ${r.total}건`;
-        return { text: [`"${ctx.args}" 검색 결과 ${total}${r.total > 5 ? ' 중 최근 5건' : ''}:`, ...lines].join('\n'), meta: { total: r.total, total_exact: r.total_exact } };
+        return own([`"${ctx.args}" 검색 결과 ${total}${r.total > 5 ? ' 중 최근 5건' : ''}:`, ...lines].join('\n'), { meta: { total: r.total, total_exact: r.total_exact } });
       } catch (err) {
-        if (err instanceof QueryError) return { text: `검색어를 이해하지 못했어요: ${err.message}`, result: 'error' };
+        if (err instanceof QueryError) return own(`검색어를 이해하지 못했어요: ${err.message}`, { result: 'error' });
         throw err;
       }
     },
@@ -55,7 +63,7 @@ export function auditBotCommands(index: SearchIndex): BotCommand[] {
     help: ['@bot 통계 [오늘|어제|이번주] — 많이 나온 주제어와 떠오르는 주제'],
     async handle(ctx) {
       const no = denied(ctx);
-      if (no) return { text: no, result: 'error' };
+      if (no) return own(no, { result: 'error' });
       const tz = ctx.config.tzReports;
       const today = localDate(ctx.now(), tz);
       const arg = ctx.args.replace(/\s+/g, '').toLowerCase();
@@ -70,16 +78,16 @@ export function auditBotCommands(index: SearchIndex): BotCommand[] {
         from = addDays(today, -dow);
         label = '이번 주';
       } else if (arg !== '' && arg !== '오늘' && arg !== 'today') {
-        return { text: '통계 기간은 오늘, 어제, 이번주 중 하나예요.', result: 'error' };
+        return own('통계 기간은 오늘, 어제, 이번주 중 하나예요.', { result: 'error' });
       }
       try {
         const r = await topics(ctx.db, period(from, to, tz, ctx.now()), { limit: 5 });
-        if (r.keywords.length === 0) return `${label}은 아직 집계할 대화가 없어요.`;
+        if (r.keywords.length === 0) return own(`${label}${pickJosa(label, '은/는')} 아직 집계할 대화가 없어요.`);
         const top = r.keywords.map((k, i) => `${i + 1}. ${k.term} (${k.count})`).join('  ');
         const rising = r.rising.slice(0, 3).map((k) => k.term).join(', ');
-        return { text: `${label} 주제어 (메시지 ${r.period.messages}건): ${top}${rising ? `\n떠오르는 주제: ${rising}` : ''}` };
+        return own(`${label} 주제어 (메시지 ${r.period.messages}건): ${top}${rising ? `\n떠오르는 주제: ${rising}` : ''}`);
       } catch (err) {
-        if (err instanceof StatsError) return { text: err.message, result: 'error' };
+        if (err instanceof StatsError) return own(err.message, { result: 'error' });
         throw err;
       }
     },

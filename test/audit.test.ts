@@ -101,6 +101,7 @@ test('@bot 검색 answers auditors with the top hits and refuses members', async
   const text = typeof reply === 'string' ? reply : reply.text;
   assert.match(text, /검색 결과 5건:/);
   assert.match(text, /지영 \(#ops, .*\) 장애에서 배운 점/);
+  assert.equal(typeof reply === 'string' ? false : reply.ephemeral, true, 'audit results are for the asking auditor only');
   const denied = await search.handle(context('member', '장애', Date.now()));
   assert.match(typeof denied === 'string' ? denied : denied.text, /감사 권한/);
   const bad = await search.handle(context('auditor', 'foo:bar', Date.now()));
@@ -112,6 +113,7 @@ test('@bot 통계 어제 lists that day’s keywords', async () => {
   const reply = await stats.handle(context('auditor', '어제', seoul('2024-08-29 12:00')));
   const text = typeof reply === 'string' ? reply : reply.text;
   assert.match(text, /^어제 주제어 \(메시지 6건\): 1\. deploy \(2\)/);
+  assert.equal(typeof reply === 'string' ? false : reply.ephemeral, true, 'audit results are for the asking auditor only');
   const bad = await stats.handle(context('auditor', '작년', Date.now()));
   assert.match(typeof bad === 'string' ? bad : bad.text, /오늘, 어제, 이번주/);
 });

@@ -1,12 +1,13 @@
 // The bot runtime in-process: addressing, help per role, bots never answer
-// bots, rate limit, command log, typos and unknown commands.
+// bots, fair use (reply-paced people are never refused, floods are told when
+// to retry), answers for one person only, command log, typos and unknown commands.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createLocalBots, type BotCommand } from '../bots/index.ts';
 import { addressed, botAliases } from '../bots/runtime/address.ts';
-import { RATE_LIMIT_TEXT } from '../bots/runtime/dispatcher.ts';
+import { rateLimitText } from '../bots/runtime/dispatcher.ts';
 import { question, type InProcessHarness } from '../bots/runtime/harness.ts';
-import { RateLimiter } from '../bots/runtime/ratelimit.ts';
+import { RateLimiter, waitText } from '../bots/runtime/ratelimit.ts';
 import { botEnv, type BotEnv } from './helpers/bots.ts';
 
 const auditOnly: BotCommand = {
@@ -63,8 +64,10 @@ describe('dispatcher', () => {
     assert.match(member.text, /일정 추가/);
     assert.match(member.text, /작업/);
     assert.doesNotMatch(member.text, /검색/);
+    assert.equal(member.meta.visible_to, undefined, "a member's help is an ordinary reply");
     const auditor = await h.ask('@bot help', { user: { id: 'u_a1', nick: '감사' }, role: 'auditor' });
     assert.match(auditor!.text, /검색/);
+    assert.deepEqual(auditor!.meta.visible_to, ['u_a1'], "an auditor's help lists auditor commands: for the auditor only");
     const bare = await h.ask('@bot', { user: { id: 'u_m1', nick: '지수' } });
     assert.match(bare!.text, /일정 추가/, 'a bare @bot answers with help');
   });
@@ -80,6 +83,7 @@ describe('dispatcher', () => {
   test('members cannot run auditor commands; the refusal is logged as denied', async () => {
     const r = await h.ask('@bot 검색 회의록', { user: { id: 'u_m2', nick: '민호' } });
     assert.match(r!.text, /auditor 권한이 필요/);
+    assert.deepEqual(r!.meta.visible_to, ['u_m2'], 'the refusal is for the asker only');
     const ok = await h.ask('@bot 검색 회의록', { user: { id: 'u_a2', nick: '감사2' }, role: 'auditor' });
     assert.equal(ok!.text, '검색어: 회의록');
     const rows = await env.db.all<{ user_id: string; result: string; command: string }>(`SELECT user_id, result, command FROM bot_commands WHERE command = 'search' ORDER BY ts`);
@@ -140,28 +144,75 @@ describe('dispatcher', () => {
   });
 });
 
-describe('rate limit', () => {
-  test('5 commands per 30 s; the 6th is answered politely once, then silence until the window passes', async () => {
+describe('fair use', () => {
+  test('a person asking one question after another is never refused, however many', async () => {
     const env = await botEnv();
     try {
+      // The default allowance (5 per 30 s) and a clock that never moves: only pacing can keep this person served.
       const { harness: h } = await createLocalBots({ config: env.config, db: env.db, now: env.clock.now });
-      const user = { id: 'u_flood', nick: '도배' };
-      for (let i = 0; i < 5; i++) {
-        const r = await h.ask('@bot 일정 목록', { user });
-        assert.doesNotMatch(r!.text, /잠시 후/);
+      const user = { id: 'u_paced', nick: '차근' };
+      const questions = ['@bot 도움말', '@bot 일정 목록', '@봇 작업', '@bot 일정 목록', '@봇 도움말', '@bot jobs', '@bot 일정 목록', '@봇 일정 목록', '@bot help', '@bot 작업'];
+      for (const [i, q] of questions.entries()) {
+        const r = await h.ask(q, { user });
+        assert.ok(r, `question ${i + 1} answered`);
+        assert.notEqual(r.meta.result, 'rate_limited', `question ${i + 1} (${q}) refused: ${r.text}`);
       }
-      const sixth = await h.ask('@bot 일정 목록', { user });
-      assert.equal(sixth!.text, RATE_LIMIT_TEXT);
-      assert.equal(await h.ask('@bot 도움말', { user }), null, 'only one polite answer per window');
-      const other = await h.ask('@bot 일정 목록', { user: { id: 'u_calm', nick: '차분' } });
-      assert.doesNotMatch(other!.text, /잠시 후/, 'other users are not affected');
-      env.clock.advance(30_001);
-      const later = await h.ask('@bot 일정 목록', { user });
-      assert.doesNotMatch(later!.text, /잠시 후/);
-      const rows = await env.db.all<{ n: number }>(`SELECT count(*) AS n FROM bot_commands WHERE user_id = 'u_flood' AND result = 'rate_limited'`);
-      assert.equal(rows[0].n, 2);
     } finally {
       await env.close();
     }
+  });
+
+  test('a flood gets each refusal answered with the wait, for the flooder only; others stay served', async () => {
+    const env = await botEnv();
+    try {
+      const { harness: h } = await createLocalBots({ config: env.config, db: env.db, now: env.clock.now, limiter: new RateLimiter(5, 30_000) });
+      const user = { id: 'u_flood', nick: '도배' };
+      const flood = Array.from({ length: 12 }, (_, i) => question(`@bot 일정 목록 ${i}`, { user }));
+      const replies = await h.flood(flood);
+      const refused = replies.filter((r) => r?.meta.result === 'rate_limited');
+      // The first question had nothing unanswered before it; five more come from the allowance.
+      assert.deepEqual(
+        replies.map((r) => r?.meta.result === 'rate_limited'),
+        [false, false, false, false, false, false, true, true, true, true, true, true],
+      );
+      for (const [i, r] of refused.entries()) {
+        assert.equal(r!.reply_to, flood[6 + i].id, 'each refusal answers its own question');
+        assert.deepEqual(r!.meta.visible_to, ['u_flood'], 'refusals are for the flooder only');
+        assert.equal(r!.meta.retry_after_ms, 6000, 'one question back every 30 s / 5');
+        assert.equal(r!.text, rateLimitText(6000));
+        assert.match(r!.text, /6초 후에 다시 물어봐 주세요/);
+      }
+
+      const other = await h.flood([question('@bot 일정 목록', { user: { id: 'u_calm', nick: '차분' } })]);
+      assert.notEqual(other[0]!.meta.result, 'rate_limited', 'another person is served right behind the flood');
+
+      // Having read the refusals, the flooder may ask again (paced); a burst draws on what refilled.
+      env.clock.advance(6000);
+      const again = await h.flood([question('@bot 도움말', { user }), question('@bot 도움말', { user }), question('@bot 도움말', { user })]);
+      assert.deepEqual(
+        again.map((r) => r!.meta.result === 'rate_limited'),
+        [false, false, true],
+        'paced, then the one question that refilled in 6 s, then refused',
+      );
+      const rows = await env.db.all<{ n: number }>(`SELECT count(*)::INT AS n FROM bot_commands WHERE user_id = 'u_flood' AND result = 'rate_limited'`);
+      assert.equal(rows[0].n, 7);
+    } finally {
+      await env.close();
+    }
+  });
+
+  test('waits are said as people read them', () => {
+    assert.equal(waitText(6000), '6초');
+    assert.equal(waitText(1), '1초');
+    assert.equal(waitText(720_000), '12분');
+    assert.equal(waitText(90_500), '1분 31초');
+    const l = new RateLimiter(2, 10_000);
+    assert.deepEqual(l.check('u', { ts: 1, at: { partition: 0, offset: 1 } }, 0), { allowed: true, paced: true });
+    l.answered('u', { ts: 5, at: { partition: 0, offset: 9 } }, 0);
+    assert.deepEqual(l.check('u', { ts: 2, at: { partition: 0, offset: 2 } }, 0), { allowed: true, paced: false }, 'sent before the answer');
+    assert.deepEqual(l.check('u', { ts: 9, at: { partition: 0, offset: 10 } }, 0), { allowed: true, paced: true }, 'sent after the answer');
+    assert.deepEqual(l.check('u', { ts: 6, at: { partition: 3, offset: 1 } }, 0), { allowed: true, paced: true }, 'another partition: by time');
+    assert.deepEqual(l.check('u', { ts: 4, at: { partition: 3, offset: 2 } }, 0), { allowed: true, paced: false });
+    assert.deepEqual(l.check('u', { ts: 4, at: { partition: 3, offset: 3 } }, 0), { allowed: false, retryAfterMs: 5000 });
   });
 });

@@ -1,6 +1,9 @@
 // The dispatcher: one chat event in, at most one reply out. It decides
-// whether the bot was addressed, who is asking (role), applies the rate
-// limit, runs the command or a free-text answerer, and logs the outcome.
+// whether the bot was addressed, who is asking (role), applies the fair-use
+// limit (ratelimit.ts), runs the command or a free-text answerer, and logs
+// the outcome. Answers meant for one person (refusals, auditors' results,
+// help that lists privileged commands) are ephemeral: `meta.visible_to`
+// names the one user the gateways deliver them to.
 import { createEnvelope, type Envelope } from '../../core/envelope.ts';
 import { hasRole, isRole, type Role } from '../../core/auth.ts';
 import type { Config } from '../../core/config.ts';
@@ -10,13 +13,22 @@ import { logger } from '../../core/log.ts';
 import { addressed } from './address.ts';
 import { nearMiss } from './fuzzy.ts';
 import { logCommand, type CommandResult } from './log.ts';
-import { RateLimiter } from './ratelimit.ts';
+import { RateLimiter, waitText, type LogPosition } from './ratelimit.ts';
 import type { CommandRegistry } from './registry.ts';
 import { RUNTIME_BOT, type BotIdentity, type Caller, type CommandContext, type CommandReply } from './types.ts';
 
 const log = logger('bots.runtime');
 
-export const RATE_LIMIT_TEXT = '요청이 너무 많아요. 잠시 후 다시 시도해 주세요. (Too many requests — please try again shortly.)';
+/** The refusal of a question sent while too many earlier ones were unanswered; it names the wait. */
+export function rateLimitText(retryAfterMs: number): string {
+  const wait = waitText(retryAfterMs);
+  return `질문이 너무 빨리 이어져서 이 질문은 건너뛰었어요. 앞의 답을 받은 뒤에 물어보시거나 ${wait} 후에 다시 물어봐 주세요. (Too many questions at once — ask again after an answer, or in ${wait}.)`;
+}
+
+/** `meta` of an answer only `userId` sees (gateways deliver it to that user's sockets only). */
+export function visibleTo(userId: string): { visible_to: string[] } {
+  return { visible_to: [userId] };
+}
 
 /** Bots never answer bots, system messages or themselves. */
 export function fromBotOrSystem(e: Envelope): boolean {
@@ -30,8 +42,8 @@ export interface DispatcherOptions {
   db: Database;
   registry: CommandRegistry;
   aliases: readonly string[];
-  /** where replies and announcements go (Kafka in production, an array in the harness) */
-  publish: (e: Envelope) => Promise<void>;
+  /** where replies and announcements go (Kafka in production, an array in the harness); resolves with where it landed */
+  publish: (e: Envelope) => Promise<LogPosition | void>;
   now?: () => number;
   limiter?: RateLimiter;
 }
@@ -40,14 +52,18 @@ export class Dispatcher {
   readonly now: () => number;
   private readonly limiter: RateLimiter;
   private readonly roleCache = new Map<string, Role>();
+  private handled = 0;
 
   constructor(private readonly opts: DispatcherOptions) {
     this.now = opts.now ?? Date.now;
     this.limiter = opts.limiter ?? new RateLimiter();
   }
 
-  /** Handle one event; resolves with the reply once it is published (null when the bot stays silent). */
-  async handle(e: Envelope): Promise<Envelope | null> {
+  /**
+   * Handle one event; resolves with the reply once it is published (null when
+   * the bot stays silent). `at` is where the event sits on the topic.
+   */
+  async handle(e: Envelope, at?: LogPosition): Promise<Envelope | null> {
     if (e.type !== 'message' || fromBotOrSystem(e)) return null;
     const a = addressed(e.text, this.opts.aliases);
     if (!a) return null;
@@ -57,10 +73,13 @@ export class Dispatcher {
     const commandName = a.rest === '' ? 'help' : (match?.cmd.name ?? 'ask');
     const args = match ? match.args : a.rest;
 
-    const rate = this.limiter.check(caller.id, this.now());
+    const now = this.now();
+    if (++this.handled % 1000 === 0) this.limiter.sweep(now);
+    const rate = this.limiter.check(caller.id, { ts: e.ts, at }, now);
     if (!rate.allowed) {
-      const reply = rate.notify ? this.reply(e, RUNTIME_BOT, RATE_LIMIT_TEXT, { result: 'rate_limited' }) : null;
-      if (reply) await this.opts.publish(reply);
+      // Every refusal is answered, to the asker only, with the wait.
+      const reply = this.reply(e, RUNTIME_BOT, rateLimitText(rate.retryAfterMs), { command: commandName, result: 'rate_limited', retry_after_ms: rate.retryAfterMs, ...visibleTo(caller.id) });
+      await this.send(caller, reply);
       await this.record(e, caller, RUNTIME_BOT, commandName, args, 'rate_limited', reply, started);
       return reply;
     }
@@ -73,11 +92,12 @@ export class Dispatcher {
       const ctx = this.context(e, caller, match?.word ?? '', args);
       if (a.rest === '' || (!match && /^(help|도움말|도움|명령어|\?)$/i.test(a.rest))) {
         command = 'help';
-        out = { text: this.helpText(caller.role) };
+        // Auditors' and admins' help lists their commands: for their eyes only.
+        out = { text: this.helpText(caller.role), ephemeral: caller.role !== 'member' };
       } else if (match) {
         const needed = match.cmd.role ?? 'member';
         if (!hasRole(caller.role, needed)) {
-          out = { text: `'${match.word}' 명령은 ${needed} 권한이 필요합니다. \`@bot 도움말\`에서 쓸 수 있는 명령을 확인하세요.`, result: 'error' };
+          out = { text: `'${match.word}' 명령은 ${needed} 권한이 필요합니다. \`@bot 도움말\`에서 쓸 수 있는 명령을 확인하세요.`, result: 'error', ephemeral: true };
           result = 'denied';
         } else {
           const r = await match.cmd.handle(ctx);
@@ -92,13 +112,19 @@ export class Dispatcher {
       result ??= out.result === 'error' ? 'error' : 'ok';
     } catch (err) {
       log.error({ err, command, question: e.id }, 'bot command failed');
-      out = { text: '요청을 처리하지 못했어요. 잠시 후 다시 시도해 주세요.', result: 'error' };
+      out = { text: '요청을 처리하지 못했어요. 잠시 후 다시 시도해 주세요.', result: 'error', ephemeral: true };
       result = 'error';
     }
-    const reply = this.reply(e, bot, out.text, { command, result, ...(out.meta ?? {}) });
-    await this.opts.publish(reply);
+    const reply = this.reply(e, bot, out.text, { command, result, ...(out.meta ?? {}), ...(out.ephemeral ? visibleTo(caller.id) : {}) });
+    await this.send(caller, reply);
     await this.record(e, caller, bot, command, args, result, reply, started);
     return reply;
+  }
+
+  /** Publish a reply; later questions of this person are measured against where it landed. */
+  private async send(caller: Caller, reply: Envelope): Promise<void> {
+    const at = await this.opts.publish(reply);
+    this.limiter.answered(caller.id, { ts: reply.ts, at: at ?? undefined }, this.now());
   }
 
   helpText(role: Role): string {
@@ -124,7 +150,9 @@ export class Dispatcher {
       db: this.opts.db,
       log,
       now: this.now,
-      publish: this.opts.publish,
+      publish: async (x) => {
+        await this.opts.publish(x);
+      },
     };
   }
 

@@ -9,7 +9,7 @@ import { createEnvelope, parse, type Envelope } from '../../core/envelope.ts';
 import type { Role } from '../../core/auth.ts';
 import type { Consumer, KafkaClient } from '../../core/kafka.ts';
 import { Dispatcher } from './dispatcher.ts';
-import { RateLimiter } from './ratelimit.ts';
+import { RateLimiter, type LogPosition } from './ratelimit.ts';
 import type { CommandRegistry } from './registry.ts';
 import { DEFAULT_ALIASES } from './address.ts';
 
@@ -30,10 +30,17 @@ export function question(text: string, o: AskOptions = {}): Envelope {
   });
 }
 
+/**
+ * In one process: the dispatcher reads from and writes to an in-memory log
+ * (one partition), so "sent before the previous answer" means what it means on
+ * Kafka. `ask` sends after the previous answer; `flood` appends every question
+ * before the bot answers the first.
+ */
 export class InProcessHarness {
   readonly published: Envelope[] = [];
   readonly dispatcher: Dispatcher;
   private listeners: ((e: Envelope) => void)[] = [];
+  private offset = 0;
 
   constructor(opts: { config: Config; db: Database; registry: CommandRegistry; aliases?: readonly string[]; now?: () => number; limiter?: RateLimiter }) {
     this.dispatcher = new Dispatcher({
@@ -43,15 +50,25 @@ export class InProcessHarness {
       aliases: opts.aliases ?? DEFAULT_ALIASES,
       now: opts.now,
       limiter: opts.limiter,
-      publish: (e) => this.publish(e),
+      publish: (e) => this.publishAt(e),
     });
   }
 
   /** Hook extra publishers (schedulers, hooks) into the same capture. */
   readonly publish = async (e: Envelope): Promise<void> => {
+    await this.publishAt(e);
+  };
+
+  private async publishAt(e: Envelope): Promise<LogPosition> {
+    const at = this.append();
     this.published.push(e);
     for (const l of this.listeners) l(e);
-  };
+    return at;
+  }
+
+  private append(): LogPosition {
+    return { partition: 0, offset: this.offset++ };
+  }
 
   /** Send a question; resolves with the bot's reply, or null when it stays silent. */
   async ask(text: string, o: AskOptions = {}): Promise<Envelope | null> {
@@ -59,7 +76,15 @@ export class InProcessHarness {
   }
 
   send(e: Envelope): Promise<Envelope | null> {
-    return this.dispatcher.handle(e);
+    return this.dispatcher.handle(e, this.append());
+  }
+
+  /** Questions sent all at once (before any answer): resolves with each one's reply or null. */
+  async flood(questions: Envelope[]): Promise<(Envelope | null)[]> {
+    const at = questions.map(() => this.append());
+    const replies: (Envelope | null)[] = [];
+    for (let i = 0; i < questions.length; i++) replies.push(await this.dispatcher.handle(questions[i], at[i]));
+    return replies;
   }
 
   /** Everything published since the question with this id (reply and announcements). */
@@ -117,8 +142,9 @@ export class BrokerHarness {
     });
   }
 
-  post(e: Envelope): Promise<void> {
-    return this.kafka.publish(e);
+  /** Produce envelopes in one request: on one partition they sit together, before anything the bots answer. */
+  post(...es: Envelope[]): Promise<void> {
+    return this.kafka.publish(es);
   }
 
   waitFor(pred: (e: Envelope) => boolean): Promise<Envelope> {

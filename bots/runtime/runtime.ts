@@ -9,13 +9,13 @@
 import type { Config } from '../../core/config.ts';
 import type { Database } from '../../core/db.ts';
 import { parse, type Envelope } from '../../core/envelope.ts';
-import type { Consumer, KafkaClient } from '../../core/kafka.ts';
+import { envelopeMessage, type Consumer, type KafkaClient } from '../../core/kafka.ts';
 import { logger } from '../../core/log.ts';
 import { fileToken } from '../../core/secrets.ts';
 import { KafkaClaimer } from './claims.ts';
 import { Dispatcher } from './dispatcher.ts';
 import type { CommandRegistry } from './registry.ts';
-import type { RateLimiter } from './ratelimit.ts';
+import type { LogPosition, RateLimiter } from './ratelimit.ts';
 import type { EventObserver } from './types.ts';
 
 const log = logger('bots.runtime');
@@ -55,15 +55,22 @@ export class KafkaBotRuntime {
       db: opts.db,
       registry: opts.registry,
       aliases: opts.aliases,
-      publish: (e) => this.publish(e),
+      publish: (e) => this.publishAt(e),
       now: opts.now,
       limiter: opts.limiter,
     });
   }
 
   /** the process's one producer (core/kafka.ts) */
-  publish(e: Envelope): Promise<void> {
-    return this.opts.kafka.publish(e);
+  async publish(e: Envelope): Promise<void> {
+    await this.publishAt(e);
+  }
+
+  /** Produce an envelope; resolves with where it landed (its channel's partition and offset). */
+  async publishAt(e: Envelope): Promise<LogPosition | undefined> {
+    const [meta] = await this.opts.kafka.send(this.opts.kafka.names.topics.events, [envelopeMessage(e)]);
+    const offset = Number(meta?.baseOffset ?? meta?.offset);
+    return meta && Number.isFinite(offset) ? { partition: meta.partition, offset } : undefined;
   }
 
   async start(): Promise<void> {
@@ -84,7 +91,7 @@ export class KafkaBotRuntime {
         if (!parsed.ok) return; // ingest sends bad records to the DLQ; the bot just skips them
         if (parsed.envelope.type === 'message' && Date.now() - parsed.envelope.ts > QUESTION_MAX_AGE_MS) return;
         try {
-          await this.dispatcher.handle(parsed.envelope);
+          await this.dispatcher.handle(parsed.envelope, { partition, offset: Number(message.offset) });
         } catch (err) {
           // Publishing failed after kafkajs' own retries: rethrow so the offset is not committed and the question is retried.
           log.error({ err, partition, offset: message.offset }, 'could not answer; will retry');

@@ -44,6 +44,12 @@ export interface CommandReply {
   meta?: Record<string, unknown>;
   /** answer as another bot identity (e.g. 일정봇) */
   bot?: BotIdentity;
+  /**
+   * For the asker's eyes only (auditors' search and statistics, refusals): the
+   * reply carries `meta.visible_to: [asker id]`; gateways deliver it to that
+   * user only and keep it out of everyone else's history. Ingest still stores it.
+   */
+  ephemeral?: boolean;
 }
 
 export interface BotCommand {
