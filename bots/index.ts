@@ -136,7 +136,7 @@ export async function startBots(deps: BotsDeps): Promise<RunningBots> {
     runtime,
     health() {
       const h = runtime.health();
-      return { ok: h.status === 'ok', status: h.status, ...(h.detail ? { detail: h.detail } : {}), schedules: schedule!.schedules().length, airflowWatcher: watcher !== null };
+      return { ok: h.status === 'ok' || h.status === 'recovering', status: h.status, ...(h.detail ? { detail: h.detail } : {}), schedules: schedule!.schedules().length, airflowWatcher: watcher !== null };
     },
     async stop() {
       schedule!.stop();

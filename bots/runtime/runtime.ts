@@ -37,7 +37,8 @@ export interface RuntimeOptions {
 }
 
 export interface RuntimeHealth {
-  status: 'ok' | 'starting' | 'down';
+  /** recovering: a consumer is restarting after a retriable crash (healthy, answers resume by themselves) */
+  status: 'ok' | 'recovering' | 'starting' | 'down';
   detail?: string;
 }
 
@@ -46,7 +47,10 @@ export class KafkaBotRuntime {
   readonly dispatcher: Dispatcher;
   private questions: Consumer | null = null;
   private sync: Consumer | null = null;
+  /** set once stopped */
   private state: RuntimeHealth = { status: 'starting' };
+  private readonly joined = new Set<'questions' | 'sync'>();
+  private readonly crashed = new Map<'questions' | 'sync', { restart: boolean; detail: string }>();
 
   constructor(private readonly opts: RuntimeOptions) {
     this.claimer = new KafkaClaimer(opts.kafka);
@@ -120,17 +124,31 @@ export class KafkaBotRuntime {
     });
   }
 
-  private watch(consumer: Consumer, name: string): void {
+  /**
+   * Health follows both consumers. After a retriable crash (the broker came
+   * back and its group coordinator is still loading) kafkajs restarts the
+   * consumer itself: that is "recovering", still healthy, until it has joined
+   * its group again; a crash kafkajs does not restart from is "down".
+   */
+  private watch(consumer: Consumer, name: 'questions' | 'sync'): void {
     consumer.on(consumer.events.GROUP_JOIN, () => {
-      if (name === 'questions') this.state = { status: 'ok' };
+      this.joined.add(name);
+      this.crashed.delete(name);
     });
     consumer.on(consumer.events.CRASH, (ev) => {
-      this.state = { status: 'down', detail: `${name} consumer crashed: ${String(ev.payload.error?.message ?? ev.payload.error)}` };
+      this.joined.delete(name);
+      const why = String(ev.payload.error?.message ?? ev.payload.error);
+      const restart = ev.payload.restart !== false;
+      this.crashed.set(name, { restart, detail: `${name} consumer crashed${restart ? ', restarting' : ''}: ${why}` });
     });
   }
 
   health(): RuntimeHealth {
-    return this.state;
+    if (this.state.status === 'down') return this.state;
+    const detail = [...this.crashed.values()].map((c) => c.detail).join('; ');
+    if ([...this.crashed.values()].some((c) => !c.restart)) return { status: 'down', detail };
+    if (this.crashed.size) return { status: 'recovering', detail };
+    return this.joined.has('questions') && this.joined.has('sync') ? { status: 'ok' } : { status: 'starting' };
   }
 
   async stop(): Promise<void> {
