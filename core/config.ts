@@ -41,6 +41,8 @@ export interface Config {
     aliases: string | undefined;
     rateLimit: { limit: number; windowMs: number };
     schedulesFile: string;
+    /** limits on reminders made in chat (docs/bots.md "Limits"); members' counts follow their user id and nick */
+    scheduleLimits: { perUser: number; perChannel: number; memberMinIntervalMs: number; privilegedPerUser: number };
     airflow: {
       apiUrl: string | null;
       user: string | null;
@@ -101,6 +103,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         windowMs: int(env.KCHAT_BOT_RATE_WINDOW_SECONDS, 30, 'KCHAT_BOT_RATE_WINDOW_SECONDS', 1) * 1000,
       },
       schedulesFile: env.KCHAT_SCHEDULES_FILE ? path.resolve(env.KCHAT_SCHEDULES_FILE) : path.join(dataDir, 'schedules.json'),
+      scheduleLimits: {
+        perUser: int(env.KCHAT_SCHEDULES_PER_USER, 5, 'KCHAT_SCHEDULES_PER_USER', 0),
+        perChannel: int(env.KCHAT_SCHEDULES_PER_CHANNEL, 20, 'KCHAT_SCHEDULES_PER_CHANNEL', 0),
+        memberMinIntervalMs: int(env.KCHAT_SCHEDULE_MIN_INTERVAL_MINUTES, 30, 'KCHAT_SCHEDULE_MIN_INTERVAL_MINUTES', 1) * 60_000,
+        privilegedPerUser: int(env.KCHAT_SCHEDULES_PER_AUDITOR, 50, 'KCHAT_SCHEDULES_PER_AUDITOR', 0),
+      },
       airflow: {
         apiUrl: env.AIRFLOW_API_URL || null,
         user: env.AIRFLOW_USER || null,

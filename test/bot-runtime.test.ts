@@ -7,7 +7,7 @@ import { createLocalBots, type BotCommand } from '../bots/index.ts';
 import { addressed, botAliases } from '../bots/runtime/address.ts';
 import { rateLimitText } from '../bots/runtime/dispatcher.ts';
 import { question, type InProcessHarness } from '../bots/runtime/harness.ts';
-import { RateLimiter, waitText } from '../bots/runtime/ratelimit.ts';
+import { RateLimiter, durationText } from '../bots/runtime/ratelimit.ts';
 import { botEnv, type BotEnv } from './helpers/bots.ts';
 
 const auditOnly: BotCommand = {
@@ -201,11 +201,11 @@ describe('fair use', () => {
     }
   });
 
-  test('waits are said as people read them', () => {
-    assert.equal(waitText(6000), '6초');
-    assert.equal(waitText(1), '1초');
-    assert.equal(waitText(720_000), '12분');
-    assert.equal(waitText(90_500), '1분 31초');
+  test('durations are said as people read them; pacing is read from the log', () => {
+    assert.equal(durationText(6000), '6초');
+    assert.equal(durationText(1), '1초');
+    assert.equal(durationText(720_000), '12분');
+    assert.equal(durationText(90_500), '1분 31초');
     const l = new RateLimiter(2, 10_000);
     assert.deepEqual(l.check('u', { ts: 1, at: { partition: 0, offset: 1 } }, 0), { allowed: true, paced: true });
     l.answered('u', { ts: 5, at: { partition: 0, offset: 9 } }, 0);

@@ -79,7 +79,7 @@ test('two server processes: one reply per question, the schedule reaches both, e
   const key = `sched:${id}:${occ}`;
   assert.deepEqual([...fa.fired, ...fb.fired], [key], 'exactly one process fired');
   const reminder = await harness.waitFor((e) => e.id === key);
-  assert.equal(reminder.text, '⏰ 데일리 스크럼 시작합니다');
+  assert.equal(reminder.text, '⏰ 두리님이 등록한 알림: 데일리 스크럼 시작합니다');
   // The next day's occurrence: again exactly once (whichever process wins).
   const occ2 = nextOccurrence(parseCron('30 9 * * *'), occ, 'Asia/Seoul')!;
   const [ga, gb] = await Promise.all([a.call<{ fired: string[] }>({ tick: occ2 }), b.call<{ fired: string[] }>({ tick: occ2 })]);

@@ -1,6 +1,7 @@
 // The schedule bot in-process with a hand-moved clock: Korean and cron
 // phrasings, chat commands with typos and wrong ids, firing once per
-// occurrence, restarts, the shipped kanban default.
+// occurrence, restarts, the shipped kanban default, and the limits on
+// members' reminders (interval, per person, per channel, attribution).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -150,7 +151,7 @@ describe('firing', () => {
       const fired = await schedule.tick();
       assert.deepEqual(fired, [`sched:${id}:${seoul(2024, 9, 2, 9, 30)}`]);
       const reminder = h.published.find((e) => e.id === fired[0])!;
-      assert.equal(reminder.text, '⏰ 스탠드업 시작!');
+      assert.equal(reminder.text, '⏰ 가영님이 등록한 알림: 스탠드업 시작!', "a member's reminder names who set it up");
       assert.equal(reminder.channel, 'general');
       assert.equal(reminder.user.id, 'bot.schedule');
       assert.deepEqual(await schedule.tick(seoul(2024, 9, 2, 9, 31)), [], 'no second fire for the same occurrence');
@@ -191,6 +192,94 @@ describe('firing', () => {
       const r = on.harness.published.at(-1)!;
       assert.equal(r.text, '⏰ 애자일 칸반 미팅 시간입니다');
       assert.equal(r.channel, 'general');
+    } finally {
+      await env.close();
+    }
+  });
+});
+
+describe('limits on reminders made in chat', () => {
+  const member = (n: number) => ({ id: `u_m${n}`, nick: `멤버${n}` });
+  const added = (r: { meta: Record<string, unknown> } | null) => r?.meta.action === 'created';
+
+  test('a member may not make a reminder that rings more often than every 30 minutes; auditors down to a minute', async () => {
+    const env = await botEnv();
+    try {
+      const { harness: h } = await createLocalBots({ config: env.config, db: env.db, now: env.clock.now, limiter: new RateLimiter(100, 30_000) });
+      const me = { id: 'u_phish', nick: '민수' };
+      for (const when of ['"* * * * *"', '"*/15 * * * *"', '"*/10 * * * * *"', '"0,20 9 * * 1"', '"5,55 0,23 * * *"']) {
+        const r = await h.ask(`@bot 일정 추가 ${when} https://phish.example/login 지금 로그인하세요`, { user: me });
+        assert.equal(added(r), false, when);
+        assert.match(r!.text, /일정을 추가하지 못했어요: 멤버가 만드는 알림은 30분에 한 번보다 자주 울릴 수 없어요/, when);
+        assert.equal(r!.meta.result, 'denied');
+      }
+      const ok = await h.ask('@bot 일정 추가 "*/30 * * * *" 스트레칭 하세요', { user: me });
+      assert.equal(added(ok), true, ok!.text);
+
+      const auditor = { id: 'u_aud', nick: '감사팀' };
+      const five = await h.ask('@bot 일정 추가 "*/5 * * * *" 배치 지연 확인', { user: auditor, role: 'auditor' });
+      assert.equal(added(five), true, five!.text);
+      const seconds = await h.ask('@bot 일정 추가 "*/10 * * * * *" 너무 잦은 알림', { user: auditor, role: 'admin' });
+      assert.match(seconds!.text, /알림은 1분에 한 번보다 자주 울릴 수 없어요 \(이 일정은 10초마다/);
+      const rows = await env.db.all<{ n: number }>(`SELECT count(*)::INT AS n FROM bot_commands WHERE user_id = 'u_phish' AND result = 'denied'`);
+      assert.equal(rows[0].n, 5, 'each refusal is in the command log');
+    } finally {
+      await env.close();
+    }
+  });
+
+  test('per person (a fresh login under the same nick gets no new allowance) and per channel', async () => {
+    const env = await botEnv({ KCHAT_SCHEDULES_PER_USER: '2', KCHAT_SCHEDULES_PER_CHANNEL: '3' });
+    try {
+      const { harness: h } = await createLocalBots({ config: env.config, db: env.db, now: env.clock.now, limiter: new RateLimiter(100, 30_000) });
+      const first = { id: 'u_login1', nick: '지수' };
+      const a = await h.ask('@bot 일정 추가 매일 09:00 물 마시기', { user: first });
+      const b = await h.ask('@bot 일정 추가 평일 18:00 퇴근 준비', { user: first });
+      assert.ok(added(a) && added(b));
+      const third = await h.ask('@bot 일정 추가 매일 12:00 점심', { user: first });
+      assert.match(third!.text, /지수님이 만든 일정이 이미 2개예요 \(한 사람당 2개까지\)/);
+      // Logging in again gives a new session id today; the nickname still counts.
+      const again = await h.ask('@bot 일정 추가 매일 12:00 점심', { user: { id: 'u_login2', nick: '지수' } });
+      assert.match(again!.text, /이미 2개예요/);
+      const id = (a!.meta.schedule as { id: string }).id;
+      const del = await h.ask(`@bot 일정 삭제 ${id}`, { user: { id: 'u_login2', nick: '지수' } });
+      assert.match(del!.text, /일정을 삭제했어요/, 'the same person (nick) may delete their own reminder from a new login');
+      assert.equal(added(await h.ask('@bot 일정 추가 매일 12:00 점심', { user: first })), true, 'a freed slot can be used again');
+
+      // #general now holds 2 members' reminders; a third member fills it, a fourth is refused there but not in #dev.
+      assert.equal(added(await h.ask('@bot 일정 추가 매일 15:00 간식', { user: member(1) })), true);
+      const full = await h.ask('@bot 일정 추가 매일 16:00 회고', { user: member(2) });
+      assert.match(full!.text, /#general에는 멤버가 만든 일정이 이미 3개 있어요 \(채널당 3개까지\)/);
+      assert.equal(added(await h.ask('@bot 일정 추가 #dev 매일 16:00 회고', { user: member(2) })), true);
+      assert.equal(added(await h.ask('@bot 일정 추가 매일 16:00 감사 점검', { user: { id: 'u_adm', nick: '관리' }, role: 'admin' })), true, 'an admin is not held to the channel cap');
+    } finally {
+      await env.close();
+    }
+  });
+
+  test('a reminder reads as its author\'s words; one made before the limits that rings too often is held', async () => {
+    const env = await botEnv();
+    try {
+      const claimer = new LocalClaimer();
+      const { harness: h, schedule } = await createLocalBots({ config: env.config, db: env.db, now: env.clock.now, claimer });
+      const add = await h.ask('@bot 일정 추가 평일 09:30 https://example.com/standup 스탠드업 링크', { user: { id: 'u_ms', nick: '민수' } });
+      const id = (add!.meta.schedule as { id: string }).id;
+      // Made by a member before limits existed: every minute, no role recorded.
+      await env.db.run(`INSERT INTO schedules (id, channel, cron, text, tz, source, enabled, created_by, created_nick) VALUES ('old1', 'general', '* * * * *', '무료 쿠폰 https://phish.example', 'Asia/Seoul', 'chat', true, 'u_old', '옛날')`);
+      await schedule.reload();
+      const list = await h.ask('@bot 일정 목록');
+      assert.match(list!.text, /old1 — cron "\* \* \* \* \*" #general: 무료 쿠폰 https:\/\/phish\.example \(멈춤: 멤버 알림으로는 너무 자주 울려요, 옛날님\)/);
+      assert.match(list!.text, new RegExp(`${id} — 평일 오전 9:30 #general: https://example.com/standup 스탠드업 링크 \\(다음 .*, 민수님\\)`));
+
+      env.clock.set(seoul(2024, 9, 2, 9, 29));
+      await schedule.tick();
+      const fired = await schedule.tick(seoul(2024, 9, 2, 9, 30));
+      assert.deepEqual(fired, [`sched:${id}:${seoul(2024, 9, 2, 9, 30)}`], 'the held reminder does not fire');
+      const reminder = h.published.find((e) => e.id === fired[0])!;
+      assert.equal(reminder.text, '⏰ 민수님이 등록한 알림: https://example.com/standup 스탠드업 링크');
+      assert.equal(reminder.meta.created_nick, '민수');
+      assert.equal(reminder.meta.created_by, 'u_ms');
+      assert.equal(reminder.meta.source, 'chat');
     } finally {
       await env.close();
     }

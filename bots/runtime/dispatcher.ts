@@ -13,7 +13,7 @@ import { logger } from '../../core/log.ts';
 import { addressed } from './address.ts';
 import { nearMiss } from './fuzzy.ts';
 import { logCommand, type CommandResult } from './log.ts';
-import { RateLimiter, waitText, type LogPosition } from './ratelimit.ts';
+import { RateLimiter, durationText, type LogPosition } from './ratelimit.ts';
 import type { CommandRegistry } from './registry.ts';
 import { RUNTIME_BOT, type BotIdentity, type Caller, type CommandContext, type CommandReply } from './types.ts';
 
@@ -21,7 +21,7 @@ const log = logger('bots.runtime');
 
 /** The refusal of a question sent while too many earlier ones were unanswered; it names the wait. */
 export function rateLimitText(retryAfterMs: number): string {
-  const wait = waitText(retryAfterMs);
+  const wait = durationText(retryAfterMs);
   return `질문이 너무 빨리 이어져서 이 질문은 건너뛰었어요. 앞의 답을 받은 뒤에 물어보시거나 ${wait} 후에 다시 물어봐 주세요. (Too many questions at once — ask again after an answer, or in ${wait}.)`;
 }
 
@@ -109,7 +109,7 @@ export class Dispatcher {
         command = (out.meta?.command as string | undefined) ?? command;
       }
       if (out.bot) bot = out.bot;
-      result ??= out.result === 'error' ? 'error' : 'ok';
+      result ??= out.result ?? 'ok';
     } catch (err) {
       log.error({ err, command, question: e.id }, 'bot command failed');
       out = { text: '요청을 처리하지 못했어요. 잠시 후 다시 시도해 주세요.', result: 'error', ephemeral: true };

@@ -84,8 +84,8 @@ export class RateLimiter {
   }
 }
 
-/** "12초", "3분", "1분 30초": how long to wait, as a person reads it. */
-export function waitText(ms: number): string {
+/** "12초", "3분", "1분 30초": a duration as a person reads it (waits, reminder intervals). */
+export function durationText(ms: number): string {
   const s = Math.max(1, Math.ceil(ms / 1000));
   if (s < 60) return `${s}초`;
   const m = Math.floor(s / 60);

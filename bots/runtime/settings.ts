@@ -10,6 +10,7 @@ export interface BotSettings {
   aliases: string | undefined;
   rateLimit: { limit: number; windowMs: number };
   schedulesFile: string;
+  scheduleLimits: Config['bots']['scheduleLimits'];
   airflow: Omit<Config['bots']['airflow'], 'deadlinesJson'> & {
     /** raw deadline JSON (env KCHAT_AIRFLOW_DEADLINES or $DATA_DIR/airflow-deadlines.json) */
     deadlinesJson: string | null;
@@ -30,6 +31,7 @@ export function botSettings(config: Config): BotSettings {
     aliases: bots.aliases,
     rateLimit: bots.rateLimit,
     schedulesFile: bots.schedulesFile,
+    scheduleLimits: bots.scheduleLimits,
     airflow: { ...bots.airflow, deadlinesJson, deadlinesSource },
   };
 }

@@ -39,8 +39,8 @@ export interface CommandContext {
 
 export interface CommandReply {
   text: string;
-  /** 'error' = the command understood but failed (bad input); logged as such */
-  result?: 'ok' | 'error';
+  /** 'error' = the command understood but failed (bad input); 'denied' = refused by a rule (a limit); logged as such */
+  result?: 'ok' | 'error' | 'denied';
   meta?: Record<string, unknown>;
   /** answer as another bot identity (e.g. 일정봇) */
   bot?: BotIdentity;

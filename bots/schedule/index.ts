@@ -6,7 +6,8 @@
 // (meta.kind = 'schedule'), and every process applies them through its
 // private sync consumer, so ids are the same everywhere. Firing goes through
 // the Kafka claim log: each process claims `sched:<id>:<occurrence>` and only
-// the first claim on the one-partition claims topic fires.
+// the first claim on the one-partition claims topic fires. Who may make
+// which reminder, and how a member's reminder names its author: limits.ts.
 import crypto from 'node:crypto';
 import { hasRole } from '../../core/auth.ts';
 import type { Config } from '../../core/config.ts';
@@ -17,6 +18,7 @@ import { logger } from '../../core/log.ts';
 import type { Claimer } from '../runtime/claims.ts';
 import type { BotCommand, BotIdentity, CommandContext, CommandReply } from '../runtime/types.ts';
 import { loadConfigSchedules } from './config.ts';
+import { attribution, mayFire, ownedBy, refusal, type ScheduleLimits } from './limits.ts';
 import { nextOccurrence, parseCron } from '../../core/cron.ts';
 import { describeCron, formatLocal, parseWhen } from './when.ts';
 
@@ -38,6 +40,8 @@ export const SCHEDULES_SCHEMA = [
      created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
      deleted_at TIMESTAMPTZ
    )`,
+  // the creator's role decides the interval a reminder may have (older tables lack it: treated as a member's)
+  `ALTER TABLE schedules ADD COLUMN IF NOT EXISTS created_role VARCHAR`,
 ];
 
 export interface Schedule {
@@ -50,6 +54,7 @@ export interface Schedule {
   enabled: boolean;
   created_by: string | null;
   created_nick: string | null;
+  created_role: string | null;
 }
 
 const ADD = ['추가', '등록', '만들기', '생성', 'add', 'new', 'create'];
@@ -74,6 +79,8 @@ export interface ScheduleBotOptions {
   publish: (e: Envelope) => Promise<void>;
   now?: () => number;
   schedulesFile?: string | null;
+  /** default: config.bots.scheduleLimits */
+  limits?: ScheduleLimits;
 }
 
 export class ScheduleBot {
@@ -83,9 +90,11 @@ export class ScheduleBot {
   private timer: NodeJS.Timeout | null = null;
   private changeListeners: (() => void)[] = [];
   private ticking: Promise<string[]> = Promise.resolve([]);
+  private readonly limits: ScheduleLimits;
 
   constructor(private readonly opts: ScheduleBotOptions) {
     this.now = opts.now ?? Date.now;
+    this.limits = opts.limits ?? opts.config.bots.scheduleLimits;
     this.lastTick = this.now();
   }
 
@@ -109,7 +118,7 @@ export class ScheduleBot {
 
   async reload(): Promise<void> {
     this.active = await this.opts.db.all<Schedule>(
-      'SELECT id, channel, cron, text, tz, source, enabled, created_by, created_nick FROM schedules WHERE deleted_at IS NULL ORDER BY created_at, id',
+      'SELECT id, channel, cron, text, tz, source, enabled, created_by, created_nick, created_role FROM schedules WHERE deleted_at IS NULL ORDER BY created_at, id',
     );
     for (const l of this.changeListeners) l();
     if (this.timer) this.arm(); // a new schedule may be due before the current wake-up
@@ -181,6 +190,8 @@ export class ScheduleBot {
     const tz = ctx.config.tzReports;
     const next = nextOccurrence(parseCron(when.cron), ctx.now(), tz);
     if (next === null) return { text: `일정을 추가하지 못했어요: cron "${when.cron}"${pickJosa(when.cron, '은/는')} 실제로 오는 날이 없어요.`, result: 'error' };
+    const refused = refusal(ctx.caller, when.cron, channel, this.active, this.limits);
+    if (refused) return { text: `일정을 추가하지 못했어요: ${refused}`, result: 'denied' };
     const schedule: Schedule = {
       id: scheduleId(ctx.question.id),
       channel,
@@ -191,6 +202,7 @@ export class ScheduleBot {
       enabled: true,
       created_by: ctx.caller.id,
       created_nick: ctx.caller.nick,
+      created_role: ctx.caller.role,
     };
     await this.apply({ action: 'created', schedule });
     const summary = `${describeCron(schedule.cron)}마다 #${channel}에 알림: ${schedule.text}`;
@@ -208,7 +220,7 @@ export class ScheduleBot {
     if (s.source === 'config') {
       return { text: `'${s.id}'${pickJosa(s.id, '은/는')} 설정 파일의 일정이라 채팅에서 지울 수 없어요. schedules.json에서 "enabled": false로 꺼 주세요.`, result: 'error' };
     }
-    if (s.created_by !== ctx.caller.id && !hasRole(ctx.caller.role, 'auditor')) {
+    if (!ownedBy(s, ctx.caller) && !hasRole(ctx.caller.role, 'auditor')) {
       return { text: `'${s.id}' 일정은 ${s.created_nick ?? '다른 사람'}님이 만들었어요. 만든 사람이나 관리자만 지울 수 있어요.`, result: 'error' };
     }
     await this.apply({ action: 'deleted', id: s.id });
@@ -223,8 +235,10 @@ export class ScheduleBot {
     const now = ctx.now();
     const lines = this.active.map((s) => {
       const next = s.enabled ? nextOccurrence(parseCron(s.cron), now, s.tz) : null;
-      const state = s.enabled ? (next ? `다음 ${formatLocal(next, s.tz)}` : '오지 않음') : '꺼짐 (설정에서 켜기)';
-      return `• ${s.id} — ${describeCron(s.cron)} #${s.channel}: ${s.text} (${state}${s.source === 'config' ? ', 설정 파일' : ''})`;
+      const held = s.enabled && !mayFire(s, this.limits);
+      const state = held ? '멈춤: 멤버 알림으로는 너무 자주 울려요' : s.enabled ? (next ? `다음 ${formatLocal(next, s.tz)}` : '오지 않음') : '꺼짐 (설정에서 켜기)';
+      const by = s.source === 'config' ? ', 설정 파일' : `, ${s.created_nick ?? '?'}님`;
+      return `• ${s.id} — ${describeCron(s.cron)} #${s.channel}: ${s.text} (${state}${by})`;
     });
     return { text: `일정 ${this.active.length}개:\n${lines.join('\n')}`, meta: { kind: 'schedule-list', count: this.active.length } };
   }
@@ -240,9 +254,9 @@ export class ScheduleBot {
       const s = change.schedule;
       // Insert-if-absent: replays and the sync echo of our own reply change nothing, and a deleted id stays deleted.
       await this.opts.db.run(
-        `INSERT INTO schedules (id, channel, cron, text, tz, source, enabled, created_by, created_nick)
-         VALUES (?, ?, ?, ?, ?, 'chat', true, ?, ?) ON CONFLICT (id) DO NOTHING`,
-        [s.id, s.channel, s.cron, s.text, s.tz, s.created_by, s.created_nick],
+        `INSERT INTO schedules (id, channel, cron, text, tz, source, enabled, created_by, created_nick, created_role)
+         VALUES (?, ?, ?, ?, ?, 'chat', true, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+        [s.id, s.channel, s.cron, s.text, s.tz, s.created_by, s.created_nick, s.created_role],
       );
     } else {
       await this.opts.db.run(`UPDATE schedules SET deleted_at = now() WHERE id = ? AND source = 'chat' AND deleted_at IS NULL`, [change.id]);
@@ -263,7 +277,18 @@ export class ScheduleBot {
       }
       await this.apply({
         action: 'created',
-        schedule: { id: s.id, channel: s.channel, cron: s.cron, text: s.text, tz: typeof s.tz === 'string' ? s.tz : this.opts.config.tzReports, source: 'chat', enabled: true, created_by: s.created_by ?? null, created_nick: s.created_nick ?? null },
+        schedule: {
+          id: s.id,
+          channel: s.channel,
+          cron: s.cron,
+          text: s.text,
+          tz: typeof s.tz === 'string' ? s.tz : this.opts.config.tzReports,
+          source: 'chat',
+          enabled: true,
+          created_by: s.created_by ?? null,
+          created_nick: s.created_nick ?? null,
+          created_role: typeof s.created_role === 'string' ? s.created_role : null,
+        },
       });
     } else if (e.meta.action === 'deleted' && typeof e.meta.id === 'string') {
       await this.apply({ action: 'deleted', id: e.meta.id });
@@ -294,6 +319,8 @@ export class ScheduleBot {
       } catch {
         continue;
       }
+      if (!mayFire(s, this.limits)) continue;
+      const by = attribution(s);
       for (let occ = nextOccurrence(spec, from, s.tz); occ !== null && occ <= now; occ = nextOccurrence(spec, occ, s.tz)) {
         const key = `sched:${s.id}:${occ}`;
         try {
@@ -304,10 +331,11 @@ export class ScheduleBot {
               type: 'bot',
               channel: s.channel,
               user: SCHEDULE_BOT,
-              text: `⏰ ${s.text}`,
+              // A member's words stay theirs: the reminder names who set it up.
+              text: by ? `⏰ ${by}: ${s.text}` : `⏰ ${s.text}`,
               // Stamped with the real time: the broker refuses timestamps far from its clock (the injected clock may be anywhere).
               ts: Date.now(),
-              meta: { kind: 'reminder', schedule_id: s.id, occurrence: occ },
+              meta: { kind: 'reminder', schedule_id: s.id, occurrence: occ, source: s.source, ...(by ? { created_by: s.created_by, created_nick: s.created_nick } : {}) },
             }),
           );
           fired.push(key);
@@ -330,7 +358,7 @@ export class ScheduleBot {
     const now = this.now();
     let soonest = now + 30_000;
     for (const s of this.active) {
-      if (!s.enabled) continue;
+      if (!s.enabled || !mayFire(s, this.limits)) continue;
       const n = nextOccurrence(parseCron(s.cron), now, s.tz);
       if (n !== null && n < soonest) soonest = n;
     }
