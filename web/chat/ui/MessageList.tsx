@@ -56,7 +56,9 @@ function Message({ item, store }: { item: Extract<TimelineItem, { kind: 'message
   const e = item.event;
   const bot = e.type === 'bot';
   const mine = store.me?.id === e.user.id;
-  const cls = ['msg', item.continued ? 'continued' : 'first', bot ? 'bot' : '', mine ? 'mine' : '', e.delivery ? `pending ${e.delivery}` : ''].filter(Boolean).join(' ');
+  // An answer meant for one person (meta.visible_to): the gateway delivered it to us only.
+  const onlyMe = Array.isArray(e.meta?.visible_to);
+  const cls = ['msg', item.continued ? 'continued' : 'first', bot ? 'bot' : '', mine ? 'mine' : '', onlyMe ? 'only-me' : '', e.delivery ? `pending ${e.delivery}` : ''].filter(Boolean).join(' ');
   const when = new Date(e.ts).toISOString();
   return (
     <li class={cls} data-id={e.id} data-type={e.type} data-delivery={e.delivery ?? 'sent'}>
@@ -74,6 +76,11 @@ function Message({ item, store }: { item: Extract<TimelineItem, { kind: 'message
           <div class="msg-head">
             <span class="author">{e.user.nick}</span>
             {bot && <span class="badge bot-badge">봇</span>}
+            {onlyMe && (
+              <span class="badge only-me-badge" title="이 답은 나에게만 보입니다. 채널의 다른 사람에게는 보이지 않습니다.">
+                나만 보기
+              </span>
+            )}
             <time dateTime={when} title={formatFull(e.ts)}>
               {formatTime(e.ts)}
             </time>
