@@ -82,6 +82,22 @@ describe('chat UI in a real browser', { skip }, () => {
     await srv?.stop();
   });
 
+  it('a refused login is explained in Korean, the server\'s words underneath', async () => {
+    const { context, page } = await newPage(browser, { width: 375, height: 800 });
+    try {
+      await page.goto(srv.url);
+      await page.waitForSelector('#login-nick');
+      await page.fill('#login-nick', '민수#1');
+      await page.press('#login-nick', 'Enter');
+      const shown = await page.waitForSelector('#login-nick-help.field-error', WAIT);
+      const text = (await shown.textContent()) ?? '';
+      assert.match(text, /^이 닉네임은 쓸 수 없습니다\. \(nick must not contain/);
+      assert.equal(await page.$eval('#login-nick', (el) => el.getAttribute('aria-invalid')), 'true');
+    } finally {
+      await context.close();
+    }
+  });
+
   it('two people log in, join a channel, exchange Korean messages and see each other online', async () => {
     await loginAs(a, srv.url, '민수');
     await loginAs(b, srv.url, '지영', 'login-375x800-light');
