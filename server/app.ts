@@ -5,7 +5,7 @@
 import { Hono } from 'hono';
 import { WebSocketServer } from 'ws';
 import type { Database } from '../core/db.ts';
-import { onHttpError } from './http.ts';
+import { onHttpError, securityHeaders } from './http.ts';
 import type { Part, PartHealth } from './part.ts';
 import { serveWeb, WEB_DIST } from './static.ts';
 
@@ -39,6 +39,8 @@ export function createApp(deps: AppDeps): { app: Hono; websocket: { server: WebS
 
   // Every route's errors are answered here, once (server/http.ts): InputError → its status and code, anything else → 500.
   app.onError(onHttpError);
+  // nosniff and referrer policy everywhere, the Content-Security-Policy on every HTML page (server/http.ts)
+  app.use('*', securityHeaders());
 
   // 200 once Kafka (the gateway's producer/consumer), DuckDB and every part are up; 503 with details otherwise.
   app.get('/healthz', async (c) => {

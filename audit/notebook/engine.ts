@@ -13,8 +13,8 @@ import { logger } from '../../core/log.ts';
 import type { SqlSandbox } from '../sql/sandbox.ts';
 import { isInert, type Notebook } from './format.ts';
 import { checkNotebookName } from './store.ts';
-import { resolveParams, type ParamValue } from './params.ts';
-import { PlotSpecError, validatePlotSpec, type PlotSpec } from './plot-spec.ts';
+import { resolveParams } from './params.ts';
+import { PlotSpecError, validatePlotSpec } from './plot-spec.ts';
 
 const log = logger('audit.notebook');
 
@@ -37,36 +37,8 @@ export const NOTEBOOK_RUNS_SCHEMA = [
    )`,
 ];
 
-export type Trigger = 'cli' | 'web' | 'api' | 'schedule';
-
-export interface CellResult {
-  index: number;
-  kind: string;
-  name?: string;
-  status: 'ok' | 'error' | 'skipped' | 'inert';
-  ms?: number;
-  columns?: string[];
-  types?: string[];
-  rows?: unknown[][];
-  truncated?: boolean;
-  /** plot cells: the validated spec (the data is the named sql cell's result) */
-  plot?: PlotSpec;
-  error?: string;
-  note?: string;
-}
-
-export interface RunRecord {
-  id: string;
-  notebook: string;
-  title: string;
-  trigger: Trigger;
-  run_by: string | null;
-  status: 'ok' | 'error';
-  params: Record<string, ParamValue>;
-  started_at: string;
-  finished_at: string;
-  cells: CellResult[];
-}
+export type { CellResult, RunRecord, Trigger } from './types.ts';
+import type { CellResult, RunRecord, Trigger } from './types.ts';
 
 export interface EngineDeps {
   db: Database;
@@ -87,7 +59,8 @@ export interface RunOptions {
   slot?: string;
 }
 
-export const INERT_NOTE = '이 셀은 kchat에서 실행되지 않습니다 (SQL 셀만 실행). 원본 그대로 보관합니다.';
+export { INERT_NOTE } from './types.ts';
+import { INERT_NOTE } from './types.ts';
 
 export function parsePlotSource(source: string): unknown {
   try {

@@ -6,65 +6,9 @@
 import YAML from 'yaml';
 import { InputError } from '../../core/errors.ts';
 
-export const PARAM_TYPES = ['text', 'select', 'date', 'number'] as const;
-export type ParamType = (typeof PARAM_TYPES)[number];
+export { PARAM_TYPES, RUNNABLE, isInert, type Cell, type CellKind, type Notebook, type NotebookMeta, type NotebookParam, type ParamType } from './types.ts';
+import { type Cell, type Notebook, type NotebookMeta, type NotebookParam, PARAM_TYPES, type ParamType } from './types.ts';
 
-export interface NotebookParam {
-  name: string;
-  type: ParamType;
-  /** a date default may be `today` or `yesterday` (in TZ_REPORTS) */
-  default?: string | number | string[] | null;
-  options?: (string | number)[];
-  /** select only: several values, bound as a VARCHAR[] list */
-  multiple?: boolean;
-  label?: string;
-}
-
-export interface NotebookMeta {
-  title: string;
-  params: NotebookParam[];
-  /** cron expression, run in Asia/Seoul (TZ_REPORTS) */
-  schedule?: string;
-  /** chat channel that scheduled runs report to */
-  channel?: string;
-  /** anything else in the front matter, kept as is */
-  [key: string]: unknown;
-}
-
-/** markdown | sql | plot, or any other fence language (pyspark, scala, sh…) for cells kchat keeps but does not run. */
-export type CellKind = string;
-
-export interface Cell {
-  kind: CellKind;
-  source: string;
-  /** `name=` on the fence line; sql cells are referenced by plot cells through it */
-  name?: string;
-  /** other key=value pairs on the fence line (title=…, from=zeppelin…) */
-  attrs?: Record<string, string>;
-  /** exact lines as read, re-emitted while the cell is unchanged (byte-stable saves) */
-  raw?: string;
-  /** fingerprint of the content `raw` belongs to */
-  rawKey?: string;
-  /** blank lines before the cell as read */
-  gap?: string[];
-}
-
-export interface Notebook {
-  meta: NotebookMeta;
-  cells: Cell[];
-  /** exact front matter lines and the meta they encode */
-  frontRaw?: string;
-  frontKey?: string;
-  /** trailing blank lines (the final '' means the file ends with a newline) */
-  tail?: string[];
-}
-
-export const RUNNABLE = new Set(['sql', 'plot', 'markdown']);
-
-/** Is this cell kept but not run (pyspark, scala, sh…)? */
-export function isInert(cell: Pick<Cell, 'kind'>): boolean {
-  return !RUNNABLE.has(cell.kind);
-}
 
 /** An input error (core/errors.ts) with its own name, so callers and tests can tell where it came from. */
 export class NotebookFormatError extends InputError {

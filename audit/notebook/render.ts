@@ -3,20 +3,15 @@
 // self-contained HTML file (no scripts, no external links).
 import * as Plot from '@observablehq/plot';
 import { parseHTML } from 'linkedom';
-import { Marked } from 'marked';
 import { isInert, type Notebook } from './format.ts';
+import { escapeHtml, renderMarkdown } from './markdown.ts';
 import { INERT_NOTE, type CellResult, type RunRecord } from './engine.ts';
 import { plotOptions, rowsToObjects, type PlotLike, type PlotSpec } from './plot-spec.ts';
 
-const esc = (s: unknown) =>
-  String(s ?? '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;');
+const esc = escapeHtml;
 
-// Prose is Markdown; raw HTML inside it is shown as text, so a notebook cannot inject script into an export.
-const markdown = new Marked({ gfm: true, renderer: { html: (token) => esc(token.text) } });
+/** The export runs no script and loads nothing: said again in the file itself, for whoever opens it. */
+const EXPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
 /** One chart as SVG markup (a <figure> holding the SVG when it has a legend). */
 export function renderPlotSvg(spec: PlotSpec, source: Pick<CellResult, 'columns' | 'rows' | 'types'>): string {
@@ -49,7 +44,7 @@ export function renderHtml(nb: Notebook, run: RunRecord): string {
   for (const [i, cell] of nb.cells.entries()) {
     const result = run.cells[i];
     if (cell.kind === 'markdown') {
-      parts.push(`<section class="md">${markdown.parse(cell.source, { async: false }) as string}</section>`);
+      parts.push(`<section class="md">${renderMarkdown(cell.source)}</section>`);
       continue;
     }
     const label = cell.name ? ` <span class="name">${esc(cell.name)}</span>` : '';
@@ -76,6 +71,8 @@ export function renderHtml(nb: Notebook, run: RunRecord): string {
 <html lang="ko">
 <head>
 <meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${EXPORT_CSP}">
+<meta name="referrer" content="no-referrer">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title}</title>
 <style>

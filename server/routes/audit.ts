@@ -24,6 +24,7 @@ import {
 } from '../../audit/index.ts';
 import { auditBotCommands } from '../../audit/bot.ts';
 import { registerCommand } from '../../bots/index.ts';
+import { InputError } from '../../core/errors.ts';
 import { messageLog } from '../../ingest/index.ts';
 import { logger } from '../../core/log.ts';
 import { openApiDocument } from '../openapi.ts';
@@ -78,10 +79,13 @@ export function auditRoutes(ctx: Pick<PartContext, 'config' | 'db' | 'auth'>, in
   app.get('/openapi.json', (c) => c.json(openApiDocument()));
   const swaggerDir = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
   const assets: Record<string, string> = { 'swagger-ui.css': 'text/css', 'swagger-ui-bundle.js': 'text/javascript', 'favicon-32x32.png': 'image/png' };
+  // the page's own start-up script is a file too: the CSP allows no inline script
+  const init = "window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: true, persistAuthorization: true });\n";
+  app.get('/docs/assets/init.js', (c) => c.body(init, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' }));
   app.get('/docs/assets/:file', (c) => {
     const file = c.req.param('file');
     const type = assets[file];
-    if (!type) return c.json({ error: `no such asset: ${file}` }, 404);
+    if (!type) throw new InputError('not_found', `no such asset: ${file}`, { status: 404 });
     return c.body(fs.readFileSync(path.join(swaggerDir, file)), 200, { 'content-type': type, 'cache-control': 'public, max-age=3600' });
   });
   app.get('/docs', (c) =>
@@ -89,7 +93,7 @@ export function auditRoutes(ctx: Pick<PartContext, 'config' | 'db' | 'auth'>, in
 <html lang="en"><head><meta charset="utf-8"><title>kchat API</title>
 <link rel="icon" href="/docs/assets/favicon-32x32.png"><link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head>
 <body><div id="swagger-ui"></div><script src="/docs/assets/swagger-ui-bundle.js"></script>
-<script>window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: true, persistAuthorization: true });</script>
+<script src="/docs/assets/init.js"></script>
 </body></html>`),
   );
   return app;
