@@ -28,7 +28,7 @@ import { loadMovieAnswerer } from './movie-answerer.ts';
 export type { BotCommand, BotAnswerer, CommandContext, CommandReply, BotIdentity } from './runtime/types.ts';
 export { CommandRegistry } from './runtime/registry.ts';
 export { InProcessHarness, BrokerHarness, question } from './runtime/harness.ts';
-export { handleAirflowHook, HOOK_MAX_BYTES } from './system/airflow.ts';
+export { airflowHookSchema, handleAirflowHook, HOOK_MAX_BYTES } from './system/airflow.ts';
 
 const log = logger('bots');
 

@@ -6,6 +6,7 @@
 import { Hono, type Context, type Env, type ErrorHandler, type MiddlewareHandler } from 'hono';
 import type { BlankEnv } from 'hono/types';
 import { bodyLimit } from 'hono/body-limit';
+import type { z } from 'zod';
 import { InputError, isInputError } from '../core/errors.ts';
 import { logger } from '../core/log.ts';
 
@@ -66,6 +67,18 @@ export async function jsonBody(c: Context, shape = '{…}'): Promise<Record<stri
   }
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw new InputError('bad_json', `body must be a JSON object ${shape}`);
   return body as Record<string, unknown>;
+}
+
+/** The JSON body checked against a zod schema (server/schemas.ts); an InputError naming the first wrong fields otherwise. */
+export async function validBody<T extends z.ZodType>(c: Context, schema: T, code = 'bad_body'): Promise<z.infer<T>> {
+  const raw = await jsonBody(c);
+  const r = schema.safeParse(raw);
+  if (r.success) return r.data;
+  const why = r.error.issues
+    .slice(0, 3)
+    .map((i) => (i.path.length ? `field '${i.path.join('.')}': ${i.message}` : i.message))
+    .join('; ');
+  throw new InputError(code, why);
 }
 
 /** Refuse bodies over `maxBytes` with 413 before reading them. */

@@ -1,73 +1,54 @@
 // OpenAPI 3.1 description of kchat's public HTTP contract (../shared/design.md):
-// health, login, websocket, audit search/statistics, SQL, notebooks, hooks.
-// Served at /openapi.json and rendered at /docs.
+// health, login, websocket, audit search/statistics, SQL, notebooks, the audit
+// log, the remote CLI, hooks. Served at /openapi.json and rendered at /docs.
+// Every body schema is generated from the zod schemas the code validates with
+// (server/schemas.ts, core/envelope.ts): nothing here re-states a field.
+import { z } from 'zod';
+import { CLIENT_FRAME_TYPES, ERROR_CODES } from '../core/protocol.ts';
+import { API_SCHEMAS } from './schemas.ts';
 
+type SchemaName = keyof typeof API_SCHEMAS;
+const ref = (name: SchemaName) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: object) => ({ 'application/json': { schema } });
-const err = (description: string) => ({ description, content: json({ $ref: '#/components/schemas/Error' }) });
-const auditErrors = { '400': err('bad parameter; the message names it'), '401': err('missing or invalid token'), '403': err('the token is not an auditor or admin') };
+const body = (name: SchemaName) => ({ required: true, content: json(ref(name)) });
+const ok = (description: string, name: SchemaName) => ({ description, content: json(ref(name)) });
+const err = (description: string) => ({ description, content: json(ref('Error')) });
+const auditErrors = { '400': err('bad parameter; the message names it'), '401': err('missing or invalid token'), '403': err('the token is not an auditor or admin'), '503': err('the audit record could not be written: nothing ran') };
 const dateParam = (name: string, description: string) => ({ name, in: 'query', required: false, description, schema: { type: 'string', format: 'date', example: '2024-08-27' } });
 
+/** components.schemas from the zod schemas, with $refs between them. */
+function componentSchemas(): Record<string, unknown> {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(API_SCHEMAS)) registry.add(schema, { id });
+  const { schemas } = z.toJSONSchema(registry, { uri: (id) => `#/components/schemas/${id}`, unrepresentable: 'any' });
+  return Object.fromEntries(Object.entries(schemas).map(([id, { $schema: _s, $id: _i, ...schema }]) => [id, schema]));
+}
+
+let cached: Record<string, unknown> | null = null;
+
 export function openApiDocument(): Record<string, unknown> {
+  cached ??= build();
+  return cached;
+}
+
+function build(): Record<string, unknown> {
   return {
     openapi: '3.1.0',
     info: {
       title: 'kchat',
       version: '0.1.0',
       description:
-        'Team chat on Apache Kafka with bots and a Korean-first audit side. Auditor endpoints take `Authorization: Bearer <ADMIN_TOKEN or an auditor token>` and every call is recorded in the `audit_log` table.',
+        'Team chat on Apache Kafka with bots and a Korean-first audit side. Auditor endpoints take `Authorization: Bearer <ADMIN_TOKEN or an auditor token>`; every call is recorded in the `audit_log` table before it runs (503 when it cannot be). Errors are `{"error","code",…}`.',
     },
     servers: [{ url: '/' }],
     tags: [{ name: 'chat' }, { name: 'audit' }, { name: 'notebooks' }, { name: 'hooks' }, { name: 'ops' }],
     components: {
       securitySchemes: {
         auditor: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN or a token from `kchat users add NAME --role auditor`' },
+        admin: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN (or a user added with --role admin)' },
         hook: { type: 'http', scheme: 'bearer', description: 'HOOK_TOKEN' },
       },
-      schemas: {
-        Error: { type: 'object', required: ['error'], properties: { error: { type: 'string' } } },
-        User: { type: 'object', required: ['id', 'nick'], properties: { id: { type: 'string' }, nick: { type: 'string' } } },
-        Envelope: {
-          type: 'object',
-          required: ['v', 'id', 'type', 'channel', 'user', 'text', 'ts'],
-          properties: {
-            v: { const: 1 },
-            id: { type: 'string' },
-            type: { enum: ['message', 'join', 'leave', 'nick', 'bot', 'system'] },
-            channel: { type: 'string', example: 'general' },
-            user: { $ref: '#/components/schemas/User' },
-            text: { type: 'string', description: 'NFC, lone surrogates as U+FFFD, control characters removed, length capped' },
-            ts: { type: 'integer', description: 'milliseconds since the epoch' },
-            reply_to: { type: ['string', 'null'] },
-            meta: { type: 'object' },
-          },
-        },
-        Hit: {
-          type: 'object',
-          required: ['id', 'channel', 'nick', 'text', 'ts', 'type', 'kafka'],
-          properties: {
-            id: { type: 'string' },
-            channel: { type: 'string' },
-            nick: { type: 'string' },
-            text: { type: 'string' },
-            ts: { type: 'integer', description: 'ms since the epoch' },
-            type: { type: 'string' },
-            kafka: { type: 'object', properties: { partition: { type: ['integer', 'null'] }, offset: { type: ['integer', 'null'] } } },
-            highlights: { type: 'array', description: '[start, end) UTF-16 code-unit ranges into text', items: { type: 'array', items: { type: 'integer' }, minItems: 2, maxItems: 2 } },
-          },
-        },
-        Facet: { type: 'object', properties: { value: { type: 'string' }, count: { type: 'integer' } } },
-        Keyword: {
-          type: 'object',
-          required: ['term', 'count'],
-          properties: {
-            term: { type: 'string' },
-            count: { type: 'integer' },
-            messages: { type: 'integer' },
-            score: { type: 'number', description: 'signed log-likelihood vs the previous period of equal length' },
-            previous: { type: 'integer' },
-          },
-        },
-      },
+      schemas: componentSchemas(),
     },
     paths: {
       '/healthz': {
@@ -84,9 +65,9 @@ export function openApiDocument(): Record<string, unknown> {
         post: {
           tags: ['chat'],
           summary: 'Open login with a nickname; returns a member token',
-          requestBody: { required: true, content: json({ type: 'object', required: ['nick'], properties: { nick: { type: 'string', example: '민수' } } }) },
+          requestBody: body('LoginRequest'),
           responses: {
-            '200': { description: 'token', content: json({ type: 'object', properties: { token: { type: 'string' }, user: { $ref: '#/components/schemas/User' } } }) },
+            '200': ok('token', 'LoginResponse'),
             '400': err('nick not allowed'),
           },
         },
@@ -95,8 +76,7 @@ export function openApiDocument(): Record<string, unknown> {
         get: {
           tags: ['chat'],
           summary: 'Chat websocket',
-          description:
-            'Upgrade to a websocket. Client frames: {"type":"join","channel"}, {"type":"leave","channel"}, {"type":"message","channel","text","reply_to"?}, {"type":"nick","nick"}. Server frames: envelopes, {"type":"presence","channel","users"}, {"type":"history","channel","events"}, {"type":"error","code","message"}.',
+          description: `Upgrade to a websocket. Client frames (type ∈ ${CLIENT_FRAME_TYPES.join(', ')}): {"type":"join","channel"}, {"type":"leave","channel"}, {"type":"message","channel","text","reply_to"?}, {"type":"nick","nick"}, {"type":"history","channel","before"?,"limit"?}; any frame may carry "ref", echoed on its error. Server frames: envelopes (components.schemas.Envelope), {"type":"presence","channel","users"}, {"type":"history","channel","events"}, {"type":"error","code","message","ref"?} with code ∈ ${ERROR_CODES.join(', ')}.`,
           parameters: [{ name: 'token', in: 'query', required: true, schema: { type: 'string' } }],
           responses: { '101': { description: 'switching protocols' }, '401': err('invalid token') },
         },
@@ -114,21 +94,7 @@ export function openApiDocument(): Record<string, unknown> {
             { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'next_cursor of the previous page' },
           ],
           responses: {
-            '200': {
-              description: 'hits',
-              content: json({
-                type: 'object',
-                required: ['hits', 'next_cursor', 'total'],
-                properties: {
-                  hits: { type: 'array', items: { $ref: '#/components/schemas/Hit' } },
-                  next_cursor: { type: ['string', 'null'] },
-                  total: { type: 'integer', description: 'matches of the whole query; an estimate (from a fully checked sample of the candidates) when total_exact is false' },
-                  total_exact: { type: 'boolean', description: 'false when total is an estimate: only for very large candidate sets (the newest 50,000 candidates needing a text check, or 100,000 decided by postings, are counted exactly; the rest is sampled)' },
-                  facets: { type: 'object', properties: { channels: { type: 'array', items: { $ref: '#/components/schemas/Facet' } }, users: { type: 'array', items: { $ref: '#/components/schemas/Facet' } } } },
-                  facets_exact: { type: 'boolean', description: 'false when the facet counts are scaled up from the same sample' },
-                },
-              }),
-            },
+            '200': ok('hits, newest first', 'SearchResponse'),
             ...auditErrors,
           },
         },
@@ -145,14 +111,7 @@ export function openApiDocument(): Record<string, unknown> {
             { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 20 } },
           ],
           responses: {
-            '200': {
-              description: 'keywords',
-              content: json({
-                type: 'object',
-                required: ['keywords'],
-                properties: { keywords: { type: 'array', items: { $ref: '#/components/schemas/Keyword' } }, rising: { type: 'array', items: { $ref: '#/components/schemas/Keyword' } }, period: { type: 'object' }, reference: { type: 'object' } },
-              }),
-            },
+            '200': ok('keywords', 'TopicsResponse'),
             ...auditErrors,
           },
         },
@@ -169,7 +128,7 @@ export function openApiDocument(): Record<string, unknown> {
             { name: 'channel', in: 'query', schema: { type: 'string' } },
           ],
           responses: {
-            '200': { description: 'buckets', content: json({ type: 'object', properties: { by: { type: 'string' }, buckets: { type: 'array', items: { type: 'object', properties: { key: { type: 'string' }, count: { type: 'integer' } } } }, total: { type: 'integer' } } }) },
+            '200': ok('buckets', 'VolumeResponse'),
             ...auditErrors,
           },
         },
@@ -188,9 +147,10 @@ export function openApiDocument(): Record<string, unknown> {
           tags: ['audit'],
           summary: 'Sandboxed read-only SQL over the audit tables',
           security: [{ auditor: [] }],
-          requestBody: { required: true, content: json({ type: 'object', required: ['sql'], properties: { sql: { type: 'string', example: 'SELECT channel, count(*) FROM messages GROUP BY 1' }, params: { type: ['array', 'object'] } } }) },
+          requestBody: body('SqlRequest'),
           responses: {
-            '200': { description: 'result', content: json({ type: 'object', required: ['columns', 'rows'], properties: { columns: { type: 'array', items: {} }, rows: { type: 'array', items: { type: 'array', items: {} } } } }) },
+            '200': ok('result', 'SqlResponse'),
+            '408': err('the statement ran past the timeout and was stopped'),
             ...auditErrors,
           },
         },
@@ -203,19 +163,37 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { '200': { description: 'notebooks', content: json({ type: 'object' }) }, '401': err('missing or invalid token'), '403': err('not an auditor') },
         },
       },
+      '/api/audit-log': {
+        get: {
+          tags: ['audit'],
+          summary: 'Every privileged action with its detail (SQL text, CLI command line, searches…), newest first',
+          security: [{ admin: [] }],
+          parameters: [
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+            { name: 'actor', in: 'query', schema: { type: 'string' }, description: 'user id or name' },
+            { name: 'action', in: 'query', schema: { type: 'string' }, description: 'an action or its prefix: sql, search, stats, notebooks, cli, audit_log.read, refused' },
+            { name: 'from', in: 'query', schema: { type: 'string' }, description: 'epoch ms, ISO 8601, or YYYY-MM-DD (TZ_REPORTS)' },
+            { name: 'to', in: 'query', schema: { type: 'string' }, description: 'epoch ms, ISO 8601, or YYYY-MM-DD (inclusive day)' },
+          ],
+          responses: { '200': ok('entries', 'AuditLogResponse'), ...auditErrors, '403': err('not an admin') },
+        },
+      },
+      '/api/admin/cli': {
+        post: {
+          tags: ['ops'],
+          summary: 'Run a kchat command in the server that owns the database (what the CLI does by itself)',
+          description: 'The server never opens a path named in argv: input files travel as content in `files`, output files come back as content. Commands that need no database (notebook inspect, zeppelin import) or must be their own process (ingest) are refused.',
+          security: [{ admin: [] }],
+          requestBody: body('CliRequest'),
+          responses: { '200': ok('the command ran (see code)', 'CliResponse'), '400': err('bad argv or files'), '401': err('missing or invalid token'), '403': err('not an admin'), '413': err('files too large'), '503': err('the audit record could not be written: nothing ran') },
+        },
+      },
       '/hooks/airflow': {
         post: {
           tags: ['hooks'],
           summary: 'Airflow DAG result → the system bot posts to #ops',
           security: [{ hook: [] }],
-          requestBody: {
-            required: true,
-            content: json({
-              type: 'object',
-              required: ['dag_id', 'run_id', 'state'],
-              properties: { dag_id: { type: 'string' }, run_id: { type: 'string' }, state: { enum: ['success', 'failed'] }, task_id: { type: 'string' }, logical_date: { type: 'string' }, log_url: { type: 'string' }, exception: { type: 'string' } },
-            }),
-          },
+          requestBody: body('AirflowHook'),
           responses: { '200': { description: 'accepted' }, '400': err('bad body'), '401': err('bad hook token') },
         },
       },

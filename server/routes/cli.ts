@@ -6,6 +6,7 @@
 // here, and the only folder written is the server's own scratch space in
 // $DATA_DIR/tmp (removed after the command).
 import path from 'node:path';
+import type { z } from 'zod';
 import { requireAdmin, type AuditEnv } from '../../audit/index.ts';
 import type { Auth } from '../../core/auth.ts';
 import type { Config } from '../../core/config.ts';
@@ -16,7 +17,8 @@ import { runCommandLine } from '../../cli/run.ts';
 import type { CliContext } from '../../cli/context.ts';
 import { MAX_TRANSFER_BYTES, remoteFiles, type RemoteFiles } from '../../cli/files.ts';
 import type { ForwardResponse } from '../../cli/forward.ts';
-import { jsonBody, maxBody, router } from '../http.ts';
+import { maxBody, router, validBody } from '../http.ts';
+import { cliRequestSchema } from '../schemas.ts';
 
 export interface CliRouteDeps {
   config: Config;
@@ -28,26 +30,22 @@ export interface CliRouteDeps {
 const MAX_ARGS = 500;
 const MAX_ARG_CHARS = 8192;
 
-function parseRequest(body: Record<string, unknown>): { argv: string[]; uploads: Map<string, Buffer> } {
-  const { argv, files } = body;
-  if (!Array.isArray(argv) || !argv.every((a) => typeof a === 'string')) throw new InputError('bad_argv', 'argv must be an array of strings');
-  if (argv.length === 0 || argv.length > MAX_ARGS || argv.some((a) => a.length > MAX_ARG_CHARS)) throw new InputError('bad_argv', `argv must hold 1–${MAX_ARGS} arguments of at most ${MAX_ARG_CHARS} characters`);
+/** The command line and the uploaded inputs, checked beyond the schema (sizes, base64). */
+function checkRequest({ argv, files }: z.infer<typeof cliRequestSchema>): { argv: string[]; uploads: Map<string, Buffer> } {
+  if (argv.length > MAX_ARGS || argv.some((a) => a.length > MAX_ARG_CHARS)) throw new InputError('bad_argv', `argv must hold 1–${MAX_ARGS} arguments of at most ${MAX_ARG_CHARS} characters`);
   const uploads = new Map<string, Buffer>();
-  if (files !== undefined && files !== null) {
-    if (typeof files !== 'object' || Array.isArray(files)) throw new InputError('bad_files', 'files must be an object {"<name as on the command line>": "<base64 content>"}');
-    for (const [name, content] of Object.entries(files)) {
-      if (typeof content !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(content)) throw new InputError('bad_files', `files["${name.slice(0, 80)}"] must be base64 text`);
-      uploads.set(name, Buffer.from(content, 'base64'));
-    }
+  for (const [name, content] of Object.entries(files ?? {})) {
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(content)) throw new InputError('bad_files', `files["${name.slice(0, 80)}"] must be base64 text`);
+    uploads.set(name, Buffer.from(content, 'base64'));
   }
-  return { argv: argv as string[], uploads };
+  return { argv, uploads };
 }
 
 export function cliRoutes(deps: CliRouteDeps) {
   const app = router<AuditEnv>();
   // base64 makes 4 bytes of 3: room for MAX_TRANSFER_BYTES of files plus the command line
   app.post('/api/admin/cli', maxBody(Math.ceil(MAX_TRANSFER_BYTES / 3) * 4 + 1024 * 1024), requireAdmin(deps.auth, deps.db), async (c) => {
-    const { argv, uploads } = parseRequest(await jsonBody(c, '{"argv": [...], "files"?: {"name": "base64"}}'));
+    const { argv, uploads } = checkRequest(await validBody(c, cliRequestSchema, 'bad_argv'));
     let stdout = '';
     let stderr = '';
     const io = { out: { write: (s: string) => void (stdout += s) }, err: { write: (s: string) => void (stderr += s) } };

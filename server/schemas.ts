@@ -1,0 +1,109 @@
+// The HTTP API's bodies as zod schemas: the one description that the routes
+// validate with (where they take a JSON body) and that /openapi.json is
+// generated from (server/openapi.ts, z.toJSONSchema). The envelope's schema is
+// core/envelope.ts's; the Airflow hook's is bots/system/airflow.ts's.
+import { z } from 'zod';
+import { airflowHookSchema } from '../bots/index.ts';
+import { envelopeSchema, userSchema } from '../core/envelope.ts';
+import { MAX_NICK } from '../core/protocol.ts';
+
+const instant = z.number().int().describe('epoch milliseconds');
+
+export const errorSchema = z
+  .object({
+    error: z.string().describe('what was wrong, naming the field or value (Korean where a person reads it)'),
+    code: z.string().describe('stable snake_case code to branch on (bad_query, bad_sql, sql_timeout, unauthorized, forbidden, not_found, audit_unavailable, internal…)'),
+  })
+  .catchall(z.unknown())
+  .describe('every 4xx/5xx answer; extra fields (e.g. max_bytes) depend on the code');
+
+export const loginRequestSchema = z.object({ nick: z.string().min(1).max(MAX_NICK).meta({ example: '민수' }), password: z.string().optional() });
+export const loginResponseSchema = z.object({ token: z.string(), user: userSchema });
+
+export const hitSchema = z.object({
+  id: z.string(),
+  channel: z.string(),
+  nick: z.string(),
+  text: z.string(),
+  ts: instant,
+  type: z.string(),
+  kafka: z.object({ partition: z.number().int().nullable(), offset: z.number().int().nullable() }),
+  highlights: z.array(z.tuple([z.number().int(), z.number().int()])).optional().describe('[start, end) UTF-16 code-unit ranges into text'),
+});
+const facetSchema = z.object({ value: z.string(), count: z.number().int() });
+export const searchResponseSchema = z.object({
+  hits: z.array(hitSchema),
+  next_cursor: z.string().nullable(),
+  total: z.number().int().describe('matches of the whole query; an estimate when total_exact is false'),
+  total_exact: z.boolean().optional(),
+  facets: z.object({ channels: z.array(facetSchema), users: z.array(facetSchema) }).partial().optional(),
+  facets_exact: z.boolean().optional(),
+});
+
+export const keywordSchema = z.object({
+  term: z.string(),
+  count: z.number().int(),
+  messages: z.number().int().optional(),
+  score: z.number().optional().describe('signed log-likelihood vs the previous period of equal length'),
+  previous: z.number().int().optional(),
+});
+export const topicsResponseSchema = z.object({ keywords: z.array(keywordSchema), rising: z.array(keywordSchema).optional(), period: z.unknown().optional(), reference: z.unknown().optional() });
+export const volumeResponseSchema = z.object({ by: z.string(), buckets: z.array(z.object({ key: z.string(), count: z.number().int() })), total: z.number().int() });
+
+export const sqlRequestSchema = z.object({
+  sql: z.string().max(100_000).meta({ example: "SELECT channel, count(*) AS n FROM messages WHERE text LIKE '%' || $word || '%' GROUP BY 1" }),
+  params: z.union([z.record(z.string(), z.unknown()), z.array(z.unknown())]).nullable().optional().describe('$name → value, or a list for $1/?'),
+});
+export const sqlResponseSchema = z.object({
+  columns: z.array(z.string()),
+  types: z.array(z.string()).describe('DuckDB type names'),
+  rows: z.array(z.array(z.unknown())),
+  truncated: z.boolean().describe('true when the row cap cut the result'),
+});
+
+export const auditLogEntrySchema = z.object({
+  id: z.string().nullable(),
+  ts: instant,
+  time: z.string().describe('the same instant, ISO 8601 with the TZ_REPORTS offset (2024-08-29T11:30:00.000+09:00)'),
+  actor: z.object({ id: z.string().nullable(), nick: z.string().nullable(), role: z.string().nullable() }),
+  action: z.string().describe('search, stats.*, sql, notebooks.*, cli, audit_log.read, refused'),
+  method: z.string(),
+  path: z.string(),
+  params: z.record(z.string(), z.unknown()).describe('the query string'),
+  detail: z.unknown().describe('SQL text and params, the CLI command line and the files sent (name, bytes, sha256), the search query…'),
+  status: z.number().int().nullable().describe('null while the action runs'),
+  duration_ms: z.number().nullable(),
+});
+export const auditLogResponseSchema = z.object({ entries: z.array(auditLogEntrySchema), limit: z.number().int() });
+
+export const cliRequestSchema = z.object({
+  argv: z.array(z.string()).min(1).meta({ example: ['notebook', 'run', 'daily.md', '--html', 'out.html', '--json'] }),
+  files: z.record(z.string(), z.string()).optional().describe('content (base64) of each input file the command reads, by the name used in argv'),
+});
+export const cliResponseSchema = z.object({
+  stdout: z.string(),
+  stderr: z.string(),
+  code: z.number().int().describe('exit code: 0 ok, 1 failed, 2 a usage error'),
+  files: z.record(z.string(), z.string()).describe('content (base64) of each output file the command wrote, by the name used in argv'),
+});
+
+/** Every schema /openapi.json lists under components.schemas, by name. */
+export const API_SCHEMAS = {
+  Error: errorSchema,
+  User: userSchema,
+  Envelope: envelopeSchema,
+  LoginRequest: loginRequestSchema,
+  LoginResponse: loginResponseSchema,
+  Hit: hitSchema,
+  SearchResponse: searchResponseSchema,
+  Keyword: keywordSchema,
+  TopicsResponse: topicsResponseSchema,
+  VolumeResponse: volumeResponseSchema,
+  SqlRequest: sqlRequestSchema,
+  SqlResponse: sqlResponseSchema,
+  AuditLogEntry: auditLogEntrySchema,
+  AuditLogResponse: auditLogResponseSchema,
+  CliRequest: cliRequestSchema,
+  CliResponse: cliResponseSchema,
+  AirflowHook: airflowHookSchema,
+} as const;
