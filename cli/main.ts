@@ -3,7 +3,7 @@
 // sent to that server and run there, with the content of the files it reads
 // (cli/forward.ts). Commands that need no database always run here.
 import { Auth } from '../core/auth.ts';
-import { loadConfig } from '../core/config.ts';
+import { duckdbSettings, loadConfig } from '../core/config.ts';
 import { Database, DatabaseLockedError } from '../core/db.ts';
 import { InputError } from '../core/errors.ts';
 import type { KafkaClient } from '../core/kafka.ts';
@@ -27,7 +27,7 @@ const noDatabase = new Proxy({} as Database, {
 async function openDatabase(plan: CommandPlan): Promise<Database | null> {
   if (plan.runs === 'local') return null;
   try {
-    return await Database.open(config.dbPath);
+    return await Database.open(config.dbPath, { settings: duckdbSettings(config) });
   } catch (err) {
     if (!(err instanceof DatabaseLockedError)) throw err;
     if (plan.runs === 'process') throw new InputError('database_in_use', `${err.message}; this command runs only as its own process, so stop that server first`);

@@ -1,6 +1,7 @@
 // The one config loader. Every process (server, CLI, bots, ingest, tests)
 // reads its settings here, from the environment, with the defaults of the
 // public contract in README.md.
+import os from 'node:os';
 import path from 'node:path';
 import { kafkaNames } from './names.ts';
 
@@ -55,6 +56,49 @@ export interface Config {
     };
   };
   movies: { kobisApiKey: string | null; kobisBaseUrl: string; tmdbToken: string | null; tmdbBaseUrl: string; timeoutMs: number; cacheTtlSeconds: number };
+  /**
+   * DuckDB's instance-wide limits, fixed when the database is opened (the
+   * configuration is locked then; see duckdbSettings). They bound what one
+   * auditor's statement can take, and so the whole process: DuckDB has no
+   * per-connection memory limit.
+   */
+  duckdb: {
+    /** KCHAT_DUCKDB_MEMORY (default 1GB): the buffer pool; a statement that needs more spills to disk, then fails */
+    memoryLimit: string;
+    /** KCHAT_DUCKDB_THREADS (default: CPU count, at most 4) */
+    threads: number;
+    /** KCHAT_DUCKDB_TEMP_MAX (default 4GB): spill space under $DATA_DIR/duckdb-tmp */
+    maxTempSize: string;
+  };
+  /** the SQL sandbox (audit/sql): auditors' statements and notebook cells */
+  sql: {
+    /** KCHAT_SQL_TIMEOUT_MS (default 15000): a statement running longer is stopped (408) */
+    timeoutMs: number;
+    /** KCHAT_SQL_ROW_CAP (default 10000): rows in one answer (CSV downloads have none) */
+    rowCap: number;
+    /** KCHAT_SQL_MAX_RESULT_MB (default 32): the JSON of one answer; a larger one is refused (413) */
+    maxResultBytes: number;
+    /** KCHAT_SQL_MAX_CSV_MB (default 1024): one CSV download */
+    maxCsvBytes: number;
+  };
+}
+
+const SIZE_RE = /^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i;
+
+function size(value: string | undefined, fallback: string, name: string): string {
+  if (value === undefined || value === '') return fallback;
+  if (!SIZE_RE.test(value.trim())) throw new Error(`${name} must be a size such as 512MB or 2GB, got "${value}"`);
+  return value.trim();
+}
+
+/** DuckDB settings for Database.open(): the limits above, and spill files inside the data folder. */
+export function duckdbSettings(config: Pick<Config, 'dataDir' | 'duckdb'>): Record<string, string> {
+  return {
+    memory_limit: config.duckdb.memoryLimit,
+    threads: String(config.duckdb.threads),
+    temp_directory: path.join(config.dataDir, 'duckdb-tmp'),
+    max_temp_directory_size: config.duckdb.maxTempSize,
+  };
 }
 
 function int(value: string | undefined, fallback: number, name: string, min = 0): number {
@@ -126,6 +170,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       tmdbBaseUrl: env.TMDB_BASE_URL || 'https://api.themoviedb.org',
       timeoutMs: int(env.MOVIE_PROVIDER_TIMEOUT_MS, 2000, 'MOVIE_PROVIDER_TIMEOUT_MS'),
       cacheTtlSeconds: int(env.MOVIE_CACHE_TTL_SECONDS, 86400, 'MOVIE_CACHE_TTL_SECONDS'),
+    },
+    duckdb: {
+      memoryLimit: size(env.KCHAT_DUCKDB_MEMORY, '1GB', 'KCHAT_DUCKDB_MEMORY'),
+      threads: int(env.KCHAT_DUCKDB_THREADS, Math.min(4, Math.max(1, os.availableParallelism())), 'KCHAT_DUCKDB_THREADS', 1),
+      maxTempSize: size(env.KCHAT_DUCKDB_TEMP_MAX, '4GB', 'KCHAT_DUCKDB_TEMP_MAX'),
+    },
+    sql: {
+      timeoutMs: int(env.KCHAT_SQL_TIMEOUT_MS, 15_000, 'KCHAT_SQL_TIMEOUT_MS', 100),
+      rowCap: int(env.KCHAT_SQL_ROW_CAP, 10_000, 'KCHAT_SQL_ROW_CAP', 1),
+      maxResultBytes: int(env.KCHAT_SQL_MAX_RESULT_MB, 32, 'KCHAT_SQL_MAX_RESULT_MB', 1) * 1024 * 1024,
+      maxCsvBytes: int(env.KCHAT_SQL_MAX_CSV_MB, 1024, 'KCHAT_SQL_MAX_CSV_MB', 1) * 1024 * 1024,
     },
   };
 }

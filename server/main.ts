@@ -6,7 +6,7 @@ import path from 'node:path';
 import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { Auth } from '../core/auth.ts';
-import { loadConfig } from '../core/config.ts';
+import { duckdbSettings, loadConfig } from '../core/config.ts';
 import { Database } from '../core/db.ts';
 import { installSignalHandlers, onShutdown, shutdown } from '../core/lifecycle.ts';
 import { logger } from '../core/log.ts';
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   onShutdown('kafka', () => kafka.disconnect());
 
   // 2. DuckDB (one writer process) and auth.
-  const db = await Database.open(config.dbPath);
+  const db = await Database.open(config.dbPath, { settings: duckdbSettings(config) });
   onShutdown('duckdb', () => db.close());
   const auth = new Auth(db, config);
   await auth.init();

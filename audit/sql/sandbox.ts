@@ -22,7 +22,7 @@ const log = logger('audit.sql');
 
 /** A refused or failed statement (an input error: 400, 408 when it ran past the timeout, 413 when its result is too large). */
 export class SqlError extends InputError {
-  constructor(message: string, status: 400 | 408 | 413 = 400, code = status === 408 ? 'sql_timeout' : status === 413 ? 'sql_result_too_large' : 'bad_sql') {
+  constructor(message: string, status: 400 | 408 | 413 | 422 = 400, code = status === 408 ? 'sql_timeout' : status === 413 ? 'sql_result_too_large' : status === 422 ? 'sql_out_of_memory' : 'bad_sql') {
     super(code, message, { status });
     this.name = 'SqlError';
   }
@@ -34,6 +34,8 @@ export interface SandboxOptions {
   timeoutMs?: number;
   /** rows returned at most (default 10 000); CSV export streams without it */
   rowCap?: number;
+  /** most bytes (roughly, as JSON) one answer may hold (default 32 MiB); CSV export streams without it */
+  maxResultBytes?: number;
   /** sandbox connections (default 2) */
   connections?: number;
 }
@@ -142,11 +144,13 @@ export class SqlSandbox {
   private readonly dataDir: string;
   readonly timeoutMs: number;
   readonly rowCap: number;
+  readonly maxResultBytes: number;
 
   private constructor(opts: SandboxOptions) {
     this.dataDir = path.resolve(opts.dataDir);
     this.timeoutMs = opts.timeoutMs ?? 15000;
     this.rowCap = opts.rowCap ?? 10000;
+    this.maxResultBytes = opts.maxResultBytes ?? 32 * 1024 * 1024;
   }
 
   static async open(db: Database, opts: SandboxOptions): Promise<SqlSandbox> {
@@ -249,6 +253,10 @@ export class SqlSandbox {
           if (err instanceof SqlError) throw err;
           const msg = cleanMessage(err);
           if (/interrupt/i.test(msg)) throw new SqlError(`the statement ran longer than ${this.timeoutMs} ms and was stopped`, 408);
+          // DuckDB's memory_limit / max_temp_directory_size (KCHAT_DUCKDB_MEMORY, KCHAT_DUCKDB_TEMP_MAX) are the sandbox's memory bound
+          if (/out of memory|max_temp_directory_size|failed to offload/i.test(msg)) {
+            throw new SqlError(`이 문장은 허용된 메모리보다 많이 필요해 중단했습니다 (${msg}). 조건이나 LIMIT으로 줄여 주세요`, 422);
+          }
           throw new SqlError(msg);
         } finally {
           clearTimeout(timer);
@@ -268,13 +276,20 @@ export class SqlSandbox {
       const types = [...result.types];
       const rows: unknown[][] = [];
       let truncated = false;
+      let bytes = 0;
       for await (const chunk of result) {
         for (const row of chunkRows(chunk)) {
           if (rows.length >= rowCap) {
             truncated = true;
             break;
           }
-          rows.push(convertRow(row, types));
+          const converted = convertRow(row, types);
+          // the answer is held in memory and sent as one JSON document: bound it, whatever the row count
+          bytes += approxJsonBytes(converted);
+          if (bytes > this.maxResultBytes) {
+            throw new SqlError(`the answer is larger than ${Math.round(this.maxResultBytes / 1048576)} MiB after ${rows.length} rows; select fewer columns or rows, or download it as CSV`, 413);
+          }
+          rows.push(converted);
         }
         if (truncated) break;
       }
@@ -312,6 +327,13 @@ function convertRow(row: unknown[], types: readonly string[]): unknown[] {
     if (v instanceof Date && types[i] === 'DATE') return Number.isNaN(v.getTime()) ? null : v.toISOString().slice(0, 10);
     return jsonSafe(v);
   });
+}
+
+/** A cheap upper estimate of a row's JSON size (strings count 3 bytes a character). */
+function approxJsonBytes(row: unknown[]): number {
+  let n = 2;
+  for (const v of row) n += typeof v === 'string' ? v.length * 3 + 3 : v !== null && typeof v === 'object' ? JSON.stringify(v).length + 1 : 24;
+  return n;
 }
 
 function cleanMessage(err: unknown): string {

@@ -2,6 +2,11 @@
 // save, run, run one cell, CSV of a cell, stored runs), /api/sql, and the
 // scheduler that runs notebooks with a `schedule:` and posts to their channel.
 // Auditors and admins only (members get 403, bad tokens 401).
+import crypto from 'node:crypto';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { requireAuditor, AUDIT_LOG_SCHEMA } from '../../audit/index.ts';
 import {
@@ -15,18 +20,18 @@ import {
   publicCells,
   resolveParams,
   serialiseNotebook,
+  SqlError,
+  type SqlSandbox,
   type Cell,
   type Notebook,
   type NotebookMeta,
 } from '../../audit/notebook/index.ts';
 import type { Principal } from '../../core/auth.ts';
 import { InputError } from '../../core/errors.ts';
-import { logger } from '../../core/log.ts';
 import { router } from '../http.ts';
 import type { Part, PartContext } from '../part.ts';
 import { sqlRoutes } from './sql.ts';
 
-const log = logger('audit.notebooks.api');
 
 type Env = { Variables: { principal: Principal } };
 
@@ -94,6 +99,35 @@ const csvField = (v: unknown): string => {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 const csvLine = (r: unknown[]) => r.map(csvField).join(',') + '\r\n';
+
+/**
+ * Run one sql cell into a CSV file under `tmpDir` (mode 0600) and open it for
+ * reading; the file is unlinked once open, so it disappears with the answer
+ * (finished, cancelled or crashed). At most `maxBytes` (413 beyond).
+ */
+async function writeCsv(sandbox: SqlSandbox, sql: string, params: Record<string, unknown>, tmpDir: string, maxBytes: number): Promise<fs.ReadStream> {
+  await fs.promises.mkdir(tmpDir, { recursive: true, mode: 0o700 });
+  const file = path.join(tmpDir, `csv-${crypto.randomUUID()}.csv`);
+  const out = fs.createWriteStream(file, { mode: 0o600, flags: 'wx' });
+  let bytes = 0;
+  const write = async (text: string) => {
+    bytes += Buffer.byteLength(text);
+    if (bytes > maxBytes) throw new SqlError(`the CSV is larger than ${Math.round(maxBytes / 1048576)} MiB (KCHAT_SQL_MAX_CSV_MB); narrow the query`, 413);
+    if (!out.write(text)) await once(out, 'drain');
+  };
+  try {
+    await sandbox.stream(sql, params, (cols) => write('\uFEFF' + csvLine(cols)), (rows) => write(rows.map(csvLine).join('')));
+    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  } catch (err) {
+    out.destroy();
+    await fs.promises.rm(file, { force: true });
+    throw err;
+  }
+  const reader = fs.createReadStream(file);
+  await once(reader, 'open');
+  await fs.promises.rm(file, { force: true });
+  return reader;
+}
 
 /** Routes over a service that may come up later (`get` is called per request). */
 export function notebookRoutes(get: () => NotebookService, guard: MiddlewareHandler, onSaved: () => void = () => undefined): Hono<Env> {
@@ -169,7 +203,9 @@ export function notebookRoutes(get: () => NotebookService, guard: MiddlewareHand
     return c.json(await get().run(name, nb, { params: (b.params as Record<string, unknown>) ?? {}, trigger: 'web', runBy: c.get('principal')?.id ?? null, only: [index], ephemeral: true }));
   });
 
-  // CSV of one sql cell, every row (no row cap), streamed as DuckDB produces it
+  // CSV of one sql cell, every row (no row cap). The rows go to a private temp file first, within the
+  // sandbox's timeout, and the connection is released; the answer is then sent from that file, so a slow
+  // or paused download holds a file handle, never one of the sandbox's connections.
   app.get('/api/notebooks/:name/cells/:file{.+\\.csv}', async (c) => {
     const name = nameOf(c);
     const loaded = load(name);
@@ -178,35 +214,12 @@ export function notebookRoutes(get: () => NotebookService, guard: MiddlewareHand
     const index = cellIndex(nb, c.req.param('file').replace(/\.csv$/, ''));
     const cell = nb.cells[index];
     if (cell.kind !== 'sql') throw new InputError('not_sql', `cell ${index} is a ${cell.kind} cell; only sql cells have CSV`);
-    const params = resolveParams(nb.meta.params, queryParams(c, nb), get().config.tzReports);
-    const { readable, writable } = new TransformStream<Uint8Array>();
-    const writer = writable.getWriter();
-    const enc = new TextEncoder();
-    let started!: () => void;
-    const ready = new Promise<void>((r) => (started = r));
-    const done = get().sandbox.stream(
-      cell.source,
-      params,
-      async (cols) => {
-        started();
-        await writer.write(enc.encode('\uFEFF' + csvLine(cols)));
-      },
-      async (rows) => {
-        await writer.write(enc.encode(rows.map(csvLine).join('')));
-      },
-    );
-    const early = await Promise.race([ready.then(() => null), done.then(() => null, (e: unknown) => e)]);
-    if (early) throw early;
-    done.then(
-      () => writer.close(),
-      (err) => {
-        log.warn({ err, notebook: name }, 'CSV stream failed midway');
-        void writer.abort(err);
-      },
-    );
-    const file = `${name}-${cell.name ?? index}.csv`;
-    return new Response(readable, {
-      headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(file)}` },
+    const { config, sandbox } = get();
+    const params = resolveParams(nb.meta.params, queryParams(c, nb), config.tzReports);
+    const file = await writeCsv(sandbox, cell.source, params, path.join(config.dataDir, 'tmp'), config.sql.maxCsvBytes);
+    const download = `${name}-${cell.name ?? index}.csv`;
+    return new Response(Readable.toWeb(file) as ReadableStream<Uint8Array>, {
+      headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(download)}` },
     });
   });
 
