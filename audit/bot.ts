@@ -5,11 +5,13 @@
 // results are for the auditor who asked, never for the members of the
 // channel it was asked in (nor for member-facing search).
 import { hasRole } from '../core/auth.ts';
+import { isInputError } from '../core/errors.ts';
 import { pickJosa } from '../core/korean/josa.ts';
 import { addDays, localDate } from '../core/time.ts';
 import type { BotCommand, CommandContext, CommandReply } from '../bots/index.ts';
-import { QueryError, runSearch, type SearchIndex } from './search/index.ts';
-import { StatsError, period, topics } from './stats.ts';
+import { runSearch, type SearchIndex } from './search/index.ts';
+import { period, topics } from './stats.ts';
+import { recordAudit } from './trail.ts';
 
 function when(ts: number, tz: string): string {
   return new Intl.DateTimeFormat('ko-KR', { timeZone: tz, month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ts);
@@ -33,6 +35,18 @@ function denied(ctx: CommandContext): string | null {
   return hasRole(ctx.caller.role, 'auditor') ? null : '이 명령은 감사 권한(auditor)이 있어야 쓸 수 있어요.';
 }
 
+/** The audit trail for a command asked in chat: written before it runs; the reply says so when it cannot be. */
+async function audited(ctx: CommandContext, action: string): Promise<string | null> {
+  try {
+    const { id, nick, role } = ctx.caller;
+    await recordAudit(ctx.db, { actor: { id, nick, role }, action, method: 'CHAT', path: `#${ctx.channel}`, detail: { command: ctx.word, args: ctx.args, question_id: ctx.question.id } });
+    return null;
+  } catch (err) {
+    if (isInputError(err)) return err.message;
+    throw err;
+  }
+}
+
 export function auditBotCommands(index: SearchIndex): BotCommand[] {
   const search: BotCommand = {
     name: 'audit.search',
@@ -43,6 +57,8 @@ export function auditBotCommands(index: SearchIndex): BotCommand[] {
       const no = denied(ctx);
       if (no) return own(no, { result: 'error' });
       if (!ctx.args) return own('검색어를 알려 주세요. 예: @bot 검색 장애 from:민수', { result: 'error' });
+      const unrecorded = await audited(ctx, 'search');
+      if (unrecorded) return own(unrecorded, { result: 'error' });
       try {
         const r = await runSearch(index, { q: ctx.args, limit: 5 }, ctx.config.tzReports);
         if (r.total === 0) return own(`"${ctx.args}" 검색 결과가 없어요.`);
@@ -50,7 +66,7 @@ export function auditBotCommands(index: SearchIndex): BotCommand[] {
         const total = r.total_exact ? `${r.total}건` : `약 ${r.total}건`;
         return own([`"${ctx.args}" 검색 결과 ${total}${r.total > 5 ? ' 중 최근 5건' : ''}:`, ...lines].join('\n'), { meta: { total: r.total, total_exact: r.total_exact } });
       } catch (err) {
-        if (err instanceof QueryError) return own(`검색어를 이해하지 못했어요: ${err.message}`, { result: 'error' });
+        if (isInputError(err)) return own(`검색어를 이해하지 못했어요: ${err.message}`, { result: 'error' });
         throw err;
       }
     },
@@ -80,6 +96,8 @@ export function auditBotCommands(index: SearchIndex): BotCommand[] {
       } else if (arg !== '' && arg !== '오늘' && arg !== 'today') {
         return own('통계 기간은 오늘, 어제, 이번주 중 하나예요.', { result: 'error' });
       }
+      const unrecorded = await audited(ctx, 'stats.topics');
+      if (unrecorded) return own(unrecorded, { result: 'error' });
       try {
         const r = await topics(ctx.db, period(from, to, tz, ctx.now()), { limit: 5 });
         if (r.keywords.length === 0) return own(`${label}${pickJosa(label, '은/는')} 아직 집계할 대화가 없어요.`);
@@ -87,7 +105,7 @@ export function auditBotCommands(index: SearchIndex): BotCommand[] {
         const rising = r.rising.slice(0, 3).map((k) => k.term).join(', ');
         return own(`${label} 주제어 (메시지 ${r.period.messages}건): ${top}${rising ? `\n떠오르는 주제: ${rising}` : ''}`);
       } catch (err) {
-        if (err instanceof StatsError) return own(err.message, { result: 'error' });
+        if (isInputError(err)) return own(err.message, { result: 'error' });
         throw err;
       }
     },

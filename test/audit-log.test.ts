@@ -11,7 +11,9 @@ import { after, before, test } from 'node:test';
 import type { Hono } from 'hono';
 import type { KafkaClient } from '../core/kafka.ts';
 import { auditFixture, type AuditFixture } from '../audit/fixtures.ts';
-import { requireAuditor } from '../audit/index.ts';
+import { auditBotCommands, requireAuditor } from '../audit/index.ts';
+import { createEnvelope } from '../core/envelope.ts';
+import { logger } from '../core/log.ts';
 import { SqlSandbox } from '../audit/sql/sandbox.ts';
 import { cliRoutes } from '../server/routes/cli.ts';
 import { sqlRoutes } from '../server/routes/sql.ts';
@@ -195,4 +197,30 @@ test('remote CLI: admin token only, and a malformed request names the problem', 
   assert.equal(((await bad.json()) as { code: string }).code, 'bad_argv');
   const notB64 = await call('/api/admin/cli', fx.adminToken, { argv: ['notebook', 'run', 'a.md'], files: { 'a.md': '{not base64}' } });
   assert.equal(notB64.status, 400);
+});
+
+test('@bot 검색 in chat is recorded too, and does not run when it cannot be', async () => {
+  const [search] = auditBotCommands(fx.index);
+  const ctx = {
+    args: '장애를 in:#ops',
+    word: '검색',
+    question: createEnvelope({ type: 'message', channel: 'ops', user: { id: 'u_감사', nick: '감사담당' }, text: '@bot 검색 장애를 in:#ops' }),
+    caller: { id: 'u_감사', nick: '감사담당', role: 'auditor' as const },
+    channel: 'ops',
+    config: fx.config,
+    db: fx.db,
+    log: logger('test'),
+    now: () => Date.now(),
+    publish: async () => undefined,
+  };
+  const text = (r: Awaited<ReturnType<typeof search.handle>>) => (typeof r === 'string' ? r : r.text);
+  assert.match(text(await search.handle(ctx)), /검색 결과/);
+  const [e] = await auditLog('?action=search&actor=u_감사&limit=1');
+  assert.equal(e.params && e.action, 'search');
+  assert.deepEqual(e.detail, { command: '검색', args: '장애를 in:#ops', question_id: ctx.question.id });
+  await withBrokenTrail(async () => {
+    const reply = await search.handle(ctx);
+    assert.match(text(reply), /감사 기록\(audit_log\)을 남길 수 없어/);
+    assert.doesNotMatch(text(reply), /검색 결과/);
+  });
 });
