@@ -23,7 +23,9 @@ export interface CliFiles {
 
 function unreadable(name: string, err: unknown): InputError {
   const code = (err as NodeJS.ErrnoException).code;
-  return new InputError('unreadable_file', `cannot read ${name}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (code ?? (err as Error).message)}`);
+  // the English words stay first: scripts (and older tests) match on them
+  const why = code === 'ENOENT' ? 'no such file (파일이 없습니다)' : code === 'EISDIR' ? 'it is a folder (폴더입니다)' : (code ?? (err as Error).message);
+  return new InputError('unreadable_file', `cannot read ${name}: ${why}`);
 }
 
 /** The user's own files, relative to `cwd` (the CLI process). */
@@ -42,7 +44,7 @@ export function localFiles(cwd: string): CliFiles {
       const st = await fs.promises.stat(file).catch((err: unknown) => {
         throw unreadable(name, err);
       });
-      if (!st.isFile()) throw new InputError('unreadable_file', `${name} is not a file`);
+      if (!st.isFile()) throw new InputError('unreadable_file', `${name}은(는) 파일이 아닙니다`);
       return file;
     },
     async write(name, data) {
@@ -79,7 +81,7 @@ export function remoteFiles(uploads: ReadonlyMap<string, Buffer>, allowedOutputs
   let written = 0;
   const content = (name: string) => {
     const data = uploads.get(name);
-    if (!data) throw new InputError('missing_file', `the command reads ${name}, but the CLI did not send its content`);
+    if (!data) throw new InputError('missing_file', `명령이 ${name} 파일을 읽는데, CLI가 그 내용을 보내지 않았습니다`);
     return data;
   };
   return {
@@ -103,10 +105,10 @@ export function remoteFiles(uploads: ReadonlyMap<string, Buffer>, allowedOutputs
       return file;
     },
     async write(name, data) {
-      if (!allowedOutputs.includes(name)) throw new InputError('undeclared_output', `the command may not write ${name}: it is not an output named on the command line`);
+      if (!allowedOutputs.includes(name)) throw new InputError('undeclared_output', `${name}은(는) 명령줄에 출력 파일로 적히지 않아 쓸 수 없습니다`);
       const bytes = Buffer.from(data);
       written += bytes.length - (outputs.get(name)?.length ?? 0);
-      if (written > MAX_TRANSFER_BYTES) throw new InputError('too_large', `the command's output files exceed ${MAX_TRANSFER_BYTES} bytes`, { status: 413 });
+      if (written > MAX_TRANSFER_BYTES) throw new InputError('too_large', `출력 파일이 모두 합쳐 ${MAX_TRANSFER_BYTES / 1048576} MiB를 넘습니다`, { status: 413 });
       outputs.set(name, bytes);
       return name;
     },

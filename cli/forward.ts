@@ -51,7 +51,7 @@ export async function forwardToServer(config: Config, argv: string[], plan: Comm
   for (const name of plan.inputs) {
     const data = await files.read(name);
     bytes += data.length;
-    if (bytes > MAX_TRANSFER_BYTES) throw new InputError('too_large', `the input files are larger than ${MAX_TRANSFER_BYTES} bytes together; stop the server and run the command without it`);
+    if (bytes > MAX_TRANSFER_BYTES) throw new InputError('too_large', `입력 파일이 모두 합쳐 ${MAX_TRANSFER_BYTES / 1048576} MiB를 넘습니다. 서버를 멈추고 CLI만으로 실행하세요`);
     upload[name] = data.toString('base64');
   }
   const host = info.host === '0.0.0.0' || info.host === '::' ? '127.0.0.1' : info.host;

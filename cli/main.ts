@@ -30,7 +30,7 @@ async function openDatabase(plan: CommandPlan): Promise<Database | null> {
     return await Database.open(config.dbPath, { settings: duckdbSettings(config) });
   } catch (err) {
     if (!(err instanceof DatabaseLockedError)) throw err;
-    if (plan.runs === 'process') throw new InputError('database_in_use', `${err.message}; this command runs only as its own process, so stop that server first`);
+    if (plan.runs === 'process') throw new InputError('database_in_use', `${err.message}; 이 명령은 자기 프로세스로만 실행되므로 먼저 그 서버를 멈추세요`);
     throw new RanElsewhere(await forwardToServer(config, argv, plan, io, err));
   }
 }

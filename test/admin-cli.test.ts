@@ -45,7 +45,7 @@ test('a forwarded notebook run reads the local file and writes --html locally; t
     // a file that is not there is refused here, before anything is sent
     const missing = await kchat(['notebook', 'run', 'nb/없음.md'], dataDir, work);
     assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /cannot read nb\/없음\.md: no such file/);
+    assert.match(missing.stderr, /cannot read nb\/없음\.md: no such file \(파일이 없습니다\)/);
 
     const token = fs.readFileSync(path.join(dataDir, 'admin-token'), 'utf8').trim();
     const res = await fetch(`${srv.url}/api/audit-log?action=cli`, { headers: { authorization: `Bearer ${token}` } });

@@ -153,10 +153,10 @@ test('remote CLI: a path in the command line is never opened or written by the s
   for (const target of ['/etc/passwd', path.join(fx.dir, 'session-secret')]) {
     const inspect = await runCli(['notebook', 'inspect', target, '--json']);
     assert.equal(inspect.code, 2);
-    assert.match(inspect.stderr, /runs in the CLI process, not on the server/);
+    assert.match(inspect.stderr, /서버가 아니라 CLI 프로세스에서 실행되는 명령입니다/);
     const run = await runCli(['notebook', 'run', target, '--json']);
     assert.equal(run.code, 2);
-    assert.match(run.stderr, /did not send the content/);
+    assert.match(run.stderr, /CLI가 그 내용을 보내지 않았습니다/);
     for (const r of [inspect, run]) {
       assert.ok(!/root:/.test(r.stdout + r.stderr) && !(r.stdout + r.stderr).includes(secret), 'no file content leaks');
     }

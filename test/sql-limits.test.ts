@@ -46,7 +46,7 @@ test('a statement over the memory limit, or an answer too large, is refused clea
   const wide = await sql("SELECT repeat('가', 5000000) AS t FROM range(10)");
   assert.equal(wide.status, 413);
   assert.equal(wide.body.code, 'sql_result_too_large');
-  assert.match(wide.body.error!, /larger than 32 MiB/);
+  assert.match(wide.body.error!, /결과가 32 MiB를 넘습니다/);
   // 60M numbers in one list would be ~0.5 GB in DuckDB and several GB as JSON
   assert.ok(peakMiB() < 1200, `peak RSS ${Math.round(peakMiB())} MiB`);
   assert.deepEqual((await sql('SELECT 42 AS answer')).body.rows, [[42]], 'the server still answers');

@@ -287,7 +287,7 @@ export class SqlSandbox {
           // the answer is held in memory and sent as one JSON document: bound it, whatever the row count
           bytes += approxJsonBytes(converted);
           if (bytes > this.maxResultBytes) {
-            throw new SqlError(`the answer is larger than ${Math.round(this.maxResultBytes / 1048576)} MiB after ${rows.length} rows; select fewer columns or rows, or download it as CSV`, 413);
+            throw new SqlError(`결과가 ${Math.round(this.maxResultBytes / 1048576)} MiB를 넘습니다 (${rows.length}행까지 읽음). 열이나 행을 줄이거나 CSV로 내려받으세요`, 413);
           }
           rows.push(converted);
         }

@@ -52,9 +52,9 @@ export function cliRoutes(deps: CliRouteDeps) {
     let files: RemoteFiles | null = null;
     try {
       const code = await runCommandLine(argv, io, async (plan) => {
-        if (plan.runs !== 'database') throw new InputError('not_remote', `"kchat ${argv.slice(0, 2).join(' ')}" runs in the CLI process, not on the server`);
+        if (plan.runs !== 'database') throw new InputError('not_remote', `"kchat ${argv.slice(0, 2).join(' ')}"은(는) 서버가 아니라 CLI 프로세스에서 실행되는 명령입니다`);
         const missing = plan.inputs.filter((name) => !uploads.has(name));
-        if (missing.length) throw new InputError('missing_file', `the command reads ${missing.join(', ')}, but the CLI did not send the content`);
+        if (missing.length) throw new InputError('missing_file', `명령이 ${missing.join(', ')} 파일을 읽는데, CLI가 그 내용을 보내지 않았습니다`);
         files = remoteFiles(uploads, plan.outputs, path.join(deps.config.dataDir, 'tmp'));
         const ctx: CliContext = {
           config: deps.config,

@@ -112,7 +112,7 @@ async function writeCsv(sandbox: SqlSandbox, sql: string, params: Record<string,
   let bytes = 0;
   const write = async (text: string) => {
     bytes += Buffer.byteLength(text);
-    if (bytes > maxBytes) throw new SqlError(`the CSV is larger than ${Math.round(maxBytes / 1048576)} MiB (KCHAT_SQL_MAX_CSV_MB); narrow the query`, 413);
+    if (bytes > maxBytes) throw new SqlError(`CSV가 ${Math.round(maxBytes / 1048576)} MiB(KCHAT_SQL_MAX_CSV_MB)를 넘습니다. 조건으로 줄여 주세요`, 413);
     if (!out.write(text)) await once(out, 'drain');
   };
   try {
