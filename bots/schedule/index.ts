@@ -38,9 +38,12 @@ export const SCHEDULES_SCHEMA = [
      created_by VARCHAR,
      created_nick VARCHAR,
      created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-     deleted_at TIMESTAMPTZ
+     deleted_at TIMESTAMPTZ,
+     created_role VARCHAR
    )`,
-  // the creator's role decides the interval a reminder may have (older tables lack it: treated as a member's)
+  // the creator's role decides the interval a reminder may have (older tables lack it: treated as a member's).
+  // New tables have the column, so this ALTER is a no-op for them: DuckDB cannot replay an ALTER of a table
+  // with a DEFAULT now() from the WAL after a crash ("no default database set"), and the server would not restart.
   `ALTER TABLE schedules ADD COLUMN IF NOT EXISTS created_role VARCHAR`,
 ];
 
