@@ -34,6 +34,8 @@ export interface Config {
   logLevel: string;
   /** where notebooks live (KCHAT_NOTEBOOKS; unset = the repo's notebooks/) */
   notebooksDir?: string;
+  /** websocket gateway limits (README "Security": which, why, how to change) */
+  gateway: GatewayLimits;
   /** false turns off in-process parts of `npm start` (for scaled-out deployments and tests) */
   run: { gateway: boolean; ingest: boolean; bots: boolean; scheduler: boolean };
   /** live movie providers for the movie bot (unset key/token = catalog only); base URLs overridable for tests */
@@ -101,6 +103,22 @@ export function duckdbSettings(config: Pick<Config, 'dataDir' | 'duckdb'>): Reco
   };
 }
 
+export interface GatewayLimits {
+  /** KCHAT_MAX_CONNECTIONS_PER_USER: open websockets of one account (tabs, devices) */
+  connectionsPerUser: number;
+  /** KCHAT_MAX_CHANNELS: channels a gateway holds state for (joining a new one beyond this is refused) */
+  channels: number;
+  /** KCHAT_MAX_JOINED_CHANNELS: channels one connection may be in */
+  joinedPerSession: number;
+  /** KCHAT_RATE_PER_SECOND / KCHAT_RATE_BURST: frames per second per user (all their sockets), and the burst allowance */
+  ratePerSecond: number;
+  rateBurst: number;
+  /** KCHAT_HISTORY_PER_CHANNEL: events kept in memory per channel for history */
+  historyPerChannel: number;
+  /** KCHAT_HISTORY_MB: all channels' in-memory history together, in bytes of envelope JSON */
+  historyBytes: number;
+}
+
 function int(value: string | undefined, fallback: number, name: string, min = 0): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
@@ -134,6 +152,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ingestGroup,
     notebooksDir: env.KCHAT_NOTEBOOKS ? path.resolve(env.KCHAT_NOTEBOOKS) : undefined,
     logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'warn' : 'info'),
+    gateway: {
+      connectionsPerUser: int(env.KCHAT_MAX_CONNECTIONS_PER_USER, 20, 'KCHAT_MAX_CONNECTIONS_PER_USER', 1),
+      channels: int(env.KCHAT_MAX_CHANNELS, 10_000, 'KCHAT_MAX_CHANNELS', 1),
+      joinedPerSession: int(env.KCHAT_MAX_JOINED_CHANNELS, 200, 'KCHAT_MAX_JOINED_CHANNELS', 1),
+      ratePerSecond: int(env.KCHAT_RATE_PER_SECOND, 10, 'KCHAT_RATE_PER_SECOND', 1),
+      rateBurst: int(env.KCHAT_RATE_BURST, 100, 'KCHAT_RATE_BURST', 1),
+      historyPerChannel: int(env.KCHAT_HISTORY_PER_CHANNEL, 1000, 'KCHAT_HISTORY_PER_CHANNEL', 50),
+      historyBytes: int(env.KCHAT_HISTORY_MB, 64, 'KCHAT_HISTORY_MB', 1) * 1024 * 1024,
+    },
     run: {
       gateway: flag(env.KCHAT_GATEWAY, true),
       ingest: flag(env.KCHAT_INGEST, true),

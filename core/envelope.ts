@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { isPlainText } from './korean/plain.ts';
 import { CHANNEL_RE, EVENT_TYPES, MAX_CHANNEL, MAX_ID, type Envelope, type EventType, type User } from './protocol.ts';
-import { cleanText, jsonSafe, MAX_TEXT } from './text.ts';
+import { cleanText, codePointLength, jsonSafe, MAX_TEXT } from './text.ts';
 
 // The contract's types, limits and validators live in core/protocol.ts (shared with the browser).
 export { CHANNEL_RE, EVENT_TYPES, MAX_CHANNEL, MAX_NICK, channelName, nickProblem } from './protocol.ts';
@@ -45,9 +45,25 @@ export interface EnvelopeInit {
   ts?: number;
 }
 
-/** Build a complete, clean envelope (new id and timestamp unless given). */
-export function createEnvelope(init: EnvelopeInit): Envelope {
-  return clean({
+// Envelopes built by createEnvelope() or parse() are clean by construction;
+// serialize() remembers them here so the hot path cleans a message once, not
+// at every hop (an object copied or built by hand is cleaned again).
+const CLEAN = new WeakSet<object>();
+
+function known(e: Envelope): Envelope {
+  CLEAN.add(e);
+  return e;
+}
+
+/**
+ * Build a complete, clean envelope (new id and timestamp unless given).
+ * `textCleaned`: the caller already ran the text through cleanText() (the
+ * gateway does, to measure it), so it is not cleaned a second time; it is
+ * still capped at MAX_TEXT.
+ */
+export function createEnvelope(init: EnvelopeInit, opts: { textCleaned?: boolean } = {}): Envelope {
+  const text = init.text ?? '';
+  return known(clean({
     v: 1,
     id: init.id ?? randomUUID(),
     type: init.type,
@@ -57,26 +73,26 @@ export function createEnvelope(init: EnvelopeInit): Envelope {
     ts: init.ts ?? Date.now(),
     reply_to: init.reply_to ?? null,
     meta: init.meta ?? {},
-  });
+  }, opts.textCleaned === true && codePointLength(text) <= MAX_TEXT));
 }
 
-function clean(e: Envelope): Envelope {
+function clean(e: Envelope, textCleaned = false): Envelope {
   return {
     v: 1,
     id: e.id,
     type: e.type,
     channel: e.channel,
-    user: { id: cleanText(e.user.id, 128), nick: cleanText(e.user.nick, 64) },
-    text: cleanText(e.text, MAX_TEXT),
+    user: { id: cleanTextFast(e.user.id, 128), nick: cleanTextFast(e.user.nick, 64) },
+    text: textCleaned ? e.text : cleanText(e.text, MAX_TEXT),
     ts: e.ts,
     reply_to: e.reply_to ?? null,
     meta: jsonSafe(e.meta ?? {}) as Record<string, unknown>,
   };
 }
 
-/** The one serializer: clean text and meta, emit JSON (UTF-8 safe). */
+/** The one serializer: clean text and meta (unless this very object is known clean), emit JSON (UTF-8 safe). */
 export function serialize(e: Envelope): string {
-  return JSON.stringify(clean(e));
+  return JSON.stringify(CLEAN.has(e) ? e : clean(e));
 }
 
 function describe(error: z.ZodError): string {
@@ -98,14 +114,33 @@ export function parse(input: string | Uint8Array | null | undefined): ParseResul
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { ok: false, reason: 'envelope must be a JSON object' };
   const fast = fastEnvelope(raw as Record<string, unknown>);
-  if (fast) return { ok: true, envelope: fast };
+  if (fast) return { ok: true, envelope: known(fast) };
   return viaSchema(raw);
+}
+
+/**
+ * parse() for a consumed Kafka record, also telling whether the record's bytes
+ * already are this envelope's JSON (`canonical`): same fields in the same
+ * order, nothing the cleaner would change. Then the gateway forwards the
+ * consumed bytes as they are instead of serialising the envelope again.
+ */
+export function parseRecord(text: string): ParseResult & { canonical?: boolean } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, reason: `invalid JSON: ${(err as Error).message}` };
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { ok: false, reason: 'envelope must be a JSON object' };
+  const fast = fastEnvelope(raw as Record<string, unknown>);
+  if (!fast) return viaSchema(raw);
+  return { ok: true, envelope: known(fast), canonical: isCanonical(raw as Record<string, unknown>, fast) };
 }
 
 function viaSchema(raw: unknown): ParseResult {
   const result = envelopeSchema.safeParse(raw);
   if (!result.success) return { ok: false, reason: describe(result.error) };
-  return { ok: true, envelope: clean(result.data) };
+  return { ok: true, envelope: known(clean(result.data)) };
 }
 
 /** `parse()` without the fast path (zod only): the reference the tests compare the fast path with. */
@@ -166,9 +201,11 @@ function fastEnvelope(raw: Record<string, unknown>): Envelope | undefined {
   let meta = raw.meta;
   if (meta === undefined) meta = {};
   else if (meta === null || typeof meta !== 'object' || Array.isArray(meta) || hasOwn.call(meta, '__proto__')) return undefined;
-  let cleanMeta: Record<string, unknown> = {};
+  // an empty meta is kept as the very object the record held (so isCanonical can compare by identity)
+  let cleanMeta = meta as Record<string, unknown>;
   for (const _ in meta as object) {
-    cleanMeta = jsonSafe(meta) as Record<string, unknown>;
+    // already clean (the usual case: our own producers wrote it): keep it, no copy
+    cleanMeta = (isCleanJson(meta, 0) ? meta : jsonSafe(meta)) as Record<string, unknown>;
     break;
   }
   return {
@@ -184,7 +221,60 @@ function fastEnvelope(raw: Record<string, unknown>): Envelope | undefined {
   };
 }
 
+const CANONICAL_KEYS = ['v', 'id', 'type', 'channel', 'user', 'text', 'ts', 'reply_to', 'meta'];
+
+/** True when serialize(e) would give the same JSON value, field order included, as `raw` (what the record holds). */
+function isCanonical(raw: Record<string, unknown>, e: Envelope): boolean {
+  const keys = Object.keys(raw);
+  if (keys.length !== CANONICAL_KEYS.length) return false;
+  for (let i = 0; i < keys.length; i++) if (keys[i] !== CANONICAL_KEYS[i]) return false;
+  const user = raw.user as Record<string, unknown>;
+  const userKeys = Object.keys(user);
+  if (userKeys.length !== 2 || userKeys[0] !== 'id' || userKeys[1] !== 'nick') return false;
+  return e.user.id === user.id && e.user.nick === user.nick && e.text === raw.text && e.meta === raw.meta;
+}
+
+/** Would jsonSafe() return this value unchanged? (strings and keys clean, numbers finite, not too deep) */
+function isCleanJson(value: unknown, depth: number): boolean {
+  if (depth > 32) return false;
+  if (value === null) return true;
+  switch (typeof value) {
+    case 'string':
+      return cleanTextFast(value, Number.MAX_SAFE_INTEGER) === value;
+    case 'number':
+      return Number.isFinite(value);
+    case 'boolean':
+      return true;
+    case 'object': {
+      if (Array.isArray(value)) return value.every((v) => v !== undefined && isCleanJson(v, depth + 1));
+      for (const [k, v] of Object.entries(value)) {
+        if (k === '__proto__' || v === undefined || cleanTextFast(k, 256) !== k || !isCleanJson(v, depth + 1)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 /** The Kafka key of an envelope: its channel, so a channel's events stay ordered. */
 export function envelopeKey(e: Pick<Envelope, 'channel'>): string {
   return e.channel;
+}
+
+/**
+ * Ephemeral answers (an auditor's `@bot 검색`): `meta.visible_to` lists the
+ * user ids the envelope is meant for. Gateways deliver it only to them and
+ * never put it in anyone else's history; ingest stores it (it is part of the
+ * record); member-facing search, statistics and exports leave it out.
+ */
+export function isEphemeral(e: Pick<Envelope, 'meta'>): boolean {
+  return Array.isArray(e.meta.visible_to);
+}
+
+/** May this user (undefined = nobody in particular) see the envelope? */
+export function visibleTo(e: Pick<Envelope, 'meta'>, userId: string | undefined): boolean {
+  const to = e.meta.visible_to;
+  if (!Array.isArray(to)) return true;
+  return userId !== undefined && to.includes(userId);
 }

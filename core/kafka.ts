@@ -9,7 +9,8 @@
 // core/topics.ts, and they are created by `ensureTopics()` only.
 import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type ConsumerConfig, type KafkaConfig, type Message, type Producer, type RecordMetadata } from 'kafkajs';
 import type { Config } from './config.ts';
-import { envelopeKey, serialize, type Envelope } from './envelope.ts';
+import { isUtf8 } from 'node:buffer';
+import { envelopeKey, parseRecord, serialize, type Envelope } from './envelope.ts';
 import { logger } from './log.ts';
 import { kafkaNames, type KafkaNames } from './names.ts';
 import { topicSpecs, type TopicSpec } from './topics.ts';
@@ -71,6 +72,45 @@ export function createProducer(kafka: Kafka): Producer {
 /** A Kafka message for an envelope: key = channel (per-channel order), value = the one serializer's JSON. */
 export function envelopeMessage(e: Envelope): Message {
   return { key: envelopeKey(e), value: serialize(e), timestamp: String(e.ts) };
+}
+
+/** A consumed record as an envelope, or why it is not one. `canonical`: its bytes are exactly the envelope's JSON. */
+export type Decoded = { ok: true; envelope: Envelope; canonical: boolean } | { ok: false; reason: string };
+
+// Every consumer of one process (gateway, bots, ingest) reads the same records
+// within moments of each other: the first to decode a record leaves it here,
+// keyed by its (topic, partition, offset), so each record is parsed once per
+// process. The bytes are kept (a copy: consumed buffers are slices of whole
+// fetches) and compared on a hit, so a topic deleted and created again under
+// the same name can never be answered from an old entry.
+const DECODED_KEEP = 8192;
+const DECODED_MAX_BYTES = 8192;
+const decoded = new Map<string, { bytes: Buffer; result: Decoded }>();
+
+/**
+ * Bytes of a chat.events record → an envelope (once per process; see above).
+ * Invalid UTF-8 (e.g. CESU-8 lone surrogates) is refused, not silently
+ * replaced; a leading byte-order mark is dropped (as TextDecoder does).
+ * The envelope is shared by every consumer of the process: never mutate it.
+ */
+export function decodeEnvelope(topic: string, partition: number, offset: string, value: Buffer | null): Decoded {
+  if (value === null || value.length > DECODED_MAX_BYTES) return decodeBytes(value);
+  const key = `${topic}\u0000${partition}\u0000${offset}`;
+  const hit = decoded.get(key);
+  if (hit && hit.bytes.equals(value)) return hit.result;
+  const result = decodeBytes(value);
+  decoded.set(key, { bytes: Buffer.from(value), result });
+  if (decoded.size > DECODED_KEEP) decoded.delete(decoded.keys().next().value!);
+  return result;
+}
+
+function decodeBytes(value: Buffer | null): Decoded {
+  if (value === null || value.length === 0) return { ok: false, reason: 'empty record (no value)' };
+  if (!isUtf8(value)) return { ok: false, reason: 'value is not valid UTF-8 (lone surrogate or broken byte sequence)' };
+  const bom = value.length >= 3 && value[0] === 0xef && value[1] === 0xbb && value[2] === 0xbf;
+  const parsed = parseRecord(value.toString('utf8', bom ? 3 : 0));
+  if (!parsed.ok) return parsed;
+  return { ok: true, envelope: parsed.envelope, canonical: !bom && parsed.canonical === true };
 }
 
 export interface KafkaClientOptions {
@@ -166,11 +206,27 @@ export class KafkaClient {
           if (!/already exists/i.test((err as Error).message)) throw err;
         }
         kafkaLog.info({ topics: missing.map((t) => t.name), brokers: cluster.brokers.length }, 'created Kafka topics');
+        // leaders are elected, but a new partition may still answer "not the leader" for a
+        // moment: wait until offsets can be read, so the first consumer does not trip on it
+        for (const t of missing) await this.untilReadable(admin, t.name);
       }
       await this.warnOnDrift(admin, specs.filter((t) => existing.has(t.name)));
       return specs;
     } finally {
       await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  private async untilReadable(admin: Admin, topic: string): Promise<void> {
+    const deadline = Date.now() + 15_000;
+    for (let delay = 50; ; delay = Math.min(delay * 2, 500)) {
+      try {
+        await admin.fetchTopicOffsets(topic);
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, delay));
+      }
     }
   }
 

@@ -6,13 +6,14 @@
 // The second edition adds frame and event types (create, invite, dm, edit,
 // delete): add them to the lists below, and every user of the lists follows.
 import { InputError } from './errors.ts';
+import { nickProblem } from './nick.ts';
 import { cleanText, codePointLength, MAX_TEXT } from './text.ts';
 
 export { MAX_TEXT };
 
 // ── limits ───────────────────────────────────────────────────────────────
-/** Longest nickname, in code points. */
-export const MAX_NICK = 32;
+// The nickname rule (length, invisible characters, look-alikes of reserved and bot names) is core/nick.ts.
+export { MAX_NICK, nickProblem, nickSkeleton } from './nick.ts';
 /** Longest channel name, in UTF-16 units after normalising. */
 export const MAX_CHANNEL = 40;
 /** Frames larger than this (UTF-8 bytes) are answered with `frame_too_large` and the connection is closed. */
@@ -84,6 +85,9 @@ export const ERROR_CODES = [
   'not_joined',
   'forbidden',
   'rate_limited',
+  'too_many_connections',
+  'too_many_channels',
+  'too_many_joined',
   'frame_too_large',
   'kafka_unavailable',
   'unauthorized',
@@ -149,25 +153,6 @@ export function channelName(input: unknown): string | null {
   return s;
 }
 
-// Names only the system may wear; compared after folding case, width and
-// punctuation so "B.O.T", "Ｂｏｔ" and "시스템 " are caught too.
-const RESERVED_NICKS = new Set(['bot', '봇', 'system', '시스템', 'admin', '관리자', 'kchat', 'root', 'server', '운영자']);
-
-/** Why a nickname is not allowed, or null when it is fine. */
-export function nickProblem(input: unknown): string | null {
-  if (typeof input !== 'string') return 'nick must be a string';
-  // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
-  if (/[\u0000-\u001F\u007F-\u009F]/.test(input)) return 'nick must not contain control characters';
-  const nick = cleanText(input).trim();
-  if (nick.length === 0) return 'nick must not be empty';
-  if ([...nick].length > MAX_NICK) return `nick must be at most ${MAX_NICK} characters`;
-  if (/[\u200B-\u200F\u202A-\u202E\u2060-\u2064\uFEFF]/.test(nick)) return 'nick must not contain invisible or direction characters';
-  if (/[@#\s]/.test(nick.replace(/ /g, '')) || nick.startsWith('/')) return 'nick must not contain @, #, line breaks or start with /';
-  const folded = nick.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]/gu, '');
-  if (RESERVED_NICKS.has(folded) || /^(bot|봇)\d*$/.test(folded)) return `nick "${nick}" is reserved`;
-  return null;
-}
-
 const EVENT_TYPE_SET: ReadonlySet<string> = new Set(EVENT_TYPES);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -184,6 +169,16 @@ function refOf(raw: Record<string, unknown>): string | undefined {
   if (typeof r === 'number' && Number.isFinite(r)) return String(r);
   if (typeof r === 'string') return cleanText(r, MAX_REF);
   return undefined;
+}
+
+/** The ref of a frame refused before it is parsed (the rate limit), so its error can still carry it. */
+export function refOfFrame(data: string): string | undefined {
+  try {
+    const raw: unknown = JSON.parse(data);
+    return isObject(raw) ? refOf(raw) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function need(raw: Record<string, unknown>, field: string, ref: string | undefined): unknown {

@@ -8,12 +8,10 @@
 //      so a redelivery after a crash never duplicates a row;
 //   4. only then is the Kafka offset committed.
 // A crash between 3 and 4 just means a redelivery that step 3 filters out.
-import { isUtf8 } from 'node:buffer';
 import type { Config } from '../core/config.ts';
 import type { Database, Session } from '../core/db.ts';
-import { parse } from '../core/envelope.ts';
 import { logger } from '../core/log.ts';
-import type { Admin, Consumer, EachBatchPayload, KafkaClient } from '../core/kafka.ts';
+import { decodeEnvelope, type Admin, type Consumer, type EachBatchPayload, type KafkaClient } from '../core/kafka.ts';
 import { messageLog } from './log.ts';
 import { envelopeRow, insertErrors, nowUs, SMALL_BATCH_ROWS, type MessageRow } from './store.ts';
 
@@ -67,18 +65,14 @@ export interface IngestOptions {
 type Decoded = { ok: true; row: MessageRow } | { ok: false; reason: string };
 
 /**
- * Bytes → a row, or why not. Invalid UTF-8 (e.g. CESU-8 lone surrogates) is rejected, not silently replaced.
- * `isUtf8` (simdutf) + `toString` accept exactly what a fatal TextDecoder accepts, at a fraction of the cost;
- * like TextDecoder, a leading byte-order mark is dropped.
+ * Bytes → a row, or why not. The decoding (UTF-8 check, BOM, the one parser)
+ * is core/kafka.ts's decodeEnvelope, shared with the gateway and the bots so a
+ * record is parsed once per process.
  */
 export function decodeRecord(value: Buffer | null, topic: string, partition: number, offset: bigint): Decoded {
-  if (value === null || value.length === 0) return { ok: false, reason: 'empty record (no value)' };
-  if (!isUtf8(value)) return { ok: false, reason: 'value is not valid UTF-8 (lone surrogate or broken byte sequence)' };
-  const bom = value.length >= 3 && value[0] === 0xef && value[1] === 0xbb && value[2] === 0xbf;
-  const text = value.toString('utf8', bom ? 3 : 0);
-  const parsed = parse(text);
-  if (!parsed.ok) return { ok: false, reason: parsed.reason };
-  return { ok: true, row: envelopeRow(parsed.envelope, topic, partition, offset) };
+  const d = decodeEnvelope(topic, partition, offset.toString(), value);
+  if (!d.ok) return d;
+  return { ok: true, row: envelopeRow(d.envelope, topic, partition, offset) };
 }
 
 interface Rejected {

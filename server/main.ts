@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   // 3. Parts, in start order. Other rooms plug in here through their entry files.
   const ctx: PartContext = { config, db, auth, kafka };
   const parts: Part[] = [];
-  if (config.run.gateway) parts.push(createGateway({ kafka, auth, db }));
+  if (config.run.gateway) parts.push(createGateway({ kafka, auth, db, limits: config.gateway }));
   // ingest (ingest/index.ts): consumer + nightly pipeline (startPipelineSchedule); its health() carries the consumer lag
   if (config.run.ingest) parts.push(createIngest(ctx));
   if (config.run.bots) parts.push(createBots(ctx));

@@ -243,18 +243,26 @@ describe('bad frames get an error frame naming the problem; the connection stays
     await a.close();
   });
 
-  test('a flood is rate limited without closing the connection', async () => {
+  test('a flood is rate limited without closing the connection; every refused frame is answered with its ref', async () => {
     const a = await member('도배꾼');
     const b = await member('관찰자');
     await join(a, 'flood');
-    for (let i = 0; i < 60; i++) a.send({ type: 'message', channel: 'flood', text: `도배 ${i}` });
+    // far past the burst allowance (100): each frame is delivered or refused out loud
+    const N = 160;
+    for (let i = 0; i < N; i++) a.send({ type: 'message', channel: 'flood', text: `도배 ${i}`, ref: `f${i}` });
     const err = await a.next(isError('rate_limited'));
     assert.match(err.message, /too many/);
+    assert.ok(err.retry_after_ms > 0, 'says when to retry');
+    const answered = new Set<string>([err.ref]);
+    while (answered.size < N) {
+      const f = await a.next((x) => (x.v === 1 && x.type === 'message' && x.channel === 'flood') || (x.type === 'error' && x.code === 'rate_limited'));
+      answered.add(f.type === 'error' ? f.ref : f.meta.ref);
+    }
     // still connected: it receives what happens next in the channel
     await join(b, 'flood');
     await a.next((f) => f.v === 1 && f.type === 'join' && f.user.nick === '관찰자');
     const delivered = a.frames.filter((f) => f.v === 1 && f.type === 'message').length;
-    assert.ok(delivered < 60, 'some of the flood was dropped');
+    assert.ok(delivered < N, 'some of the flood was refused');
     await Promise.all([a.close(), b.close()]);
   });
 

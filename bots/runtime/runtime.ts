@@ -8,8 +8,8 @@
 //   every process's own DuckDB table.
 import type { Config } from '../../core/config.ts';
 import type { Database } from '../../core/db.ts';
-import { parse, type Envelope } from '../../core/envelope.ts';
-import { envelopeMessage, type Consumer, type KafkaClient } from '../../core/kafka.ts';
+import type { Envelope } from '../../core/envelope.ts';
+import { decodeEnvelope, envelopeMessage, type Consumer, type KafkaClient } from '../../core/kafka.ts';
 import { logger } from '../../core/log.ts';
 import { fileToken } from '../../core/secrets.ts';
 import { KafkaClaimer } from './claims.ts';
@@ -90,8 +90,9 @@ export class KafkaBotRuntime {
     await this.questions.subscribe({ topic: topics.events, fromBeginning: true });
     await this.questions.run({
       partitionsConsumedConcurrently: 3,
-      eachMessage: async ({ message, partition }) => {
-        const parsed = parse(message.value);
+      eachMessage: async ({ topic, message, partition }) => {
+        // decoded once per process (core/kafka.ts), shared with the gateway and ingest
+        const parsed = decodeEnvelope(topic, partition, message.offset, message.value);
         if (!parsed.ok) return; // ingest sends bad records to the DLQ; the bot just skips them
         if (parsed.envelope.type === 'message' && Date.now() - parsed.envelope.ts > QUESTION_MAX_AGE_MS) return;
         try {
@@ -110,8 +111,8 @@ export class KafkaBotRuntime {
     await this.sync.connect();
     await this.sync.subscribe({ topic: topics.events, fromBeginning: true });
     await this.sync.run({
-      eachMessage: async ({ message }) => {
-        const parsed = parse(message.value);
+      eachMessage: async ({ topic, partition, message }) => {
+        const parsed = decodeEnvelope(topic, partition, message.offset, message.value);
         if (!parsed.ok) return;
         for (const observe of this.opts.observers) {
           try {

@@ -3,8 +3,8 @@
 // and a consumer in this gateway's own group that warms up from the tail of
 // the topic, then feeds every consumed envelope to the gateway — and is
 // rebuilt if kafkajs gives up on it (broker restarts).
-import { parse, type Envelope } from '../../core/envelope.ts';
-import type { Consumer, KafkaClient } from '../../core/kafka.ts';
+import { serialize, type Envelope } from '../../core/envelope.ts';
+import { decodeEnvelope, type Consumer, type KafkaClient } from '../../core/kafka.ts';
 import { logger } from '../../core/log.ts';
 
 const log = logger('gateway.bus');
@@ -23,8 +23,8 @@ export class KafkaUnavailableError extends Error {
 export interface BusOptions {
   kafka: KafkaClient;
   groupId: string;
-  /** consumed envelopes; `live` is false while warming up from the topic */
-  onEvent(e: Envelope, live: boolean): void;
+  /** consumed envelopes with the bytes sockets get for them; `live` is false while warming up from the topic */
+  onEvent(e: Envelope, raw: Buffer, live: boolean): void;
   /** how many records per partition to replay on start (history + presence) */
   warmWindow?: number;
   sendTimeoutMs?: number;
@@ -128,14 +128,18 @@ export class Bus {
     await consumer.connect();
     await consumer.subscribe({ topic: this.topic, fromBeginning });
     await consumer.run({
-      eachMessage: async ({ partition, message }) => {
+      eachMessage: async ({ topic, partition, message }) => {
         this.next.set(partition, BigInt(message.offset) + 1n);
-        const parsed = parse(message.value);
+        // parsed once per process (shared with bots and ingest); a record whose bytes already are the
+        // envelope's JSON (what our producers write) is forwarded as it is, never serialised again
+        const parsed = decodeEnvelope(topic, partition, message.offset, message.value);
         if (!parsed.ok) {
           log.warn({ partition, offset: message.offset, reason: parsed.reason }, 'skipping a record that is not an envelope');
         } else {
           try {
-            this.o.onEvent(parsed.envelope, this.warm === null);
+            // (copied: the consumed value is a slice of a whole fetch, which the history ring must not pin)
+            const raw = parsed.canonical ? Buffer.from(message.value!) : Buffer.from(serialize(parsed.envelope));
+            this.o.onEvent(parsed.envelope, raw, this.warm === null);
           } catch (err) {
             log.error({ err }, 'gateway failed to handle an event');
           }

@@ -50,3 +50,26 @@ test('history pages: last N, before a timestamp, before an id; the ring is bound
   assert.equal(start.complete, false);
   assert.deepEqual(c.history('없는채널', 50), { events: [], complete: true });
 });
+
+test('history memory is bounded in total: the channel quiet longest gives up its ring first, presence stays', () => {
+  const c = new Channels({ perChannel: 1000, totalBytes: 40_000 });
+  const say = (channel: string, i: number) =>
+    c.apply(createEnvelope({ type: 'message', channel, user: { id: 'u1', nick: '민수' }, meta: { gateway: 'g_a' }, ts: 1000 + i, text: `${channel} 채널의 ${i}번째 메시지입니다`.padEnd(200, '.') }));
+  c.apply(createEnvelope({ type: 'join', channel: '조용한방', user: { id: 'u9', nick: '지영' }, meta: { gateway: 'g_a' } }));
+  for (let i = 0; i < 20; i++) say('조용한방', i);
+  for (let i = 0; i < 200; i++) say('시끄러운방', i);
+  assert.ok(c.heldBytes <= 40_000, `held ${c.heldBytes} bytes`);
+  assert.deepEqual(c.history('조용한방', 50), { events: [], complete: false }, 'evicted first; older pages come from storage');
+  assert.deepEqual(c.presence('조용한방'), ['민수', '지영'], 'presence is not history: it stays');
+  const busy = c.history('시끄러운방', 50);
+  assert.equal(busy.events.length, 50);
+  assert.match(busy.events.at(-1)!.text, /199번째/);
+});
+
+test('ephemeral events are in the ring only for the users they are meant for', () => {
+  const c = new Channels();
+  c.apply(ev('message', '민수', 'u1', { text: '모두에게' }));
+  c.apply(createEnvelope({ type: 'bot', channel: '잡담', user: { id: 'bot', nick: 'kchat봇' }, text: '감사 결과', meta: { visible_to: ['u2'] } }));
+  assert.deepEqual(c.history('잡담', 50, null, 'u1').events.map((e) => e.text), ['모두에게']);
+  assert.deepEqual(c.history('잡담', 50, null, 'u2').events.map((e) => e.text), ['모두에게', '감사 결과']);
+});

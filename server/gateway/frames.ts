@@ -8,6 +8,7 @@ export {
   MAX_FRAME_BYTES,
   MAX_REF,
   parseClientFrame,
+  refOfFrame,
   type ErrorCode,
   type ErrorFrame,
   type ParsedClientFrame as ClientFrame,

@@ -1,0 +1,46 @@
+// History pages: the in-memory ring first (channels.ts), then older events
+// from ingest's `messages` table when the ring does not reach far enough.
+// Ephemeral answers meant for someone else are never part of a page.
+// Frames are built from the events' bytes (the ring holds what sockets got),
+// so a page is not serialised again.
+import { EVENT_TYPES, visibleTo, type Envelope } from '../../core/envelope.ts';
+import type { Database } from '../../core/db.ts';
+import { logger } from '../../core/log.ts';
+import { messageLog } from '../../ingest/index.ts';
+import type { Channels, HeldEvent } from './channels.ts';
+
+const log = logger('gateway.history');
+
+/** `{"type":"history","channel","events":[…]}` (+ before, ref) with each event's bytes as they are. */
+export function historyFrame(channel: string, events: (HeldEvent | Envelope)[], extra: { before?: number | string | null; ref?: string } = {}): string {
+  const parts = events.map((h) => ('raw' in h ? h.raw.toString('utf8') : JSON.stringify(h)));
+  let head = `{"type":"history","channel":${JSON.stringify(channel)},"events":[${parts.join(',')}]`;
+  if ('before' in extra) head += `,"before":${JSON.stringify(extra.before ?? null)}`;
+  if (extra.ref !== undefined) head += `,"ref":${JSON.stringify(extra.ref)}`;
+  return head + '}';
+}
+
+export class History {
+  constructor(
+    private readonly channels: Channels,
+    private readonly db?: Database,
+  ) {}
+
+  /** Up to `limit` events before `before` that `viewer` may see, oldest first. */
+  async older(channel: string, limit: number, before: number | string | null, viewer: string): Promise<(HeldEvent | Envelope)[]> {
+    const page = this.channels.page(channel, limit, before, viewer);
+    if (page.complete || !this.db) return page.events;
+    const older = await this.fromDatabase(channel, limit - page.events.length, page.events[0]?.e.ts ?? before, viewer).catch((err: unknown) => {
+      log.debug({ err: (err as Error).message }, 'no older history in DuckDB');
+      return [];
+    });
+    return [...older, ...page.events];
+  }
+
+  /** Older events from ingest's message log (best effort: the ring is the primary source); another person's ephemeral answers are left out there too. */
+  private async fromDatabase(channel: string, limit: number, before: number | string | null, viewer: string): Promise<Envelope[]> {
+    if (limit <= 0 || !this.db || before === null) return [];
+    const events = await messageLog(this.db).channelPage(channel, { before, limit, viewer });
+    return events.filter((e) => (EVENT_TYPES as readonly string[]).includes(e.type) && visibleTo(e, viewer));
+  }
+}
