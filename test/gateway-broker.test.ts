@@ -62,8 +62,13 @@ test('a broker restart mid-chat: reconnect, and no message is silently lost', { 
     await sendUntilDelivered(a, b, 'outage', '다시 연결됐어요');
     b.send({ type: 'message', channel: 'outage', text: '잘 들려요' });
     await a.next(isMessage('잘 들려요'), 120_000);
-    // messages flow again, so the gateway's Kafka side reports healthy
-    const health = await fetch(`${srv.url}/healthz`);
+    // messages flow again, so the server reports healthy once every part's consumers have rejoined
+    // (kafkajs restarts a crashed consumer after its backoff; the bots' health follows it)
+    let health = await fetch(`${srv.url}/healthz`);
+    for (let delay = 100, deadline = Date.now() + 120_000; health.status !== 200 && Date.now() < deadline; delay = Math.min(delay * 2, 2000)) {
+      await new Promise((r) => setTimeout(r, delay));
+      health = await fetch(`${srv.url}/healthz`);
+    }
     assert.equal(health.status, 200, await health.clone().text());
     await Promise.all([a.close(), b.close()]);
   } finally {

@@ -156,22 +156,25 @@ describe('a client that stops reading (issue #10 item 16)', { skip }, () => {
     const watcher = await member('지켜보기');
     await join(slow.ws, 'slow');
     await join(watcher.ws, 'slow');
+    const connections = async () => ((await (await fetch(`${srv.url}/healthz`)).json()) as { parts: { gateway: { connections: number } } }).parts.gateway.connections;
+    const before = await connections();
     // stop reading: the TCP receive window fills, then the server's buffers
     slow.ws.ws.pause();
     const text = '가'.repeat(4000); // ~12 KB of UTF-8 per event
-    const leave = watcher.ws.next((f) => f.v === 1 && f.type === 'leave' && f.channel === 'slow' && f.user.nick === '느림보', 25_000);
     // an outside producer floods the channel (past the per-user rate limit on purpose): ~30 MB
     for (let i = 0; i < 50; i++) {
       const batch = Array.from({ length: 50 }, (_, j) => createEnvelope({ type: 'message', channel: 'slow', user: { id: 'u_flood', nick: '홍수' }, text: `${i * 50 + j} ${text}` }));
       await kafka.publish(batch);
     }
-    // the cut-off drops the session from presence now, not after a TCP timeout
-    await leave;
+    // the cut-off drops the session at once (not after a TCP timeout): the gateway counts one connection less
+    for (let delay = 50; (await connections()) >= before; delay = Math.min(delay * 2, 500)) await new Promise((r) => setTimeout(r, delay));
     slow.ws.ws.resume();
     const err = await slow.ws.next((f) => f.type === 'error' && f.code === 'slow_consumer', 60_000);
     assert.match(err.message, /읽지 않아/);
     const { code } = await slow.ws.closed;
     assert.equal(code, 1013);
+    // and the others saw it leave
+    await watcher.ws.next((f) => f.v === 1 && f.type === 'leave' && f.channel === 'slow' && f.user.nick === '느림보', 180_000);
     await watcher.ws.close();
   });
 });

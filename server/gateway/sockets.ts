@@ -19,14 +19,11 @@ export const SOFT_BUFFER = 1024 * 1024;
 export const MAX_BACKLOG = 8 * 1024 * 1024;
 /** The close code a cut-off slow reader gets (documented in docs/gateway.md). */
 export const SLOW_CONSUMER_CLOSE = 1013;
-/** A cut-off client that does not answer the close within this time is dropped hard. */
-const CLOSE_GRACE_MS = 10_000;
 
 type RawSocket = {
   bufferedAmount: number;
   _socket?: { cork(): void; uncork(): void; once(ev: 'drain', fn: () => void): void };
   send(data: Buffer | string, opts: { binary: boolean; compress: boolean }): void;
-  terminate(): void;
 };
 
 /** The sending side of one connection. */
@@ -113,10 +110,8 @@ export class Sockets {
     raw.send(JSON.stringify(errorFrame('slow_consumer', `연결이 메시지를 읽지 않아 끊습니다: 읽지 않은 메시지가 ${Math.round(MAX_BACKLOG / 1048576)} MiB를 넘었습니다. 다시 연결하면 기록(history)을 받습니다 (too many unread frames)`)), { binary: false, compress: false });
     o.ws.close(SLOW_CONSUMER_CLOSE, 'slow_consumer');
     o.open = false;
-    // a reader that never comes back must not hold the TCP connection for ws' 30 s close timeout
-    setTimeout(() => {
-      if (o.ws.readyState !== 3) raw.terminate();
-    }, CLOSE_GRACE_MS).unref();
+    // the session leaves presence now; the socket itself waits for the client's close answer
+    // (ws drops it after its own 30 s close timeout), so a client that reads again still gets 1013
     this.onCutOff(o);
   }
 
