@@ -105,7 +105,12 @@ function describe(error: z.ZodError): string {
 /** The one parser: bytes or text → a clean envelope, or the reason it is not one. */
 export function parse(input: string | Uint8Array | null | undefined): ParseResult {
   if (input === null || input === undefined) return { ok: false, reason: 'empty record' };
-  const text = typeof input === 'string' ? input : Buffer.from(input).toString('utf8');
+  const r = parseRecord(typeof input === 'string' ? input : Buffer.from(input).toString('utf8'));
+  return r.ok ? { ok: true, envelope: r.envelope } : r;
+}
+
+/** JSON text → an object, or the reason it is not one. */
+function jsonObject(text: string): { ok: true; raw: Record<string, unknown> } | { ok: false; reason: string } {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -113,9 +118,7 @@ export function parse(input: string | Uint8Array | null | undefined): ParseResul
     return { ok: false, reason: `invalid JSON: ${(err as Error).message}` };
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { ok: false, reason: 'envelope must be a JSON object' };
-  const fast = fastEnvelope(raw as Record<string, unknown>);
-  if (fast) return { ok: true, envelope: known(fast) };
-  return viaSchema(raw);
+  return { ok: true, raw: raw as Record<string, unknown> };
 }
 
 /**
@@ -125,16 +128,11 @@ export function parse(input: string | Uint8Array | null | undefined): ParseResul
  * consumed bytes as they are instead of serialising the envelope again.
  */
 export function parseRecord(text: string): ParseResult & { canonical?: boolean } {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    return { ok: false, reason: `invalid JSON: ${(err as Error).message}` };
-  }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { ok: false, reason: 'envelope must be a JSON object' };
-  const fast = fastEnvelope(raw as Record<string, unknown>);
-  if (!fast) return viaSchema(raw);
-  return { ok: true, envelope: known(fast), canonical: isCanonical(raw as Record<string, unknown>, fast) };
+  const json = jsonObject(text);
+  if (!json.ok) return json;
+  const fast = fastEnvelope(json.raw);
+  if (!fast) return viaSchema(json.raw);
+  return { ok: true, envelope: known(fast), canonical: isCanonical(json.raw, fast) };
 }
 
 function viaSchema(raw: unknown): ParseResult {
@@ -145,14 +143,8 @@ function viaSchema(raw: unknown): ParseResult {
 
 /** `parse()` without the fast path (zod only): the reference the tests compare the fast path with. */
 export function parseWithSchema(text: string): ParseResult {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    return { ok: false, reason: `invalid JSON: ${(err as Error).message}` };
-  }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { ok: false, reason: 'envelope must be a JSON object' };
-  return viaSchema(raw);
+  const json = jsonObject(text);
+  return json.ok ? viaSchema(json.raw) : json;
 }
 
 // ── fast path ────────────────────────────────────────────────────────────

@@ -7,9 +7,10 @@
 // behind this file (re-exported below), so the client library can change in
 // one place. Topic names come from core/names.ts, their settings from
 // core/topics.ts, and they are created by `ensureTopics()` only.
-import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type ConsumerConfig, type KafkaConfig, type Message, type Producer, type RecordMetadata } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type ConsumerConfig, type ISocketFactory, type KafkaConfig, type Message, type Producer, type RecordMetadata } from 'kafkajs';
 import type { Config } from './config.ts';
 import { isUtf8 } from 'node:buffer';
+import net from 'node:net';
 import { envelopeKey, parseRecord, serialize, type Envelope } from './envelope.ts';
 import { logger } from './log.ts';
 import { kafkaNames, type KafkaNames } from './names.ts';
@@ -113,11 +114,52 @@ function decodeBytes(value: Buffer | null): Decoded {
   return { ok: true, envelope: parsed.envelope, canonical: !bom && parsed.canonical === true };
 }
 
+/**
+ * The cluster id of the Kafka at `brokers`, or null when it does not answer a
+ * metadata request within `timeoutMs`. Never throws; kafkajs' own retries and
+ * logs are off, so a probe stays quiet.
+ */
+export async function clusterIdAt(brokers: string[], timeoutMs = 3000): Promise<string | null> {
+  const kafka = createKafka(brokers, 'kchat-cluster-check', {
+    connectionTimeout: Math.min(timeoutMs, 3000),
+    requestTimeout: timeoutMs,
+    retry: { retries: 0 },
+    logLevel: logLevel.NOTHING,
+  });
+  const admin = kafka.admin();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const probe = (async () => {
+      await admin.connect();
+      return (await admin.describeCluster()).clusterId;
+    })();
+    probe.catch(() => undefined);
+    const timeout = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), timeoutMs);
+    });
+    return await Promise.race([probe, timeout]);
+  } catch {
+    return null;
+  } finally {
+    clearTimeout(timer);
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/** How long the cluster-id check of one new connection may take (on top of connecting). */
+const CHECK_TIMEOUT_MS = 8000;
+
 export interface KafkaClientOptions {
   config: Pick<Config, 'topicPrefix' | 'ingestGroup'>;
   brokers: BrokerList;
   /** names this process in broker logs (`kchat-server`, `kchat-cli`…) */
   clientId: string;
+  /**
+   * This installation's cluster id. Every connection the client opens is
+   * checked first, and one to a broker of another cluster (a different
+   * installation that came up on the old port) is refused and reported.
+   */
+  clusterId?: string;
   /** extra kafkajs settings (tests: quieter logs, shorter retries) */
   extra?: Partial<KafkaConfig>;
 }
@@ -128,10 +170,52 @@ export class KafkaClient {
   private readonly kafka: Kafka;
   private producer: Promise<Producer> | null = null;
   private closed = false;
+  private verifiedAt = 0;
+  private refused: { address: string; cluster_id: string | null; at: string; atMs: number; message: string } | null = null;
 
   constructor(private readonly opts: KafkaClientOptions) {
     this.names = kafkaNames(opts.config);
-    this.kafka = createKafka(opts.brokers, opts.clientId, opts.extra);
+    const check = opts.clusterId ? { socketFactory: this.checkedSockets(opts.clusterId), connectionTimeout: CHECK_TIMEOUT_MS + 3000 } : {};
+    this.kafka = createKafka(opts.brokers, opts.clientId, { ...check, ...opts.extra });
+  }
+
+  /**
+   * kafkajs' socket factory, with the cluster id checked before each
+   * connection is handed over: a stranger's socket is destroyed with an error
+   * that names both ids (kafkajs then retries, asking `brokers` again).
+   */
+  private checkedSockets(expected: string): ISocketFactory {
+    return ({ host, port, ssl, onConnect }) => {
+      if (ssl) throw new Error('TLS to Kafka is not supported by kchat yet');
+      const socket = new net.Socket();
+      socket.setKeepAlive(true, 60_000);
+      const address = `${host}:${port}`;
+      void clusterIdAt([address], CHECK_TIMEOUT_MS).then((id) => {
+        if (socket.destroyed) return;
+        if (id === expected) {
+          this.verifiedAt = Date.now();
+          socket.connect({ host, port }, onConnect);
+          return;
+        }
+        const message =
+          id === null
+            ? `Kafka at ${address} did not answer the cluster check`
+            : `refused Kafka at ${address}: it belongs to cluster ${id}, not to this installation's cluster ${expected} (another installation's broker on this address?)`;
+        if (id !== null) {
+          this.refused = { address, cluster_id: id, at: new Date().toISOString(), atMs: Date.now(), message };
+          kafkaLog.error({ address, clusterId: id, expected }, message);
+        }
+        socket.destroy(new Error(message));
+      });
+      return socket;
+    };
+  }
+
+  /** For /healthz: not ok while the last broker met was a stranger and no good connection came since. */
+  health(): { ok: boolean; refused?: { address: string; cluster_id: string | null; at: string; message: string } } {
+    if (!this.refused) return { ok: true };
+    const { atMs, ...refused } = this.refused;
+    return { ok: this.verifiedAt > atMs, refused };
   }
 
   /** Envelopes → chat.events in one request (key = channel, acks = all). */

@@ -48,7 +48,8 @@ async function main(): Promise<void> {
 
   // 3. Parts, in start order. Other rooms plug in here through their entry files.
   const ctx: PartContext = { config, db, auth, kafka };
-  const parts: Part[] = [];
+  // the broker (supervised when managed here) and the cluster-id check of every connection
+  const parts: Part[] = [{ name: 'kafka', health: () => broker.health() }];
   if (config.run.gateway) parts.push(createGateway({ kafka, auth, db, limits: config.gateway }));
   // ingest (ingest/index.ts): consumer + nightly pipeline (startPipelineSchedule); its health() carries the consumer lag
   if (config.run.ingest) parts.push(createIngest(ctx));
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
 
   // 4. HTTP + websocket, listening already while parts start: /healthz answers 503 until all are up,
   //    and the CLI can forward commands (server.json) as soon as the database is ours.
-  const { app, websocket } = createApp({ db, parts, info: { kafka: { brokers: broker.brokers, managed: broker.managed } } });
+  const { app, websocket } = createApp({ db, parts, info: { kafka: { brokers: broker.current(), managed: broker.managed, cluster_id: broker.clusterId } } });
   const listening = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host, websocket }, () => resolve(s));
     s.once('error', reject);
