@@ -115,12 +115,13 @@ function decodeBytes(value: Buffer | null): Decoded {
 }
 
 /**
- * The cluster id of the Kafka at `brokers`, or null when it does not answer a
- * metadata request within `timeoutMs`. Never throws; kafkajs' own retries and
- * logs are off, so a probe stays quiet.
+ * What the Kafka at `brokers` says about its cluster (id, live brokers, the
+ * active controller), or null when it does not answer a metadata request
+ * within `timeoutMs`. Never throws; kafkajs' own retries and logs are off, so
+ * a probe stays quiet.
  */
-export async function clusterIdAt(brokers: string[], timeoutMs = 3000): Promise<string | null> {
-  const kafka = createKafka(brokers, 'kchat-cluster-check', {
+export async function describeClusterAt(brokers: string[], timeoutMs = 3000): Promise<{ clusterId: string; brokers: number; controller: number | null } | null> {
+  const kafka = createKafka(brokers, 'kchat-probe', {
     connectionTimeout: Math.min(timeoutMs, 3000),
     requestTimeout: timeoutMs,
     retry: { retries: 0 },
@@ -131,7 +132,8 @@ export async function clusterIdAt(brokers: string[], timeoutMs = 3000): Promise<
   try {
     const probe = (async () => {
       await admin.connect();
-      return (await admin.describeCluster()).clusterId;
+      const c = await admin.describeCluster();
+      return { clusterId: c.clusterId, brokers: c.brokers.length, controller: c.controller };
     })();
     probe.catch(() => undefined);
     const timeout = new Promise<null>((resolve) => {
@@ -144,6 +146,11 @@ export async function clusterIdAt(brokers: string[], timeoutMs = 3000): Promise<
     clearTimeout(timer);
     await admin.disconnect().catch(() => undefined);
   }
+}
+
+/** The cluster id of the Kafka at `brokers`, or null when it does not answer in time. */
+export async function clusterIdAt(brokers: string[], timeoutMs = 3000): Promise<string | null> {
+  return (await describeClusterAt(brokers, timeoutMs))?.clusterId ?? null;
 }
 
 /** How long the cluster-id check of one new connection may take (on top of connecting). */

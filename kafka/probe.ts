@@ -1,40 +1,15 @@
 // Small network checks for the broker: does an address answer a Kafka
 // metadata request, and which loopback ports are free.
 import net from 'node:net';
-import { logLevel } from 'kafkajs';
-import { createKafka } from '../core/kafka.ts';
+import { describeClusterAt } from '../core/kafka.ts';
 
 /**
  * True when `brokers` answer a metadata request (cluster description with at
- * least one live broker) within `timeoutMs`. Never throws; kafkajs' own
- * retries and logs are off so a probe loop stays quiet.
+ * least one live broker and an active controller) within `timeoutMs`. Never throws.
  */
 export async function answersMetadata(brokers: string[], timeoutMs = 3000): Promise<boolean> {
-  const kafka = createKafka(brokers, 'kchat-probe', {
-    connectionTimeout: Math.min(timeoutMs, 2000),
-    requestTimeout: timeoutMs,
-    retry: { retries: 0 },
-    logLevel: logLevel.NOTHING,
-  });
-  const admin = kafka.admin();
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    const probe = (async () => {
-      await admin.connect();
-      const cluster = await admin.describeCluster();
-      return cluster.brokers.length > 0 && cluster.controller !== null;
-    })();
-    probe.catch(() => undefined);
-    const timeout = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
-    });
-    return await Promise.race([probe, timeout]);
-  } catch {
-    return false;
-  } finally {
-    clearTimeout(timer);
-    await admin.disconnect().catch(() => undefined);
-  }
+  const c = await describeClusterAt(brokers, timeoutMs);
+  return c !== null && c.brokers > 0 && c.controller !== null;
 }
 
 /** True when nothing listens on host:port (we could bind it ourselves). */

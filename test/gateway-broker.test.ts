@@ -6,16 +6,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../core/config.ts';
 import { connectKafka } from '../kafka/broker.ts';
-import { login, startServer, tempDir, uniquePrefix, wsClient, type Frame, type WsClient } from './helpers/server.ts';
+import { type Frame, joinedMember, startServer, tempDir, uniquePrefix, type WsClient } from './helpers/server.ts';
 
 const isMessage = (text: string) => (f: Frame) => f.v === 1 && f.type === 'message' && f.text === text;
 
-async function member(url: string, nick: string, channel: string): Promise<WsClient> {
-  const ws = await wsClient(url, (await login(url, nick)).token);
-  ws.send({ type: 'join', channel });
-  await ws.next((f) => f.v === 1 && f.type === 'join' && f.user.nick === nick);
-  return ws;
-}
+const member = joinedMember;
 
 /** Send until one copy is delivered; every failed try must be answered with an error frame. */
 async function sendUntilDelivered(from: WsClient, to: WsClient, channel: string, text: string): Promise<number> {

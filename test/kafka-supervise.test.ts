@@ -12,17 +12,12 @@ import path from 'node:path';
 import { loadConfig } from '../core/config.ts';
 import { clusterIdAt, KafkaClient } from '../core/kafka.ts';
 import { readBrokerState } from '../kafka/broker.ts';
-import { login, startServer, tempDir, testBrokers, uniquePrefix, wsClient, type Frame, type WsClient } from './helpers/server.ts';
+import { type Frame, joinedMember, startServer, tempDir, testBrokers, uniquePrefix, type WsClient } from './helpers/server.ts';
 
 const skip = process.env.KAFKA_BROKERS ? false : 'KAFKA_BROKERS is not set: run through `npm test` (it starts a broker)';
 const isMessage = (text: string) => (f: Frame) => f.v === 1 && f.type === 'message' && f.text === text;
 
-async function member(url: string, nick: string, channel: string): Promise<WsClient> {
-  const ws = await wsClient(url, (await login(url, nick)).token);
-  ws.send({ type: 'join', channel });
-  await ws.next((f) => f.v === 1 && f.type === 'join' && f.user.nick === nick);
-  return ws;
-}
+const member = joinedMember;
 
 /** Poll a condition (an awaited state, not a fixed sleep). */
 async function until<T>(fn: () => T | false | null | undefined | Promise<T | false | null | undefined>, what: string, timeoutMs = 180_000): Promise<T> {

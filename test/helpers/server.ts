@@ -215,3 +215,11 @@ export async function wsClient(url: string, token: string): Promise<WsClient> {
     },
   };
 }
+
+/** Log in, connect and join a channel; resolves once the own join came back from Kafka. */
+export async function joinedMember(url: string, nick: string, channel: string): Promise<WsClient> {
+  const ws = await wsClient(url, (await login(url, nick)).token);
+  ws.send({ type: 'join', channel });
+  await ws.next((f) => f.v === 1 && f.type === 'join' && f.user.nick === nick);
+  return ws;
+}
