@@ -4,7 +4,7 @@
 // sequences for typos, and people by name for filmographies.
 import fs from 'node:fs';
 import { z } from 'zod';
-import { editDistance, toJamo } from '../../core/korean/hangul.ts';
+import { editDistance, isHangul, isSyllable, toJamo } from '../../core/korean/hangul.ts';
 import { mainTitle, titleKey } from './text.ts';
 import type { Movie, Person } from './types.ts';
 
@@ -94,7 +94,7 @@ function grams(key: string): Set<string> {
   const out = new Set<string>();
   const chars = [...key];
   chars.forEach((c, i) => {
-    if (/[\uac00-\ud7a3]/u.test(c)) out.add(c);
+    if (isSyllable(c)) out.add(c);
     else if (i + 1 < chars.length) out.add(c + chars[i + 1]);
   });
   return out;
@@ -228,7 +228,7 @@ export class MovieIndex {
 
   private fuzzyUncached(key: string, curatedOnly: boolean): { match: TitleMatch; distance: number } | null {
     const q = jamoOf(key);
-    const latin = !/[\u3131-\u318e\uac00-\ud7a3]/u.test(key);
+    const latin = ![...key].some(isHangul);
     const budget = typoBudget(q.length, latin);
     if (budget === 0) return null;
     let best = budget + 1;

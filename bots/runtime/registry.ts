@@ -1,5 +1,6 @@
 // The command registry: built-in bots and other rooms (audit's 검색/통계)
 // register commands here; the dispatcher looks words up in it.
+import { isSyllable } from '../../core/korean/hangul.ts';
 import type { BotAnswerer, BotCommand } from './types.ts';
 
 const fold = (s: string) => s.normalize('NFC').toLowerCase();
@@ -50,7 +51,7 @@ export class CommandRegistry {
       for (const w of this.words(cmd)) {
         if (first === w) return { cmd, word: w, args: t.slice(first.length).trim() };
         // Only Hangul words glue ("일정추가"); "helpme" is not "help".
-        if (/[\uac00-\ud7a3]$/.test(w) && first.startsWith(w) && [...w].length >= 2 && (!glued || w.length > glued.word.length)) {
+        if (isSyllable(w.at(-1) ?? '') && first.startsWith(w) && [...w].length >= 2 && (!glued || w.length > glued.word.length)) {
           glued = { cmd, word: w, args: t.slice(w.length).trim() };
         }
       }

@@ -13,6 +13,7 @@ import { hasRole } from '../../core/auth.ts';
 import type { Config } from '../../core/config.ts';
 import type { Database } from '../../core/db.ts';
 import { channelName, createEnvelope, type Envelope } from '../../core/envelope.ts';
+import { isSyllable } from '../../core/korean/hangul.ts';
 import { pickJosa } from '../../core/korean/josa.ts';
 import { logger } from '../../core/log.ts';
 import type { Claimer } from '../runtime/claims.ts';
@@ -165,7 +166,7 @@ export class ScheduleBot {
   private async handle(ctx: CommandContext): Promise<CommandReply> {
     const args = ctx.args.trim();
     const lower = args.toLowerCase();
-    const sub = (words: string[]) => words.find((w) => lower === w || lower.startsWith(w + ' ') || (/[\uac00-\ud7a3]$/.test(w) && lower.startsWith(w)));
+    const sub = (words: string[]) => words.find((w) => lower === w || lower.startsWith(w + ' ') || (isSyllable(w.at(-1) ?? '') && lower.startsWith(w)));
     if (!args || sub(LIST)) return this.list(ctx);
     const add = sub(ADD);
     if (add) return this.add(ctx, args.slice(add.length).trim());
