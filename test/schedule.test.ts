@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { createLocalBots } from '../bots/index.ts';
 import { LocalClaimer } from '../bots/runtime/claims.ts';
@@ -13,7 +14,9 @@ import { ScheduleBot } from '../bots/schedule/index.ts';
 import { loadConfigSchedules } from '../bots/schedule/config.ts';
 import { nextOccurrence, parseCron } from '../core/cron.ts';
 import { describeCron, parseWhen } from '../bots/schedule/when.ts';
+import { Database } from '../core/db.ts';
 import { botEnv, seoul } from './helpers/bots.ts';
+import { repoRoot } from './helpers/server.ts';
 
 describe('when phrases', () => {
   const cases: [string, string, string][] = [
@@ -198,6 +201,28 @@ describe('firing', () => {
   });
 });
 
+test('a schedules table from before created_role gets it, and a crash right after start-up loses nothing', async () => {
+  const env = await botEnv();
+  // The table as it was made before: created_at DEFAULT now(), no created_role.
+  await env.db.run(`CREATE TABLE schedules (id VARCHAR PRIMARY KEY, channel VARCHAR NOT NULL, cron VARCHAR NOT NULL, text VARCHAR NOT NULL, tz VARCHAR NOT NULL,
+    source VARCHAR NOT NULL, enabled BOOLEAN NOT NULL, created_by VARCHAR, created_nick VARCHAR, created_at TIMESTAMPTZ NOT NULL DEFAULT now(), deleted_at TIMESTAMPTZ)`);
+  await env.db.run(`INSERT INTO schedules (id, channel, cron, text, tz, source, enabled, created_by, created_nick) VALUES ('old2', 'general', '0 9 * * *', '출근', 'Asia/Seoul', 'chat', true, 'u_o', '옛날')`);
+  await env.close();
+  const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'test', 'helpers', 'schedule-init.ts')], {
+    cwd: repoRoot,
+    env: { ...process.env, DATA_DIR: env.dataDir, KCHAT_SCHEDULES_FILE: '', NODE_ENV: 'test' },
+    encoding: 'utf8',
+  });
+  assert.equal(child.signal, 'SIGKILL', child.stderr);
+  const db = await Database.open(env.config.dbPath);
+  try {
+    const rows = await db.all<{ id: string; created_role: string | null }>(`SELECT id, created_role FROM schedules ORDER BY id`);
+    assert.deepEqual(rows.map((r) => [r.id, r.created_role]), [['kanban', null], ['old2', null]]);
+  } finally {
+    await db.close();
+  }
+});
+
 describe('limits on reminders made in chat', () => {
   const member = (n: number) => ({ id: `u_m${n}`, nick: `멤버${n}` });
   const added = (r: { meta: Record<string, unknown> } | null) => r?.meta.action === 'created';
@@ -265,7 +290,7 @@ describe('limits on reminders made in chat', () => {
       const add = await h.ask('@bot 일정 추가 평일 09:30 https://example.com/standup 스탠드업 링크', { user: { id: 'u_ms', nick: '민수' } });
       const id = (add!.meta.schedule as { id: string }).id;
       // Made by a member before limits existed: every minute, no role recorded.
-      await env.db.run(`INSERT INTO schedules (id, channel, cron, text, tz, source, enabled, created_by, created_nick) VALUES ('old1', 'general', '* * * * *', '무료 쿠폰 https://phish.example', 'Asia/Seoul', 'chat', true, 'u_old', '옛날')`);
+      await env.db.run(`INSERT INTO schedules (id, channel, cron, text, tz, source, enabled, created_by, created_nick, created_at) VALUES ('old1', 'general', '* * * * *', '무료 쿠폰 https://phish.example', 'Asia/Seoul', 'chat', true, 'u_old', '옛날', now())`);
       await schedule.reload();
       const list = await h.ask('@bot 일정 목록');
       assert.match(list!.text, /old1 — cron "\* \* \* \* \*" #general: 무료 쿠폰 https:\/\/phish\.example \(멈춤: 멤버 알림으로는 너무 자주 울려요, 옛날님\)/);

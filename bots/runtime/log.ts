@@ -1,21 +1,12 @@
 // bot_commands: one row per handled command (who, what, result), owned by the bot runtime.
-import type { Database } from '../../core/db.ts';
+import { createTableSql, defineTable, type Database } from '../../core/db.ts';
 
-export const BOT_COMMANDS_SCHEMA = [
-  `CREATE TABLE IF NOT EXISTS bot_commands (
-     ts TIMESTAMPTZ NOT NULL,
-     channel VARCHAR NOT NULL,
-     user_id VARCHAR NOT NULL,
-     nick VARCHAR NOT NULL,
-     bot VARCHAR NOT NULL,
-     command VARCHAR NOT NULL,
-     args VARCHAR NOT NULL,
-     result VARCHAR NOT NULL,
-     question_id VARCHAR,
-     reply_id VARCHAR,
-     duration_ms DOUBLE NOT NULL
-   )`,
-];
+const NN = 'VARCHAR NOT NULL';
+export const BOT_COMMANDS = defineTable('bot_commands', {
+  ts: 'TIMESTAMPTZ NOT NULL', channel: NN, user_id: NN, nick: NN, bot: NN, command: NN, args: NN, result: NN,
+  question_id: 'VARCHAR', reply_id: 'VARCHAR', duration_ms: 'DOUBLE NOT NULL',
+});
+export const BOT_COMMANDS_SCHEMA = [createTableSql(BOT_COMMANDS)];
 
 export type CommandResult = 'ok' | 'error' | 'denied' | 'rate_limited';
 

@@ -11,7 +11,7 @@
 import crypto from 'node:crypto';
 import { hasRole } from '../../core/auth.ts';
 import type { Config } from '../../core/config.ts';
-import type { Database } from '../../core/db.ts';
+import { createTableSql, defineTable, type Database } from '../../core/db.ts';
 import { channelName, createEnvelope, type Envelope } from '../../core/envelope.ts';
 import { isSyllable } from '../../core/korean/hangul.ts';
 import { pickJosa } from '../../core/korean/josa.ts';
@@ -27,26 +27,29 @@ const log = logger('bots.schedule');
 
 export const SCHEDULE_BOT: BotIdentity = { id: 'bot.schedule', nick: '일정봇' };
 
-export const SCHEDULES_SCHEMA = [
-  `CREATE TABLE IF NOT EXISTS schedules (
-     id VARCHAR PRIMARY KEY,
-     channel VARCHAR NOT NULL,
-     cron VARCHAR NOT NULL,
-     text VARCHAR NOT NULL,
-     tz VARCHAR NOT NULL,
-     source VARCHAR NOT NULL,
-     enabled BOOLEAN NOT NULL,
-     created_by VARCHAR,
-     created_nick VARCHAR,
-     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-     deleted_at TIMESTAMPTZ,
-     created_role VARCHAR
-   )`,
-  // the creator's role decides the interval a reminder may have (older tables lack it: treated as a member's).
-  // New tables have the column, so this ALTER is a no-op for them: DuckDB cannot replay an ALTER of a table
-  // with a DEFAULT now() from the WAL after a crash ("no default database set"), and the server would not restart.
-  `ALTER TABLE schedules ADD COLUMN IF NOT EXISTS created_role VARCHAR`,
-];
+const NN = 'VARCHAR NOT NULL';
+export const SCHEDULES = defineTable(
+  'schedules',
+  {
+    id: NN, channel: NN, cron: NN, text: NN, tz: NN, source: NN, enabled: 'BOOLEAN NOT NULL',
+    created_by: 'VARCHAR', created_nick: 'VARCHAR', created_at: 'TIMESTAMPTZ NOT NULL', deleted_at: 'TIMESTAMPTZ', created_role: 'VARCHAR',
+  },
+  ['PRIMARY KEY (id)'],
+);
+
+export const SCHEDULES_SCHEMA = [createTableSql(SCHEDULES)];
+
+/**
+ * Tables made before `created_role` existed get it here (the creator's role
+ * decides the interval a reminder may have; rows without it count as a
+ * member's). Checkpointed at once: DuckDB cannot replay from its WAL an ALTER
+ * of a table that has a DEFAULT now() (as those older tables do), and a crash
+ * before the next checkpoint would keep the server from starting again.
+ */
+async function addCreatedRole(db: Database): Promise<void> {
+  const has = await db.one(`SELECT 1 AS x FROM information_schema.columns WHERE table_name = 'schedules' AND column_name = 'created_role'`);
+  if (!has) await db.ensureSchema(['ALTER TABLE schedules ADD COLUMN created_role VARCHAR', 'FORCE CHECKPOINT']);
+}
 
 export interface Schedule {
   id: string;
@@ -104,6 +107,7 @@ export class ScheduleBot {
 
   async init(): Promise<void> {
     await this.opts.db.ensureSchema(SCHEDULES_SCHEMA);
+    await addCreatedRole(this.opts.db);
     const { schedules, problems } = loadConfigSchedules(this.opts.schedulesFile ?? null);
     for (const p of problems) log.error({ problem: p }, 'schedule config problem (entry skipped)');
     await this.opts.db.transaction(async (tx) => {
@@ -111,8 +115,8 @@ export class ScheduleBot {
       await tx.run(`DELETE FROM schedules WHERE source = 'config'${ids.length ? ` AND id NOT IN (${ids.map(() => '?').join(',')})` : ''}`, ids);
       for (const s of schedules) {
         await tx.run(
-          `INSERT OR REPLACE INTO schedules (id, channel, cron, text, tz, source, enabled, created_by, created_nick)
-           VALUES (?, ?, ?, ?, ?, 'config', ?, 'config', 'config')`,
+          `INSERT OR REPLACE INTO schedules (id, channel, cron, text, tz, source, enabled, created_by, created_nick, created_at)
+           VALUES (?, ?, ?, ?, ?, 'config', ?, 'config', 'config', now())`,
           [s.id, s.channel, s.cron, s.text, s.tz ?? this.opts.config.tzReports, s.enabled],
         );
       }
@@ -258,8 +262,8 @@ export class ScheduleBot {
       const s = change.schedule;
       // Insert-if-absent: replays and the sync echo of our own reply change nothing, and a deleted id stays deleted.
       await this.opts.db.run(
-        `INSERT INTO schedules (id, channel, cron, text, tz, source, enabled, created_by, created_nick, created_role)
-         VALUES (?, ?, ?, ?, ?, 'chat', true, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+        `INSERT INTO schedules (id, channel, cron, text, tz, source, enabled, created_by, created_nick, created_role, created_at)
+         VALUES (?, ?, ?, ?, ?, 'chat', true, ?, ?, ?, now()) ON CONFLICT (id) DO NOTHING`,
         [s.id, s.channel, s.cron, s.text, s.tz, s.created_by, s.created_nick, s.created_role],
       );
     } else {

@@ -2,23 +2,18 @@
 // own pipeline runs (posted by ingest as `system` envelopes in `ops` with
 // meta.kind = 'pipeline'). Every process records them from the topic, and
 // `@bot 작업` / `@bot jobs` lists the latest.
-import type { Database } from '../../core/db.ts';
+import { createTableSql, defineTable, type Database } from '../../core/db.ts';
 import type { Envelope } from '../../core/envelope.ts';
 import type { BotCommand } from '../runtime/types.ts';
 import { localTime, SYSTEM_BOT } from './airflow.ts';
 
-export const JOB_EVENTS_SCHEMA = [
-  `CREATE TABLE IF NOT EXISTS bot_job_events (
-     id VARCHAR PRIMARY KEY,
-     source VARCHAR NOT NULL,
-     origin VARCHAR NOT NULL,
-     name VARCHAR NOT NULL,
-     run VARCHAR NOT NULL,
-     status VARCHAR NOT NULL,
-     ts TIMESTAMPTZ NOT NULL,
-     detail VARCHAR
-   )`,
-];
+const NN = 'VARCHAR NOT NULL';
+export const JOB_EVENTS = defineTable(
+  'bot_job_events',
+  { id: NN, source: NN, origin: NN, name: NN, run: NN, status: NN, ts: 'TIMESTAMPTZ NOT NULL', detail: 'VARCHAR' },
+  ['PRIMARY KEY (id)'],
+);
+export const JOB_EVENTS_SCHEMA = [createTableSql(JOB_EVENTS)];
 
 interface JobRow {
   source: string;
