@@ -4,6 +4,7 @@
 // (cli/forward.ts). Commands that need no database always run here.
 import { Auth } from '../core/auth.ts';
 import { duckdbSettings, loadConfig } from '../core/config.ts';
+import { prepareDataDir, privateFileModes } from '../core/datadir.ts';
 import { Database, DatabaseLockedError } from '../core/db.ts';
 import { InputError } from '../core/errors.ts';
 import type { KafkaClient } from '../core/kafka.ts';
@@ -13,6 +14,8 @@ import { localFiles } from './files.ts';
 import { forwardToServer } from './forward.ts';
 import { RanElsewhere, runCommandLine } from './run.ts';
 
+// Files the CLI creates (database, tokens, exports) are private: 0600 files, 0700 folders.
+privateFileModes();
 const config = loadConfig();
 const io = { out: { write: (s: string) => void process.stdout.write(s) }, err: { write: (s: string) => void process.stderr.write(s) } };
 const argv = process.argv.slice(2);
@@ -27,6 +30,7 @@ const noDatabase = new Proxy({} as Database, {
 async function openDatabase(plan: CommandPlan): Promise<Database | null> {
   if (plan.runs === 'local') return null;
   try {
+    prepareDataDir(config.dataDir);
     return await Database.open(config.dbPath, { settings: duckdbSettings(config) });
   } catch (err) {
     if (!(err instanceof DatabaseLockedError)) throw err;

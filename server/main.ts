@@ -7,6 +7,7 @@ import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { Auth } from '../core/auth.ts';
 import { duckdbSettings, loadConfig } from '../core/config.ts';
+import { prepareDataDir, privateFileModes } from '../core/datadir.ts';
 import { Database } from '../core/db.ts';
 import { installSignalHandlers, onShutdown, shutdown } from '../core/lifecycle.ts';
 import { logger } from '../core/log.ts';
@@ -21,6 +22,9 @@ import { createNotebooksPart } from './routes/notebooks.ts';
 import { hooksPart } from './routes/hooks.ts';
 import { createBots } from '../bots/index.ts';
 
+// Every file this process (DuckDB, the managed broker) creates is private: 0600 files, 0700 folders.
+privateFileModes();
+
 const log = logger('server');
 
 // Bad input must never take the server down: log and carry on.
@@ -30,7 +34,7 @@ installSignalHandlers();
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  fs.mkdirSync(config.dataDir, { recursive: true });
+  prepareDataDir(config.dataDir); // 0700, tightened if an older kchat left it open
 
   // 1. Kafka: the configured brokers, or the project-managed one (stopped last); topics are ensured there.
   //    One client and one producer for the whole process: parts get `kafka` (publish, consumers) from ctx.
