@@ -8,12 +8,23 @@
 //      so a redelivery after a crash never duplicates a row;
 //   4. only then is the Kafka offset committed.
 // A crash between 3 and 4 just means a redelivery that step 3 filters out.
+//
+// No single record stops ingest: decoding never throws (ingest/decode.ts),
+// the DLQ reduces what it cannot take and sends in groups that fit
+// (ingest/dlq.ts), a failed write is retried with the batch and shown on
+// /healthz until the next commit succeeds, and a consumer that crashed for
+// good is restarted with backoff (ingest/status.ts).
 import type { Config } from '../core/config.ts';
 import type { Database, Session } from '../core/db.ts';
 import { logger } from '../core/log.ts';
-import { decodeEnvelope, type Admin, type Consumer, type EachBatchPayload, type KafkaClient } from '../core/kafka.ts';
+import type { Admin, Consumer, EachBatchPayload, KafkaClient } from '../core/kafka.ts';
+import { decodeRecord } from './decode.ts';
+import { DeadLetters, type Refused } from './dlq.ts';
 import { messageLog } from './log.ts';
-import { envelopeRow, insertErrors, nowUs, SMALL_BATCH_ROWS, type MessageRow } from './store.ts';
+import { IngestStatus, restartDelay, type IngestState } from './status.ts';
+import { insertErrors, nowUs, SMALL_BATCH_ROWS, type MessageRow } from './store.ts';
+
+export { decodeRecord } from './decode.ts';
 
 const log = logger('ingest');
 
@@ -29,7 +40,7 @@ export interface PartitionLag {
 
 export interface IngestHealth {
   ok: boolean;
-  state: 'starting' | 'running' | 'stopped' | 'crashed';
+  state: IngestState;
   group: string;
   topic: string;
   lag: number;
@@ -39,7 +50,16 @@ export interface IngestHealth {
   last_batch_at: string | null;
   /** when the first batch of this run arrived (ms since the epoch), for throughput figures */
   first_batch_at: number | null;
+  /** consumers started again after a crash */
+  restarts: number;
+  /** refused records chat.dlq could not take (kept in ingest_errors only) */
+  dlq_failed: number;
+  /** what is wrong now (writes failing, consumer down), and since when */
   error?: string;
+  error_at?: string;
+  /** the last error, even when it has cleared */
+  last_error?: string;
+  last_error_at?: string;
 }
 
 export interface IngestHandle {
@@ -62,27 +82,7 @@ export interface IngestOptions {
   sessionTimeout?: number;
 }
 
-type Decoded = { ok: true; row: MessageRow } | { ok: false; reason: string };
-
-/**
- * Bytes → a row, or why not. The decoding (UTF-8 check, BOM, the one parser)
- * is core/kafka.ts's decodeEnvelope, shared with the gateway and the bots so a
- * record is parsed once per process.
- */
-export function decodeRecord(value: Buffer | null, topic: string, partition: number, offset: bigint): Decoded {
-  const d = decodeEnvelope(topic, partition, offset.toString(), value);
-  if (!d.ok) return d;
-  return { ok: true, row: envelopeRow(d.envelope, topic, partition, offset) };
-}
-
-interface Rejected {
-  partition: number;
-  offset: bigint;
-  key: Buffer | null;
-  value: Buffer | null;
-  timestamp: string;
-  reason: string;
-}
+type Rejected = Refused;
 
 /** Partition batches processed at once (their rows share one DuckDB transaction; see the group commit below). */
 const PARTITIONS_CONCURRENTLY = 6;
@@ -107,20 +107,33 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
   let rejected = 0;
   let lastBatchAt: string | null = null;
   let firstBatchAt: number | null = null;
-  let state: IngestHealth['state'] = 'starting';
-  let lastError: string | undefined;
+  const status = new IngestStatus();
   const waiters: (() => void)[] = [];
+  const deadLetters = await DeadLetters.open(kafka, topic);
 
-  const consumer: Consumer = kafka.consumer({
-    groupId: group,
-    // Large fetches: one DuckDB transaction per batch is the cost to amortise.
-    maxBytesPerPartition: 16 * 1024 * 1024,
-    maxBytes: 64 * 1024 * 1024,
-    minBytes: 1,
-    maxWaitTimeInMs: 200,
-    sessionTimeout: options.sessionTimeout ?? 30000,
-    heartbeatInterval: Math.min(3000, Math.floor((options.sessionTimeout ?? 30000) / 3)),
-  });
+  const newConsumer = (): Consumer => {
+    const c = kafka.consumer({
+      groupId: group,
+      // Large fetches: one DuckDB transaction per batch is the cost to amortise.
+      maxBytesPerPartition: 16 * 1024 * 1024,
+      maxBytes: 64 * 1024 * 1024,
+      minBytes: 1,
+      maxWaitTimeInMs: 200,
+      sessionTimeout: options.sessionTimeout ?? 30000,
+      heartbeatInterval: Math.min(3000, Math.floor((options.sessionTimeout ?? 30000) / 3)),
+    });
+    c.on(c.events.GROUP_JOIN, () => status.rejoined());
+    c.on(c.events.CRASH, (e) => {
+      if (c !== consumer) return;
+      // kafkajs restarts the consumer itself when the error is retriable; otherwise it stays down: restart it here
+      const restartsItself = Boolean((e.payload as { restart?: boolean }).restart);
+      status.crashed((e.payload as { error?: Error }).error ?? 'consumer crashed', restartsItself);
+      if (!restartsItself) scheduleRestart();
+    });
+    return c;
+  };
+  let consumer: Consumer = newConsumer();
+  let restartTimer: NodeJS.Timeout | null = null;
   const admin: Admin = kafka.admin();
 
   const lagOf = (): PartitionLag[] =>
@@ -168,30 +181,18 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
     const bad: Rejected[] = group.flatMap((g) => g.bad);
     const offsets = new Map<number, bigint>();
     for (const g of group) if ((offsets.get(g.partition) ?? -1n) < g.newNext) offsets.set(g.partition, g.newNext);
+    let notes: (string | null)[] = [];
     if (bad.length) {
       // DLQ first: if we crash before the DuckDB commit the record is re-sent
       // to the DLQ on redelivery (at-least-once there), but never lost.
-      // the process's one producer (core/kafka.ts)
-      await kafka.send(kafka.names.topics.dlq,
-        bad.map((b) => ({
-          key: b.key,
-          value: b.value,
-          headers: {
-            reason: b.reason,
-            source_topic: topic,
-            source_partition: String(b.partition),
-            source_offset: b.offset.toString(),
-            source_timestamp: b.timestamp,
-          },
-        })),
-      );
-      for (const b of bad) log.warn({ partition: b.partition, offset: b.offset.toString(), reason: b.reason }, 'record rejected → DLQ');
+      notes = await deadLetters.send(bad);
+      bad.forEach((b, i) => log.warn({ partition: b.partition, offset: b.offset.toString(), reason: b.reason, dlq: notes[i] ?? 'whole' }, 'record rejected → DLQ'));
     }
     const marks = [...offsets.entries()];
     // rows, rejected records and high-water marks in one transaction; the log tells its listeners after the commit
     await messages.append(rows, {
       also: async (tx) => {
-        if (bad.length) await storeErrors(tx, topic, bad, nowUs());
+        if (bad.length) await storeErrors(tx, topic, bad.map((b, i) => (notes[i] ? { ...b, reason: `${b.reason} [${notes[i]}]` } : b)), nowUs());
         await tx.run(
           `INSERT INTO ingest_offsets (kafka_topic, kafka_partition, next_offset, updated_at) VALUES ${marks.map(() => '(?, ?, ?, now())').join(', ')}
            ON CONFLICT (kafka_topic, kafka_partition) DO UPDATE SET next_offset = excluded.next_offset, updated_at = excluded.updated_at`,
@@ -202,7 +203,9 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
     for (const [p, n] of marks) next.set(p, n);
     stored += rows.length;
     rejected += bad.length;
+    status.dlqFailed += notes.filter((n) => n?.startsWith('not in chat.dlq')).length;
     lastBatchAt = new Date().toISOString();
+    status.committed();
     await consumer.commitOffsets(marks.map(([partition, n]) => ({ topic, partition, offset: n.toString() })));
   }
 
@@ -226,6 +229,8 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
             await commitGroup(group);
             for (const g of group) g.done();
           } catch (err) {
+            // the batches are fetched and tried again by kafkajs (with backoff); /healthz says why meanwhile
+            status.writeFailed(err);
             for (const g of group) g.fail(err);
           } finally {
             lastCommitAt = Date.now();
@@ -272,17 +277,41 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
     wake();
   }
 
-  await Promise.all([consumer.connect(), admin.connect()]);
-  await consumer.subscribe({ topics: [topic], fromBeginning: options.fromBeginning ?? true });
-  consumer.on(consumer.events.CRASH, (e) => {
-    lastError = String((e.payload as { error?: Error }).error?.message ?? 'consumer crashed');
-    // kafkajs restarts the consumer itself when the error is retriable
-    if (!(e.payload as { restart?: boolean }).restart) state = 'crashed';
-    log.error({ err: lastError }, 'ingest consumer crashed');
-  });
-  await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: PARTITIONS_CONCURRENTLY, eachBatch });
+  async function run(c: Consumer): Promise<void> {
+    await c.connect();
+    await c.subscribe({ topics: [topic], fromBeginning: options.fromBeginning ?? true });
+    await c.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: PARTITIONS_CONCURRENTLY, eachBatch });
+  }
+
+  /** A consumer that crashed for good is replaced by a new one, after a backoff that grows with each crash. */
+  function scheduleRestart(): void {
+    if (restartTimer || status.state === 'stopped') return;
+    status.state = 'restarting';
+    const delay = restartDelay(status.attempt++);
+    restartTimer = setTimeout(() => {
+      restartTimer = null;
+      void (async () => {
+        await consumer.disconnect().catch(() => undefined);
+        if (status.state === 'stopped') return;
+        consumer = newConsumer();
+        status.restarts++;
+        try {
+          await run(consumer);
+          status.state = 'running';
+          log.warn({ restarts: status.restarts }, 'ingest consumer restarted');
+        } catch (err) {
+          status.crashed(err, false);
+          scheduleRestart();
+        }
+      })();
+    }, delay);
+    restartTimer.unref();
+  }
+
+  await admin.connect();
+  await run(consumer);
   await refreshHighWatermarks().catch((err) => log.warn({ err }, 'could not read high watermarks'));
-  state = 'running';
+  status.state = 'running';
   const timer = setInterval(() => {
     refreshHighWatermarks().catch((err) => log.debug({ err }, 'high watermark refresh failed'));
   }, 2000);
@@ -294,9 +323,10 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
     stop() {
       stopping ??= (async () => {
         clearInterval(timer);
+        status.state = 'stopped';
+        if (restartTimer) clearTimeout(restartTimer);
         await consumer.disconnect().catch((err) => log.warn({ err }, 'consumer disconnect failed'));
         await admin.disconnect().catch(() => undefined);
-        state = 'stopped';
         for (const w of waiters.splice(0)) w();
       })();
       return stopping;
@@ -304,8 +334,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
     health() {
       const partitions = lagOf();
       return {
-        ok: state === 'running',
-        state,
+        ...status.report(),
         group,
         topic,
         lag: partitions.reduce((s, p) => s + p.lag, 0),
@@ -314,7 +343,6 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
         rejected,
         last_batch_at: lastBatchAt,
         first_batch_at: firstBatchAt,
-        ...(lastError ? { error: lastError } : {}),
       };
     },
     async caughtUp() {
