@@ -77,8 +77,7 @@ describe('no single record stops ingest', { skip: list ? false : 'KAFKA_BROKERS 
 
   after(async () => {
     await ingest?.stop();
-    await kafka?.disconnect();
-    await db?.close();
+    await Promise.all([kafka?.disconnect(), db?.close()]);
     t.cleanup();
   });
 
