@@ -2,7 +2,7 @@
 // streamed results, typed bulk inserts, prepared statements, scalar
 // functions, and the pool that lends sessions. Only core/ imports this.
 import { DuckDBScalarFunction, StatementType, type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBValue } from '@duckdb/node-api';
-import { appendValue, chunkColumns, duckType, inferred, plain, toDuckDB, type ColumnType } from './db-values.ts';
+import { appenderFor, chunkColumns, duckType, inferred, plain, toDuckDB, type ColumnType } from './db-values.ts';
 import type { TableLayout } from './db-layout.ts';
 
 export type Params = readonly unknown[] | Record<string, unknown>;
@@ -154,10 +154,11 @@ export class Session {
     if (via === 'insert') return this.insertStatements(layout, rows);
     const a = await this.#connection.createAppender(layout.table);
     try {
-      const types = layout.columns.map((c) => c.type);
-      if (a.columnCount !== types.length) throw new Error(`table ${layout.table} has ${a.columnCount} columns, its layout declares ${types.length} (${layout.columns.map((c) => c.name).join(', ')})`);
+      const put = layout.columns.map((c) => appenderFor(c.type));
+      if (a.columnCount !== put.length) throw new Error(`table ${layout.table} has ${a.columnCount} columns, its layout declares ${put.length} (${layout.columns.map((c) => c.name).join(', ')})`);
+      const n = put.length;
       for (const row of rows) {
-        for (let c = 0; c < types.length; c++) appendValue(a, types[c], row[c]);
+        for (let c = 0; c < n; c++) put[c](a, row[c]);
         a.endRow();
       }
       a.flushSync();

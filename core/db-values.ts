@@ -119,7 +119,7 @@ export function toDuckDB(t: ColumnType, v: unknown): DuckDBValue {
     case 'BOOLEAN':
       return Boolean(v);
     case 'BLOB':
-      return new DuckDBBlobValue(v instanceof Uint8Array ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : new TextEncoder().encode(String(v)));
+      return new DuckDBBlobValue(blob(v));
     case 'TIMESTAMPTZ':
       return new DuckDBTimestampTZValue(instantUs(v as Instant));
     case 'DATE':
@@ -129,32 +129,26 @@ export function toDuckDB(t: ColumnType, v: unknown): DuckDBValue {
   }
 }
 
-/** One appender call per column type (the bulk path writes without boxing where DuckDB allows it). */
-export function appendValue(a: DuckDBAppender, t: ColumnType, v: unknown): void {
-  if (v === null || v === undefined) return a.appendNull();
-  switch (t) {
-    case 'VARCHAR':
-      return a.appendVarchar(v as string);
-    case 'JSON':
-      return a.appendVarchar(typeof v === 'string' ? v : JSON.stringify(v));
-    case 'INTEGER':
-      return a.appendInteger(v as number);
-    case 'DOUBLE':
-      return a.appendDouble(v as number);
-    case 'BIGINT':
-      return a.appendBigInt(typeof v === 'bigint' ? v : BigInt(Math.trunc(Number(v))));
-    case 'BOOLEAN':
-      return a.appendBoolean(Boolean(v));
-    case 'BLOB':
-      return a.appendBlob(v instanceof Uint8Array ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : new TextEncoder().encode(String(v)));
-    case 'TIMESTAMPTZ':
-      // appendTimestamp takes the same int64 µs on a TIMESTAMPTZ column; appendTimestampTZ boxes a value per call (seen in profiles)
-      return a.appendTimestamp(new DuckDBTimestampValue(instantUs(v as Instant)));
-    case 'DATE':
-      return a.appendDate(new DuckDBDateValue(dateDays(v as string | Date)));
-    case 'VARCHAR[]':
-      return a.appendList(listValue((v as unknown[]).map((x) => String(x))), LIST(VARCHAR));
-  }
+type Append = (a: DuckDBAppender, v: unknown) => void;
+const blob = (v: unknown) => (v instanceof Uint8Array ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : new TextEncoder().encode(String(v)));
+const APPEND: Record<ColumnType, Append> = {
+  VARCHAR: (a, v) => a.appendVarchar(v as string),
+  JSON: (a, v) => a.appendVarchar(typeof v === 'string' ? v : JSON.stringify(v)),
+  INTEGER: (a, v) => a.appendInteger(v as number),
+  DOUBLE: (a, v) => a.appendDouble(v as number),
+  BIGINT: (a, v) => a.appendBigInt(typeof v === 'bigint' ? v : BigInt(Math.trunc(Number(v)))),
+  BOOLEAN: (a, v) => a.appendBoolean(Boolean(v)),
+  BLOB: (a, v) => a.appendBlob(blob(v)),
+  // appendTimestamp takes the same int64 µs on a TIMESTAMPTZ column; appendTimestampTZ boxes a value per call (seen in profiles)
+  TIMESTAMPTZ: (a, v) => a.appendTimestamp(new DuckDBTimestampValue(instantUs(v as Instant))),
+  DATE: (a, v) => a.appendDate(new DuckDBDateValue(dateDays(v as string | Date))),
+  'VARCHAR[]': (a, v) => a.appendList(listValue((v as unknown[]).map((x) => String(x))), LIST(VARCHAR)),
+};
+
+/** The appender call for a column type (looked up once per column, not per value); null/undefined append NULL. */
+export function appenderFor(t: ColumnType): Append {
+  const put = APPEND[t];
+  return (a, v) => (v === null || v === undefined ? a.appendNull() : put(a, v));
 }
 
 /** A JS value bound to a prepared statement parameter, typed from its JS type (auditors' parameters). */
