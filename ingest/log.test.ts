@@ -98,7 +98,9 @@ test('a channel page is the stored envelopes, meta included, oldest first; event
     ts: T0 + 29 * 60_000 + 1,
     meta: { visible_to: ['u_auditor'], kind: 'search' },
   });
-  await log.append(rowsOf([...es, secret, ...envelopes(5, '공지')]));
+  // from an outside producer: visible_to that is not a list must neither break the page nor show the event
+  const odd = createEnvelope({ type: 'bot', channel: '개발', user: { id: 'bot', nick: 'kchat봇' }, text: '이상한 visible_to', ts: T0 + 29 * 60_000 + 2, meta: { visible_to: 'u_1' } });
+  await log.append(rowsOf([...es, secret, odd, ...envelopes(5, '공지')]));
 
   const page = await log.channelPage('개발', { before: es[20].ts, limit: 10 });
   assert.deepEqual(page, es.slice(10, 20), 'the very envelopes that were appended (v, meta, reply_to…)');
@@ -110,6 +112,8 @@ test('a channel page is the stored envelopes, meta included, oldest first; event
   const end = T0 + 10 ** 9;
   const member = await log.channelPage('개발', { before: end, limit: 5, viewer: 'u_1' });
   assert.ok(!member.some((e) => e.id === secret.id), 'an ephemeral answer is not in another member’s history');
+  assert.ok(!member.some((e) => e.id === odd.id), 'a visible_to that is not a list hides the event (and breaks nothing)');
+  assert.deepEqual(member.at(-1), es[29]);
   const auditor = await log.channelPage('개발', { before: end, limit: 5, viewer: 'u_auditor' });
   assert.deepEqual(auditor.at(-1), secret, 'its recipient sees it, meta and all');
   assert.ok((await log.channelPage('개발', { before: end, limit: 5 })).some((e) => e.id === secret.id), 'no viewer (the record): everything');

@@ -204,7 +204,8 @@ export class MessageLog {
       ts = row?.ts ?? null;
     }
     if (ts === null || !Number.isFinite(ts)) return [];
-    const hidden = options.viewer === undefined ? '' : ` AND (json_type(meta, '$.visible_to') IS NULL OR list_contains(CAST(meta->'$.visible_to' AS VARCHAR[]), ?))`;
+    // meant for someone else: a visible_to list without the viewer (anything but a list there hides the event: it came from outside)
+    const hidden = options.viewer === undefined ? '' : ` AND (json_type(meta, '$.visible_to') IS NULL OR coalesce(list_contains(TRY_CAST(meta->'$.visible_to' AS VARCHAR[]), ?), false))`;
     const rows = await this.db.all<Record<string, unknown>>(
       `SELECT id, type, channel, user_id, nick, text, ts_ms AS ts, reply_to, CAST(meta AS VARCHAR) AS meta
          FROM messages WHERE channel = ? AND ts_ms < ?${hidden}
