@@ -19,7 +19,7 @@ import type { Database, Session } from '../core/db.ts';
 import { logger } from '../core/log.ts';
 import type { Admin, Consumer, EachBatchPayload, KafkaClient } from '../core/kafka.ts';
 import { decodeRecord } from './decode.ts';
-import { DeadLetters, type Refused } from './dlq.ts';
+import { DeadLetters, type DlqNote, type Refused } from './dlq.ts';
 import { messageLog } from './log.ts';
 import { IngestStatus, restartDelay, type IngestState } from './status.ts';
 import { insertErrors, nowUs, SMALL_BATCH_ROWS, type MessageRow } from './store.ts';
@@ -181,18 +181,18 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
     const bad: Rejected[] = group.flatMap((g) => g.bad);
     const offsets = new Map<number, bigint>();
     for (const g of group) if ((offsets.get(g.partition) ?? -1n) < g.newNext) offsets.set(g.partition, g.newNext);
-    let notes: (string | null)[] = [];
+    let notes: DlqNote[] = [];
     if (bad.length) {
       // DLQ first: if we crash before the DuckDB commit the record is re-sent
       // to the DLQ on redelivery (at-least-once there), but never lost.
       notes = await deadLetters.send(bad);
-      bad.forEach((b, i) => log.warn({ partition: b.partition, offset: b.offset.toString(), reason: b.reason, dlq: notes[i] ?? 'whole' }, 'record rejected → DLQ'));
+      bad.forEach((b, i) => log.warn({ partition: b.partition, offset: b.offset.toString(), reason: b.reason, dlq: notes[i]?.text ?? 'whole' }, 'record rejected → DLQ'));
     }
     const marks = [...offsets.entries()];
     // rows, rejected records and high-water marks in one transaction; the log tells its listeners after the commit
     await messages.append(rows, {
       also: async (tx) => {
-        if (bad.length) await storeErrors(tx, topic, bad.map((b, i) => (notes[i] ? { ...b, reason: `${b.reason} [${notes[i]}]` } : b)), nowUs());
+        if (bad.length) await storeErrors(tx, topic, bad.map((b, i) => (notes[i] ? { ...b, reason: `${b.reason} [${notes[i]!.text}]` } : b)), nowUs());
         await tx.run(
           `INSERT INTO ingest_offsets (kafka_topic, kafka_partition, next_offset, updated_at) VALUES ${marks.map(() => '(?, ?, ?, now())').join(', ')}
            ON CONFLICT (kafka_topic, kafka_partition) DO UPDATE SET next_offset = excluded.next_offset, updated_at = excluded.updated_at`,
@@ -203,7 +203,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
     for (const [p, n] of marks) next.set(p, n);
     stored += rows.length;
     rejected += bad.length;
-    status.dlqFailed += notes.filter((n) => n?.startsWith('not in chat.dlq')).length;
+    status.dlqFailed += notes.filter((n) => n?.missing).length;
     lastBatchAt = new Date().toISOString();
     status.committed();
     await consumer.commitOffsets(marks.map(([partition, n]) => ({ topic, partition, offset: n.toString() })));

@@ -38,8 +38,8 @@ export interface Refused {
 
 type DlqMessage = { key: Buffer | null; value: Buffer | null; headers: Record<string, string> };
 
-/** What happened to one refused record on its way to the DLQ (null: delivered whole). */
-export type DlqNote = string | null;
+/** What happened to one refused record on its way to the DLQ (null: delivered whole); `missing` when the DLQ has no copy at all. */
+export type DlqNote = { text: string; missing: boolean } | null;
 
 const headerBytes = (h: Record<string, string>) => Object.entries(h).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v) + 16, 0);
 const recordBytes = (m: DlqMessage) =>
@@ -72,7 +72,7 @@ export class DeadLetters {
       const v = Number(resources[0]?.configEntries.find((c) => c.configName === 'max.message.bytes')?.configValue);
       if (Number.isFinite(v) && v > 0) maxBytes = v;
     } catch (err) {
-      log.warn({ err: (err as Error).message, assumed: maxBytes }, 'could not read chat.dlq max.message.bytes');
+      log.warn({ err: (err as Error).message, assumed: maxBytes, topic: kafka.names.topics.dlq }, 'could not read the DLQ topic\'s max.message.bytes');
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
@@ -98,7 +98,8 @@ export class DeadLetters {
       kept_bytes: String(value?.length ?? 0),
       ...(key !== r.key ? { original_key_size: String(r.key!.length) } : {}),
     });
-    return { message: { key, value, headers }, note: `chat.dlq holds the first ${value?.length ?? 0} of ${r.value?.length ?? 0} bytes (its limit is ${this.maxBytes})` };
+    const text = `the DLQ (${this.kafka.names.topics.dlq}) holds the first ${value?.length ?? 0} of ${r.value?.length ?? 0} bytes (its limit is ${this.maxBytes})`;
+    return { message: { key, value, headers }, note: { text, missing: false } };
   }
 
   /**
@@ -145,11 +146,11 @@ export class DeadLetters {
       const small = this.message(records[g.i], 4096);
       try {
         await this.kafka.send(this.kafka.names.topics.dlq, [small.message]);
-        notes[g.i] = `${small.note ?? 'reduced'}; the first attempt was refused: ${(err as Error).message}`;
+        notes[g.i] = { text: `${small.note?.text ?? 'reduced'}; the first attempt was refused: ${(err as Error).message}`, missing: false };
       } catch (again) {
         if (!isRecordRefusal(again)) throw again;
-        notes[g.i] = `not in chat.dlq (refused: ${(again as Error).message}); the full record is in ingest_errors`;
-        log.error({ partition: records[g.i].partition, offset: records[g.i].offset.toString(), err: (again as Error).message }, 'chat.dlq refused a record; kept in ingest_errors only');
+        notes[g.i] = { text: `not in the DLQ (${this.kafka.names.topics.dlq} refused it: ${(again as Error).message}); the full record is in ingest_errors`, missing: true };
+        log.error({ partition: records[g.i].partition, offset: records[g.i].offset.toString(), err: (again as Error).message }, 'the DLQ refused a record; kept in ingest_errors only');
       }
     }
   }

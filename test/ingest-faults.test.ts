@@ -91,7 +91,7 @@ describe('no single record stops ingest', { skip: list ? false : 'KAFKA_BROKERS 
     const err = await db.one<{ raw: Uint8Array; reason: string; kafka_offset: number }>('SELECT raw, reason, kafka_offset FROM ingest_errors WHERE octet_length(raw) = 1048400');
     assert.ok(err, 'the refused record is in ingest_errors');
     assert.ok(Buffer.from(err.raw).equals(bad), 'with its exact bytes');
-    assert.match(err.reason, /^invalid_envelope: invalid JSON.*\[chat\.dlq holds the first 65536 of 1048400 bytes/);
+    assert.match(err.reason, /^invalid_envelope: invalid JSON.*\[the DLQ \(\S+chat\.dlq\) holds the first 65536 of 1048400 bytes/);
 
     const [dlq] = await dlqRecords(kafka, 1);
     assert.equal(header(dlq, 'truncated'), 'true');
