@@ -48,16 +48,17 @@ export class Auth {
   private readonly admin: string;
   private readonly cache = new Map<string, Principal | null>();
 
+  /** `db` null: a node without DuckDB (a gateway only) knows the admin token and signed member tokens, not stored users. */
   constructor(
-    private readonly db: Database,
+    private readonly db: Database | null,
     config: Config,
   ) {
-    this.secret = Buffer.from(fileToken(config.dataDir, 'session-secret'));
+    this.secret = Buffer.from(config.sessionSecret ?? fileToken(config.dataDir, 'session-secret'));
     this.admin = adminToken(config);
   }
 
   async init(): Promise<void> {
-    await this.db.ensureSchema(USERS_SCHEMA);
+    await this.db?.ensureSchema(USERS_SCHEMA);
   }
 
   /** Open-mode login: a member token for a nickname (the caller validates the nick). */
@@ -69,6 +70,7 @@ export class Auth {
 
   /** `kchat users add NAME --role R`: a stored user and its token (printed once, kept only as a hash). */
   async createUser(name: string, role: Role): Promise<{ id: string; name: string; role: Role; token: string }> {
+    if (!this.db) throw new Error('this node has no database (a gateway only): create users on a node that runs ingest');
     const token = newToken();
     const id = 'u_' + crypto.randomBytes(8).toString('hex');
     await this.db.run('INSERT INTO users (id, name, role, token_hash) VALUES (?, ?, ?, ?)', [id, name, role, sha256(token)]);
@@ -81,6 +83,7 @@ export class Auth {
     if (sameToken(token, this.admin)) return { id: 'admin', nick: 'admin', role: 'admin' };
     const dot = token.indexOf('.');
     if (dot > 0) return this.verifySigned(token.slice(0, dot), token.slice(dot + 1));
+    if (!this.db) return null;
     const hash = sha256(token);
     if (this.cache.has(hash)) return this.cache.get(hash) ?? null;
     const row = await this.db.one<{ id: string; name: string; role: string }>('SELECT id, name, role FROM users WHERE token_hash = ?', [hash]);

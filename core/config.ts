@@ -24,6 +24,12 @@ export interface Config {
   /** explicit tokens from the environment; when unset they are generated into dataDir (core/secrets.ts) */
   adminToken: string | null;
   hookToken: string | null;
+  /**
+   * KCHAT_SESSION_SECRET: the key member tokens are signed with. Every gateway of
+   * one installation needs the same key so a token verifies on all of them;
+   * unset = generated once into $DATA_DIR/session-secret (one node).
+   */
+  sessionSecret: string | null;
   /** IANA zone for reports, daily partitions and Korean dates */
   tzReports: string;
   topics: Topics;
@@ -131,6 +137,13 @@ function flag(value: string | undefined, fallback: boolean): boolean {
   return !['0', 'false', 'no', 'off'].includes(value.toLowerCase());
 }
 
+/** A signing key from the environment: unset, or long enough that it cannot be guessed. */
+function secret(value: string | undefined, name: string): string | null {
+  if (value === undefined || value === '') return null;
+  if (value.trim().length < 32) throw new Error(`${name} must be at least 32 characters (e.g. \`openssl rand -base64 32\`), got ${value.trim().length}`);
+  return value.trim();
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = path.resolve(env.DATA_DIR || './data');
   const brokers = (env.KAFKA_BROKERS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -146,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbPath: env.KCHAT_DB ? path.resolve(env.KCHAT_DB) : path.join(dataDir, 'kchat.duckdb'),
     adminToken: env.ADMIN_TOKEN || null,
     hookToken: env.HOOK_TOKEN || null,
+    sessionSecret: secret(env.KCHAT_SESSION_SECRET, 'KCHAT_SESSION_SECRET'),
     tzReports: env.TZ_REPORTS || 'Asia/Seoul',
     topics: { events, dlq },
     topicPrefix: prefix,

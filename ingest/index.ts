@@ -25,9 +25,8 @@ export function createIngest(ctx: { config: Config; db: Database; kafka: KafkaCl
     name: 'ingest',
     async start() {
       handle = await startIngest({ config: ctx.config, db: ctx.db, kafka: ctx.kafka });
-      if (ctx.config.run.scheduler) {
-        nightly = startPipelineSchedule({ config: ctx.config, db: ctx.db, publish: (e) => ctx.kafka.publish(e) });
-      }
+      // every audit node writes its own daily Parquet (its snapshot); only the scheduler node posts results to #ops
+      nightly = startPipelineSchedule({ config: ctx.config, db: ctx.db, publish: ctx.config.run.scheduler ? (e) => ctx.kafka.publish(e) : undefined });
     },
     async stop() {
       await nightly?.stop();

@@ -10,7 +10,8 @@ import type { Part, PartHealth } from './part.ts';
 import { serveWeb, WEB_DIST } from './static.ts';
 
 export interface AppDeps {
-  db: Database;
+  /** null on a node without DuckDB (a gateway only) */
+  db: Database | null;
   parts: Part[];
   /** extra facts shown on /healthz (e.g. which broker is used) */
   info?: Record<string, unknown>;
@@ -45,10 +46,12 @@ export function createApp(deps: AppDeps): { app: Hono; websocket: { server: WebS
   // 200 once Kafka (the gateway's producer/consumer), DuckDB and every part are up; 503 with details otherwise.
   app.get('/healthz', async (c) => {
     const parts: Record<string, PartHealth> = {};
-    const db = await deps.db
-      .one<{ ok: number }>('SELECT 1 AS ok')
-      .then(() => ({ ok: true }))
-      .catch((err: Error) => ({ ok: false, error: err.message }));
+    const db = deps.db
+      ? await deps.db
+          .one<{ ok: number }>('SELECT 1 AS ok')
+          .then(() => ({ ok: true }))
+          .catch((err: Error) => ({ ok: false, error: err.message }))
+      : { ok: true, none: 'this node runs neither ingest nor bots (KCHAT_INGEST=0, KCHAT_BOTS=0)' };
     for (const p of deps.parts) parts[p.name] = await partHealth(p);
     const ok = db.ok && Object.values(parts).every((h) => h.ok);
     return c.json({ status: ok ? 'ok' : 'unavailable', duckdb: db, parts, ...deps.info }, ok ? 200 : 503);

@@ -14,7 +14,7 @@ import { logger } from '../core/log.ts';
 import { connectKafka } from '../kafka/broker.ts';
 import { createApp } from './app.ts';
 import { createGateway } from './gateway/index.ts';
-import type { Part, PartContext } from './part.ts';
+import { nodeRoles, type Part, type PartContext } from './part.ts';
 import { cliRoutes } from './routes/cli.ts';
 import { createIngest } from '../ingest/index.ts';
 import { createAuditPart } from './routes/audit.ts';
@@ -44,26 +44,31 @@ async function main(): Promise<void> {
   await kafka.connect();
   onShutdown('kafka', () => kafka.disconnect());
 
-  // 2. DuckDB (one writer process) and auth.
-  const db = await Database.open(config.dbPath, { settings: duckdbSettings(config) });
-  onShutdown('duckdb', () => db.close());
+  // 2. DuckDB (one writer process) where something writes it: ingest (an audit node) or the bots.
+  //    A gateway-only node has none: member tokens are signed (KCHAT_SESSION_SECRET), presence and history come from Kafka.
+  const roles = nodeRoles(config);
+  const db = roles.duckdb ? await Database.open(config.dbPath, { settings: duckdbSettings(config) }) : null;
+  if (db) onShutdown('duckdb', () => db.close());
   const auth = new Auth(db, config);
   await auth.init();
 
   // 3. Parts, in start order. Other rooms plug in here through their entry files.
-  const ctx: PartContext = { config, db, auth, kafka };
   // the broker (supervised when managed here) and the cluster-id check of every connection
   const parts: Part[] = [{ name: 'kafka', health: () => broker.health() }];
-  if (config.run.gateway) parts.push(createGateway({ kafka, auth, db, limits: config.gateway }));
-  // ingest (ingest/index.ts): consumer + nightly pipeline (startPipelineSchedule); its health() carries the consumer lag
-  if (config.run.ingest) parts.push(createIngest(ctx));
-  if (config.run.bots) parts.push(createBots(ctx));
+  if (config.run.gateway) parts.push(createGateway({ kafka, auth, db: db ?? undefined, limits: config.gateway }));
   parts.push(hooksPart({ config }));
-  // ── audit API (audit/index.ts: search, topics, SQL, notebooks, /openapi.json, /docs) ──
-  parts.push(createAuditPart(ctx));
-  parts.push(createNotebooksPart(ctx, { dir: config.notebooksDir }));
-  parts.push({ name: 'cli', routes: (app) => void app.route('/', cliRoutes({ config, db, auth, kafka })) });
-  void ctx;
+  if (db) {
+    const ctx: PartContext = { config, db, auth, kafka };
+    // ingest (ingest/index.ts): consumer + nightly pipeline (startPipelineSchedule); its health() carries the consumer lag
+    if (config.run.ingest) parts.push(createIngest(ctx));
+    if (config.run.bots) parts.push(createBots(ctx));
+    if (roles.audit) {
+      // ── audit API (audit/index.ts: search, topics, SQL, notebooks, /openapi.json, /docs): where ingest stores the log ──
+      parts.push(createAuditPart(ctx));
+      parts.push(createNotebooksPart(ctx, { dir: config.notebooksDir }));
+      parts.push({ name: 'cli', routes: (app) => void app.route('/', cliRoutes({ config, db, auth, kafka })) });
+    }
+  }
 
   // Registered before the parts so it runs after them on shutdown: the gateway says goodbye on open sockets first.
   let server: ReturnType<typeof serve> | null = null;
@@ -80,7 +85,7 @@ async function main(): Promise<void> {
 
   // 4. HTTP + websocket, listening already while parts start: /healthz answers 503 until all are up,
   //    and the CLI can forward commands (server.json) as soon as the database is ours.
-  const { app, websocket } = createApp({ db, parts, info: { kafka: { brokers: broker.current(), managed: broker.managed, cluster_id: broker.clusterId } } });
+  const { app, websocket } = createApp({ db, parts, info: { roles: roles.list, kafka: { brokers: broker.current(), managed: broker.managed, cluster_id: broker.clusterId } } });
   const listening = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host, websocket }, () => resolve(s));
     s.once('error', reject);

@@ -33,3 +33,22 @@ export interface PartContext {
   /** the process's one Kafka client: `publish` envelopes, `send` to kchat's other topics, consumers from it */
   kafka: KafkaClient;
 }
+
+export interface NodeRoles {
+  /** this node opens the DuckDB file: it runs ingest (an audit node) or the bots */
+  duckdb: boolean;
+  /** this node serves the audit API, notebooks and the remote CLI: where ingest stores the log */
+  audit: boolean;
+  /** the parts switched on, for /healthz */
+  list: string[];
+}
+
+/**
+ * What a node of a scaled-out installation does, from KCHAT_GATEWAY, KCHAT_INGEST,
+ * KCHAT_BOTS and KCHAT_SCHEDULER (docs/deploy.md). `npm start` with none set runs everything.
+ */
+export function nodeRoles(config: Pick<Config, 'run'>): NodeRoles {
+  const { gateway, ingest, bots, scheduler } = config.run;
+  const list = [gateway && 'gateway', ingest && 'ingest', ingest && 'audit', bots && 'bots', scheduler && 'scheduler'].filter((r): r is string => Boolean(r));
+  return { duckdb: ingest || bots, audit: ingest, list };
+}
