@@ -53,6 +53,7 @@ export async function alignGroupWithDatabase(o: ResumeOptions): Promise<{ partit
         throw new Error(
           `ingest group "${o.group}" still has running members after ${EMPTY_GROUP_WAIT_MS / 1000} s, so this node cannot resume it from its own database ` +
             `(${(err as Error).message}). Another audit node may use the same KCHAT_INGEST_GROUP: every audit node needs its own.`,
+          { cause: err },
         );
       }
       log.info({ group: o.group, err: (err as Error).message }, 'waiting for the ingest group to be empty before moving it to the database position');

@@ -104,7 +104,7 @@ describe('kchat on a 3-broker cluster with two gateways, two audit nodes and hap
   let b: TestServer; // gateway only
   let c: TestServer; // second audit node: ingest group "audit2", no gateway
   let lb: Haproxy;
-  let people: Person[] = [];
+  const people: Person[] = [];
   let base: Record<string, string>;
   const prefix = uniquePrefix('cluster');
   const logIds = async (): Promise<string[]> =>

@@ -3,7 +3,7 @@
 // benchmarks and trying the scaled-out shape on one machine.
 import type { Command } from 'commander';
 import { ClusterError, LocalCluster, MAX_NODES, votersFor } from '../../kafka/cluster.ts';
-import { printJson, resolvePath, UsageError, type Exec } from '../context.ts';
+import { printJson, UsageError, type Exec } from '../context.ts';
 
 const HELP = `
 Starts N Kafka nodes from kafka/libs on 127.0.0.1 (Java 17+; the jars are fetched once).
@@ -34,7 +34,8 @@ export function define(program: Command, exec: Exec): void {
         const basePort = opts.basePort === undefined ? undefined : Number(opts.basePort);
         if (basePort !== undefined && !Number.isInteger(basePort)) throw new UsageError(`--base-port must be a port number, got "${opts.basePort}"`);
         if (!/^\d+[mg]$/i.test(opts.heap)) throw new UsageError(`--heap must look like 512m or 1g, got "${opts.heap}"`);
-        const dir = resolvePath(ctx, opts.dir);
+        // runs: 'local' below: always the user's own process (a server refuses it), so DIR is the user's path
+        const dir = ctx.files.show(opts.dir);
         ctx.err.write(`kchat: starting a ${nodes}-node Kafka cluster in ${dir} (${votersFor(nodes)} controller${votersFor(nodes) > 1 ? 's' : ''})…\n`);
         let cluster: LocalCluster;
         try {
@@ -60,6 +61,6 @@ export function define(program: Command, exec: Exec): void {
         ctx.err.write(`kchat: ${signal}: stopping the Kafka cluster…\n`);
         await cluster.stop();
         ctx.err.write('kchat: Kafka cluster stopped\n');
-      }),
+      }, { runs: 'local' }),
     );
 }
