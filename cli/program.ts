@@ -10,12 +10,13 @@ import * as notebook from './commands/notebook.ts';
 import * as zeppelin from './commands/zeppelin.ts';
 import * as movies from './commands/movies.ts';
 import * as kafka from './commands/kafka.ts';
+import * as restore from './commands/restore.ts';
 
 export interface CommandModule {
   define(program: Command, exec: Exec): void;
 }
 
-const COMMANDS: CommandModule[] = [users, importLegacy, pipeline, ingest, notebook, zeppelin, movies, kafka];
+const COMMANDS: CommandModule[] = [users, importLegacy, pipeline, ingest, notebook, zeppelin, movies, kafka, restore];
 
 export function buildProgram(exec: Exec, io: { out: Output; err: Output }): Command {
   const program = new Command('kchat')

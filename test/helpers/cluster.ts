@@ -3,6 +3,7 @@
 // deploy/haproxy.cfg, the whole chat log read back from Kafka, and SQL on an
 // audit node.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { logLevel } from 'kafkajs';
 import { createKafka } from '../../core/kafka.ts';
@@ -21,9 +22,14 @@ export function testCluster(nodes = 3): Promise<LocalCluster> {
   return LocalCluster.start({ dir: tempDir('kchat-cluster-'), nodes, heap: '384m' });
 }
 
+/** Debian's haproxy: on PATH, or in /usr/sbin (not on every user's PATH). */
+export function haproxyBin(): string {
+  return spawnSync('haproxy', ['-v']).error && fs.existsSync('/usr/sbin/haproxy') ? '/usr/sbin/haproxy' : 'haproxy';
+}
+
 /** Why the haproxy tests cannot run here, or null. In CI haproxy is required (.ci/run installs it). */
 export function haproxyMissing(): string | null {
-  const r = spawnSync('haproxy', ['-v'], { encoding: 'utf8' });
+  const r = spawnSync(haproxyBin(), ['-v'], { encoding: 'utf8' });
   if (!r.error && r.status === 0) return null;
   const why = 'haproxy is not installed (Debian: sudo apt-get install haproxy; .ci/run installs it)';
   if (process.env.CI) throw new Error(why);
@@ -52,7 +58,7 @@ export async function startHaproxy(o: { gateways: [string, string]; audit: strin
     KCHAT_AUDIT_1: o.audit,
   };
   // -db: stay in the foreground (no daemon), so the test owns the process
-  const proc = spawn('haproxy', ['-db', '-f', HAPROXY_CFG], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(haproxyBin(), ['-db', '-f', HAPROXY_CFG], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
