@@ -21,7 +21,7 @@ import type { Admin, Consumer, EachBatchPayload, KafkaClient } from '../core/kaf
 import { decodeRecord } from './decode.ts';
 import { DeadLetters, type DlqNote, type Refused } from './dlq.ts';
 import { messageLog } from './log.ts';
-import { alignGroupWithDatabase } from './resume.ts';
+import { resumeFromDatabase } from './resume.ts';
 import { IngestStatus, restartDelay, type IngestState } from './status.ts';
 import { insertErrors, nowUs, SMALL_BATCH_ROWS, type MessageRow } from './store.ts';
 
@@ -280,6 +280,9 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
 
   async function run(c: Consumer): Promise<void> {
     await c.connect();
+    // a rebuilt or restored DATA_DIR resumes from its own position, not from what the group remembers (ingest/resume.ts);
+    // every consumer (also one restarted after a crash) seeks there on each assignment
+    await resumeFromDatabase({ consumer: c, admin, group, topic, next });
     await c.subscribe({ topics: [topic], fromBeginning: options.fromBeginning ?? true });
     await c.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: PARTITIONS_CONCURRENTLY, eachBatch });
   }
@@ -310,8 +313,6 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
   }
 
   await admin.connect();
-  // a rebuilt or restored DATA_DIR resumes from its own position, not from what the group remembers (ingest/resume.ts)
-  await alignGroupWithDatabase({ admin, group, topic, next });
   await run(consumer);
   await refreshHighWatermarks().catch((err) => log.warn({ err }, 'could not read high watermarks'));
   status.state = 'running';

@@ -3,63 +3,47 @@
 // Kafka commit follows each DuckDB commit), but not when an audit node is
 // rebuilt: a new or emptied DATA_DIR, or one restored from a Parquet
 // snapshot (ingest/snapshot.ts), keeps its group name (KCHAT_INGEST_GROUP)
-// while the group still remembers how far the lost file had got. Joining
-// with those offsets would skip everything the new file never stored, so
-// before the consumer joins, the group is moved to the database's position:
-// the stored next offset per partition, else the start of the log.
-import type { Admin } from '../core/kafka.ts';
+// while the group still remembers how far the lost file had got. Reading from
+// those offsets would skip everything the new file never stored. So whenever
+// the consumer is given partitions (the first join and every rebalance), each
+// one is positioned at the database's next offset, or at the start of the log
+// when the database has none; records before it are skipped by the consumer
+// as before.
+import type { Admin, Consumer } from '../core/kafka.ts';
 import { logger } from '../core/log.ts';
 
 const log = logger('ingest.resume');
 
-/** How long to wait for members of a killed node to leave the group (Kafka drops them after their session timeout). */
-const EMPTY_GROUP_WAIT_MS = 60_000;
-
 export interface ResumeOptions {
+  consumer: Consumer;
   admin: Admin;
   group: string;
   topic: string;
-  /** next offset to store per partition, from the database */
+  /** next offset to store per partition, kept current by the consumer as it commits */
   next: ReadonlyMap<number, bigint>;
 }
 
-/**
- * Move the group to the database's position where it is ahead of it (or has
- * nothing yet while the database has a restored position). Returns the
- * partitions moved (from → to), empty when nothing had to move.
- */
-export async function alignGroupWithDatabase(o: ResumeOptions): Promise<{ partition: number; from: string; to: string }[]> {
+/** Call before consumer.run(): every assignment starts where the database ends. */
+export async function resumeFromDatabase(o: ResumeOptions): Promise<void> {
+  const start = new Map((await o.admin.fetchTopicOffsets(o.topic)).map((p) => [p.partition, BigInt(p.low)]));
   const [committed] = await o.admin.fetchOffsets({ groupId: o.group, topics: [o.topic] });
-  const low = new Map((await o.admin.fetchTopicOffsets(o.topic)).map((p) => [p.partition, BigInt(p.low)]));
-  const moves: { partition: number; from: string; to: string }[] = [];
-  for (const p of committed?.partitions ?? []) {
-    const at = BigInt(p.offset); // -1: nothing committed yet
-    const want = o.next.get(p.partition) ?? low.get(p.partition) ?? 0n;
-    // Behind the database (a crash between the DuckDB and the Kafka commit) is fine: stored offsets are skipped.
-    // Ahead of it would lose records; nothing committed yet, with a restored position, would re-read what is stored.
-    const ahead = at > want;
-    const fresh = at < 0n && o.next.has(p.partition) && want > (low.get(p.partition) ?? 0n);
-    if (ahead || fresh) moves.push({ partition: p.partition, from: p.offset, to: want.toString() });
+  // the group got further than this database: a lost, emptied or replaced DATA_DIR under the same group
+  const behind = (committed?.partitions ?? []).filter((p) => BigInt(p.offset) > (o.next.get(p.partition) ?? start.get(p.partition) ?? 0n));
+  if (behind.length) {
+    log.warn(
+      { group: o.group, partitions: behind.map((p) => ({ partition: p.partition, group: p.offset, database: String(o.next.get(p.partition) ?? start.get(p.partition) ?? 0n) })) },
+      'this node\'s database is behind its ingest group (a rebuilt or restored DATA_DIR): reading the log again from the database\'s position',
+    );
   }
-  if (!moves.length) return moves;
-  const deadline = Date.now() + EMPTY_GROUP_WAIT_MS;
-  for (let delay = 500; ; delay = Math.min(delay * 2, 5000)) {
-    try {
-      await o.admin.setOffsets({ groupId: o.group, topic: o.topic, partitions: moves.map((m) => ({ partition: m.partition, offset: m.to })) });
-      break;
-    } catch (err) {
-      // Kafka refuses while the group has members: a node killed moments ago is still in it until its session ends
-      if (Date.now() > deadline) {
-        throw new Error(
-          `ingest group "${o.group}" still has running members after ${EMPTY_GROUP_WAIT_MS / 1000} s, so this node cannot resume it from its own database ` +
-            `(${(err as Error).message}). Another audit node may use the same KCHAT_INGEST_GROUP: every audit node needs its own.`,
-          { cause: err },
-        );
-      }
-      log.info({ group: o.group, err: (err as Error).message }, 'waiting for the ingest group to be empty before moving it to the database position');
-      await new Promise((r) => setTimeout(r, delay));
+  const { groups } = await o.admin.describeGroups([o.group]);
+  if (groups[0]?.members.length) {
+    log.warn({ group: o.group, members: groups[0].members.length }, 'the ingest group already has members: a node killed moments ago leaves within its session timeout, but if another audit node uses this KCHAT_INGEST_GROUP, each would store only part of the log — give every audit node its own');
+  }
+  o.consumer.on(o.consumer.events.GROUP_JOIN, ({ payload }) => {
+    // synchronous, before the first fetch of this assignment: kafkajs applies seeks at the next fetch
+    for (const partition of payload.memberAssignment[o.topic] ?? []) {
+      const at = o.next.get(partition) ?? start.get(partition) ?? 0n;
+      o.consumer.seek({ topic: o.topic, partition, offset: at.toString() });
     }
-  }
-  log.warn({ group: o.group, topic: o.topic, moves }, 'ingest group moved to where this node\'s database is (rebuilt or restored DATA_DIR)');
-  return moves;
+  });
 }
