@@ -8,8 +8,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { loadConfig } from '../core/config.ts';
 import { Database } from '../core/db.ts';
-import { startIngest } from '../ingest/index.ts';
-import { testKafka } from './helpers/kafka.ts';
+import { ingestUntilCaughtUp, testKafka } from './helpers/kafka.ts';
 import { brokers, chatEnvelope } from './helpers/ingest.ts';
 import { tempDir, uniquePrefix } from './helpers/server.ts';
 
@@ -22,19 +21,13 @@ describe('ingest resumes from its own database, not from what the group remember
   /** Run ingest on dataDir until it has stored everything on the topic; the stored ids. */
   async function ingestOnce(dataDir: string): Promise<{ ids: string[]; stored: number }> {
     const config = loadConfig({ ...env, DATA_DIR: dataDir });
-    const kafka = await testKafka(config, 'test-resume');
     const db = await Database.open(config.dbPath);
     try {
-      const handle = await startIngest({ config, db, kafka, sessionTimeout: 6000 });
-      const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`ingest did not catch up: ${JSON.stringify(handle.health().partitions)}`)), 60_000).unref());
-      await Promise.race([handle.caughtUp(), timeout]);
-      const stored = handle.health().stored;
-      await handle.stop();
+      const stored = await ingestUntilCaughtUp(config, db);
       const rows = await db.all<{ id: string }>('SELECT id FROM messages ORDER BY id');
       return { ids: rows.map((r) => r.id), stored };
     } finally {
       await db.close();
-      await kafka.disconnect();
     }
   }
 

@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { loadConfig, type Config } from '../core/config.ts';
+import { loadConfig } from '../core/config.ts';
 import { Database } from '../core/db.ts';
 import { createEnvelope, type Envelope } from '../core/envelope.ts';
-import { parquetRoot, runPipeline, startIngest } from '../ingest/index.ts';
-import { testKafka } from './helpers/kafka.ts';
+import { parquetRoot, runPipeline } from '../ingest/index.ts';
+import { ingestUntilCaughtUp, testKafka } from './helpers/kafka.ts';
 import { brokers } from './helpers/ingest.ts';
 import { repoRoot, tempDir, uniquePrefix } from './helpers/server.ts';
 
@@ -21,21 +21,6 @@ const KST_NOON = (date: string) => Date.parse(`${date}T12:00:00+09:00`);
 
 function said(i: number, ts: number, nick = '민수'): Envelope {
   return createEnvelope({ type: 'message', channel: CHANNEL, user: { id: 'u_restore', nick }, text: `스냅숏에서 ${i}번째 말을 되살려요`, ts: ts + i });
-}
-
-/** Run ingest on a node until it stored everything on the topic; what this run stored. */
-async function ingestUntilCaughtUp(config: Config, db: Database): Promise<number> {
-  const kafka = await testKafka(config, 'test-restore-ingest');
-  try {
-    const handle = await startIngest({ config, db, kafka, sessionTimeout: 6000 });
-    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`ingest did not catch up: ${JSON.stringify(handle.health().partitions)}`)), 60_000).unref());
-    await Promise.race([handle.caughtUp(), timeout]);
-    const stored = handle.health().stored;
-    await handle.stop();
-    return stored;
-  } finally {
-    await kafka.disconnect();
-  }
 }
 
 function kchat(args: string[], env: NodeJS.ProcessEnv): { code: number | null; out: string; err: string } {
