@@ -293,8 +293,10 @@ export class KafkaClient {
             })),
           });
         } catch (err) {
-          // another process created them between our list and create: fine
-          if (!/already exists/i.test((err as Error).message)) throw err;
+          // Another process created them between our list and create: fine. On a cluster, the
+          // wait for leaders can also ask a broker the new topic has not reached yet ("does not
+          // host this topic-partition"): created all the same; untilReadable below waits for it.
+          if (!/already exists|does not host this topic-partition/i.test((err as Error).message)) throw err;
         }
         kafkaLog.info({ topics: missing.map((t) => t.name), brokers: cluster.brokers.length }, 'created Kafka topics');
         // leaders are elected, but a new partition may still answer "not the leader" for a
