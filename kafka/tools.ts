@@ -11,6 +11,11 @@ export interface ToolRun {
 }
 
 /** Run one of Kafka's tool classes; rejects with its output when it exits non-zero. */
+/** A tool's options as `--name value` words, in the order written. */
+export function toolOptions(options: Record<string, string | number>): string[] {
+  return Object.entries(options).flatMap(([name, value]) => [`--${name}`, String(value)]);
+}
+
 export async function runKafkaTool(mainClass: string, args: string[]): Promise<ToolRun> {
   requireJava();
   await fetchJars();
@@ -49,18 +54,10 @@ export async function endToEndLatency(opts: {
   size: number;
   acks?: '1' | 'all';
 }): Promise<EndToEndLatencyResult> {
-  const { stdout, stderr } = await runKafkaTool('org.apache.kafka.tools.EndToEndLatency', [
-    '--bootstrap-server',
-    opts.brokers.join(','),
-    '--topic',
-    opts.topic,
-    '--num-records',
-    String(opts.messages),
-    '--producer-acks',
-    opts.acks ?? 'all',
-    '--record-size',
-    String(opts.size),
-  ]);
+  const { stdout, stderr } = await runKafkaTool(
+    'org.apache.kafka.tools.EndToEndLatency',
+    toolOptions({ 'bootstrap-server': opts.brokers.join(','), topic: opts.topic, 'num-records': opts.messages, 'producer-acks': opts.acks ?? 'all', 'record-size': opts.size }),
+  );
   return parseEndToEndLatency(stdout, opts.messages, stderr);
 }
 
@@ -96,18 +93,10 @@ export async function consumerPerformance(opts: {
   group: string;
   timeoutMs?: number;
 }): Promise<ConsumerPerformanceResult> {
-  const { stdout, stderr } = await runKafkaTool('org.apache.kafka.tools.ConsumerPerformance', [
-    '--bootstrap-server',
-    opts.brokers.join(','),
-    '--topic',
-    opts.topic,
-    '--num-records',
-    String(opts.messages),
-    '--group',
-    opts.group,
-    '--timeout',
-    String(opts.timeoutMs ?? 10_000),
-  ]);
+  const { stdout, stderr } = await runKafkaTool(
+    'org.apache.kafka.tools.ConsumerPerformance',
+    toolOptions({ 'bootstrap-server': opts.brokers.join(','), topic: opts.topic, 'num-records': opts.messages, group: opts.group, timeout: opts.timeoutMs ?? 10_000 }),
+  );
   return parseConsumerPerformance(stdout, stderr);
 }
 

@@ -3,24 +3,9 @@
 // command is forwarded to it).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { repoRoot, startServer, tempDir, wsClient } from './helpers/server.ts';
+import { kchat } from './helpers/cli.ts';
+import { startServer, tempDir, wsClient } from './helpers/server.ts';
 
-function kchat(args: string[], dataDir: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'cli', 'main.ts'), ...args], {
-      cwd: repoRoot,
-      env: { ...process.env, DATA_DIR: dataDir, NODE_ENV: 'test' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 test('users add prints tokens the gateway accepts, with or without a running server', async () => {
   const dataDir = tempDir('kchat-users-');

@@ -3,42 +3,23 @@
 // row cap, hostile SQL refused with 400 {"error"}.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { notebooksApp, type NotebooksApp } from './helpers/notebooks-app.ts';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Hono } from 'hono';
-import { Auth } from '../core/auth.ts';
-import { KafkaClient } from '../core/kafka.ts';
-import { createNotebooksPart } from '../server/routes/notebooks.ts';
-import type { Part } from '../server/part.ts';
-import { SHIPPED_NOTEBOOKS } from '../audit/notebook/index.ts';
-import { openFixture, type Fixture } from './notebook-fixtures.ts';
 
-let fx: Fixture;
-let app: Hono;
-let part: Part;
+let nb: NotebooksApp;
+let fx: NotebooksApp['fx'];
+let app: NotebooksApp['app'];
 let auditor: string;
 let member: string;
 let dir: string;
 
 before(async () => {
-  fx = await openFixture({ populated: true });
-  const config = { ...fx.config, run: { ...fx.config.run, scheduler: false } };
-  const auth = new Auth(fx.db, config);
-  await auth.init();
-  auditor = (await auth.createUser('감사관', 'auditor')).token;
-  member = auth.issueMemberToken('민수').token;
-  dir = path.join(fx.dataDir, 'notebooks');
-  fs.mkdirSync(dir);
-  fs.copyFileSync(path.join(SHIPPED_NOTEBOOKS, 'daily-audit.md'), path.join(dir, 'daily-audit.md'));
-  app = new Hono();
-  part = createNotebooksPart({ config, db: fx.db, auth, kafka: new KafkaClient({ config, brokers: ['127.0.0.1:1'], clientId: 'notebook-api-test' }) }, { dir });
-  part.routes!(app);
-  await part.start!();
+  nb = await notebooksApp('notebook-api-test', { shipped: ['daily-audit.md'] });
+  ({ fx, app, auditor, dir } = nb);
+  member = nb.auth.issueMemberToken('민수').token;
 });
-after(async () => {
-  await part.stop!();
-  await fx.close();
-});
+after(() => nb.close());
 
 const req = (p: string, token: string | null, init: RequestInit = {}) =>
   app.request(p, { ...init, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...(init.headers ?? {}) } });

@@ -2,42 +2,25 @@
 // are refused with a clear 400 before anything is created, on every notebook
 // route, and a run's files stay inside $DATA_DIR/notebook-runs whoever asks.
 import assert from 'node:assert/strict';
+import { notebooksApp, type NotebooksApp } from './helpers/notebooks-app.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { Hono } from 'hono';
-import { runDir } from '../audit/notebook/index.ts';
-import { Auth } from '../core/auth.ts';
+import { runDir } from '../audit/index.ts';
 import { isInputError } from '../core/errors.ts';
-import { KafkaClient } from '../core/kafka.ts';
-import type { Part } from '../server/part.ts';
-import { createNotebooksPart } from '../server/routes/notebooks.ts';
-import { openFixture, type Fixture } from './notebook-fixtures.ts';
 
-let fx: Fixture;
-let app: Hono;
-let part: Part;
+let nb: NotebooksApp;
+let fx: NotebooksApp['fx'];
+let app: NotebooksApp['app'];
 let auditor: string;
 let dir: string;
 
 before(async () => {
-  fx = await openFixture({ populated: true });
-  const config = { ...fx.config, run: { ...fx.config.run, scheduler: false } };
-  const auth = new Auth(fx.db, config);
-  await auth.init();
-  auditor = (await auth.createUser('감사관', 'auditor')).token;
-  dir = path.join(fx.dataDir, 'notebooks');
-  fs.mkdirSync(dir);
-  app = new Hono();
-  part = createNotebooksPart({ config, db: fx.db, auth, kafka: new KafkaClient({ config, brokers: ['127.0.0.1:1'], clientId: 'notebook-names-test' }) }, { dir });
-  part.routes!(app);
-  await part.start!();
+  nb = await notebooksApp('notebook-names-test');
+  ({ fx, app, auditor, dir } = nb);
 });
-after(async () => {
-  await part.stop!();
-  await fx.close();
-});
+after(() => nb.close());
 
 const req = (p: string, init: RequestInit = {}) => app.request(p, { ...init, headers: { 'content-type': 'application/json', authorization: `Bearer ${auditor}` } });
 const notebook = { meta: { title: '탈출', params: [] }, cells: [{ kind: 'sql', name: 'q', source: 'SELECT 1 AS n' }] };

@@ -85,18 +85,22 @@ await runBench({
   title: `Movie bot answer time (in-process), ${QUESTIONS.length} questions × ${PASSES} passes vs the bootcamp's exact-title lookup`,
   args,
   params: { questions: QUESTIONS.length, passes: PASSES, kobis: fs.existsSync(kobisDir) },
-  metrics: [
-    { key: 'oursP50', label: 'movie bot p50', unit: 'ms', side: 'ours', digits: 3 },
-    { key: 'oursP95', label: 'movie bot p95', unit: 'ms', side: 'ours', digits: 2 },
-    { key: 'oursMax', label: 'movie bot max', unit: 'ms', side: 'ours', digits: 1 },
-    { key: 'coldP50', label: 'movie bot, first pass (no memo) p50', unit: 'ms', side: 'ours', digits: 3 },
-    { key: 'coldMax', label: 'movie bot, first pass max', unit: 'ms', side: 'ours', digits: 1 },
-    { key: 'answered', label: 'questions answered (movie bot)', unit: 'count', side: 'ours' },
-    { key: 'baseP50', label: 'bootcamp exact title p50', unit: 'ms', side: 'baseline', digits: 3 },
-    { key: 'baseP95', label: 'bootcamp exact title p95', unit: 'ms', side: 'baseline', digits: 2 },
-    { key: 'baseMax', label: 'bootcamp exact title max', unit: 'ms', side: 'baseline', digits: 1 },
-    { key: 'baseAnswered', label: 'questions answered (bootcamp)', unit: 'count', side: 'baseline' },
-  ],
+  metrics: {
+    ours: {
+      oursP50: 'movie bot p50 [ms, 3 digits]',
+      oursP95: 'movie bot p95 [ms, 2 digits]',
+      oursMax: 'movie bot max [ms, 1 digits]',
+      coldP50: 'movie bot, first pass (no memo) p50 [ms, 3 digits]',
+      coldMax: 'movie bot, first pass max [ms, 1 digits]',
+      answered: 'questions answered (movie bot) [count]',
+    },
+    baseline: {
+      baseP50: 'bootcamp exact title p50 [ms, 3 digits]',
+      baseP95: 'bootcamp exact title p95 [ms, 2 digits]',
+      baseMax: 'bootcamp exact title max [ms, 1 digits]',
+      baseAnswered: 'questions answered (bootcamp) [count]',
+    },
+  },
   async setup() {
     config = loadConfig({ ...process.env, DATA_DIR: benchTempDir('movie'), KOBIS_API_KEY: '', TMDB_TOKEN: '' });
     db = await Database.open(config.dbPath);

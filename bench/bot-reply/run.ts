@@ -33,14 +33,18 @@ await runBench({
   title: `Bot reply: ${N} questions → replies through the broker and a running server vs the broker's round trip`,
   args,
   params: { questions: N },
-  metrics: [
-    { key: 'baseP50', label: 'broker round trip p50', unit: 'ms', side: 'baseline' },
-    { key: 'baseP99', label: 'broker round trip p99', unit: 'ms', side: 'baseline' },
-    { key: 'replyP50', label: 'question → bot reply p50', unit: 'ms', side: 'ours' },
-    { key: 'replyP99', label: 'question → bot reply p99', unit: 'ms', side: 'ours' },
-    { key: 'replyMax', label: 'question → bot reply max', unit: 'ms', side: 'ours' },
-    { key: 'within200', label: 'replies within 200 ms', unit: '%', side: 'ours', digits: 1 },
-  ],
+  metrics: {
+    ours: {
+      replyP50: 'question → bot reply p50 [ms]',
+      replyP99: 'question → bot reply p99 [ms]',
+      replyMax: 'question → bot reply max [ms]',
+      within200: 'replies within 200 ms [%, 1 digits]',
+    },
+    baseline: {
+      baseP50: 'broker round trip p50 [ms]',
+      baseP99: 'broker round trip p99 [ms]',
+    },
+  },
   async setup() {
     broker = await benchBroker('bot-reply');
     server = await startServer({ prefix: broker.prefix, env: { KAFKA_BROKERS: broker.brokers.join(','), NODE_ENV: 'production', LOG_LEVEL: 'error', KCHAT_SCHEDULES_FILE: '' } });

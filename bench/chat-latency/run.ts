@@ -161,19 +161,25 @@ await runBench({
   title: `Chat latency: ${CLIENTS} clients × ${RATE} msg/s in ${CHANNELS} channels, ${DURATION_S} s per round (${mode}) vs Kafka EndToEndLatency`,
   args,
   params: { clients: CLIENTS, channels: CHANNELS, durationS: DURATION_S, rate: RATE, kafkaMessages: KAFKA_MESSAGES, mode },
-  metrics: [
-    { key: 'p50', label: 'kchat send → receive p50', unit: 'ms', side: 'ours' },
-    { key: 'p99', label: 'kchat send → receive p99', unit: 'ms', side: 'ours' },
-    { key: 'max', label: 'kchat send → receive max', unit: 'ms', side: 'ours' },
-    { key: 'ingressP99', label: '↳ client → gateway p99', unit: 'ms', side: 'ours' },
-    { key: 'egressP99', label: '↳ gateway → Kafka → gateway → client p99', unit: 'ms', side: 'ours' },
-    { key: 'lost', label: 'fan-out copies lost', unit: 'count', side: 'ours' },
-    { key: 'errors', label: 'error frames', unit: 'count', side: 'ours' },
-    { key: 'deliveredPerS', label: 'fan-out copies delivered per second', unit: 'msgs/s', side: 'ours' },
-    { key: 'kafkaP50', label: 'Kafka EndToEndLatency p50', unit: 'ms', side: 'baseline' },
-    { key: 'kafkaP99', label: 'Kafka EndToEndLatency p99', unit: 'ms', side: 'baseline' },
-    { key: 'clientLoopP99', label: 'bench client event-loop delay p99', unit: 'ms', side: 'info' },
-  ],
+  metrics: {
+    ours: {
+      p50: 'kchat send → receive p50 [ms]',
+      p99: 'kchat send → receive p99 [ms]',
+      max: 'kchat send → receive max [ms]',
+      ingressP99: '↳ client → gateway p99 [ms]',
+      egressP99: '↳ gateway → Kafka → gateway → client p99 [ms]',
+      lost: 'fan-out copies lost [count]',
+      errors: 'error frames [count]',
+      deliveredPerS: 'fan-out copies delivered per second [msgs/s]',
+    },
+    baseline: {
+      kafkaP50: 'Kafka EndToEndLatency p50 [ms]',
+      kafkaP99: 'Kafka EndToEndLatency p99 [ms]',
+    },
+    info: {
+      clientLoopP99: 'bench client event-loop delay p99 [ms]',
+    },
+  },
   async setup() {
     broker = await benchBroker('chat-latency');
     let url = args.values.url;

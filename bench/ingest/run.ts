@@ -123,16 +123,20 @@ await runBench({
   title: `Ingest of ${N.toLocaleString('en-US')} envelopes → DuckDB vs Kafka ConsumerPerformance; daily pipeline vs the bootcamp job`,
   args,
   params: { messages: N, partitions: 6, day: DAY, python: !skipPython },
-  metrics: [
-    { key: 'ours', label: 'kchat ingest → DuckDB, first batch → caught up', unit: 'msgs/s', side: 'ours' },
-    { key: 'oursTotal', label: 'kchat ingest → DuckDB, incl. group join', unit: 'msgs/s', side: 'ours' },
-    { key: 'cpFetch', label: 'Kafka ConsumerPerformance, fetch only', unit: 'msgs/s', side: 'baseline' },
-    { key: 'cpTotal', label: 'Kafka ConsumerPerformance, incl. group join', unit: 'msgs/s', side: 'baseline' },
-    { key: 'ratio', label: 'ratio ours / ConsumerPerformance fetch only', unit: '×', side: 'ours' },
-    { key: 'pipeline', label: 'kchat pipeline run (DuckDB COPY → zstd Parquet)', unit: 's', side: 'ours' },
-    { key: 'bootcamp', label: 'bootcamp job (regex + eval + pandas → parquet)', unit: 's', side: 'baseline' },
-    { key: 'speedup', label: 'pipeline speed-up over the bootcamp job', unit: '×', side: 'ours', digits: 1 },
-  ],
+  metrics: {
+    ours: {
+      ours: 'kchat ingest → DuckDB, first batch → caught up [msgs/s]',
+      oursTotal: 'kchat ingest → DuckDB, incl. group join [msgs/s]',
+      ratio: 'ratio ours / ConsumerPerformance fetch only [×]',
+      pipeline: 'kchat pipeline run (DuckDB COPY → zstd Parquet) [s]',
+      speedup: 'pipeline speed-up over the bootcamp job [×, 1 digits]',
+    },
+    baseline: {
+      cpFetch: 'Kafka ConsumerPerformance, fetch only [msgs/s]',
+      cpTotal: 'Kafka ConsumerPerformance, incl. group join [msgs/s]',
+      bootcamp: 'bootcamp job (regex + eval + pandas → parquet) [s]',
+    },
+  },
   async setup() {
     broker = await benchBroker('ingest');
     config = broker.config({ DATA_DIR: workDir });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { benchArgs, fmt, latencySummary, median, percentile, runBench, spread } from './index.ts';
+import { benchArgs, fmt, latencySummary, metricList, median, percentile, runBench, spread } from './index.ts';
 
 test('percentile is the nearest rank, always one of the samples', () => {
   const xs = [5, 1, 4, 2, 3, 10, 9, 8, 7, 6];
@@ -38,6 +38,16 @@ test('benchArgs: defaults, --rounds, and the options changed from the defaults',
   assert.deepEqual(c.changed, ['--clients 40', '--gateway-only', '--rounds 5']);
 });
 
+test('a metric table reads label, unit and decimals from each line, ours first', () => {
+  const list = metricList({ info: { loop: 'event-loop delay [ms]' }, baseline: { kafka: '카프카 p99 [ms, 3 digits]' }, ours: { pct: '200 ms 안 응답 [%, 1 digit]', n: '건수' } });
+  assert.deepEqual(list, [
+    { key: 'pct', label: '200 ms 안 응답', unit: '%', side: 'ours', digits: 1 },
+    { key: 'n', label: '건수', unit: '', side: 'ours' },
+    { key: 'kafka', label: '카프카 p99', unit: 'ms', side: 'baseline', digits: 3 },
+    { key: 'loop', label: 'event-loop delay', unit: 'ms', side: 'info' },
+  ]);
+});
+
 test('fmt gives each unit its decimals', () => {
   assert.equal(fmt(1234567.8, { unit: 'msgs/s' }), '1,234,568');
   assert.equal(fmt(3.14159, { unit: 'ms' }), '3.14');
@@ -61,10 +71,7 @@ test('runBench: warm-up not counted, every round measured, medians, spread, load
       title: '테스트 벤치: ours vs baseline',
       args: { rounds: 3, changed: [] },
       params: { clients: 2 },
-      metrics: [
-        { key: 'ours', label: 'kchat p99', unit: 'ms', side: 'ours' },
-        { key: 'base', label: 'Kafka p99', unit: 'ms', side: 'baseline' },
-      ],
+      metrics: { ours: { ours: 'kchat p99 [ms]' }, baseline: { base: 'Kafka p99 [ms]' } },
       warmup: async () => {
         warm++;
       },

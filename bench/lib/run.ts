@@ -27,6 +27,28 @@ export interface Metric<K extends string = string> {
   digits?: number;
 }
 
+/**
+ * The figures of a benchmark, by side, each as `'what it is [unit]'` (or
+ * `'… [unit, N digits]'` to fix the decimals): one readable line a figure.
+ *   { ours: { p99: 'kchat send → receive p99 [ms]' }, baseline: { kafkaP99: 'Kafka EndToEndLatency p99 [ms]' } }
+ */
+export type MetricTable<K extends string> = { [S in NonNullable<Metric['side']>]?: { [P in K]?: string } };
+
+const LABEL_RE = /^(.*?)\s*\[([^\],]*)(?:,\s*(\d+) digits?)?\]$/;
+
+/** The table as a list, in the order written (ours, then baseline, then info). */
+export function metricList<K extends string>(table: MetricTable<K> | readonly Metric<K>[]): Metric<K>[] {
+  if (Array.isArray(table)) return [...(table as readonly Metric<K>[])];
+  const out: Metric<K>[] = [];
+  for (const side of ['ours', 'baseline', 'info'] as const) {
+    for (const [key, text] of Object.entries((table as MetricTable<K>)[side] ?? {}) as [K, string][]) {
+      const m = LABEL_RE.exec(text);
+      out.push(m ? { key, label: m[1], unit: m[2].trim(), side, ...(m[3] ? { digits: Number(m[3]) } : {}) } : { key, label: text, unit: '', side });
+    }
+  }
+  return out;
+}
+
 export interface Verdict {
   /** the target written out with the figures, e.g. "p99 ≤ 3 × 6 + 10 = 28 ms and zero lost" */
   text: string;
@@ -41,7 +63,8 @@ export interface BenchSpec<K extends string> {
   args: Pick<BenchArgs<unknown>, 'rounds' | 'changed'>;
   /** the parameters of the run, printed and kept in the JSON */
   params?: Record<string, string | number | boolean>;
-  metrics: readonly Metric<K>[];
+  /** the figures each round reports (see MetricTable) */
+  metrics: MetricTable<K> | readonly Metric<K>[];
   /** start what the rounds measure (broker, server, clients, data); not timed. Return the broker when the benchmark uses Kafka. */
   setup?(): Promise<BenchBroker | void>;
   /** work before timing (JIT, caches, group joins); its result is not counted */
@@ -126,6 +149,7 @@ async function measure<K extends string>(spec: BenchSpec<K>, io: BenchIo): Promi
   await spec.warmup();
   const warmupSeconds = (performance.now() - t) / 1000;
 
+  const metrics = metricList(spec.metrics);
   const rounds: RoundRecord[] = [];
   for (let i = 1; i <= spec.args.rounds; i++) {
     say(`round ${i}/${spec.args.rounds}… (load ${formatLoad(loadAverage())})`);
@@ -133,9 +157,9 @@ async function measure<K extends string>(spec: BenchSpec<K>, io: BenchIo): Promi
     t = performance.now();
     const figures = await spec.round(i);
     const seconds = (performance.now() - t) / 1000;
-    for (const m of spec.metrics) if (!(m.key in figures)) throw new Error(`round ${i} did not report "${m.key}"`);
+    for (const m of metrics) if (!(m.key in figures)) throw new Error(`round ${i} did not report "${m.key}"`);
     rounds.push({ round: i, seconds, load_start: ls, load_end: loadAverage(), figures });
-    say(`  ${spec.metrics.map((m) => `${m.label} ${fmt(figures[m.key], m)}`).join('; ')}`);
+    say(`  ${metrics.map((m) => `${m.label} ${fmt(figures[m.key], m)}`).join('; ')}`);
   }
   await spec.teardown?.();
   await runCleanups();
@@ -143,7 +167,7 @@ async function measure<K extends string>(spec: BenchSpec<K>, io: BenchIo): Promi
 
   const summary: BenchReport['summary'] = {};
   const medians = {} as Record<K, number>;
-  for (const m of spec.metrics) {
+  for (const m of metrics) {
     const s = spread(rounds.map((r) => r.figures[m.key]));
     summary[m.key] = { ...s, label: m.label, unit: m.unit, side: m.side ?? 'info' };
     medians[m.key] = s.median;
@@ -180,7 +204,7 @@ async function measure<K extends string>(spec: BenchSpec<K>, io: BenchIo): Promi
 export function markdown<K extends string>(r: BenchReport, spec: Pick<BenchSpec<K>, 'metrics' | 'notes'>): string {
   const n = r.rounds.length;
   const head = ['figure', 'of', ...r.rounds.map((x) => `round ${x.round}`), `median of ${n}`, 'spread (min–max)'];
-  const rows = spec.metrics.map((m) => {
+  const rows = metricList(spec.metrics).map((m) => {
     const s = r.summary[m.key];
     const rel = Number.isFinite(s.relative) ? ` (±${((100 * s.relative) / 2).toFixed(0)} %)` : '';
     return [

@@ -48,13 +48,17 @@ await runBench({
   title: `SQL sandbox overhead per statement (${ROWS.toLocaleString('en-US')} rows) and a daily-audit notebook run`,
   args,
   params: { rows: ROWS, reps: REPS, notebookReps: NB_REPS },
-  metrics: [
-    { key: 'base', label: 'one statement, db.all, mean', unit: 'ms', side: 'baseline' },
-    { key: 'sandbox', label: 'one statement through the sandbox, mean', unit: 'ms', side: 'ours' },
-    { key: 'overhead', label: 'sandbox overhead', unit: 'ms', side: 'ours' },
-    { key: 'notebook', label: 'daily-audit.md run, 6 cells, mean', unit: 'ms', side: 'ours' },
-    { key: 'html', label: 'HTML export with 2 SVG charts, mean', unit: 'ms', side: 'ours' },
-  ],
+  metrics: {
+    ours: {
+      sandbox: 'one statement through the sandbox, mean [ms]',
+      overhead: 'sandbox overhead [ms]',
+      notebook: 'daily-audit.md run, 6 cells, mean [ms]',
+      html: 'HTML export with 2 SVG charts, mean [ms]',
+    },
+    baseline: {
+      base: 'one statement, db.all, mean [ms]',
+    },
+  },
   async setup() {
     const config = loadConfig({ ...process.env, DATA_DIR: benchTempDir('notebooks') });
     db = await Database.open(config.dbPath);

@@ -100,12 +100,16 @@ await runBench({
   title: `Topic statistics for one day of ${perDay.toLocaleString('en-US')} messages: incremental counts vs request-time tokenizing`,
   args,
   params: { perDay, requests: REQUESTS, duckdbThreads: THREADS },
-  metrics: [
-    { key: 'request', label: `stats request after catch-up, median of ${REQUESTS}`, unit: 'ms', side: 'ours' },
-    { key: 'scan', label: 'request-time SELECT + tokenize of both days', unit: 'ms', side: 'baseline', digits: 0 },
-    { key: 'catchUpS', label: 'one-off catch-up of both days (ingest-time work)', unit: 's', side: 'ours' },
-    { key: 'catchUpRate', label: 'catch-up rate', unit: 'msgs/s', side: 'ours' },
-  ],
+  metrics: {
+    ours: {
+      request: `stats request after catch-up, median of ${REQUESTS} [ms]`,
+      catchUpS: 'one-off catch-up of both days (ingest-time work) [s]',
+      catchUpRate: 'catch-up rate [msgs/s]',
+    },
+    baseline: {
+      scan: 'request-time SELECT + tokenize of both days [ms, 0 digits]',
+    },
+  },
   async setup() {
     csv = await csvFor(perDay);
   },

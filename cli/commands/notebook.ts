@@ -3,8 +3,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { printJson, UsageError, type CliContext, type Exec } from '../context.ts';
-import { NotebookFormatError, parseNotebook, type Notebook } from '../../audit/notebook/format.ts';
-import { NotebookService, parseParamArgs, renderHtml, runDir } from '../../audit/notebook/index.ts';
+import { NotebookFormatError, parseNotebook, type Notebook } from '../../audit/index.ts';
+import { NotebookService, parseParamArgs, renderHtml, runDir } from '../../audit/index.ts';
 
 async function readNotebook(ctx: CliContext, file: string): Promise<Notebook> {
   const text = (await ctx.files.read(file)).toString('utf8');

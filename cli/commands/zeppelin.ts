@@ -5,8 +5,8 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { printJson, UsageError, type Exec } from '../context.ts';
 import { isInputError } from '../../core/errors.ts';
-import { importZeppelin, ZeppelinImportError, type ImportReport } from '../../audit/zeppelin/import.ts';
-import { serialiseNotebook, parseNotebook } from '../../audit/notebook/format.ts';
+import { importZeppelin, ZeppelinImportError, type ImportReport } from '../../audit/index.ts';
+import { serialiseNotebook, parseNotebook } from '../../audit/index.ts';
 
 export function define(program: Command, exec: Exec): void {
   const z = program.command('zeppelin').description('migrate Apache Zeppelin notes');

@@ -22,7 +22,7 @@ import {
   type AuditEnv,
   type VolumeBy,
 } from '../../audit/index.ts';
-import { auditBotCommands } from '../../audit/bot.ts';
+import { auditBotCommands } from '../../audit/index.ts';
 import { registerCommand } from '../../bots/index.ts';
 import { InputError } from '../../core/errors.ts';
 import { messageLog } from '../../ingest/index.ts';

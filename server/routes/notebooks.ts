@@ -25,7 +25,7 @@ import {
   type Cell,
   type Notebook,
   type NotebookMeta,
-} from '../../audit/notebook/index.ts';
+} from '../../audit/index.ts';
 import type { Principal } from '../../core/auth.ts';
 import { InputError } from '../../core/errors.ts';
 import { router } from '../http.ts';

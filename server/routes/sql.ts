@@ -2,7 +2,7 @@
 // truncated), or 4xx {"error","code"}. Auditors and admins only; the statement
 // runs in the SQL sandbox (audit/sql/sandbox.ts).
 import { Hono, type MiddlewareHandler } from 'hono';
-import type { SqlSandbox } from '../../audit/sql/sandbox.ts';
+import type { SqlSandbox } from '../../audit/index.ts';
 import { router, validBody } from '../http.ts';
 import { sqlRequestSchema } from '../schemas.ts';
 
