@@ -31,7 +31,7 @@ async function openDatabase(plan: CommandPlan): Promise<Database | null> {
   if (plan.runs === 'local') return null;
   try {
     prepareDataDir(config.dataDir);
-    return await Database.open(config.dbPath, { settings: duckdbSettings(config) });
+    return await Database.open(config.dbPath, { settings: duckdbSettings(config), timeZone: config.tzReports });
   } catch (err) {
     if (!(err instanceof DatabaseLockedError)) throw err;
     if (plan.runs === 'process') throw new InputError('database_in_use', `${err.message}; 이 명령은 자기 프로세스로만 실행되므로 먼저 그 서버를 멈추세요`);

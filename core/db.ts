@@ -54,6 +54,13 @@ export interface OpenOptions {
   settings?: Record<string, string>;
   readers?: number;
   /**
+   * The instance's TimeZone (TZ_REPORTS): what ts::TIMESTAMP, ts::DATE and
+   * hour(ts) mean in SQL, so a naive timestamp is always a wall time in this
+   * zone (audit/sql/values.ts writes it with this zone's offset). Unset: the
+   * machine's zone.
+   */
+  timeZone?: string;
+  /**
    * Lock the instance down at open (default for database files): no file
    * access outside these directories (default: the database file's directory,
    * i.e. $DATA_DIR), no extension install/autoload, configuration locked.
@@ -110,10 +117,12 @@ export class Database {
     }
     const writer = new Session(await instance.connect());
     const harden = options.harden ?? !memory;
+    // fromCache may hand back an instance this process already set up: a locked configuration cannot be set twice.
+    const locked = (await writer.one<{ v: boolean }>("SELECT current_setting('lock_configuration') AS v"))?.v;
+    // GLOBAL: every connection made from now on (readers, the sandbox's) has it; cannot be given at creation (ICU loads later)
+    if (options.timeZone && !locked) await writer.run(`SET GLOBAL TimeZone = '${options.timeZone.replace(/'/g, "''")}'`);
     if (harden) {
-      // fromCache may hand back an instance this process already hardened: a locked configuration cannot be set twice.
-      const locked = await writer.one<{ v: boolean }>("SELECT current_setting('lock_configuration') AS v");
-      if (!locked?.v) {
+      if (!locked) {
         const dirs = harden === true ? [path.dirname(path.resolve(file))] : harden.allowedDirectories;
         for (const sql of hardeningStatements(dirs)) await writer.run(sql);
       }

@@ -95,3 +95,15 @@ export function isoInstant(ts: number, tz = 'Asia/Seoul'): string {
   const a = Math.abs(off);
   return `${local}${sign}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
 }
+
+/**
+ * The instant of a naive (zone-less) timestamp read as wall-clock time in a
+ * zone. DuckDB hands a TIMESTAMP over as a Date whose UTC fields are the wall
+ * clock (`timezone('Asia/Seoul', ts)` → 16:46 for an event at 07:46Z); read as
+ * a Seoul wall time it is the instant 07:46Z again.
+ */
+export function wallTimeInstant(wall: Date | number, tz = 'Asia/Seoul'): number {
+  const guess = new Date(wall).getTime();
+  const first = guess - zoneOffsetMinutes(guess, tz) * 60000;
+  return guess - zoneOffsetMinutes(first, tz) * 60000;
+}

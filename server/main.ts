@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   // 2. DuckDB (one writer process) where something writes it: ingest (an audit node) or the bots.
   //    A gateway-only node has none: member tokens are signed (KCHAT_SESSION_SECRET), presence and history come from Kafka.
   const roles = nodeRoles(config);
-  const db = roles.duckdb ? await Database.open(config.dbPath, { settings: duckdbSettings(config) }) : null;
+  const db = roles.duckdb ? await Database.open(config.dbPath, { settings: duckdbSettings(config), timeZone: config.tzReports }) : null;
   if (db) onShutdown('duckdb', () => db.close());
   const auth = new Auth(db, config);
   await auth.init();

@@ -55,6 +55,18 @@ test('POST /api/sql: columns and rows, bound params, hostile SQL → 400 {error}
   assert.equal((await fx.db.one<{ n: number }>('SELECT count(*) AS n FROM messages'))?.n, 9);
 });
 
+test('POST /api/sql writes times as instants: Seoul wall time of 07:46Z is 16:46+09:00, never 16:46Z (#14)', async () => {
+  const sql = "SELECT TIMESTAMPTZ '2026-12-01 07:46:41.905+00' AS instant, timezone('Asia/Seoul', TIMESTAMPTZ '2026-12-01 07:46:41.905+00') AS seoul_wall, DATE '2026-12-01' AS day";
+  const res = await req('/api/sql', auditor, { method: 'POST', body: JSON.stringify({ sql }) });
+  assert.equal(res.status, 200);
+  const { rows } = (await res.json()) as { rows: string[][] };
+  const [instant, wall, day] = rows[0];
+  assert.equal(wall, '2026-12-01T16:46:41.905+09:00');
+  assert.equal(Date.parse(instant), Date.parse('2026-12-01T07:46:41.905Z'));
+  assert.equal(Date.parse(wall), Date.parse('2026-12-01T07:46:41.905Z'), 'the same instant, whichever way it was asked');
+  assert.equal(day, '2026-12-01');
+});
+
 test('list, get, run, run one cell, CSV, save', async () => {
   const list = (await (await req('/api/notebooks', auditor)).json()) as { notebooks: { name: string; schedule?: string }[] };
   assert.deepEqual(list.notebooks.map((n) => n.name), ['daily-audit']);

@@ -35,10 +35,11 @@ const MESSAGES: [string, string, string, string][] = [
 /** Seoul wall-clock "YYYY-MM-DD HH:MM:SS" → epoch ms */
 const seoul = (s: string) => Date.parse(s.replace(' ', 'T') + '+09:00');
 
-export async function openFixture(opts: { populated?: boolean } = {}): Promise<Fixture> {
+/** `timeZone`: open the database as `npm start` does (its TimeZone = TZ_REPORTS); default: the machine's. */
+export async function openFixture(opts: { populated?: boolean; timeZone?: boolean } = {}): Promise<Fixture> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kchat-nb-'));
   const config = loadConfig({ ...process.env, DATA_DIR: dataDir, ADMIN_TOKEN: 'admin-test-token', KAFKA_BROKERS: '127.0.0.1:1' });
-  const db = await Database.open(config.dbPath);
+  const db = await Database.open(config.dbPath, opts.timeZone ? { timeZone: config.tzReports } : {});
   await ensureIngestSchema(db);
   await db.ensureSchema(BOT_COMMANDS_SCHEMA);
   if (opts.populated) await populate(db);

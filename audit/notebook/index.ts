@@ -36,7 +36,7 @@ export class NotebookService {
 
   static async open(config: Config, db: Database, opts: NotebookServiceOptions = {}): Promise<NotebookService> {
     await db.ensureSchema(NOTEBOOK_RUNS_SCHEMA);
-    const limits = { timeoutMs: config.sql.timeoutMs, rowCap: config.sql.rowCap, maxResultBytes: config.sql.maxResultBytes };
+    const limits = { timeoutMs: config.sql.timeoutMs, rowCap: config.sql.rowCap, maxResultBytes: config.sql.maxResultBytes, tz: config.tzReports };
     const sandbox = await SqlSandbox.open(db, { dataDir: config.dataDir, ...limits, ...(opts.sandbox ?? {}) });
     return new NotebookService(config, db, sandbox, new NotebookStore(opts.dir ?? SHIPPED_NOTEBOOKS));
   }

@@ -14,9 +14,9 @@
 import path from 'node:path';
 import { chunkRows, type ConnectionPool, type Database, type Prepared, type Session } from '../../core/db.ts';
 import { InputError } from '../../core/errors.ts';
-import { jsonSafe } from '../../core/text.ts';
 import { logger } from '../../core/log.ts';
 import { registerKoreanFunctions } from './korean.ts';
+import { resultRow } from './values.ts';
 
 const log = logger('audit.sql');
 
@@ -38,6 +38,8 @@ export interface SandboxOptions {
   maxResultBytes?: number;
   /** sandbox connections (default 2) */
   connections?: number;
+  /** TZ_REPORTS: the zone naive TIMESTAMPs are wall times of, and the offset instants are written with (default Asia/Seoul; audit/sql/values.ts) */
+  tz?: string;
 }
 
 export interface SqlResult {
@@ -145,9 +147,11 @@ export class SqlSandbox {
   readonly timeoutMs: number;
   readonly rowCap: number;
   readonly maxResultBytes: number;
+  readonly tz: string;
 
   private constructor(opts: SandboxOptions) {
     this.dataDir = path.resolve(opts.dataDir);
+    this.tz = opts.tz ?? 'Asia/Seoul';
     this.timeoutMs = opts.timeoutMs ?? 15000;
     this.rowCap = opts.rowCap ?? 10000;
     this.maxResultBytes = opts.maxResultBytes ?? 32 * 1024 * 1024;
@@ -283,7 +287,7 @@ export class SqlSandbox {
             truncated = true;
             break;
           }
-          const converted = convertRow(row, types);
+          const converted = resultRow(row, types, this.tz);
           // the answer is held in memory and sent as one JSON document: bound it, whatever the row count
           bytes += approxJsonBytes(converted);
           if (bytes > this.maxResultBytes) {
@@ -305,7 +309,7 @@ export class SqlSandbox {
       await onColumns([...result.names]);
       let n = 0;
       for await (const chunk of result) {
-        await onRows(chunkRows(chunk).map((r) => convertRow(r, types)));
+        await onRows(chunkRows(chunk).map((r) => resultRow(r, types, this.tz)));
         n += chunk.rowCount;
       }
       return n;
@@ -320,13 +324,6 @@ function leadingKeyword(sql: string): string | null {
   const s = sql.replace(/^(\s+|--[^\n]*(\n|$)|\/\*[\s\S]*?\*\/)*/, '');
   const m = /^(\(|[A-Za-z_]+)/.exec(s);
   return m ? m[1].toLowerCase() : null;
-}
-
-function convertRow(row: unknown[], types: readonly string[]): unknown[] {
-  return row.map((v, i) => {
-    if (v instanceof Date && types[i] === 'DATE') return Number.isNaN(v.getTime()) ? null : v.toISOString().slice(0, 10);
-    return jsonSafe(v);
-  });
 }
 
 /** A cheap upper estimate of a row's JSON size (strings count 3 bytes a character). */
