@@ -3,7 +3,11 @@
 // one way values are read, and the write-fault hook.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Database, defineTable, chunkRows, type Chunk } from './db.ts';
+import { readSpool, spoolInsertSql, SpoolWriter } from './db-spool.ts';
 
 const ALL_TYPES = defineTable('all_types', {
   s: 'VARCHAR NOT NULL',
@@ -190,4 +194,38 @@ test('an injected write fault fails the statement like DuckDB would, rolls back,
   await db.transaction((tx) => tx.insert(ALL_TYPES, sample(2)));
   assert.equal((await db.one<{ n: number }>('SELECT count(*) AS n FROM all_types'))!.n, 2);
   await db.close();
+});
+
+test('a spooled insert (core/db-spool.ts) stores the same rows as the typed insert, and the file reads back', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kchat-spool-'));
+  const dump = async (db: Database, table: string) =>
+    JSON.stringify(await db.all(`SELECT s, CAST(j AS VARCHAR) AS j, i, b::VARCHAR AS b, d, f, hex(raw) AS raw, epoch_us("at") AS "at", day::VARCHAR AS day, tags FROM ${table} ORDER BY s, i`));
+  const db = await Database.open(path.join(dir, 'k.duckdb'));
+  try {
+    // the common sample plus what JSON lines must carry exactly: quotes, backslashes, a lone surrogate, int64 beyond 2^53
+    const extra = [`it's "인용" \\ 백슬래시`, `lone \ud800 surrogate`].map((text, k) => [text, { q: 'a"b' }, 1000 + k, 2n ** 60n + BigInt(k), 0.5, true, null, BigInt(T0) * 1000n + 7n, '2024-08-27', ['x']]);
+    const rows = [...sample(300), ...extra];
+    const EXPECTED = { ...ALL_TYPES, table: 'expected' };
+    await db.ensureTables([ALL_TYPES, EXPECTED]);
+    await db.transaction((tx) => tx.insert(EXPECTED, rows));
+    const files = [path.join(dir, 'a.jsonl'), path.join(dir, "b'quote.jsonl")];
+    const a = new SpoolWriter(ALL_TYPES, files[0]);
+    const b = new SpoolWriter(ALL_TYPES, files[1]);
+    rows.forEach((r, k) => (k < 150 ? a : b).add(r));
+    a.close();
+    b.close();
+    assert.equal(a.rows + b.rows, rows.length);
+    await db.transaction((tx) => tx.run(spoolInsertSql(ALL_TYPES, files)));
+    assert.equal(await dump(db, 'all_types'), await dump(db, 'expected'));
+    const back = [...readSpool(ALL_TYPES, files[0]), ...readSpool(ALL_TYPES, files[1])];
+    assert.equal(back.length, rows.length);
+    assert.equal(back.at(-1)![3], 2n ** 60n + 1n, 'int64 exact');
+    assert.equal(back.at(-1)![7], BigInt(T0) * 1000n + 7n, 'instant exact to the µs');
+    assert.deepEqual(back[1][6], Buffer.from([0xed, 0xa0, 0x80, 1]));
+    assert.equal(back[0][0], rows[0][0]);
+    assert.throws(() => spoolInsertSql(ALL_TYPES, []), /no files/);
+  } finally {
+    await db.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -105,7 +105,8 @@ export function decodeEnvelope(topic: string, partition: number, offset: string,
   return result;
 }
 
-function decodeBytes(value: Buffer | null): Decoded {
+/** The same without the per-process memo: for a reader that is alone in its thread (ingest's fetcher), where a memo only costs a copy. */
+export function decodeBytes(value: Buffer | null): Decoded {
   if (value === null || value.length === 0) return { ok: false, reason: 'empty record (no value)' };
   if (!isUtf8(value)) return { ok: false, reason: 'value is not valid UTF-8 (lone surrogate or broken byte sequence)' };
   const bom = value.length >= 3 && value[0] === 0xef && value[1] === 0xbb && value[2] === 0xbf;
@@ -242,6 +243,12 @@ export class KafkaClient {
   /** A consumer of this client (the caller connects, runs and disconnects it). */
   consumer(config: ConsumerConfig): Consumer {
     return this.kafka.consumer({ allowAutoTopicCreation: false, ...config });
+  }
+
+  /** Where the brokers are now and whose cluster they must be: a worker thread's own client asks this (ingest/fetcher.ts). */
+  async connectionInfo(): Promise<{ brokers: string[]; clusterId?: string }> {
+    const b = this.opts.brokers;
+    return { brokers: typeof b === 'function' ? await b() : b, ...(this.opts.clusterId ? { clusterId: this.opts.clusterId } : {}) };
   }
 
   /** An admin client (the caller connects and disconnects it). */

@@ -9,21 +9,32 @@
 //   4. only then is the Kafka offset committed.
 // A crash between 3 and 4 just means a redelivery that step 3 filters out.
 //
+// Steps 1, 2 and 4 run in a worker thread (ingest/fetcher.ts), which also
+// writes the rows to spool files; this thread, which owns the DuckDB file,
+// only runs step 3: one INSERT … FROM read_json per group of batches, executed
+// by DuckDB's own threads. So an ingest burst costs the event loop that serves
+// the websockets almost nothing.
+//
 // No single record stops ingest: decoding never throws (ingest/decode.ts),
 // the DLQ reduces what it cannot take and sends in groups that fit
-// (ingest/dlq.ts), a failed write is retried with the batch and shown on
-// /healthz until the next commit succeeds, and a consumer that crashed for
-// good is restarted with backoff (ingest/status.ts).
+// (ingest/dlq.ts), a failed write is retried with the same spooled batches and
+// shown on /healthz until the next commit succeeds, and a bug-like failure or
+// a fetcher consumer that crashed for good is restarted with backoff from
+// DuckDB's marks (ingest/status.ts).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { Worker } from 'node:worker_threads';
 import type { Config } from '../core/config.ts';
 import type { Database, Session } from '../core/db.ts';
+import type { KafkaClient } from '../core/kafka.ts';
 import { logger } from '../core/log.ts';
-import type { Admin, Consumer, EachBatchPayload, KafkaClient } from '../core/kafka.ts';
-import { decodeRecord } from './decode.ts';
-import { DeadLetters, type DlqNote, type Refused } from './dlq.ts';
+import { tsWorker } from '../core/threads.ts';
+import type { FetcherData, FetcherMessage, MainMessage, RejectedRecord } from './fetcher.ts';
 import { messageLog } from './log.ts';
-import { resumeFromDatabase } from './resume.ts';
-import { IngestStatus, restartDelay, type IngestState } from './status.ts';
-import { insertErrors, nowUs, SMALL_BATCH_ROWS, type MessageRow } from './store.ts';
+import { IngestStatus, isBug, restartDelay, retryDelay, type IngestState } from './status.ts';
+import { insertErrors, nowUs, SMALL_BATCH_ROWS } from './store.ts';
 
 export { decodeRecord } from './decode.ts';
 
@@ -83,15 +94,15 @@ export interface IngestOptions {
   sessionTimeout?: number;
 }
 
-type Rejected = Refused;
+type Batch = Extract<FetcherMessage, { t: 'batch' }>;
 
-/** Partition batches processed at once (their rows share one DuckDB transaction; see the group commit below). */
-const PARTITIONS_CONCURRENTLY = 6;
 /** Smallest gap between two DuckDB commits while the groups are small (the live trickle); see flushSoon. */
 const LIVE_COMMIT_INTERVAL_MS = 100;
+/** Spool folders of earlier runs older than this are left-overs of a crash. */
+const STALE_SPOOL_MS = 10 * 60_000;
 
 export async function startIngest(options: IngestOptions): Promise<IngestHandle> {
-  const { db, kafka } = options;
+  const { db, kafka, config } = options;
   // topics exist already: they are created once at start, from core/topics.ts (kafka/broker.ts connectKafka)
   const topic = options.topic ?? kafka.names.topics.events;
   const group = options.groupId ?? kafka.names.groups.ingest;
@@ -103,6 +114,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
   for (const r of await db.all<{ p: number; n: number | string }>('SELECT kafka_partition AS p, next_offset AS n FROM ingest_offsets WHERE kafka_topic = ?', [topic])) {
     next.set(r.p, BigInt(r.n));
   }
+  const spoolDir = makeSpoolDir(db);
   const high = new Map<number, bigint>();
   let stored = 0;
   let rejected = 0;
@@ -110,32 +122,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
   let firstBatchAt: number | null = null;
   const status = new IngestStatus();
   const waiters: (() => void)[] = [];
-  const deadLetters = await DeadLetters.open(kafka, topic);
-
-  const newConsumer = (): Consumer => {
-    const c = kafka.consumer({
-      groupId: group,
-      // Large fetches: one DuckDB transaction per batch is the cost to amortise.
-      maxBytesPerPartition: 16 * 1024 * 1024,
-      maxBytes: 64 * 1024 * 1024,
-      minBytes: 1,
-      maxWaitTimeInMs: 200,
-      sessionTimeout: options.sessionTimeout ?? 30000,
-      heartbeatInterval: Math.min(3000, Math.floor((options.sessionTimeout ?? 30000) / 3)),
-    });
-    c.on(c.events.GROUP_JOIN, () => status.rejoined());
-    c.on(c.events.CRASH, (e) => {
-      if (c !== consumer) return;
-      // kafkajs restarts the consumer itself when the error is retriable; otherwise it stays down: restart it here
-      const restartsItself = Boolean((e.payload as { restart?: boolean }).restart);
-      status.crashed((e.payload as { error?: Error }).error ?? 'consumer crashed', restartsItself);
-      if (!restartsItself) scheduleRestart();
-    });
-    return c;
-  };
-  let consumer: Consumer = newConsumer();
-  let restartTimer: NodeJS.Timeout | null = null;
-  const admin: Admin = kafka.admin();
+  let highWaiters: (() => void)[] = [];
 
   const lagOf = (): PartitionLag[] =>
     [...high.entries()]
@@ -145,69 +132,109 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
         const lag = h > n ? h - n : 0n;
         return { topic, partition, next: Number(n), high: Number(h), lag: Number(lag) };
       });
-
   const isCaughtUp = () => high.size > 0 && lagOf().every((p) => p.lag === 0);
   const wake = () => {
     if (!isCaughtUp()) return;
     for (const w of waiters.splice(0)) w();
   };
 
-  async function refreshHighWatermarks(): Promise<void> {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    for (const o of offsets) high.set(o.partition, BigInt(o.high));
-    wake();
-  }
+  const { clusterId } = await kafka.connectionInfo();
+  const data: FetcherData = {
+    config,
+    ...(clusterId ? { clusterId } : {}),
+    topic,
+    group,
+    sessionTimeout: options.sessionTimeout ?? 30000,
+    fromBeginning: options.fromBeginning ?? true,
+    next: [...next.entries()].map(([p, n]) => [p, n.toString()]),
+    spoolDir,
+  };
+  const worker: Worker = tsWorker(new URL('./fetcher.ts', import.meta.url), data, 'kchat-ingest-fetcher');
+  const tell = (m: MainMessage) => worker.postMessage(m);
+  let stopping = false;
+  let stoppedResolve: () => void = () => undefined;
+  const stopped = new Promise<void>((r) => (stoppedResolve = r));
+  worker.on('error', (err) => {
+    status.crashed(err, false);
+    log.error({ err }, 'the ingest fetcher thread failed');
+  });
+  worker.on('exit', (code) => {
+    if (!stopping) status.crashed(`the ingest fetcher thread exited (${code})`, false);
+    stoppedResolve();
+  });
 
-  // Group commit: with several partitions consumed concurrently, the batches
-  // that are ready together share ONE DuckDB transaction (rows, errors and
-  // every partition's high-water mark) and one Kafka offset commit, made only
-  // after that transaction has committed. Each eachBatch call waits for the
-  // group holding its batch, so kafkajs never moves past an uncommitted batch.
-  interface Pending {
-    partition: number;
-    rows: MessageRow[];
-    bad: Rejected[];
-    newNext: bigint;
-    done: () => void;
-    fail: (err: unknown) => void;
-  }
-  let queue: Pending[] = [];
+  // Group commit: the batches that are ready together share ONE DuckDB
+  // transaction (rows, errors and every partition's high-water mark); the
+  // fetcher commits their Kafka offsets only when told that it committed.
+  let queue: Batch[] = [];
   let flushing = false;
   let lastCommitAt = 0;
   let lastGroupRows = 0;
-  const queuedRows = () => queue.reduce((n, g) => n + g.rows.length + g.bad.length, 0);
+  /** failed writes in a row (their retries back off) */
+  let writeFailures = 0;
+  /** the fetcher's consumer generation; batches of an older one (before a restart) are dropped */
+  let gen = 0;
+  let minGen = 0;
+  let restartTimer: NodeJS.Timeout | null = null;
+  const rowsOf = (g: Batch[]) => g.reduce((n, b) => n + b.rows + b.bad.length, 0);
 
-  async function commitGroup(group: Pending[]): Promise<void> {
-    const rows: MessageRow[] = group.length === 1 ? group[0].rows : group.flatMap((g) => g.rows);
-    const bad: Rejected[] = group.flatMap((g) => g.bad);
-    const offsets = new Map<number, bigint>();
-    for (const g of group) if ((offsets.get(g.partition) ?? -1n) < g.newNext) offsets.set(g.partition, g.newNext);
-    let notes: DlqNote[] = [];
-    if (bad.length) {
-      // DLQ first: if we crash before the DuckDB commit the record is re-sent
-      // to the DLQ on redelivery (at-least-once there), but never lost.
-      notes = await deadLetters.send(bad);
-      bad.forEach((b, i) => log.warn({ partition: b.partition, offset: b.offset.toString(), reason: b.reason, dlq: notes[i]?.text ?? 'whole' }, 'record rejected → DLQ'));
-    }
-    const marks = [...offsets.entries()];
-    // rows, rejected records and high-water marks in one transaction; the log tells its listeners after the commit
-    await messages.append(rows, {
-      also: async (tx) => {
-        if (bad.length) await storeErrors(tx, topic, bad.map((b, i) => (notes[i] ? { ...b, reason: `${b.reason} [${notes[i]!.text}]` } : b)), nowUs());
-        await tx.run(
-          `INSERT INTO ingest_offsets (kafka_topic, kafka_partition, next_offset, updated_at) VALUES ${marks.map(() => '(?, ?, ?, now())').join(', ')}
-           ON CONFLICT (kafka_topic, kafka_partition) DO UPDATE SET next_offset = excluded.next_offset, updated_at = excluded.updated_at`,
-          marks.flatMap(([p, n]) => [topic, p, n]),
-        );
+  async function commitGroup(group: Batch[]): Promise<[number, string][]> {
+    const marks = new Map<number, bigint>();
+    for (const b of group) if ((marks.get(b.partition) ?? -1n) < BigInt(b.newNext)) marks.set(b.partition, BigInt(b.newNext));
+    const bad = group.flatMap((b) => b.bad);
+    const rows = group.reduce((n, b) => n + b.rows, 0);
+    const entries = [...marks.entries()];
+    await messages.appendSpooled(
+      {
+        files: group.flatMap((b) => (b.file ? [b.file] : [])),
+        rows,
+        channels: [...new Set(group.flatMap((b) => b.channels))],
+        nicks: group.flatMap((b) => b.nicks),
+        members: group.flatMap((b) => b.members),
       },
-    });
-    for (const [p, n] of marks) next.set(p, n);
-    stored += rows.length;
+      {
+        also: async (tx) => {
+          if (bad.length) await storeErrors(tx, topic, bad, nowUs());
+          await tx.run(
+            `INSERT INTO ingest_offsets (kafka_topic, kafka_partition, next_offset, updated_at) VALUES ${entries.map(() => '(?, ?, ?, now())').join(', ')}
+             ON CONFLICT (kafka_topic, kafka_partition) DO UPDATE SET next_offset = excluded.next_offset, updated_at = excluded.updated_at`,
+            entries.flatMap(([p, n]) => [topic, p, n]),
+          );
+        },
+      },
+    );
+    for (const [p, n] of entries) next.set(p, n);
+    stored += rows;
     rejected += bad.length;
-    status.dlqFailed += notes.filter((n) => n?.missing).length;
+    status.dlqFailed += group.reduce((n, b) => n + b.dlqMissing, 0);
     lastBatchAt = new Date().toISOString();
     status.committed();
-    await consumer.commitOffsets(marks.map(([partition, n]) => ({ topic, partition, offset: n.toString() })));
+    return entries.map(([p, n]) => [p, n.toString()]);
+  }
+
+  function removeFiles(group: Batch[]): void {
+    for (const b of group) if (b.file) fs.rmSync(b.file, { force: true });
+  }
+
+  /** Drop what was handed over and have the fetcher start a new consumer from DuckDB's marks, after a backoff. */
+  function scheduleRestart(): void {
+    if (restartTimer || stopping) return;
+    status.state = 'restarting';
+    minGen = gen + 1; // nothing handed over after the failure may be stored before what failed
+    const delay = restartDelay(status.attempt++);
+    restartTimer = setTimeout(() => {
+      void (async () => {
+        while (flushing) await new Promise((r) => setTimeout(r, 10));
+        restartTimer = null;
+        if (stopping) return;
+        gen = minGen;
+        removeFiles(queue);
+        queue = [];
+        status.restarts++;
+        tell({ t: 'restart', gen, marks: [...next.entries()].map(([p, n]) => [p, n.toString()]) });
+      })();
+    }, delay);
+    restartTimer.unref();
   }
 
   function flushSoon(): void {
@@ -215,24 +242,35 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
     flushing = true;
     void (async () => {
       try {
-        while (queue.length) {
+        while (queue.length && !stopping) {
           // Live trickle: commit at most every LIVE_COMMIT_INTERVAL_MS, so the
           // small batches of that window share one transaction (fewer DuckDB
-          // statements and WAL syncs beside the gateway). During catch-up (a large
-          // group queued or just committed) there is no wait. Kafka offsets are
-          // still committed only after the DuckDB transaction.
+          // statements and WAL syncs beside the gateway). During catch-up there is no wait.
           const wait = lastCommitAt + LIVE_COMMIT_INTERVAL_MS - Date.now();
-          if (wait > 0 && lastGroupRows < SMALL_BATCH_ROWS && queuedRows() < SMALL_BATCH_ROWS) await new Promise((r) => setTimeout(r, wait));
-          const group = queue;
-          lastGroupRows = queuedRows();
+          if (wait > 0 && lastGroupRows < SMALL_BATCH_ROWS && rowsOf(queue) < SMALL_BATCH_ROWS) await new Promise((r) => setTimeout(r, wait));
+          removeFiles(queue.filter((b) => b.gen < minGen));
+          const group = queue.filter((b) => b.gen >= minGen);
           queue = [];
+          if (!group.length) continue;
+          lastGroupRows = rowsOf(group);
           try {
-            await commitGroup(group);
-            for (const g of group) g.done();
+            const marks = await commitGroup(group);
+            removeFiles(group);
+            writeFailures = 0;
+            tell({ t: 'committed', gen: group[0].gen, seqs: group.map((b) => b.seq), marks });
           } catch (err) {
-            // the batches are fetched and tried again by kafkajs (with backoff); /healthz says why meanwhile
-            status.writeFailed(err);
-            for (const g of group) g.fail(err);
+            if (isBug(err)) {
+              // a bug-like error (as kafkajs treats TypeError & co.): retrying the same write would repeat it;
+              // start over from DuckDB's marks after a backoff, like a crashed consumer
+              status.crashed(err, false);
+              removeFiles(group);
+              scheduleRestart();
+            } else {
+              // nothing of this group is stored; it is tried again (with what arrived meanwhile), with backoff; /healthz says why
+              status.writeFailed(err);
+              queue = [...group, ...queue];
+              await new Promise((r) => setTimeout(r, retryDelay(writeFailures++)));
+            }
           } finally {
             lastCommitAt = Date.now();
           }
@@ -244,96 +282,80 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
     })();
   }
 
-  async function eachBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
-    if (!isRunning() || isStale()) return;
-    firstBatchAt ??= Date.now();
-    const partition = batch.partition;
-    const from = next.get(partition) ?? -1n;
-    const rows: MessageRow[] = [];
-    const bad: Rejected[] = [];
-    let last = -1n;
-    for (const m of batch.messages) {
-      const offset = BigInt(m.offset);
-      last = offset;
-      if (offset < from) continue; // stored before a crash: skip, never duplicate
-      const d = decodeRecord(m.value, topic, partition, offset);
-      if (d.ok) rows.push(d.row);
-      else bad.push({ partition, offset, key: m.key, value: m.value, timestamp: m.timestamp, reason: d.reason });
-    }
-    high.set(partition, BigInt(batch.highWatermark));
-    if (last < 0n) return;
-    const newNext = last + 1n;
-    if (newNext <= from) {
-      // all of it was stored before a crash: just move on
-      resolveOffset(last.toString());
-      await consumer.commitOffsets([{ topic, partition, offset: newNext.toString() }]);
-      return;
-    }
-    await heartbeat();
-    await new Promise<void>((done, fail) => {
-      queue.push({ partition, rows, bad, newNext, done, fail });
-      flushSoon();
-    });
-    resolveOffset(last.toString());
-    wake();
-  }
-
-  async function run(c: Consumer): Promise<void> {
-    await c.connect();
-    // a rebuilt or restored DATA_DIR resumes from its own position, not from what the group remembers (ingest/resume.ts);
-    // every consumer (also one restarted after a crash) seeks there on each assignment
-    await resumeFromDatabase({ consumer: c, admin, group, topic, next });
-    await c.subscribe({ topics: [topic], fromBeginning: options.fromBeginning ?? true });
-    await c.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: PARTITIONS_CONCURRENTLY, eachBatch });
-  }
-
-  /** A consumer that crashed for good is replaced by a new one, after a backoff that grows with each crash. */
-  function scheduleRestart(): void {
-    if (restartTimer || status.state === 'stopped') return;
-    status.state = 'restarting';
-    const delay = restartDelay(status.attempt++);
-    restartTimer = setTimeout(() => {
-      restartTimer = null;
-      void (async () => {
-        await consumer.disconnect().catch(() => undefined);
-        if (status.state === 'stopped') return;
-        consumer = newConsumer();
-        status.restarts++;
-        try {
-          await run(consumer);
-          status.state = 'running';
-          log.warn({ restarts: status.restarts }, 'ingest consumer restarted');
-        } catch (err) {
-          status.crashed(err, false);
-          scheduleRestart();
+  worker.on('message', (m: FetcherMessage) => {
+    switch (m.t) {
+      case 'batch':
+        firstBatchAt ??= Date.now();
+        high.set(m.partition, BigInt(m.high));
+        if (m.gen < minGen) {
+          if (m.file) fs.rmSync(m.file, { force: true });
+          return;
         }
-      })();
-    }, delay);
-    restartTimer.unref();
-  }
+        queue.push(m);
+        flushSoon();
+        return;
+      case 'high':
+        for (const [p, h] of m.high) high.set(p, BigInt(h));
+        for (const w of highWaiters) w();
+        highWaiters = [];
+        wake();
+        return;
+      case 'running':
+        if (status.state === 'starting' || status.state === 'restarting') status.state = 'running';
+        return;
+      case 'joined':
+        status.rejoined();
+        return;
+      case 'writeFailed':
+        status.writeFailed(m.error);
+        return;
+      case 'crashed':
+        // kafkajs restarts the consumer itself when the error is retriable; otherwise it stays down: restart it here
+        status.crashed(m.error, m.restart);
+        if (!m.restart) scheduleRestart();
+        return;
+      case 'brokers?':
+        kafka
+          .connectionInfo()
+          .then((c) => tell({ t: 'brokers', id: m.id, brokers: c.brokers }))
+          .catch((err: Error) => log.warn({ err: err.message }, 'could not tell the fetcher where the brokers are'));
+        return;
+      case 'stopped':
+        stoppedResolve();
+        return;
+    }
+  });
 
-  await admin.connect();
-  await run(consumer);
-  await refreshHighWatermarks().catch((err) => log.warn({ err }, 'could not read high watermarks'));
-  status.state = 'running';
-  const timer = setInterval(() => {
-    refreshHighWatermarks().catch((err) => log.debug({ err }, 'high watermark refresh failed'));
-  }, 2000);
-  timer.unref();
-  log.info({ topic, group, partitions: [...next.keys()] }, 'ingest started');
+  // wait until the fetcher has joined the group and read the high watermarks
+  await new Promise<void>((resolve, reject) => {
+    const check = (m: FetcherMessage) => {
+      if (m.t !== 'running') return;
+      worker.off('message', check);
+      resolve();
+    };
+    worker.on('message', check);
+    worker.once('error', reject);
+  });
+  log.info({ topic, group, partitions: [...next.keys()] }, 'ingest started (fetcher thread)');
 
-  let stopping: Promise<void> | null = null;
+  let stoppingP: Promise<void> | null = null;
   return {
     stop() {
-      stopping ??= (async () => {
-        clearInterval(timer);
+      stoppingP ??= (async () => {
         status.state = 'stopped';
         if (restartTimer) clearTimeout(restartTimer);
-        await consumer.disconnect().catch((err) => log.warn({ err }, 'consumer disconnect failed'));
-        await admin.disconnect().catch(() => undefined);
+        // the fetcher waits (a while) for what it handed over to be committed, then leaves the group
+        tell({ t: 'stop' });
+        const timer = setTimeout(() => stoppedResolve(), 10_000);
+        await stopped;
+        clearTimeout(timer);
+        stopping = true;
+        while (flushing) await new Promise((r) => setTimeout(r, 10));
+        await worker.terminate();
+        fs.rmSync(spoolDir, { recursive: true, force: true });
         for (const w of waiters.splice(0)) w();
       })();
-      return stopping;
+      return stoppingP;
     },
     health() {
       const partitions = lagOf();
@@ -350,15 +372,38 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
       };
     },
     async caughtUp() {
-      await refreshHighWatermarks();
-      if (isCaughtUp()) return;
+      await new Promise<void>((resolve) => {
+        highWaiters.push(resolve);
+        tell({ t: 'refresh' });
+      });
+      if (isCaughtUp() || status.state === 'stopped') return;
       await new Promise<void>((resolve) => waiters.push(resolve));
     },
   };
 }
 
+/**
+ * This run's spool folder, beside the DuckDB file (the only folder DuckDB may
+ * read); folders a crashed run left behind are removed.
+ */
+function makeSpoolDir(db: Database): string {
+  const root = db.file === ':memory:' ? path.join(os.tmpdir(), 'kchat-ingest-spool') : path.join(path.dirname(path.resolve(db.file)), 'ingest-spool');
+  fs.mkdirSync(root, { recursive: true, mode: 0o700 });
+  for (const d of fs.readdirSync(root)) {
+    const full = path.join(root, d);
+    try {
+      if (Date.now() - fs.statSync(full).mtimeMs > STALE_SPOOL_MS) fs.rmSync(full, { recursive: true, force: true });
+    } catch {
+      // another run removed it
+    }
+  }
+  const dir = path.join(root, randomUUID());
+  fs.mkdirSync(dir, { mode: 0o700 });
+  return dir;
+}
+
 /** Rejected records into ingest_errors with their exact bytes. */
-function storeErrors(tx: Session, topic: string, bad: Rejected[], atUs: bigint): Promise<void> {
+function storeErrors(tx: Session, topic: string, bad: RejectedRecord[], atUs: bigint): Promise<void> {
   return insertErrors(
     tx,
     bad.map((b) => {
@@ -366,9 +411,9 @@ function storeErrors(tx: Session, topic: string, bad: Rejected[], atUs: bigint):
       return {
         topic,
         partition: b.partition,
-        offset: b.offset,
-        key: b.key,
-        value: b.value,
+        offset: BigInt(b.offset),
+        key: b.key ? Buffer.from(b.key) : null,
+        value: b.value ? Buffer.from(b.value) : null,
         reason: b.reason,
         record_ts_us: Number.isFinite(ts) && ts > 0 ? BigInt(Math.trunc(ts)) * 1000n : null,
       };

@@ -7,7 +7,7 @@
 //   text_too_long     a valid envelope whose text is over MAX_TEXT: refused, never stored truncated
 //   decode_failed     anything else thrown while decoding (a bug must not stop ingest on one record)
 import { isUtf8 } from 'node:buffer';
-import { decodeEnvelope } from '../core/kafka.ts';
+import { decodeBytes } from '../core/kafka.ts';
 import { MAX_TEXT } from '../core/protocol.ts';
 import { cleanText, codePointLength } from '../core/text.ts';
 import { envelopeRow, type MessageRow } from './store.ts';
@@ -18,10 +18,14 @@ export type Decoded = { ok: true; row: MessageRow } | { ok: false; code: Refusal
 
 const refuse = (code: RefusalCode, why: string): Decoded => ({ ok: false, code, reason: `${code}: ${why}` });
 
-/** Bytes → a row, or why not. The parsing is core/kafka.ts's decodeEnvelope (once per process, shared with the gateway and bots). */
+/**
+ * Bytes → a row, or why not. The parsing is core/kafka.ts's (strict UTF-8,
+ * BOM, the one parser); ingest's fetcher is alone in its worker thread, so it
+ * skips the per-process memo the gateway and the bots share.
+ */
 export function decodeRecord(value: Buffer | null, topic: string, partition: number, offset: bigint): Decoded {
   try {
-    const d = decodeEnvelope(topic, partition, offset.toString(), value);
+    const d = decodeBytes(value);
     if (!d.ok) {
       // (refusals are rare: classifying them again costs nothing on the hot path)
       if (value === null || value.length === 0) return refuse('empty_record', d.reason);

@@ -15,7 +15,9 @@
 import type { Database, InsertOptions, Session } from '../core/db.ts';
 import type { Envelope, EventType } from '../core/envelope.ts';
 import { logger } from '../core/log.ts';
-import { ensureIngestSchema } from './schema.ts';
+import { readSpool, spoolInsertSql } from '../core/db-spool.ts';
+import { CHANNEL_MEMBERSHIP, ensureIngestSchema, MESSAGES, NICK_HISTORY } from './schema.ts';
+import { isBug } from './status.ts';
 import { appendMessages, nowUs, type MessageRow } from './store.ts';
 
 const log = logger('ingest.log');
@@ -90,6 +92,15 @@ export interface PageOptions {
   viewer?: string;
 }
 
+/** Rows spooled to files by ingest's fetcher: the files, how many rows and which channels they hold, and their side-table rows. */
+export interface SpooledRows {
+  files: string[];
+  rows: number;
+  channels: string[];
+  nicks: unknown[][];
+  members: unknown[][];
+}
+
 export class MessageLog {
   private readonly listeners = new Set<(n: CommitNotice) => void>();
   private schema: Promise<void> | null = null;
@@ -118,6 +129,35 @@ export class MessageLog {
     if (rows.length > 0) this.notify(rows);
   }
 
+  /**
+   * Store spooled rows (files written off the event loop by ingest's fetcher,
+   * core/db-spool.ts) with one statement, plus their side-table rows and
+   * whatever `also` writes, in one transaction; listeners are told after it
+   * committed. Should the transaction fail with files in it (DuckDB's JSON
+   * reader refusing a line), it is tried once more with the files' rows
+   * stored the ordinary way (a failed DuckDB transaction cannot go on).
+   */
+  async appendSpooled(batch: SpooledRows, options: { also?: (tx: Session) => Promise<void> } = {}): Promise<void> {
+    await this.ready();
+    const write = (viaReader: boolean) =>
+      this.db.transaction(async (tx) => {
+        if (batch.files.length && viaReader) await tx.run(spoolInsertSql(MESSAGES, batch.files));
+        else for (const f of batch.files) await tx.insert(MESSAGES, readSpool(MESSAGES, f));
+        await tx.insert(NICK_HISTORY, batch.nicks);
+        await tx.insert(CHANNEL_MEMBERSHIP, batch.members);
+        await options.also?.(tx);
+      });
+    try {
+      await write(true);
+    } catch (err) {
+      // (a bug-like error is not the reader refusing a file: the same write would only hide it)
+      if (!batch.files.length || isBug(err)) throw err;
+      log.warn({ err: (err as Error).message, files: batch.files }, 'spooled insert failed; trying once more with the rows stored one by one');
+      await write(false);
+    }
+    if (batch.rows > 0) this.tell({ rows: batch.rows, channels: batch.channels });
+  }
+
   /** Be told after every commit that added rows; returns the unsubscribe function. Listeners must not throw (errors are logged). */
   onCommit(listener: (n: CommitNotice) => void): () => void {
     this.listeners.add(listener);
@@ -125,7 +165,10 @@ export class MessageLog {
   }
 
   private notify(rows: readonly MessageRow[]): void {
-    const notice: CommitNotice = { rows: rows.length, channels: [...new Set(rows.map((r) => r.channel))] };
+    this.tell({ rows: rows.length, channels: [...new Set(rows.map((r) => r.channel))] });
+  }
+
+  private tell(notice: CommitNotice): void {
     for (const l of this.listeners) {
       try {
         l(notice);

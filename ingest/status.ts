@@ -12,6 +12,18 @@ export type IngestState = 'starting' | 'running' | 'restarting' | 'stopped';
 /** Backoff before restarting a crashed consumer: 1 s, 2 s, 4 s … at most 30 s; reset by a successful commit. */
 export const restartDelay = (attempt: number): number => Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5));
 
+/** Backoff before a failed DuckDB write is tried again with the same batches: 250 ms, 500 ms … at most 5 s. */
+export const retryDelay = (attempt: number): number => Math.min(5000, 250 * 2 ** Math.min(attempt, 5));
+
+/**
+ * Errors that are bugs, not conditions (the same list as kafkajs' retrier):
+ * trying the same write again would fail the same way, so ingest starts over
+ * from DuckDB's marks after a backoff instead.
+ */
+export function isBug(err: unknown): boolean {
+  return ['RangeError', 'ReferenceError', 'SyntaxError', 'TypeError'].includes((err as Error)?.name);
+}
+
 export class IngestStatus {
   state: IngestState = 'starting';
   /** a DuckDB (or DLQ) write failing since the last successful commit */

@@ -62,7 +62,7 @@ function pickString(m: Record<string, unknown>, keys: string[]): string | null {
 }
 
 /** A row in MESSAGES' column order (the layout is spelled once, in ingest/schema.ts). */
-function messageValues(r: MessageRow, ingestedAtUs: bigint): unknown[] {
+export function messageValues(r: MessageRow, ingestedAtUs: bigint): unknown[] {
   return [
     r.id,
     r.channel,
@@ -91,12 +91,17 @@ export async function appendMessages(tx: Session, rows: readonly MessageRow[], i
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i];
     msgs[i] = messageValues(r, ingestedAtUs);
-    if (r.type === 'nick') nicks.push([r.id, r.user_id, r.old_nick || null, r.nick, r.ts_us, r.channel, r.source]);
-    else if (r.type === 'join' || r.type === 'leave') members.push([r.id, r.user_id, r.nick, r.channel, r.type, r.ts_us, r.source]);
+    sideRows(r, nicks, members);
   }
   await tx.insert(MESSAGES, msgs, options);
   await tx.insert(NICK_HISTORY, nicks, options);
   await tx.insert(CHANNEL_MEMBERSHIP, members, options);
+}
+
+/** A row's entries in the side tables: nick changes → nick_history, joins and leaves → channel_membership (layout order). */
+export function sideRows(r: MessageRow, nicks: unknown[][], members: unknown[][]): void {
+  if (r.type === 'nick') nicks.push([r.id, r.user_id, r.old_nick || null, r.nick, r.ts_us, r.channel, r.source]);
+  else if (r.type === 'join' || r.type === 'leave') members.push([r.id, r.user_id, r.nick, r.channel, r.type, r.ts_us, r.source]);
 }
 
 /** One ingest_errors row (the consumer's rejected records). */

@@ -13,6 +13,7 @@ import { benchArgs, benchBroker, benchTempDir, benchTopics, numberArg, repoRoot,
 import { koreanChat } from '../lib/chat-data.ts';
 import fs from 'node:fs';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import type { Kafka } from 'kafkajs';
@@ -81,20 +82,24 @@ async function preload(kafka: Kafka, topic: string, n: number): Promise<number> 
 }
 
 /** Our ingest of `topic` into a fresh DuckDB file with a fresh group: msgs/s from the first batch to caught up, and incl. the group join. */
-async function ingestOnce(config: Config, kafka: KafkaClient, topic: string, n: number, keepDb = false): Promise<{ fetchRate: number; totalRate: number; db: Database | null; config: Config }> {
+async function ingestOnce(config: Config, kafka: KafkaClient, topic: string, n: number, keepDb = false): Promise<{ fetchRate: number; totalRate: number; loopP99: number; loopMax: number; db: Database | null; config: Config }> {
   const dir = benchTempDir('ingest-db');
   const dbConfig = { ...config, dataDir: dir, dbPath: path.join(dir, 'kchat.duckdb') };
   const db = await Database.open(dbConfig.dbPath);
+  // what the ingest costs the event loop that also serves the websockets in `npm start`
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
   const t0 = Date.now();
   const ingest = await startIngest({ config: dbConfig, db, kafka, topic, groupId: `${config.topicPrefix}ingest-${randomUUID()}` });
   await ingest.caughtUp();
   const t1 = Date.now();
+  loop.disable();
   const first = ingest.health().first_batch_at ?? t0;
   await ingest.stop();
   const rows = (await db.one<{ n: number }>('SELECT count(*) AS n FROM messages'))!.n;
   if (Number(rows) !== n) throw new Error(`ingest stored ${rows} rows, expected ${n}`);
   if (!keepDb) await db.close();
-  return { fetchRate: n / ((t1 - first) / 1000), totalRate: n / ((t1 - t0) / 1000), db: keepDb ? db : null, config: dbConfig };
+  return { fetchRate: n / ((t1 - first) / 1000), totalRate: n / ((t1 - t0) / 1000), loopP99: loop.percentile(99) / 1e6, loopMax: loop.max / 1e6, db: keepDb ? db : null, config: dbConfig };
 }
 
 /** bench/.venv with pandas + pyarrow, created on first use. */
@@ -128,6 +133,8 @@ await runBench({
       ours: 'kchat ingest → DuckDB, first batch → caught up [msgs/s]',
       oursTotal: 'kchat ingest → DuckDB, incl. group join [msgs/s]',
       ratio: 'ratio ours / ConsumerPerformance fetch only [×]',
+      loopP99: 'event-loop delay of the DuckDB-owning thread during ingest, p99 [ms]',
+      loopMax: 'same, max [ms]',
       pipeline: 'kchat pipeline run (DuckDB COPY → zstd Parquet) [s]',
       speedup: 'pipeline speed-up over the bootcamp job [×, 1 digits]',
     },
@@ -187,6 +194,8 @@ await runBench({
       cpFetch: cp.fetchMessagesPerSec,
       cpTotal: cp.messagesPerSec,
       ratio: ours.fetchRate / cp.fetchMessagesPerSec,
+      loopP99: ours.loopP99,
+      loopMax: ours.loopMax,
       pipeline,
       bootcamp,
       speedup: bootcamp / pipeline,

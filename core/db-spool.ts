@@ -1,0 +1,166 @@
+// Spooled bulk inserts: whoever has the rows (a worker thread) writes them as
+// JSON lines to a file under the data directory; the writer inserts the whole
+// file with one statement that DuckDB's own reader runs on its own threads.
+// The thread that holds the database does no per-row work (no boxing, no
+// binding), which keeps an ingest burst off the event loop that serves the
+// websockets. This module never loads DuckDB, so worker threads can use it.
+import fs from 'node:fs';
+import type { TableLayout } from './db-layout.ts';
+import type { ColumnType, Instant } from './db-values.ts';
+
+/** How each column travels: JSON has no int64, blob or instant, so those go as exact strings. */
+const JSON_TYPE: Record<ColumnType, string> = {
+  VARCHAR: 'VARCHAR',
+  JSON: 'VARCHAR',
+  INTEGER: 'INTEGER',
+  DOUBLE: 'DOUBLE',
+  BOOLEAN: 'BOOLEAN',
+  BIGINT: 'VARCHAR',
+  TIMESTAMPTZ: 'VARCHAR',
+  BLOB: 'VARCHAR',
+  DATE: 'VARCHAR',
+  'VARCHAR[]': 'VARCHAR[]',
+};
+
+function readBack(type: ColumnType, col: string): string {
+  switch (type) {
+    case 'JSON':
+      return `CAST(${col} AS JSON)`;
+    case 'BIGINT':
+      return `CAST(${col} AS BIGINT)`;
+    case 'TIMESTAMPTZ':
+      return `make_timestamptz(CAST(${col} AS BIGINT))`;
+    case 'BLOB':
+      return `from_base64(${col})`;
+    case 'DATE':
+      return `CAST(${col} AS DATE)`;
+    default:
+      return col;
+  }
+}
+
+/** µs since the epoch, exact: bigint µs as is, number ms, or a Date. */
+function micros(v: Instant): string {
+  if (typeof v === 'bigint') return v.toString();
+  if (v instanceof Date) return (BigInt(v.getTime()) * 1000n).toString();
+  return Number.isInteger(v) && Math.abs(v) < 9e12 ? String(v * 1000) : BigInt(Math.round(v * 1000)).toString();
+}
+
+function encode(type: ColumnType, v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  switch (type) {
+    // well-formed: a lone surrogate becomes U+FFFD, as on the other write paths (DuckDB stores UTF-8)
+    case 'VARCHAR':
+      return String(v).toWellFormed();
+    case 'JSON':
+      return (typeof v === 'string' ? v : JSON.stringify(v)).toWellFormed();
+    case 'INTEGER':
+    case 'DOUBLE':
+      return Number(v);
+    case 'BOOLEAN':
+      return Boolean(v);
+    case 'BIGINT':
+      return typeof v === 'bigint' ? v.toString() : String(Math.trunc(Number(v)));
+    case 'TIMESTAMPTZ':
+      return micros(v as Instant);
+    case 'BLOB':
+      return Buffer.from(v as Uint8Array).toString('base64');
+    case 'DATE':
+      return v instanceof Date ? v.toISOString().slice(0, 10) : String(v);
+    case 'VARCHAR[]':
+      return (v as unknown[]).map((x) => String(x).toWellFormed());
+  }
+}
+
+function decode(type: ColumnType, v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  switch (type) {
+    case 'BIGINT':
+    case 'TIMESTAMPTZ':
+      return BigInt(v as string);
+    case 'BLOB':
+      return Buffer.from(v as string, 'base64');
+    default:
+      return v;
+  }
+}
+
+/** A file of rows for one table, written line by line (rows in layout order, as Session.insert takes them). */
+export class SpoolWriter {
+  private readonly fd: number;
+  private lines: string[] = [];
+  private pending = 0;
+  private closed = false;
+  rows = 0;
+
+  constructor(
+    private readonly layout: TableLayout,
+    readonly file: string,
+  ) {
+    this.fd = fs.openSync(file, 'w', 0o600);
+  }
+
+  add(row: readonly unknown[]): void {
+    const o: Record<string, unknown> = {};
+    const cols = this.layout.columns;
+    for (let c = 0; c < cols.length; c++) o[`c${c}`] = encode(cols[c].type, row[c]);
+    const line = JSON.stringify(o);
+    this.lines.push(line);
+    this.pending += line.length;
+    this.rows++;
+    if (this.pending > 1 << 20) this.flush();
+  }
+
+  private flush(): void {
+    if (!this.lines.length) return;
+    // writeSync may write less than asked (a disk filling up): go on until all is written or it throws (ENOSPC)
+    const bytes = Buffer.from(this.lines.join('\n') + '\n');
+    for (let done = 0; done < bytes.length; ) done += fs.writeSync(this.fd, bytes, done);
+    this.lines = [];
+    this.pending = 0;
+  }
+
+  /** Write what is buffered and close; the file is complete when this returns (or it throws). */
+  close(): void {
+    this.flush();
+    fs.closeSync(this.fd);
+    this.closed = true;
+  }
+
+  /** After a failed write: close and remove the file (a half-written spool is never handed on). */
+  discard(): void {
+    if (!this.closed) fs.closeSync(this.fd);
+    this.closed = true;
+    fs.rmSync(this.file, { force: true });
+  }
+}
+
+/**
+ * The rows of a spool file, in layout order (instants as bigint µs, blobs as
+ * Buffers): for the rare statement DuckDB's reader refuses, so the caller can
+ * store them the ordinary way and say which line was at fault.
+ */
+export function readSpool(layout: TableLayout, file: string): unknown[][] {
+  const cols = layout.columns;
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const o = JSON.parse(line) as Record<string, unknown>;
+      return cols.map((c, i) => decode(c.type, o[`c${i}`]));
+    });
+}
+
+/** INSERT INTO the layout's table every row of the spool files, in file and line order (one statement). */
+export function spoolInsertSql(layout: TableLayout, files: readonly string[]): string {
+  if (!files.length) throw new Error('spoolInsertSql: no files');
+  const cols = layout.columns;
+  const spec = cols.map((c, i) => `c${i}: '${JSON_TYPE[c.type]}'`).join(', ');
+  const list = files.map((f) => `'${f.replace(/'/g, "''")}'`).join(', ');
+  return (
+    `INSERT INTO ${layout.table} (${cols.map((c) => `"${c.name}"`).join(', ')}) ` +
+    `SELECT ${cols.map((c, i) => readBack(c.type, `c${i}`)).join(', ')} ` +
+    `FROM read_json([${list}], format = 'newline_delimited', columns = {${spec}}, maximum_object_size = 67108864)`
+  );
+}
