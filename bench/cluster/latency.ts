@@ -133,19 +133,23 @@ await runBench({
   title: `Chat on 1 vs 3 brokers (RF 3, min ISR 2, acks=all): ${CLIENTS} clients × ${RATE} msg/s in ${CHANNELS} channels, ${DURATION_S} s per cluster per round, vs Kafka EndToEndLatency on each`,
   args,
   params: { clients: CLIENTS, channels: CHANNELS, durationS: DURATION_S, rate: RATE, kafkaMessages: KAFKA_MESSAGES, mode: args.values['gateway-only'] ? 'gateway only' : 'full server' },
-  metrics: [
-    { key: 'p50one', label: 'kchat send → receive p50, 1 broker', unit: 'ms', side: 'ours' },
-    { key: 'p99one', label: 'kchat send → receive p99, 1 broker', unit: 'ms', side: 'ours' },
-    { key: 'p50three', label: 'kchat send → receive p50, 3 brokers', unit: 'ms', side: 'ours' },
-    { key: 'p99three', label: 'kchat send → receive p99, 3 brokers', unit: 'ms', side: 'ours' },
-    { key: 'deliveredOne', label: 'copies delivered, 1 broker', unit: '%', side: 'ours', digits: 2 },
-    { key: 'deliveredThree', label: 'copies delivered, 3 brokers', unit: '%', side: 'ours', digits: 2 },
-    { key: 'errors', label: 'error frames (both)', unit: 'count', side: 'ours' },
-    { key: 'kafkaP50one', label: 'Kafka EndToEndLatency p50, 1 broker', unit: 'ms', side: 'baseline' },
-    { key: 'kafkaP99one', label: 'Kafka EndToEndLatency p99, 1 broker', unit: 'ms', side: 'baseline' },
-    { key: 'kafkaP50three', label: 'Kafka EndToEndLatency p50, 3 brokers', unit: 'ms', side: 'baseline' },
-    { key: 'kafkaP99three', label: 'Kafka EndToEndLatency p99, 3 brokers', unit: 'ms', side: 'baseline' },
-  ],
+  metrics: {
+    ours: {
+      p50one: 'kchat send → receive p50, 1 broker [ms]',
+      p99one: 'kchat send → receive p99, 1 broker [ms]',
+      p50three: 'kchat send → receive p50, 3 brokers [ms]',
+      p99three: 'kchat send → receive p99, 3 brokers [ms]',
+      deliveredOne: 'copies delivered, 1 broker [%, 2 digits]',
+      deliveredThree: 'copies delivered, 3 brokers [%, 2 digits]',
+      errors: 'error frames (both) [count]',
+    },
+    baseline: {
+      kafkaP50one: 'Kafka EndToEndLatency p50, 1 broker [ms]',
+      kafkaP99one: 'Kafka EndToEndLatency p99, 1 broker [ms]',
+      kafkaP50three: 'Kafka EndToEndLatency p50, 3 brokers [ms]',
+      kafkaP99three: 'Kafka EndToEndLatency p99, 3 brokers [ms]',
+    },
+  },
   async setup() {
     one = await side('one', 1);
     three = await side('three', 3);

@@ -95,17 +95,23 @@ await runBench({
   title: `An audit node back from nothing, ${N.toLocaleString('en-US')} + ${TAIL.toLocaleString('en-US')} messages on 3 brokers: whole log vs Parquet snapshot + log tail, vs Kafka ConsumerPerformance`,
   args,
   params: { messages: N, tail: TAIL, brokers: 3 },
-  metrics: [
-    { key: 'rebuildS', label: 'rebuild from the whole log (fresh node, ingest from offset 0)', unit: 's', side: 'ours' },
-    { key: 'rebuildRate', label: '↳ messages per second', unit: 'msgs/s', side: 'ours' },
-    { key: 'restoreS', label: 'restore from the Parquet snapshot + the log after it', unit: 's', side: 'ours' },
-    { key: 'restoreLoadS', label: '↳ of which loading the snapshot', unit: 's', side: 'ours' },
-    { key: 'kafkaS', label: 'Kafka ConsumerPerformance reading the whole log', unit: 's', side: 'baseline' },
-    { key: 'kafkaRate', label: '↳ messages per second', unit: 'msgs/s', side: 'baseline' },
-    { key: 'kafkaBytes', label: 'Kafka log on disk per message, all 3 replicas', unit: 'B', side: 'info' },
-    { key: 'duckdbBytes', label: 'DuckDB file per message (rebuilt node)', unit: 'B', side: 'info' },
-    { key: 'parquetBytes', label: 'daily Parquet (zstd) per message', unit: 'B', side: 'info' },
-  ],
+  metrics: {
+    ours: {
+      rebuildS: 'rebuild from the whole log (fresh node, ingest from offset 0) [s]',
+      rebuildRate: '↳ messages per second [msgs/s]',
+      restoreS: 'restore from the Parquet snapshot + the log after it [s]',
+      restoreLoadS: '↳ of which loading the snapshot [s]',
+    },
+    baseline: {
+      kafkaS: 'Kafka ConsumerPerformance reading the whole log [s]',
+      kafkaRate: '↳ messages per second [msgs/s]',
+    },
+    info: {
+      kafkaBytes: 'Kafka log on disk per message, all 3 replicas [B]',
+      duckdbBytes: 'DuckDB file per message (rebuilt node) [B]',
+      parquetBytes: 'daily Parquet (zstd) per message [B]',
+    },
+  },
   async setup() {
     process.stderr.write('starting a 3-node Kafka cluster…\n');
     cluster = await LocalCluster.start({ dir: benchTempDir('rebuild-cluster'), nodes: 3 });
