@@ -4,7 +4,8 @@ export { AUDIT_LOG_SCHEMA, requireAdmin, requireAuditor, requireRole, type Audit
 export { auditUnavailable, finishAudit, listAuditLog, recordAudit, type AuditEntry, type AuditLogEntry, type AuditQuery } from './trail.ts';
 export { auditBotCommands } from './bot.ts';
 export { SearchIndex, QueryError, parseQuery, runSearch, MAX_LIMIT, type SearchResult } from './search/index.ts';
-export { StatsError, VOLUME_BY, botUsage, period, topics, topicsScan, volume, type VolumeBy } from './stats.ts';
+export { POS, StatsError, VOLUME_BY, botUsage, period, topics, topicsScan, volume, type Pos, type VolumeBy } from './stats.ts';
 export { TOPICS_SCHEMA, catchUpTopics } from './topics.ts';
 export * from './notebook/index.ts';
 export { importZeppelin, ZeppelinImportError, type ImportReport } from './zeppelin/import.ts';
+export { maintainTopics, rebuildTopics, type RebuildProgress, type RebuildResult } from './topics-rebuild.ts';

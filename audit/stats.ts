@@ -1,6 +1,7 @@
-// Topic statistics and volume. Keywords come from the Korean-aware
-// tokenizer (core/korean/tokenize.ts: particles and 하다/되다 endings
-// stripped, stopwords dropped, English Porter-stemmed), counted per period.
+// Topic statistics and volume. Keywords are topic terms (core/korean/terms.ts):
+// nouns from Kiwi's morphological analysis (the rule tokenizer until the
+// model is loaded) and English words (stopwords dropped, Porter-stemmed);
+// verb and adjective lemmas only when a view asks for them (`pos`).
 // Distinctiveness is Dunning's log-likelihood (G²) of a term's frequency in
 // the period against the previous period of equal length: high when the
 // term is much more frequent now than before, ~0 when it is as common as
@@ -9,10 +10,10 @@
 // (audit/topics.ts); topicsScan() is the request-time method they replace.
 import type { Database } from '../core/db.ts';
 import { addDays, dayRange, isDate, localDate, zoneOffsetMinutes } from '../core/time.ts';
-import { tokenize } from '../core/korean/tokenize.ts';
-import { catchUpTopics } from './topics.ts';
 import { InputError } from '../core/errors.ts';
 import { messageLog } from '../ingest/index.ts';
+import type { TermAnalyzer } from '../core/korean/terms.ts';
+import { catchUpTopics, resolveAnalyzer, type AnalyzerChoice, type CatchUpStats } from './topics.ts';
 
 /** An input error (core/errors.ts) with its own name, so callers and tests can tell where it came from. */
 export class StatsError extends InputError {
@@ -66,21 +67,30 @@ function displayOf(spellings: Map<string, Map<string, number>>, t: string): stri
   return [...m].sort((a, b) => b[1] - a[1] || a[0].length - b[0].length || (a[0] < b[0] ? -1 : 1))[0][0];
 }
 
-async function countTerms(db: Database, start: number, end: number, channel: string | null) {
+/** Which terms a view counts: nouns (and English words), verb/adjective lemmas, or both. */
+export const POS = ['nouns', 'verbs', 'all'] as const;
+export type Pos = (typeof POS)[number];
+
+const kindsOf = (pos: Pos): string[] => (pos === 'nouns' ? ['noun'] : pos === 'verbs' ? ['verb'] : ['noun', 'verb']);
+
+async function countTerms(db: Database, start: number, end: number, channel: string | null, analyzer: TermAnalyzer, pos: Pos) {
   const rows: { text: string }[] = [];
   for await (const b of messageLog(db).read({ fields: ['text'], types: ['message'], from: start, to: end, ...(channel ? { channel } : {}) })) {
     for (const text of b.text) rows.push({ text });
   }
+  const kinds = new Set(kindsOf(pos));
   const counts = new Map<string, number>();
   const docs = new Map<string, number>();
   // Porter stems are for matching, not reading ("deploi"): show an English term as its most frequent spelling.
   const spellings = new Map<string, Map<string, number>>();
   let tokens = 0;
-  for (const r of rows) {
+  const analysed = await analyzer.terms(rows.map((r) => r.text));
+  for (const terms of analysed) {
     const seen = new Set<string>();
-    for (const tok of tokenize(r.text, { minHangul: 2 })) {
+    for (const tok of terms) {
+      if (!kinds.has(tok.kind)) continue;
       const t = tok.term;
-      if (tok.kind === 'latin') {
+      if (tok.latin) {
         let m = spellings.get(t);
         if (!m) spellings.set(t, (m = new Map()));
         const w = tok.surface.toLowerCase();
@@ -104,11 +114,23 @@ export interface TopicsResult {
   period: Period & { messages: number; tokens: number };
   reference: { from: string; to: string; messages: number; tokens: number };
   channel: string | null;
+  pos: Pos;
+  /** which analyser made the counts, and whether they cover every stored message of the period */
+  coverage: { analyzer: string; complete: boolean; pending_messages: number; days_by_analyzer: Record<string, number> };
   method: string;
 }
 
 const METHOD =
-  'Korean-aware tokens (particles/endings stripped, stopwords removed, English Porter-stemmed); score = signed Dunning log-likelihood vs the previous period of equal length';
+  'topic terms: nouns from Kiwi morphological analysis (rule tokenizer until the model is loaded; verb/adjective lemmas with pos=verbs|all), English words Porter-stemmed, stopwords removed; score = signed Dunning log-likelihood vs the previous period of equal length';
+
+export interface TopicsOptions {
+  channel?: string | null;
+  limit?: number;
+  pos?: Pos;
+  analyzer?: AnalyzerChoice;
+  /** how long a request waits for the counts to catch up before answering from what is counted (ms, default 10000) */
+  waitMs?: number;
+}
 
 interface TermRow {
   term: string;
@@ -129,7 +151,15 @@ function normChannel(channel: string | null | undefined): string | null {
 }
 
 /** Score, sort and cut (shared by both methods so they rank identically). */
-function rank(p: Period, ref: { from: string; to: string }, terms: Iterable<TermRow>, now: { messages: number; tokens: number }, before: { messages: number; tokens: number }, channel: string | null, limit: number): TopicsResult {
+function rank(
+  p: Period,
+  ref: { from: string; to: string },
+  terms: Iterable<TermRow>,
+  now: { messages: number; tokens: number },
+  before: { messages: number; tokens: number },
+  view: { channel: string | null; limit: number; pos: Pos; coverage: TopicsResult['coverage'] },
+): TopicsResult {
+  const { channel, limit, pos, coverage } = view;
   const all: Keyword[] = [];
   for (const t of terms) {
     all.push({ term: t.display, count: t.count, messages: t.messages, previous: t.previous, score: Math.round(g2(t.count, t.previous, now.tokens, before.tokens) * 100) / 100 });
@@ -146,25 +176,69 @@ function rank(p: Period, ref: { from: string; to: string }, terms: Iterable<Term
     period: { ...p, messages: now.messages, tokens: now.tokens },
     reference: { ...ref, messages: before.messages, tokens: before.tokens },
     channel,
+    pos,
+    coverage,
     method: METHOD,
   };
 }
 
+/** Wait for `p` at most `ms`; true when it settled in time (its failure is the caller's to see elsewhere). */
+async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = p.then(
+    () => true,
+    () => true,
+  );
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([settled, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Which analyser counted the period's days, and how many stored messages are not counted yet. */
+async function coverageOf(db: Database, p: Period, channel: string | null, caughtUp: boolean, current: string): Promise<TopicsResult['coverage']> {
+  const rows = await db.all<{ analyzer: string; n: number }>(
+    `SELECT analyzer, count(*)::DOUBLE AS n FROM topic_days WHERE day BETWEEN ?::DATE AND ?::DATE${channel ? ' AND channel = ?' : ''} GROUP BY 1 ORDER BY 1`,
+    channel ? [p.from, p.to, channel] : [p.from, p.to],
+  );
+  let pending = 0;
+  if (!caughtUp) {
+    const r = await db.one<{ n: number }>(
+      `SELECT count(*)::DOUBLE AS n FROM messages WHERE rowid > (SELECT COALESCE(max(last_rowid), -1) FROM topic_progress) AND type = 'message' AND ts_ms >= ? AND ts_ms < ?`,
+      [p.start, p.end],
+    );
+    pending = Number(r?.n ?? 0);
+  }
+  const days = Object.fromEntries(rows.map((r) => [r.analyzer, Number(r.n)]));
+  return { analyzer: current, complete: pending === 0 && rows.every((r) => r.analyzer === current), pending_messages: pending, days_by_analyzer: days };
+}
+
 /**
  * Topic statistics from the incremental per-day counts (audit/topics.ts),
- * caught up first so the answer covers every stored message. Same result as
- * topicsScan(), without reading or tokenizing the period's messages.
+ * caught up first (up to `waitMs`; after that the answer says what is not
+ * counted yet in `coverage`). Same result as topicsScan() once caught up,
+ * without reading or analysing the period's messages.
  */
-export async function topics(db: Database, p: Period, options: { channel?: string | null; limit?: number } = {}): Promise<TopicsResult> {
+export async function topics(db: Database, p: Period, options: TopicsOptions = {}): Promise<TopicsResult> {
   const limit = options.limit ?? 20;
+  const pos = options.pos ?? 'nouns';
   const channel = normChannel(options.channel);
   const ref = referenceOf(p);
-  await catchUpTopics(db, p.tz);
+  let stats: CatchUpStats | null = null;
+  const run = catchUpTopics(db, p.tz, { analyzer: options.analyzer }).then((s) => (stats = s));
+  const caughtUp = await within(run, options.waitMs ?? 10_000);
+  if (caughtUp) await run; // a failed catch-up is an error of this request
   const chan = channel ? ' AND channel = ?' : '';
+  const kinds = kindsOf(pos)
+    .map((k) => `'${k}'`)
+    .join(', ');
+  const tokenCol = pos === 'nouns' ? 'tokens' : pos === 'verbs' ? 'verb_tokens' : 'tokens + verb_tokens';
   const args = (from: string, to: string) => (channel ? [from, to, channel] : [from, to]);
   const totals = async (from: string, to: string) => {
     const r = await db.one<{ messages: number | null; tokens: number | null }>(
-      `SELECT sum(messages)::DOUBLE AS messages, sum(tokens)::DOUBLE AS tokens FROM topic_days WHERE day BETWEEN ?::DATE AND ?::DATE${chan}`,
+      `SELECT sum(messages)::DOUBLE AS messages, sum(${tokenCol})::DOUBLE AS tokens FROM topic_days WHERE day BETWEEN ?::DATE AND ?::DATE${chan}`,
       args(from, to),
     );
     return { messages: Number(r?.messages ?? 0), tokens: Number(r?.tokens ?? 0) };
@@ -176,8 +250,8 @@ export async function topics(db: Database, p: Period, options: { channel?: strin
   const c = now.tokens;
   const d = before.tokens;
   const rows = await db.all<{ term: string; count: number; messages: number; previous: number }>(
-    `WITH cur AS (SELECT term, sum(count)::DOUBLE AS a, sum(messages)::DOUBLE AS m FROM topic_terms WHERE day BETWEEN ?::DATE AND ?::DATE${chan} GROUP BY term),
-          prev AS (SELECT term, sum(count)::DOUBLE AS b FROM topic_terms WHERE day BETWEEN ?::DATE AND ?::DATE${chan} GROUP BY term),
+    `WITH cur AS (SELECT term, sum(count)::DOUBLE AS a, sum(messages)::DOUBLE AS m FROM topic_terms WHERE day BETWEEN ?::DATE AND ?::DATE${chan} AND kind IN (${kinds}) GROUP BY term),
+          prev AS (SELECT term, sum(count)::DOUBLE AS b FROM topic_terms WHERE day BETWEEN ?::DATE AND ?::DATE${chan} AND kind IN (${kinds}) GROUP BY term),
           j AS (SELECT cur.term, a, m, COALESCE(prev.b, 0) AS b FROM cur LEFT JOIN prev USING (term)),
           s AS (SELECT *, CASE WHEN ${c} = 0 OR ${d} = 0 OR a + b = 0 THEN 0 ELSE
                   (CASE WHEN a / ${c} >= b / ${d} THEN 1 ELSE -1 END) * 2 * (
@@ -205,28 +279,35 @@ export async function topics(db: Database, p: Period, options: { channel?: strin
       m.set(r.spelling, Number(r.n));
     }
   }
+  const current = (stats as CatchUpStats | null)?.analyzer ?? (await db.one<{ a: string }>('SELECT analyzer AS a FROM topic_progress WHERE id = 1'))?.a ?? 'none';
+  const coverage = await coverageOf(db, p, channel, caughtUp, current);
   return rank(
     p,
     ref,
     rows.map((r) => ({ term: r.term, display: displayOf(spellings, r.term), count: Number(r.count), messages: Number(r.messages), previous: Number(r.previous) })),
     now,
     before,
-    channel,
-    limit,
+    { channel, limit, pos, coverage },
   );
 }
 
 /**
- * The request-time method (every message of both periods read and tokenized):
+ * The request-time method (every message of both periods read and analysed):
  * kept as the reference the incremental counts are tested and benchmarked against.
  */
-export async function topicsScan(db: Database, p: Period, options: { channel?: string | null; limit?: number } = {}): Promise<TopicsResult> {
+export async function topicsScan(db: Database, p: Period, options: TopicsOptions = {}): Promise<TopicsResult> {
   const limit = options.limit ?? 20;
+  const pos = options.pos ?? 'nouns';
   const channel = normChannel(options.channel);
   const ref = referenceOf(p);
-  const [now, before] = await Promise.all([countTerms(db, p.start, p.end, channel), countTerms(db, dayRange(ref.from, p.tz).start, p.start, channel)]);
+  const analyzer = await resolveAnalyzer(options.analyzer);
+  const [now, before] = await Promise.all([
+    countTerms(db, p.start, p.end, channel, analyzer, pos),
+    countTerms(db, dayRange(ref.from, p.tz).start, p.start, channel, analyzer, pos),
+  ]);
   const terms = [...now.counts].map(([term, count]) => ({ term, display: now.display(term), count, messages: now.docs.get(term) ?? 0, previous: before.counts.get(term) ?? 0 }));
-  return rank(p, ref, terms, now, before, channel, limit);
+  const coverage = { analyzer: analyzer.name, complete: true, pending_messages: 0, days_by_analyzer: {} };
+  return rank(p, ref, terms, now, before, { channel, limit, pos, coverage });
 }
 
 export const VOLUME_BY = ['hour', 'day', 'channel', 'user'] as const;

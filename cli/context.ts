@@ -28,6 +28,12 @@ export interface CliContext {
   files: CliFiles;
   /** the process's one Kafka client (`publish`, consumers); throws a clear error when no broker is reachable */
   kafka(): Promise<KafkaClient>;
+  /**
+   * For `runs: 'local'` commands that use the database when it is free
+   * (import-legacy): the database, or null when a running server holds it.
+   * Only the CLI process offers it.
+   */
+  freeDatabase?(): Promise<Database | null>;
 }
 
 /** Print one JSON document (for --json) on stdout. */

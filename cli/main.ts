@@ -47,6 +47,7 @@ async function makeContext(plan: CommandPlan) {
     await auth.init();
   }
   let kafka: KafkaClient | null = null;
+  let spare: Database | null | undefined;
   const ctx: CliContext = {
     config,
     db: db ?? noDatabase,
@@ -62,12 +63,25 @@ async function makeContext(plan: CommandPlan) {
       kafka ??= (await connectKafka(config, { start: false, clientId: 'kchat-cli' })).kafka;
       return kafka;
     },
+    async freeDatabase() {
+      if (db) return db;
+      if (spare === undefined) {
+        try {
+          spare = await Database.open(config.dbPath);
+        } catch (err) {
+          if (!(err instanceof DatabaseLockedError)) throw err;
+          spare = null;
+        }
+      }
+      return spare;
+    },
   };
   return {
     ctx,
     async close() {
       await kafka?.disconnect();
       await db?.close();
+      await spare?.close();
     },
   };
 }

@@ -11,12 +11,13 @@ import * as zeppelin from './commands/zeppelin.ts';
 import * as movies from './commands/movies.ts';
 import * as kafka from './commands/kafka.ts';
 import * as restore from './commands/restore.ts';
+import * as topics from './commands/topics.ts';
 
 export interface CommandModule {
   define(program: Command, exec: Exec): void;
 }
 
-const COMMANDS: CommandModule[] = [users, importLegacy, pipeline, ingest, notebook, zeppelin, movies, kafka, restore];
+const COMMANDS: CommandModule[] = [users, importLegacy, pipeline, ingest, notebook, zeppelin, movies, kafka, restore, topics];
 
 export function buildProgram(exec: Exec, io: { out: Output; err: Output }): Command {
   const program = new Command('kchat')

@@ -63,6 +63,8 @@ export interface Config {
       deadlinesJson: string | null;
     };
   };
+  /** Kiwi (Korean morphology for topic terms): KCHAT_KIWI=off uses the rule tokenizer only; see core/korean/kiwi/ */
+  kiwi: { enabled: boolean; modelDir: string | null; idleMs: number };
   movies: { kobisApiKey: string | null; kobisBaseUrl: string; tmdbToken: string | null; tmdbBaseUrl: string; timeoutMs: number; cacheTtlSeconds: number };
   /**
    * DuckDB's instance-wide limits, fixed when the database is opened (the
@@ -203,6 +205,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         callbackGraceMinutes: int(env.KCHAT_AIRFLOW_CALLBACK_GRACE_MINUTES, 15, 'KCHAT_AIRFLOW_CALLBACK_GRACE_MINUTES', 1),
         deadlinesJson: env.KCHAT_AIRFLOW_DEADLINES || null,
       },
+    },
+    kiwi: {
+      enabled: flag(env.KCHAT_KIWI, true),
+      modelDir: env.KCHAT_KIWI_MODEL_DIR ? path.resolve(env.KCHAT_KIWI_MODEL_DIR) : null,
+      idleMs: int(env.KCHAT_KIWI_IDLE_SECONDS, 60, 'KCHAT_KIWI_IDLE_SECONDS', 1) * 1000,
     },
     movies: {
       kobisApiKey: env.KOBIS_API_KEY || null,

@@ -270,3 +270,12 @@ export function visibleTo(e: Pick<Envelope, 'meta'>, userId: string | undefined)
   if (!Array.isArray(to)) return true;
   return userId !== undefined && to.includes(userId);
 }
+
+/**
+ * Imported history (`kchat import-legacy`, meta.legacy): stored and searchable
+ * like any event, but never delivered live to sockets nor answered by bots.
+ */
+export function isImported(e: Pick<Envelope, 'meta'>): boolean {
+  const l = e.meta.legacy;
+  return l !== null && typeof l === 'object';
+}

@@ -1,9 +1,13 @@
 // Dates in the reporting zone (Asia/Seoul by default): daily partitions,
 // "today"/"yesterday" in bot answers, and times shown to users.
 
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** YYYY-MM-DD of an instant in a zone. */
 export function localDate(ts: number | Date, tz = 'Asia/Seoul'): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(ts);
+  let f = dateFormats.get(tz);
+  if (!f) dateFormats.set(tz, (f = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' })));
+  return f.format(ts);
 }
 
 const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];

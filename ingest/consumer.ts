@@ -32,6 +32,7 @@ import type { KafkaClient } from '../core/kafka.ts';
 import { logger } from '../core/log.ts';
 import { tsWorker } from '../core/threads.ts';
 import type { FetcherData, FetcherMessage, MainMessage, RejectedRecord } from './fetcher.ts';
+import { dropRepeatedImports, lastRowid } from './legacy/stored.ts';
 import { messageLog } from './log.ts';
 import { IngestStatus, isBug, restartDelay, retryDelay, type IngestState } from './status.ts';
 import { insertErrors, nowUs, SMALL_BATCH_ROWS } from './store.ts';
@@ -184,6 +185,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
     const bad = group.flatMap((b) => b.bad);
     const rows = group.reduce((n, b) => n + b.rows, 0);
     const entries = [...marks.entries()];
+    let lastRow = -1n;
     await messages.appendSpooled(
       {
         files: group.flatMap((b) => (b.file ? [b.file] : [])),
@@ -193,7 +195,10 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
         members: group.flatMap((b) => b.members),
       },
       {
+        before: async (tx) => void (lastRow = await lastRowid(tx)),
         also: async (tx) => {
+          // imported records whose id is stored already, or twice in this group, are dropped (a re-import adds nothing)
+          await dropRepeatedImports(tx, lastRow);
           if (bad.length) await storeErrors(tx, topic, bad, nowUs());
           await tx.run(
             `INSERT INTO ingest_offsets (kafka_topic, kafka_partition, next_offset, updated_at) VALUES ${entries.map(() => '(?, ?, ?, now())').join(', ')}

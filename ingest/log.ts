@@ -137,10 +137,11 @@ export class MessageLog {
    * reader refusing a line), it is tried once more with the files' rows
    * stored the ordinary way (a failed DuckDB transaction cannot go on).
    */
-  async appendSpooled(batch: SpooledRows, options: { also?: (tx: Session) => Promise<void> } = {}): Promise<void> {
+  async appendSpooled(batch: SpooledRows, options: { before?: (tx: Session) => Promise<void>; also?: (tx: Session) => Promise<void> } = {}): Promise<void> {
     await this.ready();
     const write = (viaReader: boolean) =>
       this.db.transaction(async (tx) => {
+        await options.before?.(tx);
         if (batch.files.length && viaReader) await tx.run(spoolInsertSql(MESSAGES, batch.files));
         else for (const f of batch.files) await tx.insert(MESSAGES, readSpool(MESSAGES, f));
         await tx.insert(NICK_HISTORY, batch.nicks);

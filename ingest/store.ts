@@ -7,6 +7,7 @@
 import type { InsertOptions, Session } from '../core/db.ts';
 import type { Envelope } from '../core/envelope.ts';
 import { CHANNEL_MEMBERSHIP, INGEST_ERRORS, MESSAGES, NICK_HISTORY } from './schema.ts';
+import { legacyColumns } from './legacy/stored.ts';
 
 export { SMALL_BATCH_ROWS } from '../core/db.ts';
 
@@ -36,6 +37,20 @@ export interface MessageRow {
 export function envelopeRow(e: Envelope, topic: string, partition: number, offset: bigint, meta?: string): MessageRow {
   const m = e.meta as Record<string, unknown>;
   const old = e.type === 'nick' ? pickString(m, ['old_nick', 'old', 'from', 'previous']) : null;
+  // imported history (kchat import-legacy): its file as source, its exact time or none
+  const legacy = legacyColumns(e);
+  if (legacy) {
+    return {
+      ...envelopeRowLive(e, topic, partition, offset, meta, old),
+      source: legacy.source,
+      ts_us: legacy.ts_us,
+      ts_ms: legacy.ts_us === null ? undefined : legacy.ts_us / 1000n,
+    };
+  }
+  return envelopeRowLive(e, topic, partition, offset, meta, old);
+}
+
+function envelopeRowLive(e: Envelope, topic: string, partition: number, offset: bigint, meta: string | undefined, old: string | null): MessageRow {
   return {
     id: e.id,
     channel: e.channel,

@@ -16,6 +16,7 @@ import { createApp } from './app.ts';
 import { createGateway } from './gateway/index.ts';
 import { nodeRoles, type Part, type PartContext } from './part.ts';
 import { cliRoutes } from './routes/cli.ts';
+import { importRoutes } from './routes/imports.ts';
 import { createIngest } from '../ingest/index.ts';
 import { createAuditPart } from './routes/audit.ts';
 import { createNotebooksPart } from './routes/notebooks.ts';
@@ -67,6 +68,7 @@ async function main(): Promise<void> {
       parts.push(createAuditPart(ctx));
       parts.push(createNotebooksPart(ctx, { dir: config.notebooksDir }));
       parts.push({ name: 'cli', routes: (app) => void app.route('/', cliRoutes({ config, db, auth, kafka })) });
+      parts.push({ name: 'imports', routes: (app) => void app.route('/', importRoutes({ db, auth })) });
     }
   }
 

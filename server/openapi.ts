@@ -109,6 +109,7 @@ function build(): Record<string, unknown> {
             dateParam('to', 'last local day, inclusive (default = from)'),
             { name: 'channel', in: 'query', schema: { type: 'string' } },
             { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 20 } },
+            { name: 'pos', in: 'query', description: 'nouns (default: nouns and English words), verbs (verb/adjective lemmas such as 죽다), or all', schema: { enum: ['nouns', 'verbs', 'all'], default: 'nouns' } },
           ],
           responses: {
             '200': ok('keywords', 'TopicsResponse'),

@@ -47,7 +47,17 @@ export const keywordSchema = z.object({
   score: z.number().optional().describe('signed log-likelihood vs the previous period of equal length'),
   previous: z.number().int().optional(),
 });
-export const topicsResponseSchema = z.object({ keywords: z.array(keywordSchema), rising: z.array(keywordSchema).optional(), period: z.unknown().optional(), reference: z.unknown().optional() });
+export const topicsResponseSchema = z.object({
+  keywords: z.array(keywordSchema),
+  rising: z.array(keywordSchema).optional(),
+  period: z.unknown().optional(),
+  reference: z.unknown().optional(),
+  pos: z.enum(['nouns', 'verbs', 'all']).optional().describe('nouns (and English words), verbs (verb/adjective lemmas such as 죽다), or all'),
+  coverage: z
+    .object({ analyzer: z.string(), complete: z.boolean(), pending_messages: z.number().int(), days_by_analyzer: z.record(z.string(), z.number().int()) })
+    .optional()
+    .describe('which analyser counted the period (kiwi-0.23.0, or rule while the model loads) and whether every stored message is counted yet'),
+});
 export const volumeResponseSchema = z.object({ by: z.string(), buckets: z.array(z.object({ key: z.string(), count: z.number().int() })), total: z.number().int() });
 
 export const sqlRequestSchema = z.object({

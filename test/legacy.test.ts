@@ -1,5 +1,7 @@
 // Every file in ../shared/data/legacy imports with exact counts, Korean text
 // and punctuation intact, lone surrogates cleaned; re-importing adds nothing.
+// Imports go through Kafka like every event: the records are produced to the
+// test's chat.events and stored by the real ingest consumer.
 // Plus the relatives the brief names (Parquet, JSON with raw non-ASCII,
 // broken lines) and the CLI's --json summary shape.
 import { after, before, describe, test } from 'node:test';
@@ -7,10 +9,41 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import type { Config } from '../core/config.ts';
 import { Database } from '../core/db.ts';
-import { importLegacy } from '../ingest/legacy/import.ts';
 import { parseQuery, SearchIndex } from '../audit/search/index.ts';
+import type { KafkaClient } from '../core/kafka.ts';
+import { startIngest } from '../ingest/consumer.ts';
+import { importLegacy as importToKafka } from '../ingest/legacy/import.ts';
+import { storedIds } from '../ingest/legacy/stored.ts';
 import { legacyDir, repoRoot, tempEnv } from './helpers/ingest.ts';
+import { testKafka } from './helpers/kafka.ts';
+
+const clients = new Map<Config, KafkaClient>();
+
+/** Import `files` through the test's Kafka, then let ingest store them (as `npm start` would). */
+async function importLegacy(o: { db: Database; config: Config; files: string[]; channel?: string }) {
+  let kafka = clients.get(o.config);
+  if (!kafka) clients.set(o.config, (kafka = await testKafka(o.config, 'test-legacy')));
+  const k = kafka;
+  const result = await importToKafka({
+    config: o.config,
+    files: o.files,
+    channel: o.channel,
+    send: async (messages) => void (await k.send(k.names.topics.events, messages)),
+    known: (source) => storedIds(o.db, source),
+  });
+  const ingest = await startIngest({ config: o.config, db: o.db, kafka: k });
+  try {
+    await ingest.caughtUp();
+  } finally {
+    await ingest.stop();
+  }
+  return result;
+}
+after(async () => {
+  for (const k of clients.values()) await k.disconnect();
+});
 
 const haveData = fs.existsSync(legacyDir);
 const FILES = ['chat_20240827.log', 'doublechat_messages.jsonl', 'team4_data.csv', 'teamchat_test1_messages.json'];
@@ -142,7 +175,7 @@ describe('legacy import of relatives: Parquet, JSON with raw non-ASCII, broken l
       { nick: '수진', text: '점심은 김치찌개?', channel: 'chat1' },
       { nick: '태영', text: '좋아요, 12시에!', channel: 'chat1' },
     ]);
-    assert.deepEqual(fs.readdirSync(path.join(t.dataDir, 'tmp')), [], 'the DATA_DIR copy is removed');
+    assert.equal(fs.existsSync(path.join(t.dataDir, 'tmp')), false, 'read where it is: no copy in DATA_DIR');
   });
 
   test('broken lines are reported with their line number and reason; the rest imports', async () => {
@@ -189,6 +222,37 @@ describe('legacy import of relatives: Parquet, JSON with raw non-ASCII, broken l
     assert.match(files[0].rejected[0].reason, /invalid JSON/);
     const row = await db.one<{ text: string; ts_ms: number }>("SELECT text, ts_ms FROM messages WHERE nick = '하준'");
     assert.deepEqual(row, { text: '날것의 한글, 괜찮죠?', ts_ms: Date.parse('2024-08-27T01:00:00Z') });
+  });
+
+  test('two imports of one file at once store each record once; a line too long for Kafka is rejected by name', async () => {
+    const file = path.join(dir, 'race.jsonl');
+    fs.writeFileSync(
+      file,
+      [
+        JSON.stringify({ user: '민수', message: '동시에 두 번 가져와도', time: '2024-08-27 10:00:00' }),
+        JSON.stringify({ user: '지은', message: '한 번만 저장돼요', time: '2024-08-27 10:00:01' }),
+        JSON.stringify({ user: '도윤', message: '가'.repeat(400_000), time: '2024-08-27 10:00:02' }),
+        JSON.stringify({ user: '서연', message: '마지막 줄', time: '2024-08-27 10:00:03' }),
+      ].join('\n'),
+    );
+    let kafka = clients.get(t.config);
+    if (!kafka) clients.set(t.config, (kafka = await testKafka(t.config, 'test-legacy')));
+    const k = kafka;
+    // Both runs start before either is stored: each sends every record (its counts are as of its start) …
+    const run = () =>
+      importToKafka({ config: t.config, files: [file], send: async (m) => void (await k.send(k.names.topics.events, m)), known: (source) => storedIds(db, source) });
+    const [a, b] = await Promise.all([run(), run()]);
+    for (const r of [a, b]) {
+      assert.deepEqual([r.files[0].read, r.files[0].imported, r.files[0].duplicates], [4, 3, 0]);
+      assert.equal(r.files[0].rejected[0].line, 3);
+      assert.match(r.files[0].rejected[0].reason, /record too large for the chat log \(\d+ bytes as an envelope; at most \d+\)/);
+    }
+    // … and ingest stores each id once.
+    const ingest = await startIngest({ config: t.config, db, kafka: k });
+    await ingest.caughtUp();
+    await ingest.stop();
+    const rows = await db.all<{ nick: string }>("SELECT nick FROM messages WHERE source = 'legacy:race.jsonl' ORDER BY ts_ms");
+    assert.deepEqual(rows.map((r) => r.nick), ['민수', '지은', '서연']);
   });
 
   test('bad input is a clear error and imports nothing', async () => {

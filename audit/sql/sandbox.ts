@@ -15,7 +15,7 @@ import path from 'node:path';
 import { chunkRows, type ConnectionPool, type Database, type Prepared, type Session } from '../../core/db.ts';
 import { InputError } from '../../core/errors.ts';
 import { logger } from '../../core/log.ts';
-import { registerKoreanFunctions } from './korean.ts';
+import { prepareKorean, registerKoreanFunctions } from './korean.ts';
 import { resultRow } from './values.ts';
 
 const log = logger('audit.sql');
@@ -237,6 +237,7 @@ export class SqlSandbox {
           log.warn({ reason: why }, 'sandbox refused a statement');
           throw new SqlError(`refused: ${why}`);
         }
+        await prepareKorean(sql);
         prepared = await extracted.prepare(0);
       } catch (err) {
         if (err instanceof SqlError) throw err;

@@ -8,7 +8,7 @@
 //   every process's own DuckDB table.
 import type { Config } from '../../core/config.ts';
 import type { Database } from '../../core/db.ts';
-import type { Envelope } from '../../core/envelope.ts';
+import { isImported, type Envelope } from '../../core/envelope.ts';
 import { decodeEnvelope, envelopeMessage, type Consumer, type KafkaClient } from '../../core/kafka.ts';
 import { logger } from '../../core/log.ts';
 import { fileToken } from '../../core/secrets.ts';
@@ -94,6 +94,7 @@ export class KafkaBotRuntime {
         // decoded once per process (core/kafka.ts), shared with the gateway and ingest
         const parsed = decodeEnvelope(topic, partition, message.offset, message.value);
         if (!parsed.ok) return; // ingest sends bad records to the DLQ; the bot just skips them
+        if (isImported(parsed.envelope)) return; // imported history: never answered
         if (parsed.envelope.type === 'message' && Date.now() - parsed.envelope.ts > QUESTION_MAX_AGE_MS) return;
         try {
           await this.dispatcher.handle(parsed.envelope, { partition, offset: Number(message.offset) });
@@ -113,7 +114,7 @@ export class KafkaBotRuntime {
     await this.sync.run({
       eachMessage: async ({ topic, partition, message }) => {
         const parsed = decodeEnvelope(topic, partition, message.offset, message.value);
-        if (!parsed.ok) return;
+        if (!parsed.ok || isImported(parsed.envelope)) return;
         for (const observe of this.opts.observers) {
           try {
             await observe(parsed.envelope);

@@ -91,8 +91,9 @@ export function stemEnglish(word: string): string {
   return lower.length <= 3 ? lower : porter.stem(lower);
 }
 
-const URL_RE = /\b(?:https?:\/\/|www\.)\S+/giu;
-const MENTION_RE = /(^|\s)[@#][^\s]+/gu;
+/** Links and @mentions/#channels: never topic words (shared with core/korean/terms.ts). */
+export const URL_RE = /\b(?:https?:\/\/|www\.)\S+/giu;
+export const MENTION_RE = /(^|\s)[@#][^\s]+/gu;
 // One run of a single script: Hangul (syllables + jamo), letters of other scripts (with marks and inner ' or -), or digits.
 // (the `v` flag's set difference keeps Hangul out of the letter class; built from a string because tsconfig targets ES2022)
 const RUN_RE = new RegExp(String.raw`([\p{Script=Hangul}]+)|([[\p{L}\p{M}]--\p{Script=Hangul}]+(?:['’\-][[\p{L}\p{M}]--\p{Script=Hangul}]+)*)|(\p{N}+(?:[.,]\p{N}+)*)`, 'gv');

@@ -12,10 +12,20 @@ export interface CsvRecord {
 }
 
 export function parseCsv(input: string, delimiter = ','): CsvRecord[] {
-  const out: CsvRecord[] = [];
   const s = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
+  return parseCsvPrefix(s, delimiter, true, 1).records;
+}
+
+/**
+ * The complete records at the start of `s` (streaming: the caller keeps
+ * `s.slice(consumed)` and appends the next chunk). With `final` false a record
+ * that reaches the end of `s` is left for the next call, since its closing
+ * quote or line break may be in the next chunk.
+ */
+export function parseCsvPrefix(s: string, delimiter: string, final: boolean, firstLine: number): { records: CsvRecord[]; consumed: number; line: number } {
+  const out: CsvRecord[] = [];
   let i = 0;
-  let line = 1;
+  let line = firstLine;
   while (i < s.length) {
     const startLine = line;
     const startIdx = i;
@@ -55,6 +65,7 @@ export function parseCsv(input: string, delimiter = ','): CsvRecord[] {
         field = '';
         i++;
       } else if (c === '\r' || c === '\n') {
+        if (c === '\r' && i + 1 === s.length && !final) break; // its \n may open the next chunk
         i += c === '\r' && s[i + 1] === '\n' ? 2 : 1;
         line++;
         endOfRecord = true;
@@ -64,6 +75,10 @@ export function parseCsv(input: string, delimiter = ','): CsvRecord[] {
         i++;
       }
     }
+    if (!endOfRecord && !final) {
+      // the record runs past the end of this chunk: wait for more text
+      return { records: out, consumed: startIdx, line: startLine };
+    }
     if (quoted) error = 'unterminated quoted field (missing closing ")';
     fields.push(field);
     const text = s.slice(startIdx, i).replace(/\r?\n$/, '');
@@ -71,5 +86,5 @@ export function parseCsv(input: string, delimiter = ','): CsvRecord[] {
     if (fields.length === 1 && fields[0] === '' && !error) continue;
     out.push({ line: startLine, fields, text, ...(error ? { error } : {}) });
   }
-  return out;
+  return { records: out, consumed: i, line };
 }

@@ -1,10 +1,12 @@
-// One legacy record → one message row: field aliases, time, event kind
+// One legacy record → one envelope: field aliases, time, event kind
 // (join/leave/nick/bot/system lines as the teams' clients wrote them) and a
-// deterministic id, so re-importing a file finds its rows already there.
+// deterministic id from the file name and the record's content (its position
+// only when it has neither time nor offset), so re-importing a file finds its
+// records already there.
 import { createHash } from 'node:crypto';
 import { channelName } from '../../core/envelope.ts';
-import { cleanText, jsonSafe } from '../../core/text.ts';
-import type { MessageRow } from '../store.ts';
+import type { Envelope } from '../../core/envelope.ts';
+import { cleanText } from '../../core/text.ts';
 import type { LegacyFormat, RawRecord } from './formats.ts';
 import { parseLegacyTime } from './times.ts';
 
@@ -77,13 +79,43 @@ export function classify(sender: string, text: string, end: boolean): Classified
   return { type: 'message', nick: sender };
 }
 
-export type Normalised = { ok: true; row: MessageRow; identity: string } | { ok: false; reason: string };
+export type Normalised = { ok: true; envelope: Envelope; identity: string } | { ok: false; reason: string };
 
 export interface NormaliseOptions {
   file: string; // basename
   format: LegacyFormat;
   channel: string;
   tz: string;
+  /** the envelope time of records without one (ms) */
+  importedAt: number;
+}
+
+/** `meta.legacy` of an imported envelope: where the record came from, as written. */
+export interface LegacyMeta {
+  file: string;
+  format: LegacyFormat;
+  line: number;
+  original: string;
+  sender: string;
+  offset?: number;
+  end?: boolean;
+  /** the record had no time (ts is stored NULL) */
+  no_time?: true;
+  /** the record's time in µs since the epoch (the envelope's ts has ms) */
+  time_us?: string;
+  channel?: string;
+  extra?: Record<string, unknown>;
+}
+
+/** Cut to at most `max` UTF-16 units (the envelope schema's measure) without splitting a character. */
+function fitUnits(s: string, max: number): string {
+  if (s.length <= max) return s;
+  let out = '';
+  for (const ch of s) {
+    if (out.length + ch.length > max) break;
+    out += ch;
+  }
+  return out;
 }
 
 function scalarText(v: unknown): string | null {
@@ -109,6 +141,7 @@ export function normalise(rec: RawRecord, o: NormaliseOptions): Normalised {
   if (time && time.value !== null && time.value !== undefined) {
     const t = parseLegacyTime(time.value, o.tz);
     if (!t.ok) return { ok: false, reason: `field "${time.key}": ${t.reason}` };
+    if (t.us < 0n) return { ok: false, reason: `field "${time.key}": time before 1970 is not supported` };
     tsUs = t.us;
   }
   const off = pick(f, 'offset');
@@ -141,38 +174,33 @@ export function normalise(rec: RawRecord, o: NormaliseOptions): Normalised {
 
   const known = new Set([user.key, msg.key, time?.key, off?.key, endField?.key, ch?.key]);
   const extra = Object.fromEntries(Object.entries(f).filter(([k]) => !known.has(k)));
-  const meta = {
-    legacy: {
-      file: o.file,
-      format: o.format,
-      line: rec.line,
-      original: rec.original,
-      sender,
-      ...(offset !== null ? { offset } : {}),
-      ...(endField ? { end } : {}),
-      ...(tsUs === null ? { no_time: true } : {}),
-      ...(originalChannel ? { channel: originalChannel } : {}),
-      ...(Object.keys(extra).length ? { extra } : {}),
-    },
+  const legacy: LegacyMeta = {
+    file: o.file,
+    format: o.format,
+    line: rec.line,
+    original: rec.original,
+    sender,
+    ...(offset !== null ? { offset } : {}),
+    ...(endField ? { end } : {}),
+    ...(tsUs === null ? { no_time: true } : { time_us: tsUs.toString() }),
+    ...(originalChannel ? { channel: originalChannel } : {}),
+    ...(Object.keys(extra).length ? { extra } : {}),
   };
+  // serialize() (core/envelope.ts) cleans text and meta once, on the way to Kafka.
   return {
     ok: true,
     identity,
-    row: {
+    envelope: {
+      v: 1,
       id,
-      channel,
-      user_id: `legacy:${nick}`,
-      nick,
       type: kind.type,
+      channel,
+      user: { id: fitUnits(`legacy:${nick}`, 128), nick: fitUnits(nick, 64) },
       text,
-      ts_us: tsUs,
+      // no time in the file: the envelope carries the import time, ingest stores ts NULL (meta.legacy.no_time)
+      ts: tsUs === null ? o.importedAt : Number(tsUs / 1000n),
       reply_to: null,
-      kafka_topic: null,
-      kafka_partition: null,
-      kafka_offset: null,
-      source: `legacy:${o.file}`,
-      meta: JSON.stringify(jsonSafe(meta)),
-      old_nick: kind.old_nick ?? null,
+      meta: { legacy, ...(kind.old_nick ? { old_nick: kind.old_nick } : {}) },
     },
   };
 }

@@ -6,6 +6,21 @@ export type TimeResult = { ok: true; us: bigint } | { ok: false; reason: string 
 
 const MONTHS: Record<string, number> = { jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12 };
 
+// A log's lines share their hours: the zone offset of a wall-clock hour is looked up once.
+const offsets = new Map<string, number>();
+
+/** zonedTime() with the offset of the wall-clock hour remembered (zones change offset on whole hours). */
+function wallMs(y: number, mo: number, d: number, h: number, mi: number, s: number, tz: string): number {
+  const key = `${tz} ${y} ${mo} ${d} ${h}`;
+  let off = offsets.get(key);
+  if (off === undefined) {
+    if (offsets.size > 50_000) offsets.clear();
+    off = Date.UTC(y, mo - 1, d, h) - zonedTime(y, mo, d, h, 0, 0, tz);
+    offsets.set(key, off);
+  }
+  return Date.UTC(y, mo - 1, d, h, mi, s) - off;
+}
+
 /** Fractional seconds text ("979985", "5") → microseconds. */
 function fracUs(frac: string | undefined): bigint {
   if (!frac) return 0n;
@@ -16,7 +31,7 @@ function wall(y: number, mo: number, d: number, h: number, mi: number, s: number
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return { ok: false, reason: 'time out of range' };
   const check = new Date(Date.UTC(y, mo - 1, d));
   if (check.getUTCDate() !== d) return { ok: false, reason: 'no such calendar date' };
-  return { ok: true, us: BigInt(zonedTime(y, mo, d, h, mi, s, tz)) * 1000n + fracUs(frac) };
+  return { ok: true, us: BigInt(wallMs(y, mo, d, h, mi, s, tz)) * 1000n + fracUs(frac) };
 }
 
 /** Epoch seconds, milliseconds or microseconds by magnitude (plausible 2001–2286). */

@@ -3,7 +3,7 @@
 // and a consumer in this gateway's own group that warms up from the tail of
 // the topic, then feeds every consumed envelope to the gateway — and is
 // rebuilt if kafkajs gives up on it (broker restarts).
-import { serialize, type Envelope } from '../../core/envelope.ts';
+import { isImported, serialize, type Envelope } from '../../core/envelope.ts';
 import { decodeEnvelope, type Consumer, type KafkaClient } from '../../core/kafka.ts';
 import { logger } from '../../core/log.ts';
 
@@ -135,7 +135,8 @@ export class Bus {
         const parsed = decodeEnvelope(topic, partition, message.offset, message.value);
         if (!parsed.ok) {
           log.warn({ partition, offset: message.offset, reason: parsed.reason }, 'skipping a record that is not an envelope');
-        } else {
+        } else if (!isImported(parsed.envelope)) {
+          // (imported history is stored and searchable, never pushed to sockets)
           try {
             // (copied: the consumed value is a slice of a whole fetch, which the history ring must not pin)
             const raw = parsed.canonical ? Buffer.from(message.value!) : Buffer.from(serialize(parsed.envelope));

@@ -11,21 +11,24 @@ import {
   StatsError,
   VOLUME_BY,
   botUsage,
-  catchUpTopics,
   listAuditLog,
+  maintainTopics,
   requireAdmin,
   period,
+  POS,
   requireAuditor,
   runSearch,
   topics,
   volume,
   type AuditEnv,
+  type Pos,
   type VolumeBy,
 } from '../../audit/index.ts';
 import { auditBotCommands } from '../../audit/index.ts';
 import { registerCommand } from '../../bots/index.ts';
 import { InputError } from '../../core/errors.ts';
 import { messageLog } from '../../ingest/index.ts';
+import { kiwiTerms } from '../../core/korean/terms.ts';
 import { logger } from '../../core/log.ts';
 import { openApiDocument } from '../openapi.ts';
 import { router } from '../http.ts';
@@ -56,7 +59,9 @@ export function auditRoutes(ctx: Pick<PartContext, 'config' | 'db' | 'auth'>, in
   app.get('/api/stats/topics', async (c) => {
     const p = period(c.req.query('from'), c.req.query('to'), tz);
     const limit = intParam(c.req.query('limit'), 'limit', 20, 200);
-    return c.json(await topics(ctx.db, p, { channel: c.req.query('channel') || null, limit }));
+    const pos = (c.req.query('pos') || 'nouns') as Pos;
+    if (!(POS as readonly string[]).includes(pos)) throw new StatsError(`pos must be one of ${POS.join('|')}, got "${pos}"`);
+    return c.json(await topics(ctx.db, p, { channel: c.req.query('channel') || null, limit, pos }));
   });
 
   app.get('/api/stats/volume', async (c) => {
@@ -114,7 +119,8 @@ export function createAuditPart(ctx: PartContext): Part & { index: SearchIndex }
   const tickTopics = () => {
     if (topicsRun || stopping.signal.aborted) return;
     topicsLast = Date.now();
-    topicsRun = catchUpTopics(ctx.db, ctx.config.tzReports, { signal: stopping.signal })
+    // new messages counted; days an earlier analyser counted (rule tokenizer before the Kiwi model) recounted
+    topicsRun = maintainTopics(ctx.db, ctx.config.tzReports, { signal: stopping.signal })
       .catch((err: unknown) => log.warn({ err }, 'topic counts catch-up failed'))
       .finally(() => {
         topicsRun = null;
@@ -151,7 +157,14 @@ export function createAuditPart(ctx: PartContext): Part & { index: SearchIndex }
           built = true;
           log.info({ messages: index.size, ms: Date.now() - started }, 'search index built');
           // Term counts for topic statistics: first (possibly long) catch-up in the background, then after commits.
-          unsubscribe = messageLog(ctx.db).onCommit(onCommit);
+          const offCommit = messageLog(ctx.db).onCommit(onCommit);
+          // and once Kiwi has loaded (the model may arrive after start): days the rule tokenizer counted are recounted
+          const kiwi = ctx.config.kiwi.enabled ? kiwiTerms(ctx.config).kiwi : null;
+          kiwi?.on('load', onCommit);
+          unsubscribe = () => {
+            offCommit();
+            kiwi?.off('load', onCommit);
+          };
           tickTopics();
         })
         .catch((err: unknown) => {

@@ -1,0 +1,118 @@
+// The Kiwi worker thread (plain JavaScript: it is started from both the
+// server and the CLI, whose TypeScript loaders do not reach worker threads).
+// It loads kiwi-nlp's WebAssembly build and the model once, then analyses
+// words on request. core/korean/kiwi/analyzer.ts owns it: it starts it when
+// there is work and terminates it when idle, which returns its memory.
+//
+// Requests (postMessage):
+//   {type: 'analyze', id, items: string[], context: false} → {type: 'result', id, result: (Morphs | null)[]}
+//       each item is one word, analysed alone
+//   {type: 'analyze', id, items: string[], context: true}  → {type: 'result', id, result: (Morphs[] | null)[]}
+//       each item is a text of space-separated words, analysed as a whole;
+//       its morphemes come back grouped by word (by their offset in the text)
+//   {type: 'sync', items, context}  → the same result, written into workerData.shared (see analyzer.ts)
+// where Morphs = [form, tag, form, tag, …] of the morphemes kept (nouns, verbs,
+// adjectives, foreign words); other morphemes (particles, endings) are left out.
+import { parentPort, workerData } from 'node:worker_threads';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+
+const { modelDir, files, options, shared } = workerData;
+
+// Which morphemes leave the worker: nouns, foreign words, verb and adjective stems (and their irregular variants).
+const KEEP = /^(NNG|NNP|SL|VV|VA)/;
+
+const require = createRequire(import.meta.url);
+const dist = path.dirname(require.resolve('kiwi-nlp/package.json'));
+const { default: initKiwi } = await import(pathToFileURL(path.join(dist, 'dist', 'build', 'kiwi-wasm.js')).href);
+
+const started = performance.now();
+const mod = await initKiwi({
+  locateFile: (p) => (p.endsWith('.wasm') ? path.join(dist, 'dist', 'kiwi-wasm.wasm') : p),
+  // Kiwi's notices (e.g. "Quantization is not supported for ArchType::none") are not errors of ours.
+  print: () => undefined,
+  printErr: () => undefined,
+});
+const call = (req) => {
+  const res = JSON.parse(mod.api(JSON.stringify(req)));
+  if (res && typeof res === 'object' && !Array.isArray(res) && typeof res.error === 'string') throw new Error(res.error);
+  return res;
+};
+// Model files go into the module's in-memory file system only for the build,
+// one at a time, and are removed right after: the built model is what stays.
+mod.FS.mkdir('/model');
+for (const f of files) mod.FS.writeFile(`/model/${f}`, fs.readFileSync(path.join(modelDir, f)));
+const id = call({
+  method: 'build',
+  args: [{ modelPath: '/model', loadMultiDict: false, loadDefaultDict: true, loadTypoDict: true, integrateAllomorph: true, modelType: 'none' }],
+});
+for (const f of files) mod.FS.unlink(`/model/${f}`);
+mod.FS.rmdir('/model');
+const version = call({ method: 'version', args: [] });
+
+/** One word → [form, tag, …] of the morphemes worth counting. */
+function analyzeWord(word) {
+  const out = [];
+  const r = call({ method: 'analyze', id, args: [word, options.match] });
+  for (const t of r.tokens) {
+    if (KEEP.test(t.tag)) out.push(t.str, t.tag);
+  }
+  return out;
+}
+
+/** One text → per space-separated word, [form, tag, …] of the morphemes worth counting. */
+function analyzeText(text) {
+  // Kiwi's wordPosition restarts in every sentence: place morphemes by their offset (UTF-16 units, as JS strings count).
+  const parts = text.split(' ');
+  const starts = [];
+  let at = 0;
+  for (const p of parts) {
+    starts.push(at);
+    at += p.length + 1;
+  }
+  const words = parts.map(() => []);
+  const r = call({ method: 'analyze', id, args: [text, options.match] });
+  let w = 0;
+  for (const t of r.tokens) {
+    while (w + 1 < starts.length && starts[w + 1] <= t.position) w++;
+    if (KEEP.test(t.tag)) words[w].push(t.str, t.tag);
+  }
+  return words;
+}
+
+function analyzeAll(items, context) {
+  const res = new Array(items.length);
+  for (let i = 0; i < items.length; i++) {
+    try {
+      res[i] = context ? analyzeText(items[i]) : analyzeWord(items[i]);
+    } catch {
+      res[i] = null; // this item only: the caller falls back to the rule tokenizer for it
+    }
+  }
+  return res;
+}
+
+const state = new Int32Array(shared, 0, 2);
+const bytes = new Uint8Array(shared, 8);
+const encoder = new TextEncoder();
+
+parentPort.on('message', (msg) => {
+  if (msg.type === 'analyze') {
+    parentPort.postMessage({ type: 'result', id: msg.id, result: analyzeAll(msg.items, msg.context) });
+  } else if (msg.type === 'sync') {
+    // A synchronous caller (a DuckDB scalar function) is blocked in Atomics.wait on state[0].
+    const json = encoder.encode(JSON.stringify(analyzeAll(msg.items, msg.context)));
+    if (json.length > bytes.length) {
+      Atomics.store(state, 1, json.length);
+      Atomics.store(state, 0, 2); // too large: the caller splits the batch
+    } else {
+      bytes.set(json);
+      Atomics.store(state, 1, json.length);
+      Atomics.store(state, 0, 1);
+    }
+    Atomics.notify(state, 0);
+  }
+});
+parentPort.postMessage({ type: 'ready', ms: Math.round(performance.now() - started), version });

@@ -1,0 +1,281 @@
+// Topic terms of a chat message: the nouns it is about (회의록, 마이그레이션,
+// 컨슈머, 서버 — never 죽었어요 or 봤는데요), English words, and — for views
+// that ask for them — verb and adjective lemmas (죽다, 늦어지다, 보다).
+//
+// Two analysers give them, each named so counts record which one made them:
+// - `kiwi-<version>` (KiwiTerms): Kiwi's morphological analysis. Each
+//   space-separated word is analysed alone and cached (chat repeats its
+//   words, so the model runs on a small share of them); a word that Kiwi
+//   reads alone as one noun ending like a particle (노션에, 지라가 — unknown
+//   loanwords) is analysed again inside its message, where the context splits
+//   it (노션/NNG 에/JKB). Results depend only on the message text.
+// - `rule` (ruleTerms): the rule tokenizer (core/korean/tokenize.ts), used
+//   until the model is loaded, or when it cannot be (no model, KCHAT_KIWI=off).
+// English words go the same way in both: lower case, stopwords out, Porter stem.
+import type { Config } from '../config.ts';
+import { KiwiAnalyzer, type Morphs, type TextMorphs } from './kiwi/analyzer.ts';
+import { modelDir } from './kiwi/model.ts';
+import { stripParticle } from './particles.ts';
+import { ENGLISH_STOPWORDS, KOREAN_STOPWORDS, MENTION_RE, stemEnglish, tokenize, URL_RE } from './tokenize.ts';
+
+export type TermKind = 'noun' | 'verb';
+
+export interface TopicTerm {
+  /** what is counted: a noun, a lemma (죽다) or an English stem */
+  term: string;
+  kind: TermKind;
+  /** an English word (its spellings are kept for display) */
+  latin: boolean;
+  /** the form as written (English spelling, lower-cased by the counter) */
+  surface: string;
+}
+
+export interface TermAnalyzer {
+  /** recorded beside the counts it made (`rule`, `kiwi-0.23.0`) */
+  readonly name: string;
+  terms(texts: readonly string[]): Promise<TopicTerm[][]>;
+}
+
+/** Light verbs and copulas: in every sentence, never a topic. */
+export const VERB_STOPWORDS = new Set(['하다', '되다', '있다', '없다', '같다', '이다', '아니다', '않다', '싶다', '주다']);
+
+/** The rule tokenizer's terms (nouns and English; it has no verb lemmas). */
+export function ruleTermsOf(text: string): TopicTerm[] {
+  return tokenize(text, { minHangul: 2 }).map((t) => ({ term: t.term, kind: 'noun', latin: t.kind === 'latin', surface: t.surface }));
+}
+
+export const ruleTerms: TermAnalyzer = {
+  name: 'rule',
+  terms: async (texts) => texts.map(ruleTermsOf),
+};
+
+export class KiwiUnavailableError extends Error {
+  constructor(reason: string | null) {
+    super(`Kiwi is unavailable${reason ? `: ${reason}` : ''}`);
+    this.name = 'KiwiUnavailableError';
+  }
+}
+
+const HANGUL_SYLLABLE = /[가-힣]/;
+const hangulCount = (s: string) => {
+  let n = 0;
+  for (const ch of s) if (ch >= '가' && ch <= '힣') n++;
+  return n;
+};
+// Full-width ASCII → ASCII (NFKC would also turn compatibility jamo such as ㅋ into conjoining jamo, which Kiwi reads worse).
+const FULL_WIDTH = /[\uFF01-\uFF5E]/g;
+const EDGE_PUNCT = /^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu;
+
+/** A message as Kiwi sees it: NFC, no links or @mentions, words separated by one space. */
+export function prepareText(text: string): string[] {
+  const s = text
+    .normalize('NFC')
+    .replace(FULL_WIDTH, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
+    .replace(URL_RE, ' ')
+    .replace(MENTION_RE, '$1 ');
+  return s.split(/\s+/u).filter((w) => w !== '');
+}
+
+/** Kiwi's kept morphemes of one word → terms. */
+export function morphTerms(morphs: Morphs): TopicTerm[] {
+  const out: TopicTerm[] = [];
+  for (let i = 0; i + 1 < morphs.length; i += 2) {
+    const form = morphs[i].normalize('NFC');
+    const tag = morphs[i + 1];
+    if (tag === 'NNG' || tag === 'NNP') {
+      // one-syllable nouns (중, 때, 거) are mostly grammar in chat; the rule tokenizer drops them too
+      if (hangulCount(form) < 2) continue;
+      if (KOREAN_STOPWORDS.has(form)) continue;
+      out.push({ term: form, kind: 'noun', latin: false, surface: form });
+    } else if (tag === 'SL') {
+      const lower = form.toLowerCase();
+      if (lower.length < 2 || ENGLISH_STOPWORDS.has(lower)) continue;
+      out.push({ term: stemEnglish(lower), kind: 'noun', latin: true, surface: form });
+    } else if (tag.startsWith('VV') || tag.startsWith('VA')) {
+      const lemma = form + '다';
+      if (VERB_STOPWORDS.has(lemma)) continue;
+      out.push({ term: lemma, kind: 'verb', latin: false, surface: lemma });
+    }
+  }
+  return out;
+}
+
+/**
+ * Should this word be read in its message? True when Kiwi, seeing it alone,
+ * made the whole word one noun that ends like a particle (노션에, 지라가):
+ * typical of words it does not know, which context splits correctly.
+ */
+export function needsContext(core: string, morphs: Morphs): boolean {
+  if (morphs.length !== 2 || (morphs[1] !== 'NNG' && morphs[1] !== 'NNP')) return false;
+  return morphs[0] === core && stripParticle(core) !== core;
+}
+
+interface Entry {
+  terms: TopicTerm[];
+  context: boolean;
+}
+
+/** A map that forgets its older half when full (cheap LRU-ish). */
+class WordCache {
+  private young = new Map<string, Entry>();
+  private old = new Map<string, Entry>();
+  constructor(private readonly capacity: number) {}
+  get(k: string): Entry | undefined {
+    const y = this.young.get(k);
+    if (y) return y;
+    const o = this.old.get(k);
+    if (o) this.set(k, o);
+    return o;
+  }
+  set(k: string, v: Entry): void {
+    if (this.young.size >= this.capacity / 2) {
+      this.old = this.young;
+      this.young = new Map();
+    }
+    this.young.set(k, v);
+  }
+  get size(): number {
+    return this.young.size + this.old.size;
+  }
+}
+
+/** A batch in progress: the words of each text and what they still need. */
+interface Plan {
+  words: string[][];
+  cores: string[][];
+  missing: string[];
+}
+
+export class KiwiTerms implements TermAnalyzer {
+  readonly name: string;
+  private cache: WordCache;
+
+  constructor(
+    readonly kiwi: KiwiAnalyzer,
+    cacheWords = 200_000,
+  ) {
+    this.name = kiwi.name;
+    this.cache = new WordCache(cacheWords);
+  }
+
+  cacheSize(): number {
+    return this.cache.size;
+  }
+
+  async terms(texts: readonly string[]): Promise<TopicTerm[][]> {
+    const plan = this.plan(texts);
+    if (plan.missing.length) {
+      const res = await this.kiwi.analyze(plan.missing, false);
+      if (!res) throw new KiwiUnavailableError(this.kiwi.failureReason());
+      this.learn(plan.missing, res);
+    }
+    const ctx = this.contextTexts(plan);
+    let ctxRes: (TextMorphs | null)[] = [];
+    if (ctx.length) {
+      const res = await this.kiwi.analyze(ctx.map((i) => plan.words[i].join(' ')), true);
+      if (!res) throw new KiwiUnavailableError(this.kiwi.failureReason());
+      ctxRes = res;
+    }
+    return this.compose(plan, ctx, ctxRes);
+  }
+
+  /** Same terms, blocking (DuckDB scalar functions); null when the worker is not loaded. */
+  termsSync(texts: readonly string[]): TopicTerm[][] | null {
+    const plan = this.plan(texts);
+    if (plan.missing.length) {
+      const res = this.kiwi.analyzeSync(plan.missing, false) as (Morphs | null)[] | null;
+      if (!res) return null;
+      this.learn(plan.missing, res);
+    }
+    const ctx = this.contextTexts(plan);
+    let ctxRes: (TextMorphs | null)[] = [];
+    if (ctx.length) {
+      const res = this.kiwi.analyzeSync(ctx.map((i) => plan.words[i].join(' ')), true) as (TextMorphs | null)[] | null;
+      if (!res) return null;
+      ctxRes = res;
+    }
+    return this.compose(plan, ctx, ctxRes);
+  }
+
+  private plan(texts: readonly string[]): Plan {
+    const words: string[][] = [];
+    const cores: string[][] = [];
+    const missing = new Set<string>();
+    for (const text of texts) {
+      const ws = prepareText(text ?? '');
+      const cs = ws.map((w) => w.replace(EDGE_PUNCT, ''));
+      for (const c of cs) {
+        if (c === '' || !HANGUL_SYLLABLE.test(c)) continue;
+        if (!this.cache.get(c)) missing.add(c);
+      }
+      words.push(ws);
+      cores.push(cs);
+    }
+    return { words, cores, missing: [...missing] };
+  }
+
+  private learn(words: string[], res: (Morphs | null)[]): void {
+    for (let i = 0; i < words.length; i++) {
+      const m = res[i];
+      // a word Kiwi could not read: the rule tokenizer's terms for it
+      if (!m) this.cache.set(words[i], { terms: ruleTermsOf(words[i]), context: false });
+      else this.cache.set(words[i], { terms: morphTerms(m), context: needsContext(words[i], m) });
+    }
+  }
+
+  private contextTexts(plan: Plan): number[] {
+    const out: number[] = [];
+    for (let t = 0; t < plan.cores.length; t++) {
+      if (plan.cores[t].some((c) => c !== '' && HANGUL_SYLLABLE.test(c) && this.cache.get(c)?.context)) out.push(t);
+    }
+    return out;
+  }
+
+  private compose(plan: Plan, ctx: number[], ctxRes: (TextMorphs | null)[]): TopicTerm[][] {
+    const byText = new Map<number, TextMorphs | null>();
+    ctx.forEach((t, i) => byText.set(t, ctxRes[i] ?? null));
+    const out: TopicTerm[][] = [];
+    for (let t = 0; t < plan.words.length; t++) {
+      const terms: TopicTerm[] = [];
+      const inContext = byText.get(t);
+      for (let w = 0; w < plan.words[t].length; w++) {
+        const core = plan.cores[t][w];
+        if (core === '') continue;
+        if (!HANGUL_SYLLABLE.test(core)) {
+          terms.push(...ruleTermsOf(core));
+          continue;
+        }
+        const e = this.cache.get(core);
+        if (e?.context && inContext && inContext[w]) terms.push(...morphTerms(inContext[w]));
+        else if (e) terms.push(...e.terms);
+        else terms.push(...ruleTermsOf(core));
+      }
+      out.push(terms);
+    }
+    return out;
+  }
+}
+
+let shared: KiwiTerms | null = null;
+
+/** The process's one Kiwi (one worker thread, loaded when needed, released when idle). */
+export function kiwiTerms(config: Pick<Config, 'kiwi'>): KiwiTerms {
+  shared ??= new KiwiTerms(new KiwiAnalyzer({ modelDir: modelDir(config), idleMs: config.kiwi.idleMs, fetch: true, enabled: config.kiwi.enabled }));
+  return shared;
+}
+
+/**
+ * The analyser to count with now: Kiwi when its worker is loaded; otherwise
+ * the rule tokenizer, while the model is loaded (and fetched, the first time)
+ * in the background for the next call. With `wait`, a loadable model is
+ * waited for (a few seconds) instead — for background work such as recounts.
+ */
+export async function chooseTermAnalyzer(config: Pick<Config, 'kiwi'>, options: { wait?: boolean } = {}): Promise<TermAnalyzer> {
+  if (!config.kiwi.enabled) return ruleTerms;
+  const k = kiwiTerms(config);
+  if (k.kiwi.isReady()) return k;
+  if (k.kiwi.state() === 'failed') return ruleTerms;
+  if (options.wait && k.kiwi.modelPresent()) return (await k.kiwi.ready()) ? k : ruleTerms;
+  void k.kiwi.ready();
+  return ruleTerms;
+}

@@ -1,0 +1,148 @@
+// Kiwi's life in the product: the rule tokenizer stands in until the model is
+// there and the days it counted are then recounted (backfill), `kchat topics
+// rebuild` with its progress report, a missing model is a clear fallback,
+// the worker is released when idle, and SQL's ko_tokens() gives the nouns
+// topic statistics count.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { auditFixture, corpusRows, insertMessages, type AuditFixture, type CorpusMessage } from '../audit/fixtures.ts';
+import { period, topics } from '../audit/stats.ts';
+import { catchUpTopics } from '../audit/topics.ts';
+import { maintainTopics, rebuildTopics } from '../audit/topics-rebuild.ts';
+import { SqlSandbox } from '../audit/sql/sandbox.ts';
+import { loadConfig } from '../core/config.ts';
+import { Database } from '../core/db.ts';
+import { KiwiAnalyzer } from '../core/korean/kiwi/analyzer.ts';
+import { ensureModel, modelDir } from '../core/korean/kiwi/model.ts';
+import { chooseTermAnalyzer, KiwiTerms, KiwiUnavailableError, kiwiTerms, ruleTerms } from '../core/korean/terms.ts';
+import { repoRoot } from './helpers/ingest.ts';
+
+const TZ = 'Asia/Seoul';
+const DAYS: CorpusMessage[] = [
+  ['2024-09-02 10:00', '어제 서버가 죽었어요'],
+  ['2024-09-02 11:00', '배포가 늦어졌어요'],
+  ['2024-09-03 10:00', '로그를 봤는데요'],
+  ['2024-09-03 11:00', '마이그레이션 끝났습니다'],
+  ['2024-09-04 10:00', '컨슈머 회의록은 노션에 있어요'],
+].map(([at, text], i) => ({ id: `k${i}`, channel: 'dev', nick: '민수', text, at }));
+
+let fx: AuditFixture;
+let kiwi: KiwiTerms;
+before(async () => {
+  await ensureModel(modelDir());
+  kiwi = kiwiTerms(loadConfig());
+  await kiwi.kiwi.ready();
+  fx = await auditFixture(DAYS);
+});
+after(async () => {
+  await fx.close();
+});
+
+test('days the rule tokenizer counted are recounted with Kiwi, newest first, each in one step', async () => {
+  // Before the model was there: the stand-in counts, inflected verbs and all.
+  await catchUpTopics(fx.db, TZ, { analyzer: ruleTerms });
+  const early = await topics(fx.db, period('2024-09-02', '2024-09-02', TZ), { analyzer: ruleTerms });
+  assert.equal(early.coverage.analyzer, 'rule');
+  assert.ok(early.keywords.some((k) => k.term === '죽었어요'), 'the rule tokenizer keeps 죽었어요 (why Kiwi is used)');
+  // Kiwi arrives: new messages are counted with it at once, and the old days are recounted.
+  await insertMessages(fx.db, corpusRows([{ id: 'k9', channel: 'dev', nick: '지영', text: '배포 로그를 다시 봤어요', at: '2024-09-04 12:00' }]).map((r) => ({ ...r, offset: 50 })));
+  const mixed = await topics(fx.db, period('2024-09-02', '2024-09-04', TZ), { analyzer: kiwi });
+  assert.equal(mixed.coverage.complete, false, 'rule-counted days are reported, not hidden');
+  assert.deepEqual(mixed.coverage.days_by_analyzer, { mixed: 1, rule: 2 });
+  await maintainTopics(fx.db, TZ, { analyzer: kiwi });
+  const done = await topics(fx.db, period('2024-09-02', '2024-09-04', TZ), { analyzer: kiwi, limit: 50 });
+  assert.deepEqual(done.coverage, { analyzer: kiwi.name, complete: true, pending_messages: 0, days_by_analyzer: { [kiwi.name]: 3 } });
+  const terms = done.keywords.map((k) => k.term);
+  for (const noun of ['서버', '배포', '로그', '마이그레이션', '컨슈머', '회의록', '노션']) assert.ok(terms.includes(noun), noun);
+  for (const form of ['죽었어요', '늦어졌어요', '봤는데요', '끝났습니다', '봤어요']) assert.ok(!terms.includes(form), form);
+  assert.equal(done.keywords.find((k) => k.term === '로그')?.count, 2);
+  // Nothing is left to do: a second pass recounts nothing.
+  const again = await rebuildTopics(fx.db, TZ, { analyzer: kiwi, staleOnly: true });
+  assert.deepEqual([again.days, again.complete], [0, true]);
+});
+
+test('kchat topics rebuild --from --to recounts that range with a progress report', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kchat-topics-cli-'));
+  try {
+    const env = { ...process.env, DATA_DIR: dir, NODE_ENV: 'test', LOG_LEVEL: 'info' };
+    const config = loadConfig(env);
+    const db = await Database.open(config.dbPath);
+    await db.ensureSchema((await import('../ingest/schema.ts')).INGEST_SCHEMA);
+    await insertMessages(db, corpusRows(DAYS));
+    await catchUpTopics(db, TZ, { analyzer: ruleTerms });
+    await db.close();
+    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'cli', 'main.ts'), 'topics', 'rebuild', '--from', '2024-09-03', '--to', '2024-09-04', '--json'], {
+      cwd: repoRoot,
+      env,
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { days: number; messages: number; analyzer: string; complete: boolean };
+    assert.deepEqual([out.days, out.messages, out.analyzer, out.complete], [2, 3, kiwi.name, true]);
+    assert.match(r.stderr, /\[2\/2\] 2024-09-03: 3 messages recounted/);
+    assert.match(r.stderr, /recounting topic terms: progress/, 'and a log line for the server log');
+    const reopened = await Database.open(config.dbPath);
+    try {
+      const days = await reopened.all<{ day: string; analyzer: string }>(`SELECT day::VARCHAR AS day, analyzer FROM topic_days ORDER BY day`);
+      assert.deepEqual(days, [
+        { day: '2024-09-02', analyzer: 'rule' },
+        { day: '2024-09-03', analyzer: kiwi.name },
+        { day: '2024-09-04', analyzer: kiwi.name },
+      ]);
+    } finally {
+      await reopened.close();
+    }
+    const bad = spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'cli', 'main.ts'), 'topics', 'rebuild', '--from', '2024-13-01'], { cwd: repoRoot, env, encoding: 'utf8' });
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--from must be a date YYYY-MM-DD, got "2024-13-01"/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('without a model Kiwi says why and the rule tokenizer counts; KCHAT_KIWI=off never loads it', async () => {
+  const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'kchat-no-model-'));
+  try {
+    const missing = new KiwiTerms(new KiwiAnalyzer({ modelDir: empty, idleMs: 1000, fetch: false, enabled: true }));
+    await assert.rejects(missing.terms(['서버가 죽었어요']), (err: Error) => err instanceof KiwiUnavailableError && err.message.includes(empty));
+    assert.equal(missing.kiwi.state(), 'failed');
+    const off = await chooseTermAnalyzer(loadConfig({ ...process.env, KCHAT_KIWI: 'off' }));
+    assert.equal(off.name, 'rule');
+  } finally {
+    fs.rmSync(empty, { recursive: true, force: true });
+  }
+});
+
+test('the worker is released after it has been idle, and comes back on the next analysis', async () => {
+  const k = new KiwiTerms(new KiwiAnalyzer({ modelDir: modelDir(), idleMs: 200, fetch: false, enabled: true }));
+  const released = once(k.kiwi, 'release');
+  const [first] = await k.terms(['회의록 올렸어요']);
+  assert.deepEqual(first.map((t) => t.term), ['회의록', '올리다']);
+  await released;
+  assert.equal(k.kiwi.state(), 'idle');
+  const [second] = await k.terms(['컨슈머 그룹 재시작했어요']);
+  assert.deepEqual(second.map((t) => t.term), ['컨슈머', '그룹', '재시작']);
+  assert.equal(k.kiwi.info().loads, 2);
+  await k.kiwi.release();
+});
+
+test("SQL's ko_tokens() gives the nouns topic statistics count, ko_lemmas() the verbs", async () => {
+  const box = await SqlSandbox.open(fx.db, { dataDir: fx.dir });
+  try {
+    const r = await box.query("SELECT ko_tokens('마이그레이션 끝났습니다. 회의록은 노션에 올렸어요') AS n, ko_lemmas('서버가 죽었어요') AS v");
+    assert.deepEqual(r.rows[0], [['마이그레이션', '회의록', '노션'], ['죽다']]);
+    // Over the stored messages: exactly the noun counts behind topic statistics.
+    await rebuildTopics(fx.db, TZ, { analyzer: kiwi });
+    const counted = await box.query(`SELECT t, count(*)::INTEGER AS n FROM messages, unnest(ko_tokens(text)) AS u(t) WHERE type = 'message' GROUP BY t ORDER BY t`);
+    const stats = await fx.db.all<{ term: string; n: number }>(`SELECT term, sum(count)::INTEGER AS n FROM topic_terms WHERE kind = 'noun' GROUP BY term ORDER BY term`);
+    assert.deepEqual(counted.rows, stats.map((r) => [r.term, r.n]));
+    assert.ok(counted.rows.length >= 7);
+  } finally {
+    box.close();
+  }
+});
