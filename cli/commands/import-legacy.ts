@@ -74,7 +74,7 @@ export function define(program: Command, exec: Exec): void {
   program
     .command('import-legacy')
     .description(
-      'import bootcamp chat logs (Python dict lines, JSON Lines, JSON arrays, CSV, Parquet) through Kafka (chat.events), streaming; re-importing a file adds nothing',
+      'import bootcamp chat logs (Python dict lines, JSON Lines, JSON arrays, CSV, Parquet) through Kafka like every chat event, streaming; re-importing a file adds nothing',
     )
     .argument('<files...>', 'log files to import (format detected from extension and content)')
     .option('--channel <name>', 'channel for records that do not name one', 'legacy')
