@@ -2,6 +2,7 @@
 // legacy log or an external Kafka producer passes through here before it is
 // stored or sent, so Korean IME leftovers (lone surrogates) and control bytes
 // can never reach DuckDB or the Parquet writer.
+import { isPlainText } from './korean/plain.ts';
 
 export const MAX_TEXT = 4000;
 
@@ -45,6 +46,8 @@ export function codePointLength(s: string): number {
  * \n and \t, and cap the length (in code points). Idempotent.
  */
 export function cleanText(input: string, max = MAX_TEXT): string {
+  // plain text (core/korean/plain.ts: ASCII, \t, \n, 가–힣) is already clean, one unit per code point
+  if (typeof input === 'string' && isPlainText(input)) return input.length <= max ? input : input.slice(0, max);
   const s = wellFormed(String(input)).normalize('NFC').replace(CONTROLS, '');
   return capCodePoints(s, max);
 }

@@ -21,8 +21,14 @@ const ALIASES = {
 
 type Field = keyof typeof ALIASES;
 
-function pick(fields: Record<string, unknown>, field: Field): { key: string; value: unknown } | null {
-  const lower = new Map(Object.keys(fields).map((k) => [k.toLowerCase().trim(), k]));
+/** A record's keys by their lower-cased, trimmed form (built once per record). */
+function keysOf(fields: Record<string, unknown>): Map<string, string> {
+  const lower = new Map<string, string>();
+  for (const k of Object.keys(fields)) lower.set(k.toLowerCase().trim(), k);
+  return lower;
+}
+
+function pick(fields: Record<string, unknown>, field: Field, lower: Map<string, string>): { key: string; value: unknown } | null {
   for (const alias of ALIASES[field]) {
     const key = lower.get(alias);
     if (key !== undefined) return { key, value: fields[key] };
@@ -127,16 +133,17 @@ function scalarText(v: unknown): string | null {
 export function normalise(rec: RawRecord, o: NormaliseOptions): Normalised {
   if (rec.error) return { ok: false, reason: rec.error };
   const f = rec.fields!;
-  const user = pick(f, 'user');
+  const lower = keysOf(f);
+  const user = pick(f, 'user', lower);
   if (!user) return { ok: false, reason: `no user field (expected one of ${ALIASES.user.join('/')})` };
   const sender = cleanText(scalarText(user.value) ?? '', 64).trim();
   if (!sender) return { ok: false, reason: `empty user in field "${user.key}"` };
-  const msg = pick(f, 'text');
+  const msg = pick(f, 'text', lower);
   if (!msg) return { ok: false, reason: `no message field (expected one of ${ALIASES.text.join('/')})` };
   if (msg.value !== null && msg.value !== undefined && scalarText(msg.value) === null) return { ok: false, reason: `field "${msg.key}" is not text` };
   const text = cleanText(scalarText(msg.value) ?? '');
 
-  const time = pick(f, 'time');
+  const time = pick(f, 'time', lower);
   let tsUs: bigint | null = null;
   if (time && time.value !== null && time.value !== undefined) {
     const t = parseLegacyTime(time.value, o.tz);
@@ -144,17 +151,17 @@ export function normalise(rec: RawRecord, o: NormaliseOptions): Normalised {
     if (t.us < 0n) return { ok: false, reason: `field "${time.key}": time before 1970 is not supported` };
     tsUs = t.us;
   }
-  const off = pick(f, 'offset');
+  const off = pick(f, 'offset', lower);
   let offset: number | null = null;
   if (off && off.value !== null && off.value !== undefined && off.value !== '') {
     const n = Number(off.value);
     if (!Number.isInteger(n) || n < 0) return { ok: false, reason: `field "${off.key}" is not an offset: ${String(off.value).slice(0, 40)}` };
     offset = n;
   }
-  const endField = pick(f, 'end');
+  const endField = pick(f, 'end', lower);
   const end = endField?.value === true || endField?.value === 'True' || endField?.value === 'true';
 
-  const ch = pick(f, 'channel');
+  const ch = pick(f, 'channel', lower);
   let channel = o.channel;
   let originalChannel: string | undefined;
   if (ch && ch.value !== null && ch.value !== undefined && ch.value !== '') {
