@@ -227,6 +227,13 @@ export class KiwiAnalyzer extends EventEmitter {
         }
       });
     });
+    // One short analysis before anyone waits on it: the WebAssembly's optimising compile happens here, not inside a caller's deadline.
+    await new Promise<void>((resolve, reject) => {
+      const id = this.nextId++;
+      this.pending.set(id, { resolve: () => resolve(), reject: () => resolve() });
+      worker.once('exit', (code) => reject(new Error(`the Kiwi worker exited during its first analysis (code ${code})`)));
+      worker.postMessage({ type: 'analyze', id, items: ['서버 배포를 준비했어요'], context: true });
+    });
     worker.removeAllListeners('exit');
     worker.on('error', (err) => log.error({ err: err.message }, 'Kiwi worker error'));
     worker.on('exit', (code) => {
