@@ -66,6 +66,40 @@ test('days the rule tokenizer counted are recounted with Kiwi, newest first, eac
   assert.deepEqual([again.days, again.complete], [0, true]);
 });
 
+test('a held-out style day: every planted noun (loanwords, compounds, glued or spaced) and no inflected verb form', async () => {
+  // Written for this test: particles, spacing variants (서버점검, 카프카브로커), typos (통과했슴다, 햇어요, 알려줄게여),
+  // a laugh typed onto a word (재시작했어욬ㅋ), English mixed in.
+  const day: CorpusMessage[] = [
+    '카프카 브로커가 또 멈췄네요',
+    '대시보드를 새로 만들었는데 다들 보셨나요?',
+    '인증서가 만료돼서 로그인이 안 돼요ㅠㅠ',
+    '스프린트 회고는 내일로 미뤘습니다',
+    '핫픽스 배포했고 롤백은 안 했어요',
+    '레플리카 하나가 뒤쳐졌어요',
+    'PR 리뷰 부탁드려요~ 테스트 다 통과했슴다',
+    '디비 백업이 실패했던데 확인해주실래요',
+    '서버점검 끝나면 알려줄게여',
+    '카프카브로커 재시작했어욬ㅋ',
+    'Grafana 대시보드 봤는데 CPU가 튀었어요',
+    '인증서 갱신 햇어요',
+  ].map((text, i) => ({ id: `h${i}`, channel: 'ops', nick: '지영', text, at: `2024-09-10 ${String(9 + (i % 9)).padStart(2, '0')}:00` }));
+  await insertMessages(fx.db, corpusRows(day).map((r, i) => ({ ...r, offset: 100 + i })));
+  await maintainTopics(fx.db, TZ, { analyzer: kiwi });
+  const r = await topics(fx.db, period('2024-09-10', '2024-09-10', TZ), { analyzer: kiwi, limit: 100 });
+  const terms = r.keywords.map((k) => k.term);
+  const planted = ['카프카', '브로커', '대시보드', '인증서', '로그인', '스프린트', '회고', '핫픽스', '롤백', '배포', '레플리카', '리뷰', '테스트', '디비', '백업', '서버', '점검', '재시작', '갱신'];
+  for (const noun of planted) assert.ok(terms.includes(noun), `${noun} is a keyword (got ${terms.join(', ')})`);
+  assert.equal(r.keywords.find((k) => k.term === '카프카')?.count, 2, '카프카 spaced and glued is one term');
+  assert.equal(r.keywords.find((k) => k.term === '인증서')?.count, 2);
+  // No word as written that carries a verb ending, and nothing that ends like one.
+  const inflected = ['멈췄네요', '만들었는데', '보셨나요', '돼요', '미뤘습니다', '했어요', '뒤쳐졌어요', '부탁드려요', '통과했슴다', '실패했던데', '확인해주실래요', '끝나면', '알려줄게여', '재시작했어욬', '재시작했어요', '봤는데', '튀었어요', '햇어요'];
+  for (const form of inflected) assert.ok(!terms.some((t) => t.includes(form)), `${form} is not a keyword`);
+  for (const t of terms) assert.doesNotMatch(t, /(요|습니다|슴다|는데|던데|나요|게여|래요)$/, `${t} looks inflected`);
+  // Verb lemmas only where a view asks for them.
+  const verbs = await topics(fx.db, period('2024-09-10', '2024-09-10', TZ), { analyzer: kiwi, limit: 100, pos: 'verbs' });
+  for (const lemma of ['멈추다', '미루다', '튀다']) assert.ok(verbs.keywords.some((k) => k.term === lemma), lemma);
+});
+
 test('kchat topics rebuild --from --to recounts that range with a progress report', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kchat-topics-cli-'));
   try {

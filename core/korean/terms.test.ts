@@ -21,6 +21,23 @@ test('Kiwi morphemes → nouns, English stems and verb lemmas; grammar and one-s
   assert.equal(terms[2].surface, 'Kafka', 'the spelling is kept for display');
 });
 
+test('a one-syllable noun glued to another is part of a compound (핫픽스, 롤백); grammar syllables are dropped', () => {
+  const nouns = (m: string[]) => morphTerms(m).map((t) => t.term);
+  assert.deepEqual(nouns(['핫', 'NNG', '픽스', 'NNP']), ['핫픽스']);
+  assert.deepEqual(nouns(['롤', 'NNG', '백', 'NNG', '을', 'JKO']), ['롤백']);
+  assert.deepEqual(nouns(['회의', 'NNG', '록', 'NNG']), ['회의록'], 'a last piece joins the one before it');
+  assert.deepEqual(nouns(['배포', 'NNG', '때', 'NNG']), ['배포'], '때 is grammar, not part of the noun');
+  assert.deepEqual(nouns(['장애', 'NNG', '건', 'NNG', '이', 'JKS']), ['장애']);
+  assert.deepEqual(nouns(['서버', 'NNG', '장애', 'NNG']), ['서버', '장애'], 'two real nouns stay two');
+  assert.deepEqual(nouns(['핫', 'NNG', '픽스', 'NNG', '배포', 'NNG']), ['핫픽스', '배포']);
+  assert.deepEqual(nouns(['핫', 'NNG', '하', 'XSA', '네', 'EF']), [], 'a one-syllable noun alone is dropped');
+});
+
+test('a laugh or sob typed onto a word is taken off it (했어욬ㅋ, 끝났어요ㅠㅠ), a real final ㅋ stays (부엌)', () => {
+  assert.deepEqual(prepareText('재시작했어욬ㅋ 배포 끝났어요ㅠㅠ 그렇닼'), ['재시작했어요', '배포', '끝났어요', '그렇다']);
+  assert.deepEqual(prepareText('부엌 새벽녘 ㅋㅋㅋ'), ['부엌', '새벽녘', 'ㅋㅋㅋ']);
+});
+
 test('a word Kiwi read alone as one noun ending like a particle is re-read in its message', () => {
   assert.equal(needsContext('노션에', ['노션에', 'NNG']), true);
   assert.equal(needsContext('지라가', ['지라가', 'NNG']), true);

@@ -15,6 +15,7 @@
 import type { Config } from '../config.ts';
 import { KiwiAnalyzer, type Morphs, type TextMorphs } from './kiwi/analyzer.ts';
 import { modelDir } from './kiwi/model.ts';
+import { joinSyllable, splitSyllable } from './hangul.ts';
 import { stripParticle } from './particles.ts';
 import { ENGLISH_STOPWORDS, KOREAN_STOPWORDS, MENTION_RE, stemEnglish, tokenize, URL_RE } from './tokenize.ts';
 
@@ -73,21 +74,86 @@ export function prepareText(text: string): string[] {
     .replace(FULL_WIDTH, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
     .replace(URL_RE, ' ')
     .replace(MENTION_RE, '$1 ');
-  return s.split(/\s+/u).filter((w) => w !== '');
+  return s
+    .split(/\s+/u)
+    .map(unglueLaugh)
+    .filter((w) => w !== '');
+}
+
+const TRAILING_JAMO = /(?<=[가-힣])[\u3131-\u318E]+$/u;
+/** Sentence-final syllables a ㅋ gets typed onto (했어욬, 그렇닼, 좋죸). */
+const LAUGH_BASES = new Set(['요', '다', '여', '죠', '네', '지', '까', '야', '자', '고', '데', '게', '니', '나', '라', '도', '용', '당']);
+
+/**
+ * A laugh or sob typed onto a word (했어욬ㅋ, 끝났어요ㅠㅠ) is not part of it:
+ * trailing jamo go, and a ㅋ that slid into the last syllable's final
+ * consonant (욬 = 요 + ㅋ) is taken back out. Kiwi would read such a word
+ * as one unknown noun.
+ */
+function unglueLaugh(word: string): string {
+  const w = word.replace(TRAILING_JAMO, '');
+  const last = w.length > 1 ? splitSyllable(w.slice(-1)) : null;
+  if (last?.final !== 'ㅋ') return w;
+  const base = joinSyllable(last.initial, last.medial);
+  return base && LAUGH_BASES.has(base) ? w.slice(0, -1) + base : w; // 부엌, 새벽녘 keep their ㅋ
+}
+
+/**
+ * One-syllable nouns that are grammar when glued to a noun (배포때, 장애건,
+ * 회의전): dropped, never joined into a compound.
+ */
+const BOUND_SYLLABLES = new Set(['때', '중', '쪽', '전', '후', '간', '내', '외', '상', '용', '별', '당', '분', '건', '번', '개', '시', '일', '월', '년', '초', '말', '쯤', '뿐', '측', '들', '씩', '만', '것', '거', '수', '등']);
+
+/**
+ * A word's noun morphemes → the nouns counted. Kiwi sometimes cuts a loanword
+ * it does not know into a one-syllable noun and another (핫픽스 → 핫 + 픽스,
+ * 롤백 → 롤 + 백): a one-syllable piece glued to a neighbouring noun in the
+ * same written word is part of that noun, so it is joined (to the next piece,
+ * or the previous one at the end); other one-syllable nouns are dropped.
+ * Pieces of two syllables or more stay separate nouns (서버장애 → 서버, 장애).
+ */
+function nounRun(run: string[]): string[] {
+  const out: string[] = [];
+  let prefix = '';
+  for (let i = 0; i < run.length; i++) {
+    const form = run[i];
+    const single = hangulCount(form) < 2;
+    if (single && (BOUND_SYLLABLES.has(form) || run.length === 1)) {
+      prefix = '';
+      continue;
+    }
+    if (single && i + 1 < run.length && !(hangulCount(run[i + 1]) < 2 && BOUND_SYLLABLES.has(run[i + 1]))) {
+      prefix += form;
+      continue;
+    }
+    if (single && out.length && !prefix) {
+      out[out.length - 1] += form;
+      continue;
+    }
+    out.push(prefix + form);
+    prefix = '';
+  }
+  return out.filter((n) => hangulCount(n) >= 2 && !KOREAN_STOPWORDS.has(n));
 }
 
 /** Kiwi's kept morphemes of one word → terms. */
 export function morphTerms(morphs: Morphs): TopicTerm[] {
   const out: TopicTerm[] = [];
+  let run: string[] = [];
+  const endRun = () => {
+    for (const noun of nounRun(run)) out.push({ term: noun, kind: 'noun', latin: false, surface: noun });
+    run = [];
+  };
   for (let i = 0; i + 1 < morphs.length; i += 2) {
     const form = morphs[i].normalize('NFC');
     const tag = morphs[i + 1];
     if (tag === 'NNG' || tag === 'NNP') {
       // one-syllable nouns (중, 때, 거) are mostly grammar in chat; the rule tokenizer drops them too
-      if (hangulCount(form) < 2) continue;
-      if (KOREAN_STOPWORDS.has(form)) continue;
-      out.push({ term: form, kind: 'noun', latin: false, surface: form });
-    } else if (tag === 'SL') {
+      run.push(form);
+      continue;
+    }
+    endRun();
+    if (tag === 'SL') {
       const lower = form.toLowerCase();
       if (lower.length < 2 || ENGLISH_STOPWORDS.has(lower)) continue;
       out.push({ term: stemEnglish(lower), kind: 'noun', latin: true, surface: form });
@@ -97,6 +163,7 @@ export function morphTerms(morphs: Morphs): TopicTerm[] {
       out.push({ term: lemma, kind: 'verb', latin: false, surface: lemma });
     }
   }
+  endRun();
   return out;
 }
 
@@ -246,7 +313,10 @@ export class KiwiTerms implements TermAnalyzer {
           continue;
         }
         const e = this.cache.get(core);
-        if (e?.context && inContext && inContext[w]) terms.push(...morphTerms(inContext[w]));
+        const m = e?.context && inContext ? inContext[w] : null;
+        // still one noun ending like a particle in its message (핫픽스를): the rule's particle cut
+        if (m && needsContext(core, m)) terms.push(...morphTerms([stripParticle(core), m[1]]));
+        else if (m) terms.push(...morphTerms(m));
         else if (e) terms.push(...e.terms);
         else terms.push(...ruleTermsOf(core));
       }
