@@ -7,6 +7,7 @@ import { duckdbSettings, loadConfig } from '../core/config.ts';
 import { prepareDataDir, privateFileModes } from '../core/datadir.ts';
 import { Database, DatabaseLockedError } from '../core/db.ts';
 import { InputError } from '../core/errors.ts';
+import { releaseKiwi } from '../core/korean/terms.ts';
 import type { KafkaClient } from '../core/kafka.ts';
 import { connectKafka } from '../kafka/broker.ts';
 import type { CliContext, CommandPlan } from './context.ts';
@@ -79,6 +80,8 @@ async function makeContext(plan: CommandPlan) {
   return {
     ctx,
     async close() {
+      // a command that analysed text (topics rebuild, ko_tokens in SQL) would otherwise wait for Kiwi's idle release
+      await releaseKiwi();
       await kafka?.disconnect();
       await db?.close();
       await spare?.close();

@@ -334,6 +334,11 @@ export function kiwiTerms(config: Pick<Config, 'kiwi'>): KiwiTerms {
   return shared;
 }
 
+/** Stop the process's Kiwi worker now, if it runs (a CLI command that used it ends without waiting for the idle release). */
+export async function releaseKiwi(): Promise<void> {
+  await shared?.kiwi.release();
+}
+
 /**
  * The analyser to count with now: Kiwi when its worker is loaded; otherwise
  * the rule tokenizer, while the model is loaded (and fetched, the first time)
