@@ -7,8 +7,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
-import { login, repoRoot, startServer, tempDir, wsClient, type TestServer } from './helpers/server.ts';
+import { kchat } from './helpers/cli.ts';
+import { login, startServer, tempDir, wsClient, type TestServer } from './helpers/server.ts';
 import { until } from './helpers/ingest.ts';
 
 let srv: TestServer;
@@ -34,15 +34,7 @@ after(async () => {
   await srv.stop();
 });
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env = { ...process.env, DATA_DIR: srv.dataDir, KCHAT_TOPIC_PREFIX: srv.prefix, NODE_ENV: 'test' };
-  const p = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'cli', 'main.ts'), ...args], { cwd: repoRoot, env });
-  let stdout = '';
-  let stderr = '';
-  p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => p.on('exit', (code) => resolve({ code, stdout, stderr })));
-}
+const cli = (args: string[]) => kchat(args, srv.dataDir, { env: { KCHAT_TOPIC_PREFIX: srv.prefix } });
 
 async function storedCount(): Promise<number> {
   const res = await fetch(`${srv.url}/api/sql`, {

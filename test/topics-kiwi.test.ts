@@ -9,7 +9,6 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { auditFixture, corpusRows, insertMessages, type AuditFixture, type CorpusMessage } from '../audit/fixtures.ts';
 import { period, topics } from '../audit/stats.ts';
 import { catchUpTopics } from '../audit/topics.ts';
@@ -20,7 +19,7 @@ import { Database } from '../core/db.ts';
 import { KiwiAnalyzer } from '../core/korean/kiwi/analyzer.ts';
 import { ensureModel, modelDir } from '../core/korean/kiwi/model.ts';
 import { chooseTermAnalyzer, KiwiTerms, KiwiUnavailableError, kiwiTerms, ruleTerms } from '../core/korean/terms.ts';
-import { repoRoot } from './helpers/ingest.ts';
+import { kchat } from './helpers/cli.ts';
 
 const TZ = 'Asia/Seoul';
 const DAYS: CorpusMessage[] = [
@@ -103,19 +102,14 @@ test('a held-out style day: every planted noun (loanwords, compounds, glued or s
 test('kchat topics rebuild --from --to recounts that range with a progress report', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kchat-topics-cli-'));
   try {
-    const env = { ...process.env, DATA_DIR: dir, NODE_ENV: 'test', LOG_LEVEL: 'info' };
-    const config = loadConfig(env);
+    const config = loadConfig({ ...process.env, DATA_DIR: dir, NODE_ENV: 'test' });
     const db = await Database.open(config.dbPath);
     await db.ensureSchema((await import('../ingest/schema.ts')).INGEST_SCHEMA);
     await insertMessages(db, corpusRows(DAYS));
     await catchUpTopics(db, TZ, { analyzer: ruleTerms });
     await db.close();
-    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'cli', 'main.ts'), 'topics', 'rebuild', '--from', '2024-09-03', '--to', '2024-09-04', '--json'], {
-      cwd: repoRoot,
-      env,
-      encoding: 'utf8',
-    });
-    assert.equal(r.status, 0, r.stderr);
+    const r = await kchat(['topics', 'rebuild', '--from', '2024-09-03', '--to', '2024-09-04', '--json'], dir, { env: { LOG_LEVEL: 'info' } });
+    assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout) as { days: number; messages: number; analyzer: string; complete: boolean };
     assert.deepEqual([out.days, out.messages, out.analyzer, out.complete], [2, 3, kiwi.name, true]);
     assert.match(r.stderr, /\[2\/2\] 2024-09-03: 3 messages recounted/);
@@ -131,8 +125,8 @@ test('kchat topics rebuild --from --to recounts that range with a progress repor
     } finally {
       await reopened.close();
     }
-    const bad = spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'cli', 'main.ts'), 'topics', 'rebuild', '--from', '2024-13-01'], { cwd: repoRoot, env, encoding: 'utf8' });
-    assert.equal(bad.status, 2);
+    const bad = await kchat(['topics', 'rebuild', '--from', '2024-13-01'], dir);
+    assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--from must be a date YYYY-MM-DD, got "2024-13-01"/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
