@@ -12,6 +12,9 @@ import type { Database } from '../core/db.ts';
 import { dayRange, isDate } from '../core/time.ts';
 import { logger } from '../core/log.ts';
 import { InputError } from '../core/errors.ts';
+import { loadConfig } from '../core/config.ts';
+import { kiwiTerms, ruleTerms } from '../core/korean/terms.ts';
+import { messageLog } from '../ingest/index.ts';
 import { addMessage, analyseLog, backgroundAnalyzer, catchUpTopics, dayCutter, ensureTopicSchema, exclusive, freshAgg, mergeAgg, resolveAnalyzer, type AnalyzerChoice } from './topics.ts';
 
 const log = logger('audit.topics');
@@ -128,6 +131,8 @@ async function rebuildDay(db: Database, tz: string, day: string, analyzer: Await
  * analyser is Kiwi — recount the days an earlier analyser counted.
  */
 export async function maintainTopics(db: Database, tz: string, o: { signal?: AbortSignal; analyzer?: AnalyzerChoice } = {}): Promise<void> {
+  // Kiwi weighs ~0.65 GiB while loaded: it is loaded only when there is something to count or recount.
+  if (!o.analyzer && !(await hasTopicWork(db))) return;
   const analyzer = await resolveAnalyzer(o.analyzer, backgroundAnalyzer);
   await catchUpTopics(db, tz, { analyzer, signal: o.signal });
   // The rule tokenizer never recounts days Kiwi made (it is only the stand-in).
@@ -136,3 +141,12 @@ export async function maintainTopics(db: Database, tz: string, o: { signal?: Abo
   if (stale.length) await rebuildTopics(db, tz, { analyzer, signal: o.signal, staleOnly: true });
 }
 
+/** Are there messages past the watermark, or days counted by another analyser than the one configured? */
+async function hasTopicWork(db: Database): Promise<boolean> {
+  await ensureTopicSchema(db);
+  const progress = await db.one<{ last_rowid: number }>('SELECT last_rowid FROM topic_progress WHERE id = 1');
+  for await (const b of messageLog(db).readSince(progress?.last_rowid ?? -1, { fields: ['position'], types: ['message'] })) if (b.size) return true;
+  const config = loadConfig();
+  const current = config.kiwi.enabled ? kiwiTerms(config).name : ruleTerms.name;
+  return (await db.one<{ n: number }>('SELECT count(*)::INTEGER AS n FROM topic_days WHERE analyzer <> ?', [current]))!.n > 0;
+}

@@ -174,3 +174,18 @@ test("SQL's ko_tokens() gives the nouns topic statistics count, ko_lemmas() the 
     box.close();
   }
 });
+
+test('the background maintenance loads Kiwi only when there is something to count', async () => {
+  await maintainTopics(fx.db, TZ); // whatever is pending is counted
+  await kiwi.kiwi.release();
+  const loads = kiwi.kiwi.info().loads;
+  await maintainTopics(fx.db, TZ);
+  assert.equal(kiwi.kiwi.state(), 'idle', 'nothing new: the worker (~0.65 GiB) stays unloaded');
+  assert.equal(kiwi.kiwi.info().loads, loads);
+  await insertMessages(fx.db, corpusRows([{ id: 'n1', channel: 'dev', nick: '수진', text: '쿠버네티스 노드가 재부팅됐어요', at: '2024-09-11 10:00' }]).map((r) => ({ ...r, offset: 200 })));
+  await maintainTopics(fx.db, TZ);
+  assert.equal(kiwi.kiwi.info().loads, loads + 1, 'a new message: Kiwi is loaded to count it');
+  const day = await topics(fx.db, period('2024-09-11', '2024-09-11', TZ), { analyzer: kiwi });
+  assert.ok(day.keywords.some((k) => k.term === '쿠버네티스'));
+  await kiwi.kiwi.release();
+});
