@@ -2,6 +2,7 @@
 // files or stdout itself: it asks its context, so the very same command code
 // runs in the `kchat` process or, when a server holds the DuckDB file, inside
 // that server (see cli/forward.ts and server/routes/cli.ts).
+import type { Directory } from '../accounts/index.ts';
 import type { Config } from '../core/config.ts';
 import type { Database } from '../core/db.ts';
 import type { Auth } from '../core/auth.ts';
@@ -34,6 +35,8 @@ export interface CliContext {
    * Only the CLI process offers it.
    */
   freeDatabase?(): Promise<Database | null>;
+  /** accounts and channels, read from Kafka (the server's own when the command runs there) */
+  directory(): Promise<Directory>;
 }
 
 /** Print one JSON document (for --json) on stdout. */

@@ -2,6 +2,7 @@
 // running server holds the DuckDB file (one writer process), the command is
 // sent to that server and run there, with the content of the files it reads
 // (cli/forward.ts). Commands that need no database always run here.
+import { Directory } from '../accounts/index.ts';
 import { Auth } from '../core/auth.ts';
 import { duckdbSettings, loadConfig } from '../core/config.ts';
 import { prepareDataDir, privateFileModes } from '../core/datadir.ts';
@@ -49,6 +50,7 @@ async function makeContext(plan: CommandPlan) {
   }
   let kafka: KafkaClient | null = null;
   let spare: Database | null | undefined;
+  let directory: Promise<Directory> | null = null;
   const ctx: CliContext = {
     config,
     db: db ?? noDatabase,
@@ -76,12 +78,21 @@ async function makeContext(plan: CommandPlan) {
       }
       return spare;
     },
+    directory() {
+      directory ??= ctx.kafka().then(async (k) => {
+        const d = new Directory(k);
+        await d.start();
+        return d;
+      });
+      return directory;
+    },
   };
   return {
     ctx,
     async close() {
       // a command that analysed text (topics rebuild, ko_tokens in SQL) would otherwise wait for Kiwi's idle release
       await releaseKiwi();
+      if (directory) await (await directory.catch(() => null))?.stop();
       await kafka?.disconnect();
       await db?.close();
       await spare?.close();

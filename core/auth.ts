@@ -1,7 +1,11 @@
-// Who is calling: members (open login with a nickname), auditors and admins.
-// Member tokens are signed (HMAC) and need no storage; auditor/admin tokens
-// are random, stored only as SHA-256 hashes in DuckDB (`users`), and the
-// admin token comes from ADMIN_TOKEN or $DATA_DIR/admin-token.
+// Who is calling: members, auditors and admins.
+// Session tokens (from POST /api/login) are signed (HMAC) and name an account
+// by id with its token version; with the accounts directory attached
+// (accounts/, every server) a token is valid only while its account is active
+// and its version current, so a password reset or a disable ends every
+// session at once. Auditor/admin bearer tokens are random and known only as
+// SHA-256 hashes (in the accounts directory; DuckDB `users` holds those made
+// before it). The admin token comes from ADMIN_TOKEN or $DATA_DIR/admin-token.
 import crypto from 'node:crypto';
 import type { Config } from './config.ts';
 import type { Database } from './db.ts';
@@ -15,6 +19,23 @@ export interface Principal {
   nick: string;
   role: Role;
 }
+
+/** What Auth needs to know about accounts (implemented by the accounts directory, accounts/). */
+export interface AccountView {
+  id: string;
+  nick: string;
+  role: Role;
+  status: 'reserved' | 'active' | 'disabled';
+  /** token version: a token carrying another one is stale */
+  tv: number;
+}
+export interface AccountLookup {
+  byUserId(id: string): AccountView | undefined;
+  byTokenHash(sha256hex: string): AccountView | undefined;
+}
+
+/** How long a session token is valid after login. */
+export const SESSION_MS = 30 * 24 * 3600_000;
 
 export const USERS_SCHEMA = [
   `CREATE TABLE IF NOT EXISTS users (
@@ -32,7 +53,7 @@ export function bearerToken(header: string | null | undefined): string | null {
   return m ? m[1] : null;
 }
 
-const sha256 = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
+export const sha256 = (s: string): string => crypto.createHash('sha256').update(s).digest('hex');
 
 export function isRole(value: unknown): value is Role {
   return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
@@ -47,8 +68,9 @@ export class Auth {
   private readonly secret: Buffer;
   private readonly admin: string;
   private readonly cache = new Map<string, Principal | null>();
+  private accounts: AccountLookup | null = null;
 
-  /** `db` null: a node without DuckDB (a gateway only) knows the admin token and signed member tokens, not stored users. */
+  /** `db` null: a node without DuckDB (a gateway only) knows the admin token and the accounts directory. */
   constructor(
     private readonly db: Database | null,
     config: Config,
@@ -61,30 +83,46 @@ export class Auth {
     await this.db?.ensureSchema(USERS_SCHEMA);
   }
 
-  /** Open-mode login: a member token for a nickname (the caller validates the nick). */
-  issueMemberToken(nick: string): { token: string; user: { id: string; nick: string } } {
-    const id = 'u_' + crypto.randomBytes(8).toString('hex');
-    const payload = Buffer.from(JSON.stringify({ id, nick, role: 'member', iat: Date.now() })).toString('base64url');
-    return { token: `${payload}.${this.sign(payload)}`, user: { id, nick } };
+  /** Check every token against the accounts directory (servers always do; fixtures without Kafka do not). */
+  attach(accounts: AccountLookup): void {
+    this.accounts = accounts;
+    this.cache.clear();
   }
 
-  /** `kchat users add NAME --role R`: a stored user and its token (printed once, kept only as a hash). */
+  /** A session token for an account (login): signed, valid for SESSION_MS while the account keeps its token version. */
+  issueToken(account: Pick<AccountView, 'id' | 'nick' | 'role' | 'tv'>, now = Date.now()): { token: string; user: { id: string; nick: string; role: Role }; expires: number } {
+    const exp = now + SESSION_MS;
+    const payload = Buffer.from(JSON.stringify({ id: account.id, nick: account.nick, role: account.role, tv: account.tv, iat: now, exp })).toString('base64url');
+    return { token: `${payload}.${this.sign(payload)}`, user: { id: account.id, nick: account.nick, role: account.role }, expires: exp };
+  }
+
+  /** Tests and fixtures without accounts: a member token for a nickname with a fresh id. */
+  issueMemberToken(nick: string): { token: string; user: { id: string; nick: string } } {
+    const { token, user } = this.issueToken({ id: 'u_' + crypto.randomBytes(8).toString('hex'), nick, role: 'member', tv: 0 });
+    return { token, user: { id: user.id, nick: user.nick } };
+  }
+
+  /** A stored user in DuckDB `users` (databases without the accounts directory: fixtures, older installs). `kchat users add` writes accounts instead. */
   async createUser(name: string, role: Role): Promise<{ id: string; name: string; role: Role; token: string }> {
-    if (!this.db) throw new Error('this node has no database (a gateway only): create users on a node that runs ingest');
+    if (!this.db) throw new Error('this node has no database: create users with `kchat users add`, which writes the accounts topic');
     const token = newToken();
     const id = 'u_' + crypto.randomBytes(8).toString('hex');
     await this.db.run('INSERT INTO users (id, name, role, token_hash) VALUES (?, ?, ?, ?)', [id, name, role, sha256(token)]);
     return { id, name, role, token };
   }
 
-  /** The principal a bearer token stands for, or null when the token is not valid. */
+  /** The principal a bearer token stands for, or null when the token is not valid (forged, expired, stale, disabled). */
   async verify(token: string | null | undefined): Promise<Principal | null> {
     if (!token || token.length > 4096) return null;
     if (sameToken(token, this.admin)) return { id: 'admin', nick: 'admin', role: 'admin' };
     const dot = token.indexOf('.');
     if (dot > 0) return this.verifySigned(token.slice(0, dot), token.slice(dot + 1));
-    if (!this.db) return null;
     const hash = sha256(token);
+    if (this.accounts) {
+      const a = this.accounts.byTokenHash(hash);
+      if (a) return a.status === 'active' ? { id: a.id, nick: a.nick, role: a.role } : null;
+    }
+    if (!this.db) return null;
     if (this.cache.has(hash)) return this.cache.get(hash) ?? null;
     const row = await this.db.one<{ id: string; name: string; role: string }>('SELECT id, name, role FROM users WHERE token_hash = ?', [hash]);
     const principal = row && isRole(row.role) ? { id: row.id, nick: row.name, role: row.role } : null;
@@ -99,12 +137,19 @@ export class Auth {
   private verifySigned(payload: string, signature: string): Principal | null {
     const expected = this.sign(payload);
     if (signature.length !== expected.length || !crypto.timingSafeEqual(Buffer.from(signature), Buffer.from(expected))) return null;
+    let p: Partial<Principal> & { tv?: unknown; exp?: unknown };
     try {
-      const p = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Partial<Principal>;
-      if (typeof p.id !== 'string' || typeof p.nick !== 'string' || p.role !== 'member') return null;
-      return { id: p.id, nick: p.nick, role: 'member' };
+      p = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as typeof p;
     } catch {
       return null;
     }
+    if (typeof p.id !== 'string' || typeof p.nick !== 'string' || !isRole(p.role)) return null;
+    // tokens from before accounts (no expiry, no version) are no longer accepted
+    if (typeof p.exp !== 'number' || typeof p.tv !== 'number' || p.exp <= Date.now()) return null;
+    if (!this.accounts) return { id: p.id, nick: p.nick, role: p.role };
+    const a = this.accounts.byUserId(p.id);
+    if (!a || a.status !== 'active' || a.tv !== p.tv) return null;
+    // the account's nick and role now (a rename or a role change since the login counts)
+    return { id: a.id, nick: a.nick, role: a.role };
   }
 }

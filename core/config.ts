@@ -42,6 +42,17 @@ export interface Config {
   notebooksDir?: string;
   /** websocket gateway limits (README "Security": which, why, how to change) */
   gateway: GatewayLimits;
+  /** logins (accounts/, docs/accounts.md) */
+  accounts: {
+    /** KCHAT_LOGIN_FAILURES: wrong passwords of one account within the window before it must wait */
+    failuresPerAccount: number;
+    /** KCHAT_LOGIN_FAILURES_PER_ADDRESS: wrong passwords from one address within the window */
+    failuresPerAddress: number;
+    /** KCHAT_LOGIN_WINDOW_SECONDS */
+    windowMs: number;
+    /** KCHAT_TRUST_PROXY: the caller's address is the first X-Forwarded-For (only behind your own proxy) */
+    trustProxy: boolean;
+  };
   /** false turns off in-process parts of `npm start` (for scaled-out deployments and tests) */
   run: { gateway: boolean; ingest: boolean; bots: boolean; scheduler: boolean };
   /** live movie providers for the movie bot (unset key/token = catalog only); base URLs overridable for tests */
@@ -176,6 +187,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       rateBurst: int(env.KCHAT_RATE_BURST, 100, 'KCHAT_RATE_BURST', 1),
       historyPerChannel: int(env.KCHAT_HISTORY_PER_CHANNEL, 1000, 'KCHAT_HISTORY_PER_CHANNEL', 50),
       historyBytes: int(env.KCHAT_HISTORY_MB, 64, 'KCHAT_HISTORY_MB', 1) * 1024 * 1024,
+    },
+    accounts: {
+      failuresPerAccount: int(env.KCHAT_LOGIN_FAILURES, 5, 'KCHAT_LOGIN_FAILURES', 1),
+      failuresPerAddress: int(env.KCHAT_LOGIN_FAILURES_PER_ADDRESS, 30, 'KCHAT_LOGIN_FAILURES_PER_ADDRESS', 1),
+      windowMs: int(env.KCHAT_LOGIN_WINDOW_SECONDS, 300, 'KCHAT_LOGIN_WINDOW_SECONDS', 1) * 1000,
+      trustProxy: flag(env.KCHAT_TRUST_PROXY, false),
     },
     run: {
       gateway: flag(env.KCHAT_GATEWAY, true),

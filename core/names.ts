@@ -12,6 +12,14 @@ export interface KafkaNames {
     dlq: string;
     /** who fires each scheduled reminder / watcher alert (one partition = one agreed order) */
     claims: string;
+    /** accounts: claims of nicks, passwords, renames, disables (one partition, kept forever; accounts/) */
+    accounts: string;
+    /** channels: private channels, DMs and every membership change (one partition, kept forever; accounts/) */
+    channels: string;
+    /** read positions per account and channel (compacted: the latest per key) */
+    reads: string;
+    /** who is online on which gateway (compacted; a gateway's records go when it does) */
+    presence: string;
   };
   groups: {
     /** ingest → DuckDB (KCHAT_INGEST_GROUP; one per audit node) */
@@ -26,13 +34,23 @@ export interface KafkaNames {
     gateway(gatewayId: string): string;
     /** the search service's indexer (one per audit node, like ingest) */
     search: string;
+    /** every process that holds accounts and channels reads the state topics in a group of its own */
+    state(instance: string): string;
   };
 }
 
 export function kafkaNames(config: Pick<Config, 'topicPrefix' | 'ingestGroup'>): KafkaNames {
   const p = config.topicPrefix;
   return {
-    topics: { events: `${p}chat.events`, dlq: `${p}chat.dlq`, claims: `${p}bots.claims` },
+    topics: {
+      events: `${p}chat.events`,
+      dlq: `${p}chat.dlq`,
+      claims: `${p}bots.claims`,
+      accounts: `${p}chat.accounts`,
+      channels: `${p}chat.channels`,
+      reads: `${p}chat.reads`,
+      presence: `${p}chat.presence`,
+    },
     groups: {
       ingest: `${p}${config.ingestGroup}`,
       bots: `${p}bots`,
@@ -40,6 +58,7 @@ export function kafkaNames(config: Pick<Config, 'topicPrefix' | 'ingestGroup'>):
       claims: (owner) => `${p}bots.claims.${owner}`,
       gateway: (id) => `${p}chat.events.gateway.${id}`,
       search: `${p}${config.ingestGroup}.search`,
+      state: (instance) => `${p}chat.state.${instance}`,
     },
   };
 }

@@ -24,6 +24,10 @@ export const MAX_REF = 64;
 export const HISTORY_PAGE = 50;
 /** Longest event id (`id`, `reply_to`). */
 export const MAX_ID = 128;
+/** Most nicks one `create` frame may name as members. */
+export const MAX_CREATE_MEMBERS = 100;
+/** Channel names starting with this are direct conversations, named by the server (`dm` frame). */
+export const DM_PREFIX = 'dm.';
 
 // ── the envelope ─────────────────────────────────────────────────────────
 export const EVENT_TYPES = ['message', 'join', 'leave', 'nick', 'bot', 'system'] as const;
@@ -51,7 +55,7 @@ export interface Envelope {
 
 // ── frames ───────────────────────────────────────────────────────────────
 /** Client → server frame types (the one list; the parser and the docs use it). */
-export const CLIENT_FRAME_TYPES = ['join', 'leave', 'message', 'nick', 'history'] as const;
+export const CLIENT_FRAME_TYPES = ['join', 'leave', 'message', 'nick', 'history', 'create', 'invite', 'dm', 'read'] as const;
 export type ClientFrameType = (typeof CLIENT_FRAME_TYPES)[number];
 
 /** A client frame as a client sends it (optional fields may be left out). */
@@ -60,7 +64,11 @@ export type ClientFrame =
   | { type: 'leave'; channel: string; ref?: string }
   | { type: 'message'; channel: string; text: string; reply_to?: string | null; ref?: string }
   | { type: 'nick'; nick: string; ref?: string }
-  | { type: 'history'; channel: string; before?: number | string | null; limit?: number; ref?: string };
+  | { type: 'history'; channel: string; before?: number | string | null; limit?: number; ref?: string }
+  | { type: 'create'; channel: string; private?: boolean; members?: string[]; ref?: string }
+  | { type: 'invite'; channel: string; nick: string; ref?: string }
+  | { type: 'dm'; nick: string; ref?: string }
+  | { type: 'read'; channel: string; ts?: number; ref?: string };
 
 /** A client frame after `parseClientFrame`: normalised, every optional field filled in. */
 export type ParsedClientFrame =
@@ -68,7 +76,11 @@ export type ParsedClientFrame =
   | { type: 'leave'; channel: string; ref?: string }
   | { type: 'message'; channel: string; text: string; reply_to: string | null; ref?: string }
   | { type: 'nick'; nick: string; ref?: string }
-  | { type: 'history'; channel: string; before: number | string | null; limit: number; ref?: string };
+  | { type: 'history'; channel: string; before: number | string | null; limit: number; ref?: string }
+  | { type: 'create'; channel: string; private: boolean; members: string[]; ref?: string }
+  | { type: 'invite'; channel: string; nick: string; ref?: string }
+  | { type: 'dm'; nick: string; ref?: string }
+  | { type: 'read'; channel: string; ts: number | null; ref?: string };
 
 /** Codes of `{"type":"error"}` frames (docs/gateway.md says when each is sent). */
 export const ERROR_CODES = [
@@ -84,6 +96,9 @@ export const ERROR_CODES = [
   'nick_taken',
   'not_joined',
   'forbidden',
+  'unknown_nick',
+  'channel_exists',
+  'unknown_mention',
   'rate_limited',
   'too_many_connections',
   'too_many_channels',
@@ -102,6 +117,44 @@ export interface PresenceFrame {
   channel: string;
   /** nicks of the members online now */
   users: string[];
+  /** extension: nicks of every member (online or not) */
+  members?: string[];
+}
+/** One channel of a person's list (the `channels` frame) or of the directory (`GET /api/channels`). */
+export interface ChannelInfo {
+  name: string;
+  private: boolean;
+  /** number of members */
+  members: number;
+  /** time of the channel's last event (epoch ms), null when unknown */
+  last_ts: number | null;
+  /** a direct conversation: `with` names the other people in it */
+  dm?: boolean;
+  with?: string[];
+  /** for your own channels: what you read up to (epoch ms), events after it, of them mentioning you */
+  last_read?: number | null;
+  unread?: number;
+  mentions?: number;
+  /** directory only: are you a member */
+  joined?: boolean;
+}
+/** Extension: the channels you belong to, sent on connect and whenever your memberships change. */
+export interface ChannelsFrame {
+  type: 'channels';
+  channels: ChannelInfo[];
+}
+/** The answer to a `dm` frame: the direct conversation's channel and who is in it besides you. */
+export interface DmFrame {
+  type: 'dm';
+  channel: string;
+  with: string[];
+  ref?: string;
+}
+/** Extension: you read a channel up to `ts` (sent to your other connections, so their unread counts follow). */
+export interface ReadFrame {
+  type: 'read';
+  channel: string;
+  ts: number;
 }
 export interface HistoryFrame {
   type: 'history';
@@ -122,7 +175,7 @@ export interface SelfFrame {
   type: 'self';
   user: User & { role?: string };
 }
-export type ServerFrame = Envelope | PresenceFrame | HistoryFrame | ErrorFrame | SelfFrame;
+export type ServerFrame = Envelope | PresenceFrame | HistoryFrame | ErrorFrame | SelfFrame | ChannelsFrame | DmFrame | ReadFrame;
 
 /** A refused client frame: an input error with a frame error code and the client's `ref`. */
 export class FrameError extends InputError {
@@ -154,6 +207,8 @@ export function channelName(input: unknown): string | null {
 }
 
 const EVENT_TYPE_SET: ReadonlySet<string> = new Set(EVENT_TYPES);
+/** A nick in someone else's frame may carry a leading @ (`@민수`): one more character than MAX_NICK. */
+const MAX_NICK_SHOWN = 33;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A shallow check that a value has the envelope's shape (what the browser needs before rendering it). */
@@ -253,7 +308,32 @@ export function parseClientFrame(data: string): ParsedClientFrame {
       }
       return { type: 'history', channel, before: before as number | string | null, limit, ref };
     }
+    case 'create': {
+      const channel = channelOf(raw, ref);
+      if (raw.private !== undefined && typeof raw.private !== 'boolean') throw new FrameError('bad_field', "field 'private' must be true or false", ref);
+      const members = raw.members ?? [];
+      if (!Array.isArray(members) || members.length > MAX_CREATE_MEMBERS) throw new FrameError('bad_field', `field 'members' must be a list of at most ${MAX_CREATE_MEMBERS} nicks`, ref);
+      return { type: 'create', channel, private: raw.private === true, members: members.map((m) => nickOf(m, 'members', ref)), ref };
+    }
+    case 'invite':
+      return { type: 'invite', channel: channelOf(raw, ref), nick: nickOf(need(raw, 'nick', ref), 'nick', ref), ref };
+    case 'dm':
+      return { type: 'dm', nick: nickOf(need(raw, 'nick', ref), 'nick', ref), ref };
+    case 'read': {
+      const channel = channelOf(raw, ref);
+      const ts = raw.ts ?? null;
+      if (ts !== null && !(typeof ts === 'number' && Number.isSafeInteger(ts) && ts >= 0)) throw new FrameError('bad_field', "field 'ts' must be a time in epoch milliseconds, or absent (now)", ref);
+      return { type: 'read', channel, ts: ts as number | null, ref };
+    }
   }
+}
+
+/** Someone else's nick named in a frame (invite, dm, create members): a string, trimmed; any account may be named. */
+function nickOf(value: unknown, field: string, ref: string | undefined): string {
+  if (typeof value !== 'string' || value.trim().length === 0 || [...value.trim()].length > MAX_NICK_SHOWN) {
+    throw new FrameError('bad_field', `field '${field}' must name people by nick (non-empty strings of at most ${MAX_NICK_SHOWN} characters)`, ref);
+  }
+  return cleanText(value, MAX_NICK_SHOWN * 2).trim().replace(/^@/, '');
 }
 
 /** Parse one server frame (browser side); null for anything that is not a frame we know. */
@@ -274,6 +354,12 @@ export function parseServerFrame(data: string): ServerFrame | null {
       const u = raw.user;
       return isObject(u) && typeof u.id === 'string' && typeof u.nick === 'string' ? (raw as unknown as SelfFrame) : null;
     }
+    case 'channels':
+      return Array.isArray(raw.channels) ? { type: 'channels', channels: (raw.channels as unknown[]).filter((c): c is ChannelInfo => isObject(c) && typeof c.name === 'string') } : null;
+    case 'dm':
+      return typeof raw.channel === 'string' && Array.isArray(raw.with) ? (raw as unknown as DmFrame) : null;
+    case 'read':
+      return typeof raw.channel === 'string' && typeof raw.ts === 'number' ? (raw as unknown as ReadFrame) : null;
     case 'error':
       return { type: 'error', code: String(raw.code ?? 'error'), message: String(raw.message ?? ''), ref: typeof raw.ref === 'string' ? raw.ref : undefined };
   }

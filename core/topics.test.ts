@@ -23,7 +23,7 @@ test('one table: chat.events kept forever with its partitions, the DLQ larger th
   const names = kafkaNames(loadConfig({ KCHAT_TOPIC_PREFIX: 'p1.' }));
   const specs = topicSpecs(names, 3);
   const byName = new Map(specs.map((s) => [s.name, s]));
-  assert.deepEqual([...byName.keys()], ['p1.chat.events', 'p1.chat.dlq', 'p1.bots.claims']);
+  assert.deepEqual([...byName.keys()], ['p1.chat.events', 'p1.chat.dlq', 'p1.bots.claims', 'p1.chat.accounts', 'p1.chat.channels', 'p1.chat.reads', 'p1.chat.presence']);
   const events = byName.get('p1.chat.events')!;
   assert.equal(events.partitions, EVENTS_PARTITIONS);
   assert.equal(events.replicationFactor, 3);

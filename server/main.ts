@@ -14,6 +14,8 @@ import { logger } from '../core/log.ts';
 import { connectKafka } from '../kafka/broker.ts';
 import { createApp } from './app.ts';
 import { createGateway } from './gateway/index.ts';
+import { Directory } from '../accounts/index.ts';
+import { accountsPart } from './routes/accounts.ts';
 import { nodeRoles, type Part, type PartContext } from './part.ts';
 import { cliRoutes } from './routes/cli.ts';
 import { importRoutes } from './routes/imports.ts';
@@ -27,6 +29,11 @@ import { createBots } from '../bots/index.ts';
 privateFileModes();
 
 const log = logger('server');
+
+/** KCHAT_BOT_ALIASES as a list (addresses of the bots, never someone's nick in a mention). */
+function botAliases(config: ReturnType<typeof loadConfig>): string[] {
+  return (config.bots.aliases ?? '').split(',').map((s) => s.trim().replace(/^@/, '')).filter(Boolean);
+}
 
 // Bad input must never take the server down: log and carry on.
 process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
@@ -52,14 +59,20 @@ async function main(): Promise<void> {
   if (db) onShutdown('duckdb', () => db.close());
   const auth = new Auth(db, config);
   await auth.init();
+  // accounts, channels, memberships, who is online: Kafka-native state every node holds (accounts/)
+  const directory = new Directory(kafka);
+  auth.attach(directory.accounts);
 
   // 3. Parts, in start order. Other rooms plug in here through their entry files.
   // the broker (supervised when managed here) and the cluster-id check of every connection
   const parts: Part[] = [{ name: 'kafka', health: () => broker.health() }];
-  if (config.run.gateway) parts.push(createGateway({ kafka, auth, db: db ?? undefined, limits: config.gateway }));
+  const gateway = config.run.gateway ? createGateway({ kafka, auth, db: db ?? undefined, directory, limits: config.gateway, botAliases: botAliases(config) }) : null;
+  // the directory first: logins, the gateway and member search need it
+  parts.push(accountsPart({ config, db, directory, auth, lastTs: (c) => gateway?.lastTs(c) ?? null }));
+  if (gateway) parts.push(gateway);
   parts.push(hooksPart({ config }));
   if (db) {
-    const ctx: PartContext = { config, db, auth, kafka };
+    const ctx: PartContext = { config, db, auth, kafka, directory };
     // ingest (ingest/index.ts): consumer + nightly pipeline (startPipelineSchedule); its health() carries the consumer lag
     if (config.run.ingest) parts.push(createIngest(ctx));
     if (config.run.bots) parts.push(createBots(ctx));
@@ -67,7 +80,7 @@ async function main(): Promise<void> {
       // ── audit API (audit/index.ts: search, topics, SQL, notebooks, /openapi.json, /docs): where ingest stores the log ──
       parts.push(createAuditPart(ctx));
       parts.push(createNotebooksPart(ctx, { dir: config.notebooksDir }));
-      parts.push({ name: 'cli', routes: (app) => void app.route('/', cliRoutes({ config, db, auth, kafka })) });
+      parts.push({ name: 'cli', routes: (app) => void app.route('/', cliRoutes({ config, db, auth, kafka, directory })) });
       parts.push({ name: 'imports', routes: (app) => void app.route('/', importRoutes({ db, auth })) });
     }
   }

@@ -2,6 +2,7 @@
 // (gateway, ingest, bots, audit API…) is a Part. main.ts starts parts in
 // order, stops them in reverse, and /healthz asks each one how it is.
 import type { Hono } from 'hono';
+import type { Directory } from '../accounts/index.ts';
 import type { Auth } from '../core/auth.ts';
 import type { Config } from '../core/config.ts';
 import type { Database } from '../core/db.ts';
@@ -32,6 +33,8 @@ export interface PartContext {
   auth: Auth;
   /** the process's one Kafka client: `publish` envelopes, `send` to kchat's other topics, consumers from it */
   kafka: KafkaClient;
+  /** accounts, channels and memberships (accounts/): who may read what, for member search and notebook targets */
+  directory?: Directory;
 }
 
 export interface NodeRoles {

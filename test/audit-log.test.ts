@@ -27,7 +27,7 @@ before(async () => {
   fx = await auditFixture();
   box = await SqlSandbox.open(fx.db, { dataDir: fx.dir });
   fx.app.route('/', sqlRoutes(() => box, requireAuditor(fx.auth, fx.db)) as unknown as Hono);
-  // `users add` and `notebook run` do not use Kafka
+  // `notebook run` does not use Kafka (`users …` does: the accounts topic; none of its runs here gets that far)
   fx.app.route('/', cliRoutes({ config: fx.config, db: fx.db, auth: fx.auth, kafka: {} as KafkaClient }) as unknown as Hono);
   auditorToken = (await fx.auth.createUser('감사담당', 'auditor')).token;
   memberToken = fx.auth.issueMemberToken('민수').token;
@@ -177,8 +177,9 @@ test('remote CLI: a path in the command line is never opened or written by the s
   const scratch = path.join(fx.dir, 'tmp');
   assert.deepEqual(fs.existsSync(scratch) ? fs.readdirSync(scratch) : [], [], 'scratch copies removed');
   // a name smuggled into files{} but not on the command line is never used
-  const sneaky = await runCli(['users', 'add', '운영자2', '--role', 'auditor'], { '/etc/passwd': b64('root:x:0:0') });
+  const sneaky = await runCli(['notebook', 'run', 'points/점검.md', '--json'], { 'points/점검.md': b64(NOTEBOOK), '/etc/passwd': b64('root:x:0:0') });
   assert.equal(sneaky.code, 0, sneaky.stderr);
+  assert.ok(!sneaky.stdout.includes('root:x'), 'the smuggled file is not read');
 
   const cli = await auditLog('?action=cli&limit=20');
   const lines = cli.map((e) => e.detail?.command_line);

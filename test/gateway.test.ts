@@ -85,7 +85,7 @@ describe('chat between two users on one gateway (through Kafka)', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
-  test('join/leave notices and presence; a dropped connection leaves too', async () => {
+  test('join/leave notices change membership; a dropped connection only changes presence', async () => {
     const a = await member('가람');
     const b = await member('나래');
     await join(a, 'presence');
@@ -99,11 +99,13 @@ describe('chat between two users on one gateway (through Kafka)', () => {
     const c = await member('다솜');
     await join(c, 'presence');
     await a.next(isPresence('presence', (u) => u.includes('다솜')));
-    // drop the TCP connection without a leave frame
+    // drop the TCP connection without a leave frame: offline, still a member, no notice
     c.ws.terminate();
-    const dropped = await a.next(isEvent('leave', 'presence'));
-    assert.equal(dropped.user.nick, '다솜');
-    await a.next(isPresence('presence', (u) => !u.includes('다솜')));
+    // offline, but still a member
+    await a.next((f) => f.type === 'presence' && f.channel === 'presence' && !f.users.includes('다솜') && f.members.includes('다솜'));
+    a.send({ type: 'message', channel: 'presence', text: '다솜님 나갔어요?', ref: 'after-drop' });
+    await a.next((f) => f.type === 'message' && f.meta?.ref === 'after-drop');
+    assert.ok(!a.frames.some((f) => f.v === 1 && f.type === 'leave' && f.user.nick === '다솜'), 'no leave event for a dropped connection');
     await Promise.all([a.close(), b.close()]);
   });
 
@@ -141,8 +143,8 @@ describe('chat between two users on one gateway (through Kafka)', () => {
 describe('login', () => {
   const post = (body: string) => fetch(`${srv.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
 
-  test('returns a token and a user for a valid Korean nick', async () => {
-    const res = await post(JSON.stringify({ nick: '로그인테스트' }));
+  test('returns a token and a user for a valid Korean nick (the first login claims it)', async () => {
+    const res = await post(JSON.stringify({ nick: '로그인테스트', password: '첫 비밀번호입니다' }));
     assert.equal(res.status, 200);
     const body = (await res.json()) as { token: string; user: { id: string; nick: string } };
     assert.equal(body.user.nick, '로그인테스트');
@@ -152,7 +154,7 @@ describe('login', () => {
 
   test('rejects bad bodies and bad nicks with 4xx naming the problem', async () => {
     const cases: [string, number, RegExp][] = [
-      ['{"nick":', 400, /not valid JSON/],
+      ['{"nick":', 400, /JSON/],
       ['[1,2]', 400, /JSON object/],
       ['{}', 400, /nick/],
       [JSON.stringify({ nick: '' }), 400, /empty/],
@@ -172,12 +174,14 @@ describe('login', () => {
     }
   });
 
-  test('a nick worn by someone online is taken (409)', async () => {
+  test('a claimed nick needs its password (401 naming the problem), also while its owner is online', async () => {
     const a = await member('유일한이름');
     await join(a, 'unique');
-    const res = await post(JSON.stringify({ nick: '유일한이름' }));
-    assert.equal(res.status, 409);
-    assert.match(((await res.json()) as { error: string }).error, /already in use/);
+    const res = await post(JSON.stringify({ nick: '유일한이름', password: '남의 비밀번호' }));
+    assert.equal(res.status, 401);
+    const body = (await res.json()) as { error: string; code: string };
+    assert.equal(body.code, 'wrong_password');
+    assert.match(body.error, /비밀번호가 맞지 않습니다/);
     await a.close();
   });
 

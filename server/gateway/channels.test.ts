@@ -7,31 +7,27 @@ import { Channels, RING_SIZE } from './channels.ts';
 const ev = (type: EventType, nick: string, id: string, extra: { meta?: Record<string, unknown>; ts?: number; text?: string } = {}) =>
   createEnvelope({ type, channel: '잡담', user: { id, nick }, meta: { gateway: 'g_a', ...extra.meta }, ts: extra.ts, text: extra.text });
 
-test('join, nick and leave drive presence; duplicates are ignored', () => {
+test('duplicates are ignored; the last event time is kept', () => {
   const c = new Channels();
-  const join = ev('join', '민수', 'u1');
-  assert.deepEqual(c.apply(join), { presenceChanged: true });
-  assert.equal(c.apply(join), null, 'same event id twice (consumer replay)');
-  c.apply(ev('join', '지영', 'u2', { meta: { gateway: 'g_b' } }));
-  assert.deepEqual(c.presence('잡담'), ['민수', '지영']);
-  assert.ok(c.nickInUse('민수'));
-  assert.ok(!c.nickInUse('민수', 'u1'), 'your own nick is not taken from you');
-  c.apply(ev('nick', '지영', 'u2', { meta: { gateway: 'g_b', old: '지영', new: '영희' } }));
-  assert.deepEqual(c.presence('잡담'), ['민수', '영희']);
-  assert.ok(!c.nickInUse('지영'));
-  c.apply(ev('leave', '민수', 'u1'));
-  assert.deepEqual(c.presence('잡담'), ['영희']);
+  const join = ev('join', '민수', 'u1', { ts: 5000 });
+  assert.equal(c.apply(join), true);
+  assert.equal(c.apply(join), false, 'same event id twice (consumer replay)');
+  c.apply(ev('message', '지영', 'u2', { ts: 7000, text: '안녕' }));
+  assert.equal(c.lastTs('잡담'), 7000);
+  assert.equal(c.lastTs('없는채널'), null);
 });
 
-test('a dead gateway takes its users along; a speaking user is present again', () => {
+test('unread: messages and bot answers by others after the read position, with mentions counted', () => {
   const c = new Channels();
-  c.apply(ev('join', '민수', 'u1'));
-  c.apply(ev('join', '지영', 'u2', { meta: { gateway: 'g_b' } }));
-  assert.deepEqual([...c.gateways()].sort(), ['g_a', 'g_b']);
-  assert.deepEqual(c.dropGateway('g_b'), ['잡담']);
-  assert.deepEqual(c.presence('잡담'), ['민수']);
-  assert.deepEqual(c.apply(ev('message', '지영', 'u2', { meta: { gateway: 'g_b' }, text: '저 아직 있어요' })), { presenceChanged: true });
-  assert.deepEqual(c.presence('잡담'), ['민수', '지영']);
+  c.apply(ev('message', '민수', 'u1', { ts: 1000, text: '읽은 것' }));
+  c.apply(ev('message', '지영', 'u2', { ts: 2000, text: '@민수님 봐 주세요', meta: { mentions: ['u1'] } }));
+  c.apply(ev('join', '철수', 'u3', { ts: 2500 }));
+  c.apply(ev('message', '민수', 'u1', { ts: 3000, text: '내가 쓴 것' }));
+  c.apply(createEnvelope({ type: 'bot', channel: '잡담', user: { id: 'bot', nick: 'kchat봇' }, text: '남의 답', ts: 3500, meta: { visible_to: ['u2'] } }));
+  c.apply(createEnvelope({ type: 'bot', channel: '잡담', user: { id: 'bot', nick: 'kchat봇' }, text: '모두의 답', ts: 4000 }));
+  assert.deepEqual(c.unread('잡담', 1000, 'u1'), { unread: 2, mentions: 1, more: false });
+  assert.deepEqual(c.unread('잡담', 2000, 'u1'), { unread: 1, mentions: 0, more: false });
+  assert.deepEqual(c.unread('잡담', null, 'u2'), { unread: 4, mentions: 0, more: false }, 'never read: the whole ring, own messages excluded, the answer meant for u2 included');
 });
 
 test('history pages: last N, before a timestamp, before an id; the ring is bounded', () => {
@@ -51,7 +47,7 @@ test('history pages: last N, before a timestamp, before an id; the ring is bound
   assert.deepEqual(c.history('없는채널', 50), { events: [], complete: true });
 });
 
-test('history memory is bounded in total: the channel quiet longest gives up its ring first, presence stays', () => {
+test('history memory is bounded in total: the channel quiet longest gives up its ring first', () => {
   const c = new Channels({ perChannel: 1000, totalBytes: 40_000 });
   const say = (channel: string, i: number) =>
     c.apply(createEnvelope({ type: 'message', channel, user: { id: 'u1', nick: '민수' }, meta: { gateway: 'g_a' }, ts: 1000 + i, text: `${channel} 채널의 ${i}번째 메시지입니다`.padEnd(200, '.') }));
@@ -60,7 +56,8 @@ test('history memory is bounded in total: the channel quiet longest gives up its
   for (let i = 0; i < 200; i++) say('시끄러운방', i);
   assert.ok(c.heldBytes <= 40_000, `held ${c.heldBytes} bytes`);
   assert.deepEqual(c.history('조용한방', 50), { events: [], complete: false }, 'evicted first; older pages come from storage');
-  assert.deepEqual(c.presence('조용한방'), ['민수', '지영'], 'presence is not history: it stays');
+  assert.ok(c.lastTs('조용한방'), 'the time of its last event stays');
+  assert.equal(c.unread('조용한방', 1000, 'u9').more, true, 'an emptied ring says there may be more unread than it can count');
   const busy = c.history('시끄러운방', 50);
   assert.equal(busy.events.length, 50);
   assert.match(busy.events.at(-1)!.text, /199번째/);

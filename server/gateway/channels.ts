@@ -1,29 +1,17 @@
-// What a gateway knows about each channel, rebuilt only from events consumed
-// back from Kafka (so every gateway on the topic converges on the same view):
-// a ring of recent events (history) and who is present (presence).
-//
-// Presence: join/leave/nick envelopes carry meta.gateway, the id of the
-// gateway that produced them. A user is present in a channel from their join
-// until their leave. When a gateway dies without sending leaves, its users
-// are dropped once its Kafka consumer group is seen empty (see liveness.ts).
+// What a gateway knows about each channel's events, rebuilt only from events
+// consumed back from Kafka (so every gateway on the topic converges on the
+// same view): a ring of recent events, for history pages, unread counts and
+// the time of the last event. Who belongs to a channel and who is online is
+// the accounts directory's (accounts/), not this file's.
 //
 // Memory is bounded twice: each channel keeps at most `perChannel` events,
 // and all channels together at most `totalBytes` of envelope JSON; past that,
-// the channel that was quiet longest loses its ring (presence stays; older
-// history pages then come from DuckDB).
-import { isEphemeral, visibleTo, type Envelope } from '../../core/envelope.ts';
-import { nickSkeleton } from '../../core/nick.ts';
+// the channel that was quiet longest loses its ring (older history pages then
+// come from DuckDB).
+import { visibleTo, type Envelope } from '../../core/envelope.ts';
 
 /** Default events kept per channel in memory (history pages beyond this come from DuckDB when ingest runs). */
 export const RING_SIZE = 1000;
-
-export interface Member {
-  nick: string;
-  /** nickSkeleton(nick), kept so uniqueness checks do not recompute every member */
-  folded: string;
-  /** gateway that announced the join; '' when unknown (e.g. an external producer) */
-  gateway: string;
-}
 
 /** An event as held in the ring: the envelope and the exact bytes sockets get for it. */
 export interface HeldEvent {
@@ -34,14 +22,12 @@ export interface HeldEvent {
 class Channel {
   readonly events: HeldEvent[] = [];
   readonly ids = new Set<string>();
-  readonly members = new Map<string, Member>();
   bytes = 0;
+  /** time of the newest event seen (also after its ring was emptied) */
+  lastTs = 0;
   /** older events exist that the ring does not hold (evicted, or before the warm-up window) */
   truncated = false;
 }
-
-/** Two nicks that look alike are one nick (core/nick.ts). */
-export const foldNick = nickSkeleton;
 
 export interface ChannelLimits {
   perChannel: number;
@@ -71,14 +57,14 @@ export class Channels {
   }
 
   /**
-   * Record a consumed event (`raw`: the bytes sockets get for it). Returns
-   * null for a duplicate (already seen id: a consumer restart or redelivery),
-   * otherwise whether presence changed.
+   * Record a consumed event (`raw`: the bytes sockets get for it). False for
+   * a duplicate (an id already held: a consumer restart or redelivery).
    */
-  apply(e: Envelope, raw: Buffer = Buffer.from(JSON.stringify(e))): { presenceChanged: boolean } | null {
+  apply(e: Envelope, raw: Buffer = Buffer.from(JSON.stringify(e))): boolean {
     const ch = this.get(e.channel);
-    if (ch.ids.has(e.id)) return null;
+    if (ch.ids.has(e.id)) return false;
     ch.ids.add(e.id);
+    if (e.ts > ch.lastTs) ch.lastTs = e.ts;
     ch.events.push({ e, raw });
     ch.bytes += raw.length;
     this.bytes += raw.length;
@@ -87,34 +73,7 @@ export class Channels {
     this.map.delete(e.channel);
     this.map.set(e.channel, ch);
     if (this.bytes > this.limits.totalBytes) this.evict(ch);
-    if (isEphemeral(e)) return { presenceChanged: false };
-    const gateway = typeof e.meta.gateway === 'string' ? e.meta.gateway : '';
-    switch (e.type) {
-      case 'join': {
-        const before = ch.members.get(e.user.id);
-        ch.members.set(e.user.id, { nick: e.user.nick, folded: foldNick(e.user.nick), gateway });
-        return { presenceChanged: before?.nick !== e.user.nick };
-      }
-      case 'leave':
-        return { presenceChanged: ch.members.delete(e.user.id) };
-      case 'nick': {
-        const member = ch.members.get(e.user.id);
-        const next = typeof e.meta.new === 'string' ? e.meta.new : null;
-        if (!member || !next || member.nick === next) return { presenceChanged: false };
-        member.nick = next;
-        member.folded = foldNick(next);
-        return { presenceChanged: true };
-      }
-      case 'message': {
-        // a gateway user who speaks is evidently here: heals presence if a join
-        // was older than the warm-up window or the user was wrongly judged gone
-        if (!gateway || ch.members.has(e.user.id)) return { presenceChanged: false };
-        ch.members.set(e.user.id, { nick: e.user.nick, folded: foldNick(e.user.nick), gateway });
-        return { presenceChanged: true };
-      }
-      default:
-        return { presenceChanged: false };
-    }
+    return true;
   }
 
   private dropOldest(ch: Channel, n: number): void {
@@ -134,13 +93,6 @@ export class Channels {
       this.dropOldest(ch, ch.events.length);
     }
     while (this.bytes > this.limits.totalBytes && current.events.length > 1) this.dropOldest(current, 1);
-  }
-
-  /** Nicks present in a channel, sorted, without duplicates. */
-  presence(channel: string): string[] {
-    const ch = this.map.get(channel);
-    if (!ch) return [];
-    return [...new Set([...ch.members.values()].map((m) => m.nick))].sort((a, b) => a.localeCompare(b, 'ko'));
   }
 
   /**
@@ -175,43 +127,30 @@ export class Channels {
     return { events: p.events.map((h) => h.e), complete: p.complete };
   }
 
-  /** Is this nick (compared as it looks: core/nick.ts) worn by a present user other than `exceptUserId`? */
-  nickInUse(nick: string, exceptUserId?: string): boolean {
-    const folded = foldNick(nick);
-    for (const ch of this.map.values()) {
-      for (const [id, m] of ch.members) if (id !== exceptUserId && m.folded === folded) return true;
+  /** Time of a channel's newest event, or null when none was seen. */
+  lastTs(channel: string): number | null {
+    return this.map.get(channel)?.lastTs || null;
+  }
+
+  /**
+   * What `viewer` has not read in a channel: messages and bot answers by
+   * others after `since` (all of the ring when null), and how many of them
+   * mention the viewer. `more`: the ring does not reach back to `since`, so
+   * there may be more than counted.
+   */
+  unread(channel: string, since: number | null, viewer: string): { unread: number; mentions: number; more: boolean } {
+    const ch = this.map.get(channel);
+    if (!ch) return { unread: 0, mentions: 0, more: false };
+    let unread = 0;
+    let mentions = 0;
+    for (let i = ch.events.length - 1; i >= 0; i--) {
+      const e = ch.events[i].e;
+      if (since !== null && e.ts <= since) return { unread, mentions, more: false };
+      if ((e.type !== 'message' && e.type !== 'bot') || e.user.id === viewer || !visibleTo(e, viewer)) continue;
+      unread++;
+      if (Array.isArray(e.meta.mentions) && e.meta.mentions.includes(viewer)) mentions++;
     }
-    return false;
-  }
-
-  /** Gateway ids that currently have users somewhere. */
-  gateways(): Set<string> {
-    const out = new Set<string>();
-    for (const ch of this.map.values()) for (const m of ch.members.values()) if (m.gateway) out.add(m.gateway);
-    return out;
-  }
-
-  /** Drop every user announced by a dead gateway; returns the channels whose presence changed. */
-  dropGateway(gateway: string): string[] {
-    const changed: string[] = [];
-    for (const [name, ch] of this.map) {
-      let any = false;
-      for (const [id, m] of ch.members) {
-        if (m.gateway === gateway) {
-          ch.members.delete(id);
-          any = true;
-        }
-      }
-      if (any) changed.push(name);
-    }
-    return changed;
-  }
-
-  /** Channels in which a user is present (from consumed events). */
-  channelsOf(userId: string): string[] {
-    const out: string[] = [];
-    for (const [name, ch] of this.map) if (ch.members.has(userId)) out.push(name);
-    return out;
+    return { unread, mentions, more: since !== null && (ch.truncated || this.windowed) };
   }
 
   /** Number of channels known (for /healthz). */

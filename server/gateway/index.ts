@@ -2,12 +2,16 @@
 // send messages and change nicks over GET /ws; every chat event is produced
 // to Kafka and reaches sockets only when consumed back — also between two
 // users on this gateway — so every gateway, bot and ingest sees one order.
+// Accounts, memberships and who is online are the directory's (accounts/),
+// Kafka-native too, so any number of gateways agree on them.
 // This file composes the pieces and fans consumed events out:
-//   routes.ts (login, upgrade) → users.ts (accounts, limits) → handlers.ts
-//   (frames) → bus.ts (Kafka) → fan-out here → sockets.ts (writing).
+//   routes.ts (upgrade) → users.ts (connections, limits) → handlers/ (one
+//   file per frame) → bus.ts (Kafka) → fan-out here to the channel's members
+//   (members.ts follows the directory) → sockets.ts (writing).
 // Frames, error codes, limits and the presence/history design: docs/gateway.md.
 import crypto from 'node:crypto';
 import type { Hono } from 'hono';
+import type { Directory } from '../../accounts/directory.ts';
 import type { WSContext } from 'hono/ws';
 import type { WebSocketLike } from '@hono/node-server';
 import type { Auth, Principal } from '../../core/auth.ts';
@@ -16,13 +20,15 @@ import type { Database } from '../../core/db.ts';
 import { isEphemeral, type Envelope } from '../../core/envelope.ts';
 import type { KafkaClient } from '../../core/kafka.ts';
 import { logger } from '../../core/log.ts';
+import { isReservedNick, nickSkeleton } from '../../core/nick.ts';
 import type { Part, PartHealth } from '../part.ts';
 import { Bus } from './bus.ts';
 import { Channels } from './channels.ts';
 import { errorFrame } from './frames.ts';
-import { FrameHandlers } from './handlers.ts';
+import { FrameHandlers } from './handlers/index.ts';
 import { History } from './history.ts';
 import { Liveness } from './liveness.ts';
+import { Members } from './members.ts';
 import { gatewayRoutes } from './routes.ts';
 import { outlet, Sockets, type Outlet } from './sockets.ts';
 import { Users, type Session } from './users.ts';
@@ -33,6 +39,10 @@ export interface GatewayDeps {
   /** the process's Kafka client: publish, this gateway's consumer and admin */
   kafka: KafkaClient;
   auth: Auth;
+  /** accounts, channels, memberships, read positions, who is online (started before the gateway) */
+  directory: Directory;
+  /** extra bot addresses besides @bot/@봇 (KCHAT_BOT_ALIASES): never reported as unknown mentions */
+  botAliases?: readonly string[];
   /** connection, channel, rate and memory limits (config.gateway) */
   limits: GatewayLimits;
   /** for `history` pages older than the in-memory ring (ingest's `messages` table), optional */
@@ -43,11 +53,11 @@ export interface GatewayDeps {
 
 export class Gateway implements Part {
   readonly name = 'gateway';
-  /** this process's gateway id: carried in meta.gateway of its join/leave/nick events */
+  /** this process's gateway id: carried in meta.gateway of the events it produces and in its presence records */
   readonly id = 'g_' + crypto.randomBytes(6).toString('hex');
   readonly channels: Channels;
   private readonly users: Users;
-  private readonly subscribers = new Map<string, Set<Session>>();
+  private readonly members: Members;
   private readonly sessionOf = new Map<Outlet, Session>();
   private readonly sockets: Sockets;
   private readonly handlers: FrameHandlers;
@@ -57,7 +67,7 @@ export class Gateway implements Part {
 
   constructor(private readonly deps: GatewayDeps) {
     this.channels = new Channels({ perChannel: deps.limits.historyPerChannel, totalBytes: deps.limits.historyBytes });
-    this.users = new Users(deps.limits, this.channels);
+    this.users = new Users(deps.limits);
     // a reader cut off for not reading leaves presence at once
     this.sockets = new Sockets((o) => {
       const s = this.sessionOf.get(o);
@@ -70,18 +80,23 @@ export class Gateway implements Part {
       sendTimeoutMs: deps.sendTimeoutMs,
       onEvent: (e, raw, live) => this.onEvent(e, raw, live),
     });
+    this.members = new Members({ directory: deps.directory, users: this.users, channels: this.channels, sockets: this.sockets });
+    const aliases = new Set((deps.botAliases ?? []).map(nickSkeleton));
     this.handlers = new FrameHandlers({
       id: this.id,
       limits: deps.limits,
       users: this.users,
       channels: this.channels,
-      subscribers: this.subscribers,
+      directory: deps.directory,
+      members: this.members,
       sockets: this.sockets,
       history: new History(this.channels, deps.db),
       bus: this.bus,
+      isBotAddress: (word) => isReservedNick(word) || aliases.has(nickSkeleton(word)),
       accepting: () => this.accepting,
     });
-    this.liveness = new Liveness(deps.kafka, this.id, () => this.channels.gateways(), (id) => this.dropGateway(id));
+    // people online on a gateway that died without saying goodbye are dropped (and their records removed)
+    this.liveness = new Liveness(deps.kafka, this.id, () => deps.directory.presence.gateways(), (id) => void deps.directory.dropGateway(id));
   }
 
   // ── lifecycle ────────────────────────────────────────────────────────────
@@ -89,7 +104,7 @@ export class Gateway implements Part {
   async start(): Promise<void> {
     await this.bus.start();
     this.channels.windowed = this.bus.windowed;
-    // users announced by gateways that are gone (e.g. this server before a restart) are not here any more
+    // people online on gateways that are gone (e.g. this server before a restart) are not here any more
     await this.liveness.sweep();
     this.liveness.start();
     this.accepting = true;
@@ -99,15 +114,13 @@ export class Gateway implements Part {
   async stop(): Promise<void> {
     this.accepting = false;
     this.liveness.stop();
-    // Say goodbye properly: leave notices for everyone here, then close the sockets.
-    const leaves: Promise<unknown>[] = [];
+    // A restart posts nothing in any channel: everyone here is marked offline (presence), then the sockets close.
+    const offline: Promise<unknown>[] = [];
     for (const user of this.users.all()) {
-      for (const c of this.users.channelsOf(user)) leaves.push(this.handlers.produce('leave', c, user).catch(() => undefined));
-    }
-    for (const user of this.users.all()) {
+      offline.push(this.deps.directory.offline(this.id, user.id).catch(() => undefined));
       for (const s of user.sessions) this.sockets.error(s.out, 'shutting_down', 'the server is shutting down; reconnect in a moment');
     }
-    await Promise.race([Promise.all(leaves), new Promise((r) => setTimeout(r, 5000).unref())]);
+    await Promise.race([Promise.all(offline), new Promise((r) => setTimeout(r, 5000).unref())]);
     for (const user of this.users.all()) for (const s of user.sessions) s.out.ws.close(1001, 'server shutting down');
     await this.bus.stop();
     // our consumer group is single-use; remove it so the broker is not left with one per restart
@@ -133,15 +146,15 @@ export class Gateway implements Part {
     };
   }
 
-  // ── HTTP: login + websocket ─────────────────────────────────────────────
+  // ── HTTP: the websocket ─────────────────────────────────────────────────
 
   routes(app: Hono): void {
     app.route('/', gatewayRoutes({ auth: this.deps.auth, users: this.users, accepting: () => this.accepting, connect: (p, ws) => this.connect(p, ws) }));
   }
 
-  /** Is this nick (or one that looks like it) worn or reserved by someone online? */
-  nickTaken(nick: string, exceptUserId?: string): boolean {
-    return this.users.nickTaken(nick, exceptUserId);
+  /** A channel's time of last event as this gateway saw it (for the directory's listing). */
+  lastTs(channel: string): number | null {
+    return this.channels.lastTs(channel);
   }
 
   private connect(principal: Principal, ws: WSContext<WebSocketLike>): { frame(data: unknown): void; close(): void } | null {
@@ -177,26 +190,36 @@ export class Gateway implements Part {
       ws.close(refusal.close, refusal.code);
       return null;
     }
-    const session = this.users.open(principal, outlet(ws));
+    const { session, first } = this.users.open(principal, outlet(ws));
     this.sessionOf.set(session.out, session);
     this.sockets.frame(session.out, { type: 'self', user: { id: session.user.id, nick: session.user.nick, role: principal.role } });
+    // its channels without joining again: the list, then each one's last page and presence
+    this.members.attach(session);
+    if (first) {
+      const { id, nick } = session.user;
+      this.deps.directory.online(this.id, id, nick).catch((err: Error) => log.warn({ err: err.message, user: id }, 'could not record that an account is online'));
+    }
     return session;
   }
 
-  /** The connection is gone (closed, dropped or cut off): out of presence now. */
+  /** The connection is gone (closed, dropped or cut off): offline when it was the account's last one here. Posts nothing. */
   private close(s: Session): void {
     if (!this.sessionOf.delete(s.out)) return;
     s.out.open = false;
-    this.handlers.dropSession(s);
+    this.members.detach(s);
+    const last = this.users.remove(s);
+    if (last && this.accepting) {
+      this.deps.directory.offline(this.id, s.user.id).catch((err: Error) => log.warn({ err: err.message, user: s.user.id }, 'could not record that an account went offline'));
+    }
   }
 
   // ── fan-out of consumed events ──────────────────────────────────────────
 
   /** A consumed event with the bytes sockets get for it (the record's own bytes when they already are its JSON). */
   private onEvent(e: Envelope, raw: Buffer, live: boolean): void {
-    const change = this.channels.apply(e, raw);
-    if (!change || !live) return;
-    const subs = this.subscribers.get(e.channel);
+    const fresh = this.channels.apply(e, raw);
+    if (!fresh || !live) return;
+    const subs = this.members.subscribers.get(e.channel);
     if (!subs?.size) return;
     if (isEphemeral(e)) {
       // meant for some people only: their sockets, nobody else's
@@ -206,18 +229,6 @@ export class Gateway implements Part {
     }
     // the same bytes for every member (ws would otherwise turn a string into a Buffer per socket)
     for (const s of subs) this.sockets.send(s.out, raw);
-    if (change.presenceChanged) this.broadcastPresence(e.channel);
-  }
-
-  private broadcastPresence(channel: string): void {
-    const subs = this.subscribers.get(channel);
-    if (!subs?.size) return;
-    const data = Buffer.from(JSON.stringify({ type: 'presence', channel, users: this.channels.presence(channel) }));
-    for (const s of subs) this.sockets.send(s.out, data);
-  }
-
-  private dropGateway(id: string): void {
-    for (const channel of this.channels.dropGateway(id)) this.broadcastPresence(channel);
   }
 }
 

@@ -1,16 +1,12 @@
 // Who is connected to this gateway: accounts (LocalUser) with their
-// connections (Session), nicks held between a login and its websocket, and
-// the per-account limits — connections per account and one frame budget per
-// account shared by all its sockets (a second tab is not a second budget).
+// connections (Session), and the per-account limits — connections per
+// account and one frame budget per account shared by all its sockets (a
+// second tab is not a second budget). Who an account is and where it belongs
+// is the accounts directory's (accounts/); this is only who is here.
 import type { Principal } from '../../core/auth.ts';
 import type { GatewayLimits } from '../../core/config.ts';
-import type { Channels } from './channels.ts';
-import { foldNick } from './channels.ts';
 import { TokenBucket } from './rate-limit.ts';
 import type { Outlet } from './sockets.ts';
-
-/** How long a login keeps its nick reserved for the websocket that follows. */
-export const LOGIN_HOLD_MS = 60_000;
 
 export interface LocalUser {
   id: string;
@@ -25,20 +21,17 @@ export interface Session {
   user: LocalUser;
   role: Principal['role'];
   out: Outlet;
+  /** channels this connection receives (the account's memberships, followed as they change) */
   channels: Set<string>;
 }
 
-export type OpenRefusal = { code: 'nick_taken' | 'too_many_connections'; message: string; close: number };
+export type OpenRefusal = { code: 'too_many_connections'; message: string; close: number };
 
 export class Users {
   private readonly byId = new Map<string, LocalUser>();
-  private readonly held = new Map<string, { userId: string; until: number }>();
   private sessionCount = 0;
 
-  constructor(
-    private readonly limits: GatewayLimits,
-    private readonly channels: Channels,
-  ) {}
+  constructor(private readonly limits: GatewayLimits) {}
 
   get(id: string): LocalUser | undefined {
     return this.byId.get(id);
@@ -68,61 +61,27 @@ export class Users {
         close: 4429,
       };
     }
-    if (!user && this.nickTaken(principal.nick, principal.id)) {
-      return { code: 'nick_taken', message: `nick "${principal.nick}" is already in use by someone online; log in with another nick`, close: 4409 };
-    }
     return null;
   }
 
-  /** A new connection of this account (call refusal() first). */
-  open(principal: Principal, out: Outlet): Session {
+  /** A new connection of this account (call refusal() first); `first`: the account had none here. */
+  open(principal: Principal, out: Outlet): { session: Session; first: boolean } {
     let user = this.byId.get(principal.id);
+    const first = !user;
     if (!user) {
       user = { id: principal.id, nick: principal.nick, sessions: new Set(), bucket: new TokenBucket(this.limits.ratePerSecond, this.limits.rateBurst) };
       this.byId.set(user.id, user);
     }
-    this.held.delete(foldNick(principal.nick));
     const session: Session = { n: ++this.sessionCount, user, role: principal.role, out, channels: new Set() };
     user.sessions.add(session);
-    return session;
+    return { session, first };
   }
 
-  /** Forget a connection (its channels are the caller's business). */
-  remove(s: Session): void {
+  /** Forget a connection; true when it was the account's last one here. */
+  remove(s: Session): boolean {
     s.user.sessions.delete(s);
-    if (s.user.sessions.size === 0) this.byId.delete(s.user.id);
-  }
-
-  userInChannel(user: LocalUser, channel: string): boolean {
-    for (const other of user.sessions) if (other.channels.has(channel)) return true;
-    return false;
-  }
-
-  channelsOf(user: LocalUser): Set<string> {
-    const out = new Set<string>();
-    for (const s of user.sessions) for (const c of s.channels) out.add(c);
-    return out;
-  }
-
-  /** Is this nick (or one that looks like it) worn or just reserved by someone online on any gateway? */
-  nickTaken(nick: string, exceptUserId?: string): boolean {
-    const folded = foldNick(nick);
-    if (this.channels.nickInUse(nick, exceptUserId)) return true;
-    for (const u of this.byId.values()) if (u.id !== exceptUserId && foldNick(u.nick) === folded) return true;
-    const hold = this.held.get(folded);
-    if (hold && hold.until > Date.now() && hold.userId !== exceptUserId) return true;
-    if (hold && hold.until <= Date.now()) this.held.delete(folded);
-    return false;
-  }
-
-  /** Reserve a nick for a user (a login's websocket, a nick change in flight). */
-  hold(nick: string, userId: string): void {
-    // holds that are never used must not pile up
-    if (this.held.size > 256) for (const [k, h] of this.held) if (h.until <= Date.now()) this.held.delete(k);
-    this.held.set(foldNick(nick), { userId, until: Date.now() + LOGIN_HOLD_MS });
-  }
-
-  release(nick: string): void {
-    this.held.delete(foldNick(nick));
+    if (s.user.sessions.size > 0) return false;
+    this.byId.delete(s.user.id);
+    return true;
   }
 }

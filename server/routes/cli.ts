@@ -8,6 +8,7 @@
 import path from 'node:path';
 import type { z } from 'zod';
 import { requireAdmin, type AuditEnv } from '../../audit/index.ts';
+import type { Directory } from '../../accounts/index.ts';
 import type { Auth } from '../../core/auth.ts';
 import type { Config } from '../../core/config.ts';
 import type { Database } from '../../core/db.ts';
@@ -25,6 +26,8 @@ export interface CliRouteDeps {
   db: Database;
   auth: Auth;
   kafka: KafkaClient;
+  /** accounts (`kchat users …`); absent in tests that run no Kafka */
+  directory?: Directory;
 }
 
 const MAX_ARGS = 500;
@@ -65,6 +68,10 @@ export function cliRoutes(deps: CliRouteDeps) {
           interactive: false,
           files,
           kafka: async () => deps.kafka,
+          directory: async () => {
+            if (!deps.directory) throw new Error('this server has no accounts directory');
+            return deps.directory;
+          },
         };
         return { ctx, close: async () => undefined };
       });

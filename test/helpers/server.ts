@@ -128,9 +128,12 @@ export interface LoginResult {
   user: { id: string; nick: string };
 }
 
-/** POST /api/login; throws with the server's error unless it answered 200. */
-export async function login(url: string, nick: string): Promise<LoginResult> {
-  const res = await fetch(`${url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ nick }) });
+/** The password tests use for a nick unless they pass their own (Korean, and long enough). */
+export const passwordOf = (nick: string): string => `${nick}의 비밀번호 1234`;
+
+/** POST /api/login (the first login claims the nick with the password); throws with the server's error unless it answered 200. */
+export async function login(url: string, nick: string, password: string = passwordOf(nick)): Promise<LoginResult> {
+  const res = await fetch(`${url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ nick, password }) });
   const body = (await res.json()) as LoginResult & { error?: string };
   if (res.status !== 200) throw new Error(`login as ${nick} failed: ${res.status} ${body.error}`);
   return body;
@@ -216,10 +219,10 @@ export async function wsClient(url: string, token: string): Promise<WsClient> {
   };
 }
 
-/** Log in, connect and join a channel; resolves once the own join came back from Kafka. */
+/** Log in, connect and join a channel; resolves once the channel's history came (a member already) or the own join came back from Kafka. */
 export async function joinedMember(url: string, nick: string, channel: string): Promise<WsClient> {
   const ws = await wsClient(url, (await login(url, nick)).token);
   ws.send({ type: 'join', channel });
-  await ws.next((f) => f.v === 1 && f.type === 'join' && f.user.nick === nick);
+  await ws.next((f) => (f.v === 1 && f.type === 'join' && f.user.nick === nick && f.channel === channel) || (f.type === 'history' && f.channel === channel && f.events.some((e: Frame) => e.type === 'join' && e.user.nick === nick)));
   return ws;
 }
