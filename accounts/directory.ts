@@ -184,8 +184,7 @@ export class Directory {
     } catch (err) {
       throw new InputError('kafka_unavailable', `읽은 위치를 저장하지 못했습니다: ${(err as Error).message} (Kafka unavailable)`, { status: 503, cause: err });
     }
-    // applied here at once (the feed applies it again: positions only move forward)
-    this.reads.advance(user, channel, ts);
+    // applied when the feed reads it back, here and on every node (other tabs are told then)
     return true;
   }
 
