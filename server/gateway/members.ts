@@ -99,12 +99,14 @@ export class Members {
   private readonly onAccount: AccountListener = ({ record, account, outcome, live }) => {
     if (!live || !outcome.ok || !account) return;
     const user = this.d.users.get(account.id);
-    if (!user) return;
     if (record.kind === 'rename') {
+      // wherever the account is connected, its channels show the new nick
+      for (const c of this.d.directory.channels.channelsOf(account.id)) this.broadcastPresence(c);
+      if (!user) return;
       user.nick = account.nick;
       for (const s of user.sessions) this.d.sockets.frame(s.out, { type: 'self', user: { id: account.id, nick: account.nick, role: s.role } });
-      for (const c of this.d.directory.channels.channelsOf(account.id)) this.broadcastPresence(c);
     }
+    if (!user) return;
     if (record.kind === 'disable' || record.kind === 'password' || record.kind === 'token') this.closeAll(user, record.kind);
   };
 
