@@ -1,11 +1,14 @@
 // `kchat users add NAME --role …` prints a token that the gateway accepts,
-// both when the CLI owns the database and when a running server does (the
-// command is forwarded to it).
+// both when no server runs (the CLI writes the account to the accounts topic
+// itself) and when a running server does (the command is forwarded to it).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { kchat } from './helpers/cli.ts';
-import { startServer, tempDir, wsClient } from './helpers/server.ts';
+import { kchat as cli } from './helpers/cli.ts';
+import { startServer, tempDir, uniquePrefix, wsClient } from './helpers/server.ts';
 
+const prefix = uniquePrefix('users');
+/** the CLI on this test's topics (accounts live in Kafka) */
+const kchat = (args: string[], dataDir: string) => cli(args, dataDir, { env: { KCHAT_TOPIC_PREFIX: prefix } });
 
 test('users add prints tokens the gateway accepts, with or without a running server', async () => {
   const dataDir = tempDir('kchat-users-');
@@ -20,7 +23,12 @@ test('users add prints tokens the gateway accepts, with or without a running ser
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /unknown role "superuser"/);
 
-  const srv = await startServer({ dataDir });
+  // a nick is one account: a second `users add` of it is refused
+  const again = await kchat(['users', 'add', '감사관', '--role', 'admin'], dataDir);
+  assert.equal(again.code, 2);
+  assert.match(again.stderr, /이미 다른 계정이 쓰고 있습니다/);
+
+  const srv = await startServer({ dataDir, prefix });
   try {
     const auditor = await wsClient(srv.url, user.token);
     const self = await auditor.next((f) => f.type === 'self');
