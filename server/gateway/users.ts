@@ -23,6 +23,8 @@ export interface Session {
   out: Outlet;
   /** channels this connection receives (the account's memberships, followed as they change) */
   channels: Set<string>;
+  /** a membership frame (join, leave, create, invite, dm, nick) still being handled: later frames wait for it */
+  barrier?: Promise<void>;
 }
 
 export type OpenRefusal = { code: 'too_many_connections'; message: string; close: number };

@@ -1,8 +1,10 @@
-// The channels this browser is in, in sidebar order: each one's events
-// (merged from live envelopes and history pages), who is online, unread
-// count and history paging. The list and the active channel are remembered.
+// The channels this account belongs to, in sidebar order: each one's events
+// (merged from live envelopes and history pages), who is online, unread and
+// mention counts and history paging. The server's `channels` frame is the
+// list (memberships are the account's, kept by the server); localStorage
+// only shows the last known list until it arrives.
 import { mergeEvents } from './format.ts';
-import type { Envelope, HistoryFrame } from './protocol.ts';
+import type { ChannelInfo, Envelope, HistoryFrame } from './protocol.ts';
 import { KEY, load, save } from './storage.ts';
 
 export const DEFAULT_CHANNEL = 'general';
@@ -12,6 +14,13 @@ export interface ChannelState {
   events: Envelope[];
   presence: string[];
   unread: number;
+  /** unread messages that mention you (every message of a direct conversation) */
+  mentions: number;
+  private: boolean;
+  /** a direct conversation: the other people in it */
+  dm: string[] | null;
+  /** nicks of every member (online or not) */
+  members: string[];
   /** the first history frame for this channel arrived */
   historyLoaded: boolean;
   loadingOlder: boolean;
@@ -33,12 +42,21 @@ export class Channels {
   ensure(name: string): ChannelState {
     let ch = this.map.get(name);
     if (!ch) {
-      ch = { name, events: [], presence: [], unread: 0, historyLoaded: false, loadingOlder: false, noMoreOlder: false };
+      ch = { name, events: [], presence: [], members: [], unread: 0, mentions: 0, private: false, dm: null, historyLoaded: false, loadingOlder: false, noMoreOlder: false };
       this.map.set(name, ch);
       this.order.push(name);
       save(KEY.channels, this.order);
     }
     return ch;
+  }
+
+  /** Another account logged in on this browser: forget the last one's channels. */
+  reset(): void {
+    this.map.clear();
+    this.order = [];
+    this.active = null;
+    save(KEY.channels, this.order);
+    save(KEY.active, null);
   }
 
   remove(name: string): void {
@@ -55,13 +73,38 @@ export class Channels {
     if (!ch) return false;
     this.active = name;
     ch.unread = 0;
+    ch.mentions = 0;
     save(KEY.active, name);
     return true;
   }
 
-  setPresence(channel: string, users: unknown[]): void {
+  /**
+   * The server's list of our channels: it replaces ours, except channels in
+   * `keep` (joins we asked for that the server has not confirmed yet).
+   * Unread and mention counts come from the server's read positions.
+   */
+  applyList(list: ChannelInfo[], keep: ReadonlySet<string>): void {
+    const listed = new Set(list.map((c) => c.name));
+    for (const name of [...this.order]) if (!listed.has(name) && !keep.has(name)) this.remove(name);
+    for (const info of list) {
+      const ch = this.ensure(info.name);
+      ch.private = info.private;
+      ch.dm = info.dm ? (info.with ?? []) : null;
+      ch.unread = info.unread ?? 0;
+      ch.mentions = info.mentions ?? 0;
+    }
+    if (!this.active || !this.map.has(this.active)) {
+      this.active = this.order[0] ?? null;
+      save(KEY.active, this.active);
+    }
+  }
+
+  setPresence(channel: string, users: unknown[], members?: unknown[]): void {
     const ch = this.map.get(channel);
-    if (ch) ch.presence = [...new Set(users.map(String))].sort((a, b) => a.localeCompare(b, 'ko'));
+    if (!ch) return;
+    const sorted = (xs: unknown[]) => [...new Set(xs.map(String))].sort((a, b) => a.localeCompare(b, 'ko'));
+    ch.presence = sorted(users);
+    if (members) ch.members = sorted(members);
   }
 
   /** A history page: merged by id; an answer to "older" (it carries `before`) may end the paging. */

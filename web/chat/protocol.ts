@@ -8,6 +8,7 @@ export {
   MAX_TEXT,
   nickProblem,
   parseServerFrame,
+  type ChannelInfo,
   type ClientFrame,
   type Envelope,
   type ErrorFrame,

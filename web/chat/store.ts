@@ -1,10 +1,11 @@
-// The chat's state and everything that changes it: the session (login,
-// relogin), the connection's life (who we are, rejoining, what waited), frame
-// dispatch and toasts. Channels (channels.ts) and our own pending sends
+// The chat's state and everything that changes it: the session (login with
+// a password), the connection's life (who we are, what waited), frame
+// dispatch, read positions, mentions and toasts. The server keeps the
+// account's channels: it sends their list on connect (no joining again). Channels (channels.ts) and our own pending sends
 // (outbox.ts) keep their own state; components read a snapshot and call the
 // actions here.
 import { josa } from '../../core/korean/josa.ts';
-import { Channels, type ChannelState } from './channels.ts';
+import { Channels, DEFAULT_CHANNEL, type ChannelState } from './channels.ts';
 import { Connection, type ConnState } from './connection.ts';
 import { describeError, describeHttpError } from './errors.ts';
 import { NICK_JOSA, type TimelineEvent } from './format.ts';
@@ -15,7 +16,11 @@ import { KEY, load, save } from './storage.ts';
 export { MAX_TEXT } from './protocol.ts';
 const TOAST_MS = 7000;
 /** What a refused login means when the server gives no code we know. */
-const LOGIN_STATUS: Record<number, string> = { 400: '이 닉네임은 쓸 수 없습니다.', 409: '이미 누군가 쓰고 있는 닉네임입니다. 다른 닉네임으로 들어와 주세요.' };
+const LOGIN_STATUS: Record<number, string> = {
+  400: '이 닉네임은 쓸 수 없습니다.',
+  401: '비밀번호가 맞지 않습니다.',
+  409: '이미 누군가 쓰고 있는 닉네임입니다. 다른 닉네임으로 들어와 주세요.',
+};
 
 export interface Toast {
   id: number;
@@ -49,6 +54,8 @@ export class ChatStore {
   private selfTimer: ReturnType<typeof setTimeout> | null = null;
   /** refs of our nick/join/leave requests, to name them in error toasts */
   private requests = new Map<string, string>();
+  /** channels we asked to join that the server's list does not show yet */
+  private joining = new Set<string>();
 
   private readonly chans = new Channels();
   private readonly outbox = new Outbox({
@@ -84,7 +91,7 @@ export class ChatStore {
         this.emit();
       },
       onOpen: () => this.onOpen(),
-      onAuthFailed: () => void this.relogin(),
+      onAuthFailed: () => this.relogin(),
       onFailedOpen: (n) => {
         // Browsers hide the HTTP 401 of a refused upgrade. If the server is up
         // (healthz answers 200) yet our socket keeps failing, the token is stale.
@@ -93,7 +100,7 @@ export class ChatStore {
           void fetch('/healthz')
             .then((r) => {
               if (!r.ok || this.conn === 'connected') return;
-              if (this.authProbe) void this.relogin();
+              if (this.authProbe) this.relogin();
               else {
                 this.authProbe = true;
                 this.connection.retryNow();
@@ -121,7 +128,8 @@ export class ChatStore {
     if (this.token && this.me) this.connection.start();
   }
 
-  async login(nick: string): Promise<boolean> {
+  /** Log in (the first login of a nick claims it with this password). */
+  async login(nick: string, password: string): Promise<boolean> {
     this.loggingIn = true;
     this.loginError = '';
     this.emit();
@@ -129,14 +137,18 @@ export class ChatStore {
       const res = await fetch('/api/login', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ nick }),
+        body: JSON.stringify({ nick, password }),
       });
-      const body = (await res.json().catch(() => ({}))) as { token?: string; user?: User; error?: string; code?: string; message?: string };
+      const body = (await res.json().catch(() => ({}))) as { token?: string; user?: User; created?: boolean; error?: string; code?: string; message?: string; details?: { retry_after?: number } };
       if (!res.ok || !body.token || !body.user) {
         const { text, detail } = describeHttpError(res.status, body, LOGIN_STATUS);
-        this.loginError = detail ? `${text} (${detail})` : text;
+        const wait = res.status === 429 && body.details?.retry_after ? ` ${body.details.retry_after}초 뒤에 다시 시도해 주세요.` : '';
+        this.loginError = detail ? `${text}${wait} (${detail})` : text + wait;
         return false;
       }
+      if (this.me && this.me.id !== body.user.id) this.chans.reset();
+      // a new account starts in the default channel
+      if (body.created) this.joining.add(DEFAULT_CHANNEL);
       this.token = body.token;
       this.me = body.user;
       this.rememberedNick = body.user.nick;
@@ -155,16 +167,16 @@ export class ChatStore {
     }
   }
 
-  /** The token was refused (expired secret, server reset): log in again with the same nick. */
-  private async relogin(): Promise<void> {
-    const nick = this.me?.nick ?? this.rememberedNick;
+  /** The token was refused (expired, password reset, account disabled): back to the login screen. */
+  private relogin(message = '로그인이 만료되었습니다. 비밀번호를 입력해 다시 로그인해 주세요.'): void {
+    this.connection.stop();
     this.token = null;
     save(KEY.token, null);
-    if (!nick || !(await this.login(nick))) {
-      this.me = null;
-      save(KEY.user, null);
-      this.toast('로그인이 만료되었습니다. 다시 로그인해 주세요.', 'error');
-    }
+    this.rememberedNick = this.me?.nick ?? this.rememberedNick;
+    this.me = null;
+    save(KEY.user, null);
+    this.loginError = message;
+    this.emit();
   }
 
   logout(): void {
@@ -182,18 +194,22 @@ export class ChatStore {
 
   // ---- channels ----
   setActive(name: string): void {
-    if (this.chans.setActive(name)) this.emit();
+    if (!this.chans.setActive(name)) return;
+    this.readActive();
+    this.emit();
   }
 
   join(name: string): void {
     this.chans.ensure(name);
-    // Offline, the join goes out with all the others when the connection opens.
+    // Offline, the join goes out when the connection opens.
+    this.joining.add(name);
     this.request({ type: 'join', channel: name }, `#${name} 입장`);
     this.setActive(name);
   }
 
   leave(name: string | null = this.active): void {
     if (!name || !this.channels.has(name)) return;
+    this.joining.delete(name);
     this.request({ type: 'leave', channel: name }, `#${name} 나가기`);
     this.chans.remove(name);
     this.outbox.dropChannel(name);
@@ -263,6 +279,12 @@ export class ChatStore {
     return this.connection.send({ ...frame, ref });
   }
 
+  /** Tell the server how far we read a channel (it keeps it per account: unread survives reloads and other devices follow). */
+  private sendRead(ch: ChannelState): void {
+    const last = ch.events[ch.events.length - 1];
+    if (last && this.conn === 'connected') this.connection.send({ type: 'read', channel: ch.name, ts: last.ts });
+  }
+
   private onOpen(): void {
     // The server says who we are first ("self"); joins wait for it so a nick
     // changed in an earlier connection is restored before anyone sees us.
@@ -296,11 +318,10 @@ export class ChatStore {
     this.selfTimer = null;
     const reconnect = this.everConnected;
     this.everConnected = true;
-    for (const ch of this.channels.values()) {
-      ch.loadingOlder = false;
-      this.request({ type: 'join', channel: ch.name }, `#${ch.name} 입장`);
-    }
-    // Queued sends go out after the joins (the server reads frames in order).
+    for (const ch of this.channels.values()) ch.loadingOlder = false;
+    // The server sends our channels by itself; only joins asked for while offline go out.
+    for (const name of this.joining) this.request({ type: 'join', channel: name }, `#${name} 입장`);
+    // Queued sends go out after the joins (the server handles a join before the frames after it).
     this.outbox.sendQueued();
     if (reconnect) this.toast('다시 연결되었습니다', 'info');
     this.emit();
@@ -309,8 +330,24 @@ export class ChatStore {
   private onFrame(f: ServerFrame): void {
     switch (f.type) {
       case 'presence':
-        this.chans.setPresence(f.channel, f.users);
+        this.chans.setPresence(f.channel, f.users, f.members);
         break;
+      case 'channels':
+        for (const c of f.channels) this.joining.delete(c.name);
+        this.chans.applyList(f.channels, this.joining);
+        this.readActive();
+        break;
+      case 'dm':
+        this.chans.ensure(f.channel).dm = f.with;
+        this.setActive(f.channel);
+        break;
+      case 'read': {
+        // read on another tab or device
+        const ch = this.channels.get(f.channel);
+        const last = ch?.events[ch.events.length - 1];
+        if (ch && (!last || last.ts <= f.ts)) ch.unread = ch.mentions = 0;
+        break;
+      }
       case 'history':
         this.onHistory(f);
         break;
@@ -328,6 +365,7 @@ export class ChatStore {
 
   private onHistory(f: HistoryFrame): void {
     if (!this.chans.applyHistory(f)) return;
+    if (f.channel === this.active) this.readActive();
     for (const e of f.events) this.outbox.confirm(e, this.me);
     this.outbox.failUnsure(f.channel);
   }
@@ -335,7 +373,7 @@ export class ChatStore {
   private onError(f: ErrorFrame): void {
     const { text, detail } = describeError(f);
     if (f.code === 'unauthorized') {
-      void this.relogin();
+      this.relogin(`${text} ${detail}`.trim());
       return;
     }
     // The connection is about to drop; the banner says so, no need for an error toast.
@@ -383,16 +421,43 @@ export class ChatStore {
       }
     }
     if (!isNew || mine || (e.type !== 'message' && e.type !== 'bot')) return;
-    if (e.channel !== this.active || document.hidden) ch.unread++;
+    const mentioned = this.mentionsMe(e) || ch.dm !== null;
+    if (e.channel !== this.active || document.hidden) {
+      ch.unread++;
+      if (mentioned) ch.mentions++;
+    } else this.sendRead(ch);
     if (e.channel === this.active) this.announcement = `${e.user.nick}: ${e.text}`;
+    if (mentioned && document.hidden) notify(e);
+  }
+
+  /** Does this event name us in meta.mentions? */
+  mentionsMe(e: Envelope): boolean {
+    const ids = e.meta?.mentions;
+    return this.me !== null && Array.isArray(ids) && ids.includes(this.me.id);
+  }
+
+  /** The active channel is on screen: clear its counts and tell the server. */
+  private readActive(): void {
+    const ch = this.active ? this.channels.get(this.active) : null;
+    if (!ch || document.hidden) return;
+    ch.unread = ch.mentions = 0;
+    this.sendRead(ch);
   }
 
   /** Reading the active channel clears its unread count (window regained focus). */
   markRead(): void {
-    const ch = this.active ? this.channels.get(this.active) : null;
-    if (ch && ch.unread) {
-      ch.unread = 0;
-      this.emit();
-    }
+    this.readActive();
+    this.emit();
+  }
+}
+
+/** A browser notification for a mention while the tab is in the background (only once the person allowed them). */
+function notify(e: Envelope): void {
+  if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
+  try {
+    const n = new Notification(`${e.user.nick} · #${e.channel}`, { body: e.text.slice(0, 200), tag: e.id });
+    n.onclick = () => window.focus();
+  } catch {
+    /* some browsers allow notifications only from a service worker */
   }
 }

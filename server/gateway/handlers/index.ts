@@ -25,6 +25,10 @@ type Handler<T extends ClientFrame['type']> = (g: GatewayContext, s: Session, f:
 /** One handler per client frame type (core/protocol.ts CLIENT_FRAME_TYPES). */
 const HANDLERS: { [T in ClientFrame['type']]: Handler<T> } = { join, leave, message, nick, history, create, invite, dm, read };
 
+const noop = (): void => undefined;
+/** Frames whose effect later frames of the same connection depend on. */
+const ORDERED = new Set<ClientFrame['type']>(['join', 'leave', 'create', 'invite', 'dm', 'nick']);
+
 export class FrameHandlers {
   constructor(private readonly g: GatewayContext) {}
 
@@ -58,6 +62,22 @@ export class FrameHandlers {
       if (isInputError(err)) return sockets.error(s.out, err.code as never, err.message, (err as { ref?: string }).ref);
       throw err;
     }
+    // A frame that changes memberships is awaited before the connection's next
+    // frames run (a `create` then a `message` to it must not race); messages
+    // among themselves stay pipelined.
+    const run = () => this.run(s, frame);
+    const out = s.barrier ? s.barrier.then(run) : run();
+    if (out && ORDERED.has(frame.type)) {
+      const barrier = out.then(noop, noop);
+      s.barrier = barrier;
+      void barrier.then(() => {
+        if (s.barrier === barrier) s.barrier = undefined;
+      });
+    }
+    return out;
+  }
+
+  private run(s: Session, frame: ClientFrame): Promise<void> | void {
     const handler = HANDLERS[frame.type] as Handler<typeof frame.type>;
     let out: Promise<void> | void;
     try {

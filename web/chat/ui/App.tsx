@@ -13,7 +13,7 @@ import { HelpDialog } from './HelpDialog.tsx';
 import { MembersPanel } from './MembersPanel.tsx';
 import { MessageList } from './MessageList.tsx';
 import { NickDialog } from './NickDialog.tsx';
-import { Sidebar } from './Sidebar.tsx';
+import { channelLabel, Sidebar } from './Sidebar.tsx';
 import { Toasts } from './Toasts.tsx';
 import { useStore } from './useStore.ts';
 
@@ -121,8 +121,8 @@ export function App({ store }: { store: ChatStore }) {
           <h1 class="chat-title">
             {active ? (
               <>
-                <Icon name="hash" size={18} />
-                <span>{active.name}</span>
+                <Icon name={active.dm ? 'at' : active.private ? 'lock' : 'hash'} size={18} />
+                <span>{channelLabel(active)}</span>
               </>
             ) : (
               '채널 없음'

@@ -58,7 +58,7 @@ function Message({ item, store }: { item: Extract<TimelineItem, { kind: 'message
   const mine = store.me?.id === e.user.id;
   // An answer meant for one person (meta.visible_to): the gateway delivered it to us only.
   const onlyMe = Array.isArray(e.meta?.visible_to);
-  const cls = ['msg', item.continued ? 'continued' : 'first', bot ? 'bot' : '', mine ? 'mine' : '', onlyMe ? 'only-me' : '', e.delivery ? `pending ${e.delivery}` : ''].filter(Boolean).join(' ');
+  const cls = ['msg', item.continued ? 'continued' : 'first', bot ? 'bot' : '', mine ? 'mine' : '', !mine && store.mentionsMe(e) ? 'mentions-me' : '', onlyMe ? 'only-me' : '', e.delivery ? `pending ${e.delivery}` : ''].filter(Boolean).join(' ');
   const when = new Date(e.ts).toISOString();
   return (
     <li class={cls} data-id={e.id} data-type={e.type} data-delivery={e.delivery ?? 'sent'}>

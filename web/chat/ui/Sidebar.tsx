@@ -1,5 +1,6 @@
 // The left column (a drawer under 760px): brand and connection, the channel
 // list with unread counts, and "me" (nickname, theme, logout).
+import type { ChannelState } from '../channels.ts';
 import type { ChatStore } from '../store.ts';
 import { NEXT_THEME, THEME_LABEL, type ThemeChoice } from '../theme.ts';
 import { Avatar, Icon } from './common.tsx';
@@ -46,8 +47,13 @@ export function Sidebar({ store, theme, onTheme, onPick, onAddChannel, onEditNic
                   data-channel={name}
                   onClick={() => onPick(name)}
                 >
-                  <Icon name="hash" size={16} />
-                  <span class="channel-name">{name}</span>
+                  <Icon name={ch.dm ? 'at' : ch.private ? 'lock' : 'hash'} size={16} />
+                  <span class="channel-name">{channelLabel(ch)}</span>
+                  {ch.mentions > 0 && (
+                    <span class="mention-badge" data-testid="mention-badge" aria-label={`나를 부른 메시지 ${ch.mentions}개`}>
+                      @{ch.mentions > 99 ? '99+' : ch.mentions}
+                    </span>
+                  )}
                   {ch.unread > 0 && (
                     <span class="unread" aria-label={`읽지 않은 메시지 ${ch.unread}개`}>
                       {ch.unread > 99 ? '99+' : ch.unread}
@@ -82,4 +88,9 @@ export function Sidebar({ store, theme, onTheme, onPick, onAddChannel, onEditNic
       </div>
     </aside>
   );
+}
+
+/** What the list shows for a channel: its name, or for a direct conversation the other people. */
+export function channelLabel(ch: ChannelState): string {
+  return ch.dm ? ch.dm.join(', ') || ch.name : ch.name;
 }

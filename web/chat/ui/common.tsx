@@ -38,6 +38,11 @@ export function Avatar({ nick, id, size = 36, bot = false }: { nick: string; id?
 
 const PATHS: Record<string, string> = {
   hash: 'M5 9h14M4 15h14M10 3 8 21M16 3l-2 18',
+  lock: 'M6 11h12v10H6zM8 11V7a4 4 0 0 1 8 0v4',
+  at: 'M16 12a4 4 0 1 1-8 0 4 4 0 0 1 8 0ZM16 12v1.5a2.5 2.5 0 0 0 5 0V12a9 9 0 1 0-3.5 7.1',
+  search: 'M11 18a7 7 0 1 0 0-14 7 7 0 0 0 0 14ZM21 21l-5-5',
+  list: 'M8 6h13M8 12h13M8 18h13M3 6h.01M3 12h.01M3 18h.01',
+  bell: 'M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9M10.3 21a1.9 1.9 0 0 0 3.4 0',
   plus: 'M12 5v14M5 12h14',
   send: 'M4 12 20 4l-6 16-3-7-7-1Z',
   menu: 'M4 6h16M4 12h16M4 18h16',

@@ -14,17 +14,20 @@ export interface TextFieldProps {
   /** shown before the input (the # of a channel) */
   prefix?: string;
   name?: string;
+  type?: 'text' | 'password' | 'search';
   placeholder?: string;
   maxLength?: number;
   autocomplete?: string;
   autoFocus?: boolean;
 }
 
-export function TextField({ id, label, value, onValue, help, error, prefix, ...input }: TextFieldProps) {
+export function TextField({ id, label, value, onValue, help, error, prefix, type = 'text', ...input }: TextFieldProps) {
   const helpId = `${id}-help`;
   const field = (
     <input
       {...input}
+      // preact's types tie other attributes to each input type; these three share them at runtime
+      type={type as 'text'}
       id={id}
       value={value}
       onInput={(e) => onValue((e.target as HTMLInputElement).value)}
