@@ -47,6 +47,7 @@ function build(): Record<string, unknown> {
         auditor: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN or a token from `kchat users add NAME --role auditor`' },
         admin: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN (or a user added with --role admin)' },
         hook: { type: 'http', scheme: 'bearer', description: 'HOOK_TOKEN' },
+        member: { type: 'http', scheme: 'bearer', description: 'a session token from POST /api/login (or any auditor/admin token)' },
       },
       schemas: componentSchemas(),
     },
@@ -64,19 +65,40 @@ function build(): Record<string, unknown> {
       '/api/login': {
         post: {
           tags: ['chat'],
-          summary: 'Open login with a nickname; returns a member token',
+          summary: 'Log in with a nick and its password; the first login of a nick claims it (an account with a stable user.id)',
           requestBody: body('LoginRequest'),
           responses: {
-            '200': ok('token', 'LoginResponse'),
-            '400': err('nick not allowed'),
+            '200': ok('a session token (valid 30 days, until the password is reset or the account disabled)', 'LoginResponse'),
+            '400': err('nick not allowed, or a new nick without a password of at least 6 characters (password_required, bad_password)'),
+            '401': err('wrong or missing password for an existing account (wrong_password, password_required)'),
+            '403': err('the account is disabled (account_disabled)'),
+            '409': err('the nick was claimed a moment before by someone else'),
+            '429': err('too many failed logins for this account or address: Retry-After header and details.retry_after (seconds)'),
           },
+        },
+      },
+      '/api/account/password': {
+        post: {
+          tags: ['chat'],
+          summary: 'Change your own password; older tokens stop working; answers a fresh token',
+          security: [{ member: [] }],
+          requestBody: body('PasswordChange'),
+          responses: { '200': ok('a fresh token', 'LoginResponse'), '400': err('new password too short'), '401': err('wrong password or token'), '429': err('too many failures') },
+        },
+      },
+      '/api/channels': {
+        get: {
+          tags: ['chat'],
+          summary: 'The channel directory: every public channel and the private ones (and DMs) you belong to, most recently active first',
+          security: [{ member: [] }],
+          responses: { '200': ok('channels', 'ChannelsResponse'), '401': err('missing or invalid token') },
         },
       },
       '/ws': {
         get: {
           tags: ['chat'],
           summary: 'Chat websocket',
-          description: `Upgrade to a websocket. Client frames (type ∈ ${CLIENT_FRAME_TYPES.join(', ')}): {"type":"join","channel"}, {"type":"leave","channel"}, {"type":"message","channel","text","reply_to"?}, {"type":"nick","nick"}, {"type":"history","channel","before"?,"limit"?}; any frame may carry "ref", echoed on its error. Server frames: envelopes (components.schemas.Envelope), {"type":"presence","channel","users"}, {"type":"history","channel","events"}, {"type":"error","code","message","ref"?} with code ∈ ${ERROR_CODES.join(', ')}.`,
+          description: `Upgrade to a websocket. Client frames (type ∈ ${CLIENT_FRAME_TYPES.join(', ')}): {"type":"join","channel"}, {"type":"leave","channel"}, {"type":"message","channel","text","reply_to"?}, {"type":"nick","nick"}, {"type":"history","channel","before"?,"limit"?}, {"type":"create","channel","private":true,"members":[nick…]}, {"type":"invite","channel","nick"}, {"type":"dm","nick"}, {"type":"read","channel","ts"?}; any frame may carry "ref", echoed on its error. join makes you a member until leave; on connect you get your channels without joining. Server frames: envelopes (components.schemas.Envelope; meta.mentions = user ids of @mentioned people), {"type":"channels","channels":[…]} (yours, with unread counts), {"type":"presence","channel","users","members"}, {"type":"history","channel","events"}, {"type":"dm","channel","with"}, {"type":"read","channel","ts"}, {"type":"error","code","message","ref"?} with code ∈ ${ERROR_CODES.join(', ')}.`,
           parameters: [{ name: 'token', in: 'query', required: true, schema: { type: 'string' } }],
           responses: { '101': { description: 'switching protocols' }, '401': err('invalid token') },
         },

@@ -17,8 +17,28 @@ export const errorSchema = z
   .catchall(z.unknown())
   .describe('every 4xx/5xx answer; extra fields (e.g. max_bytes) depend on the code');
 
-export const loginRequestSchema = z.object({ nick: z.string().min(1).max(MAX_NICK).meta({ example: '민수' }), password: z.string().optional() });
-export const loginResponseSchema = z.object({ token: z.string(), user: userSchema });
+export const loginRequestSchema = z.object({
+  nick: z.string().min(1).max(MAX_NICK).meta({ example: '민수' }),
+  password: z.string().describe('the first login of a nick sets it (at least 6 characters); later logins need it. Auditors and admins may give their bearer token').meta({ example: '점심은 12시!' }),
+});
+export const loginResponseSchema = z.object({
+  token: z.string(),
+  user: userSchema.extend({ role: z.enum(['member', 'auditor', 'admin']) }),
+  created: z.boolean().describe('this login claimed the nick (a new account)'),
+  expires: instant.describe('when the token stops working'),
+});
+export const passwordChangeSchema = z.object({ password: z.string(), new_password: z.string().describe('at least 6 characters') });
+
+export const channelInfoSchema = z.object({
+  name: z.string(),
+  private: z.boolean(),
+  members: z.number().int().describe('number of members'),
+  last_ts: instant.nullable().describe('time of the last event or membership change'),
+  joined: z.boolean().describe('you are a member'),
+  dm: z.boolean().optional().describe('a direct conversation'),
+  with: z.array(z.string()).optional().describe('a direct conversation: the other people in it (nicks)'),
+});
+export const channelsResponseSchema = z.object({ channels: z.array(channelInfoSchema) });
 
 export const hitSchema = z.object({
   id: z.string(),
@@ -104,6 +124,9 @@ export const API_SCHEMAS = {
   Envelope: envelopeSchema,
   LoginRequest: loginRequestSchema,
   LoginResponse: loginResponseSchema,
+  PasswordChange: passwordChangeSchema,
+  ChannelInfo: channelInfoSchema,
+  ChannelsResponse: channelsResponseSchema,
   Hit: hitSchema,
   SearchResponse: searchResponseSchema,
   Keyword: keywordSchema,

@@ -9,7 +9,6 @@ const ERROR_TEXT: Record<string, string> = {
   bad_nick: '이 닉네임은 쓸 수 없습니다.',
   nick_taken: '이미 누군가 쓰고 있는 닉네임입니다.',
   bad_channel: '채널 이름으로 쓸 수 없습니다.',
-  not_joined: '이 채널에 들어가 있지 않습니다.',
   forbidden: '이 채널이나 동작에 대한 권한이 없습니다.',
   not_found: '찾는 대상이 없습니다.',
   text_too_long: '메시지가 너무 깁니다.',
@@ -32,7 +31,13 @@ const ERROR_TEXT: Record<string, string> = {
   unauthorized: '로그인이 만료되었습니다.',
   bad_password: '비밀번호가 맞지 않습니다.',
   wrong_password: '비밀번호가 맞지 않습니다.',
-  password_required: '이 닉네임은 비밀번호가 필요합니다.',
+  password_required: '비밀번호를 입력해 주세요.',
+  account_disabled: '관리자가 이 계정의 사용을 중지했습니다. 관리자에게 문의해 주세요.',
+  unknown_nick: '그런 닉네임의 사람이 없습니다.',
+  unknown_mention: '부른 사람 중 없는 닉네임이 있어 알림이 가지 않았습니다.',
+  channel_exists: '이미 있는 채널 이름입니다. 다른 이름을 골라 주세요.',
+  too_many_joined: '들어갈 수 있는 채널 수를 넘었습니다. 쓰지 않는 채널에서 나가 주세요.',
+  not_joined: '이 채널의 멤버가 아닙니다.',
 };
 
 /** HTTP statuses without a code we know: the sentence a person reads. */

@@ -141,7 +141,8 @@ export class ChatStore {
       });
       const body = (await res.json().catch(() => ({}))) as { token?: string; user?: User; created?: boolean; error?: string; code?: string; message?: string; details?: { retry_after?: number } };
       if (!res.ok || !body.token || !body.user) {
-        const { text, detail } = describeHttpError(res.status, body, LOGIN_STATUS);
+        // a 429 here is about failed logins, not sending too fast
+        const { text, detail } = res.status === 429 ? { text: '로그인 실패가 너무 많습니다.', detail: '' } : describeHttpError(res.status, body, LOGIN_STATUS);
         const wait = res.status === 429 && body.details?.retry_after ? ` ${body.details.retry_after}초 뒤에 다시 시도해 주세요.` : '';
         this.loginError = detail ? `${text}${wait} (${detail})` : text + wait;
         return false;
