@@ -6,7 +6,7 @@
 // Writers here wait for their own record, so a caller sees the outcome that
 // the whole cluster sees (`nick_taken`, `channel_exists`…).
 import crypto from 'node:crypto';
-import type { Role } from '../core/auth.ts';
+import { hasRole, type Role } from '../core/auth.ts';
 import { InputError } from '../core/errors.ts';
 import type { KafkaClient } from '../core/kafka.ts';
 import { logger } from '../core/log.ts';
@@ -186,6 +186,28 @@ export class Directory {
     }
     // applied when the feed reads it back, here and on every node (other tabs are told then)
     return true;
+  }
+
+  /**
+   * Why auditors' reports (scheduled notebook results) may not go to a
+   * channel, or null when they may: it must be private, and every member an
+   * auditor or admin — otherwise a member could read what only auditors may.
+   */
+  reportTargetProblem(channel: string): string | null {
+    const def = this.channels.get(channel);
+    if (!def) return `#${channel} 채널이 없습니다. 감사 보고는 감사인과 관리자만 있는 비공개 채널(기본 #${AUDIT_CHANNEL})로만 보낼 수 있습니다 (no such channel)`;
+    if (!def.private) return `#${channel}은(는) 공개 채널이라 누구나 들어와 감사 보고를 읽을 수 있습니다. 비공개 채널(기본 #${AUDIT_CHANNEL})을 고르세요 (public channel)`;
+    const readers = [...def.members.keys()].filter((id) => id !== 'admin' && !this.isPrivileged(id));
+    if (readers.length) {
+      const nicks = readers.map((id) => this.accounts.byUserId(id)?.nick ?? id).join(', ');
+      return `#${channel}에는 감사 권한이 없는 멤버(${nicks})가 있어 감사 보고를 보낼 수 없습니다 (members who are not auditors)`;
+    }
+    return null;
+  }
+
+  private isPrivileged(id: string): boolean {
+    const a = this.accounts.byUserId(id);
+    return a !== undefined && a.status !== 'disabled' && hasRole(a.role, 'auditor');
   }
 
   // ── presence ─────────────────────────────────────────────────────────────

@@ -60,7 +60,7 @@ export function auditBotCommands(index: SearchIndex): BotCommand[] {
       const unrecorded = await audited(ctx, 'search');
       if (unrecorded) return own(unrecorded, { result: 'error' });
       try {
-        const r = await runSearch(index, { q: ctx.args, limit: 5 }, ctx.config.tzReports);
+        const r = await runSearch(index, { q: ctx.args, limit: 5 }, { tz: ctx.config.tzReports });
         if (r.total === 0) return own(`"${ctx.args}" 검색 결과가 없어요.`);
         const lines = r.hits.map((h) => `• ${h.nick} (#${h.channel}, ${when(h.ts, ctx.config.tzReports)}) ${snippet(h.text, h.highlights)}`);
         const total = r.total_exact ? `${r.total}건` : `약 ${r.total}건`;

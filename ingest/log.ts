@@ -43,11 +43,13 @@ const FIELDS = {
   source: 'source',
   /** the envelope's meta as JSON text */
   meta: 'CAST(meta AS VARCHAR)',
+  /** an ephemeral answer (meta.visible_to): meant for some people only, never for member-facing search */
+  restricted: "(json_type(meta, '$.visible_to') IS NOT NULL)",
 } as const;
 export type LogField = keyof typeof FIELDS;
 
 /** What each field reads as (the text fields are never NULL; ts, reply_to and the Kafka coordinates may be). */
-type FieldTypes = { position: number; ts: number | null; partition: number | null; offset: number | null } & Record<'id' | 'channel' | 'user_id' | 'nick' | 'type' | 'text' | 'source', string> &
+type FieldTypes = { position: number; ts: number | null; partition: number | null; offset: number | null; restricted: boolean } & Record<'id' | 'channel' | 'user_id' | 'nick' | 'type' | 'text' | 'source', string> &
   Record<'reply_to' | 'topic' | 'meta', string | null>;
 
 /** A batch of rows (up to 2,048), column by column: `batch.text[i]` is row i's text. */

@@ -5,15 +5,17 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { login, repoRoot, startServer, tempDir, wsClient, type Frame, type TestServer, type WsClient } from './helpers/server.ts';
+import { login, repoRoot, startServer, tempDir, uniquePrefix, wsClient, type Frame, type TestServer, type WsClient } from './helpers/server.ts';
 
 const skip = process.env.KAFKA_BROKERS ? false : 'KAFKA_BROKERS is not set: run through `npm test` (it starts a broker)';
 const CHANNEL = '감사-점검';
 
-/** `kchat users add …` with the CLI owning the data folder (before the server starts). */
+const prefix = uniquePrefix('eph');
+
+/** `kchat users add …` before the server starts (it writes the account to the accounts topic). */
 function addUser(name: string, role: string, dataDir: string): { token: string; id: string } {
   const cli = [path.join(repoRoot, 'cli', 'main.ts'), 'users', 'add', name, '--role', role, '--json'];
-  const r = spawnSync(process.execPath, ['--import', 'tsx', ...cli], { cwd: repoRoot, env: { ...process.env, DATA_DIR: dataDir, NODE_ENV: 'test' }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', ...cli], { cwd: repoRoot, env: { ...process.env, DATA_DIR: dataDir, NODE_ENV: 'test', KCHAT_TOPIC_PREFIX: prefix }, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout) as { token: string; id: string };
 }
@@ -32,7 +34,7 @@ before(async () => {
   if (skip) return;
   const dataDir = tempDir('kchat-eph-');
   auditor = addUser('감사팀', 'auditor', dataDir);
-  srv = await startServer({ dataDir, env: { KCHAT_SCHEDULES_FILE: '' } });
+  srv = await startServer({ dataDir, prefix, env: { KCHAT_SCHEDULES_FILE: '' } });
 });
 after(async () => {
   if (skip) return;

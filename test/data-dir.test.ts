@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { localDate } from '../core/time.ts';
-import { login, repoRoot, startServer, tempDir, wsClient } from './helpers/server.ts';
+import { login, repoRoot, startServer, tempDir, uniquePrefix, wsClient } from './helpers/server.ts';
 import { until } from './helpers/ingest.ts';
 
 /** Every entry under dir whose mode is not 0700 (folders) / 0600 (files), as "relative path: mode". */
@@ -34,7 +34,7 @@ const kchat = (dataDir: string, args: string[]) =>
   spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'cli', 'main.ts'), ...args], {
     cwd: repoRoot,
     encoding: 'utf8',
-    env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', NODE_ENV: 'test' },
+    env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', NODE_ENV: 'test', KCHAT_TOPIC_PREFIX: uniquePrefix('cli') },
     timeout: 120_000,
   });
 

@@ -56,6 +56,8 @@ function formatValue(v: unknown): string {
 
 export interface SchedulerDeps extends EngineDeps {
   store: NotebookStore;
+  /** why results may not be posted to a channel (its members may not read them), or null (accounts' Directory.reportTargetProblem) */
+  targetProblem?(channel: string): string | null;
   /** send an envelope to Kafka (the server's producer) */
   post(envelope: Envelope): Promise<void>;
   baseUrl?: string;
@@ -75,8 +77,13 @@ export class NotebookScheduler {
         log.warn({ notebook: entry.name, schedule: entry.schedule }, 'invalid cron in notebook; not scheduled');
         continue;
       }
-      seen.add(entry.name);
       const channel = entry.channel ?? 'audit';
+      const problem = this.deps.targetProblem?.(channel);
+      if (problem) {
+        log.error({ notebook: entry.name, channel, problem }, 'notebook not scheduled: its channel is readable by people who are not auditors');
+        continue;
+      }
+      seen.add(entry.name);
       const existing = this.tasks.get(entry.name);
       if (existing && existing.expr === entry.schedule && existing.channel === channel) continue;
       if (existing) void existing.task.stop();
@@ -100,6 +107,13 @@ export class NotebookScheduler {
     const slot = `${name}@${new Date(Math.floor(at.getTime() / 60000) * 60000).toISOString()}`;
     try {
       const { notebook } = this.deps.store.read(name);
+      // checked again at each firing: the channel's members may have changed since it was scheduled
+      const target = notebook.meta.channel ?? 'audit';
+      const problem = this.deps.targetProblem?.(target);
+      if (problem) {
+        log.error({ notebook: name, channel: target, problem }, 'scheduled notebook not run: its channel is readable by people who are not auditors');
+        return null;
+      }
       const run = await runNotebook(this.deps, name, notebook, { trigger: 'schedule', runBy: 'scheduler', slot });
       const channel = notebook.meta.channel ?? 'audit';
       await this.deps.post(createEnvelope({ type: 'bot', channel, user: NOTEBOOK_BOT, text: runSummary(name, notebook, run, this.deps.baseUrl), meta: { notebook: name, run_id: run.id, status: run.status } }));

@@ -33,7 +33,15 @@ export interface IndexRow {
   ts_ms: number;
   kafka_partition: number | null;
   kafka_offset: number | null;
+  /** an ephemeral answer (meta.visible_to): auditors find it, members never do */
+  restricted?: boolean;
 }
+
+/**
+ * Whose search this is. Auditors (and admins) see everything; a member sees
+ * the channels listed (those they belong to), never an ephemeral answer.
+ */
+export type SearchView = { role: 'auditor' } | { role: 'member'; channels: string[] };
 
 export interface Hit {
   id: string;
@@ -197,6 +205,8 @@ export class SearchIndex {
   private readonly nickDocs: Posting[] = [];
   private readonly bigrams = new Map<number, Posting>();
   private readonly unigrams = new Map<number, Posting>();
+  /** docs that are ephemeral answers (few): left out of members' searches */
+  private readonly restricted = new Set<number>();
   // UTF-16 unit → small dense id (1-based; 0 = not seen yet). Bigram keys are
   // id·65536 + id, which stay V8 small integers while there are < 16384
   // distinct characters, so the Map lookups on the indexing path stay fast.
@@ -224,12 +234,24 @@ export class SearchIndex {
   /** Add rows (in any order of ts); each must be new to the index. */
   add(rows: readonly IndexRow[]): void {
     for (const r of rows) {
-      this.addOne(r.rid, String(r.id), String(r.channel), String(r.nick), String(r.type), String(r.text ?? ''), Number(r.ts_ms), r.kafka_partition, r.kafka_offset);
+      this.addOne(r.rid, String(r.id), String(r.channel), String(r.nick), String(r.type), String(r.text ?? ''), Number(r.ts_ms), r.kafka_partition, r.kafka_offset, r.restricted === true);
     }
   }
 
-  private addOne(rid: number, id: string, channel: string, nick: string, type: string, text: string, ts: number, partition: number | null | undefined, offset: number | null | undefined): void {
+  private addOne(
+    rid: number,
+    id: string,
+    channel: string,
+    nick: string,
+    type: string,
+    text: string,
+    ts: number,
+    partition: number | null | undefined,
+    offset: number | null | undefined,
+    restricted: boolean,
+  ): void {
     const doc = this.n++;
+    if (restricted) this.restricted.add(doc);
     if (doc >= this.ts.length) {
       const need = doc + 1;
       this.ts = grow(this.ts, need);
@@ -398,10 +420,10 @@ export class SearchIndex {
     // which keeps docs close to ts order.
     if (this.n === 0) await this.reserve();
     const before = this.n;
-    const fields = ['position', 'id', 'channel', 'nick', 'type', 'text', 'ts', 'partition', 'offset'] as const;
+    const fields = ['position', 'id', 'channel', 'nick', 'type', 'text', 'ts', 'partition', 'offset', 'restricted'] as const;
     for await (const b of messages.readSince(this.lastRid, { fields })) {
       for (let i = 0; i < b.size; i++) {
-        this.addOne(b.position[i], b.id[i], b.channel[i], b.nick[i], b.type[i], b.text[i] ?? '', b.ts[i] as number, b.partition[i], b.offset[i]);
+        this.addOne(b.position[i], b.id[i], b.channel[i], b.nick[i], b.type[i], b.text[i] ?? '', b.ts[i] as number, b.partition[i], b.offset[i], b.restricted[i] === true);
       }
     }
     if (this.n - before >= 100_000) this.trim();
@@ -469,7 +491,7 @@ export class SearchIndex {
     return false;
   }
 
-  async search(q: ParsedQuery, options: { limit: number; cursor?: { ts: number; id: string } | null }): Promise<SearchResult> {
+  async search(q: ParsedQuery, options: { limit: number; cursor?: { ts: number; id: string } | null; view?: SearchView }): Promise<SearchResult> {
     await this.catchUp();
     return this.searchNow(q, options);
   }
@@ -486,10 +508,20 @@ export class SearchIndex {
    *    steps; the rest is sampled (SAMPLE / SAMPLE_CHEAP points, fully checked,
    *    scaled up) and flagged total_exact / facets_exact = false.
    */
-  searchNow(q: ParsedQuery, options: { limit: number; cursor?: { ts: number; id: string } | null }): SearchResult {
+  searchNow(q: ParsedQuery, options: { limit: number; cursor?: { ts: number; id: string } | null; view?: SearchView }): SearchResult {
     const { limit } = options;
     const cursor = options.cursor ?? null;
     const empty: SearchResult = { hits: [], next_cursor: null, total: 0, total_exact: true, facets: { channels: [], users: [] }, facets_exact: true };
+    // a member's search: only their channels (in:# narrows them further), no ephemeral answers
+    const member = options.view?.role === 'member' ? options.view : null;
+    if (member) {
+      const mine = new Set(member.channels.map((c) => c.toLowerCase()));
+      const channels = q.channels.length ? q.channels.filter((c) => mine.has(c)) : [...mine];
+      if (channels.length === 0) return empty;
+      q = { ...q, channels };
+    }
+    const hideRestricted = member !== null && this.restricted.size > 0;
+    const restricted = this.restricted;
 
     // Filters as masks over dictionary ids; a single channel or nick is also a posting list.
     const lists: Posting[] = [];
@@ -568,7 +600,7 @@ export class SearchIndex {
       }
       return true;
     };
-    const filtered = chanMask !== null || nickMask !== null || typeMask !== null || q.hasLink;
+    const filtered = chanMask !== null || nickMask !== null || typeMask !== null || q.hasLink || hideRestricted;
     /** filters, text checks, exclusions (after the lists and the time range) */
     const checks = (doc: number): boolean => {
       if (filtered) {
@@ -576,6 +608,7 @@ export class SearchIndex {
         if (nickMask && !nickMask[cn[2 * doc + 1]]) return false;
         if (typeMask && !typeMask[type[doc]]) return false;
         if (q.hasLink && !link[doc]) return false;
+        if (hideRestricted && restricted.has(doc)) return false;
       }
       for (let v = 0; v < verify.length; v++) if (!this.contains(doc, verify[v])) return false;
       for (let c = 0; c < nots.length; c++) {

@@ -1,10 +1,10 @@
 // Search's entry: parse + run a query against the index (used by the HTTP
 // route, the chat command and the benchmark).
 import { QueryError, parseQuery } from './query.ts';
-import { SearchIndex, decodeCursor, type SearchResult } from './engine.ts';
+import { SearchIndex, decodeCursor, type SearchResult, type SearchView } from './engine.ts';
 
 export { QueryError, parseQuery, SearchIndex };
-export type { SearchResult };
+export type { SearchResult, SearchView };
 
 export const MAX_LIMIT = 100;
 
@@ -12,9 +12,9 @@ export const MAX_LIMIT = 100;
 export async function runSearch(
   index: SearchIndex,
   params: { q?: unknown; limit?: unknown; cursor?: unknown },
-  tz = 'Asia/Seoul',
+  options: { tz?: string; view?: SearchView } = {},
 ): Promise<SearchResult> {
-  const q = parseQuery(params.q, tz);
+  const q = parseQuery(params.q, options.tz ?? 'Asia/Seoul');
   let limit = 20;
   if (params.limit !== undefined && params.limit !== '') {
     const n = Number(params.limit);
@@ -26,5 +26,5 @@ export async function runSearch(
     cursor = decodeCursor(String(params.cursor));
     if (!cursor) throw new QueryError('cursor is not valid: pass next_cursor from a previous answer unchanged');
   }
-  return index.search(q, { limit, cursor });
+  return index.search(q, { limit, cursor, view: options.view });
 }

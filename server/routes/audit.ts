@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import {
   AUDIT_LOG_SCHEMA,
   SearchIndex,
@@ -16,14 +16,19 @@ import {
   requireAdmin,
   period,
   POS,
+  recordAudit,
   requireAuditor,
+  requireRole,
   runSearch,
   topics,
   volume,
   type AuditEnv,
   type Pos,
+  type SearchResult,
+  type SearchView,
   type VolumeBy,
 } from '../../audit/index.ts';
+import { hasRole } from '../../core/auth.ts';
 import { auditBotCommands } from '../../audit/index.ts';
 import { registerCommand } from '../../bots/index.ts';
 import { InputError } from '../../core/errors.ts';
@@ -44,16 +49,22 @@ function intParam(value: string | undefined, name: string, fallback: number, max
 }
 
 /** Routes of the audit API (exported on its own for tests). */
-export function auditRoutes(ctx: Pick<PartContext, 'config' | 'db' | 'auth'>, index: SearchIndex): Hono<AuditEnv> {
+export function auditRoutes(ctx: Pick<PartContext, 'config' | 'db' | 'auth' | 'directory'>, index: SearchIndex): Hono<AuditEnv> {
   const app = router<AuditEnv>();
   const tz = ctx.config.tzReports;
   const guard = requireAuditor(ctx.auth, ctx.db);
   const adminOnly = requireAdmin(ctx.auth, ctx.db);
-  app.use('/api/search', guard);
+  // members search too, over the channels they belong to; every search is in audit_log
+  app.use('/api/search', requireRole(ctx.auth, ctx.db, 'member'));
   app.use('/api/stats/*', guard);
 
   app.get('/api/search', async (c) => {
-    return c.json(await runSearch(index, { q: c.req.query('q'), limit: c.req.query('limit'), cursor: c.req.query('cursor') }, tz));
+    const principal = c.get('principal');
+    const auditor = hasRole(principal.role, 'auditor');
+    const view: SearchView = auditor ? { role: 'auditor' } : { role: 'member', channels: ctx.directory?.channels.channelsOf(principal.id) ?? [] };
+    const result = await runSearch(index, { q: c.req.query('q'), limit: c.req.query('limit'), cursor: c.req.query('cursor') }, { tz, view });
+    if (auditor) await recordPrivateReads(ctx, c, result);
+    return c.json(result);
   });
 
   app.get('/api/stats/topics', async (c) => {
@@ -102,6 +113,33 @@ export function auditRoutes(ctx: Pick<PartContext, 'config' | 'db' | 'auth'>, in
 </body></html>`),
   );
   return app;
+}
+
+/**
+ * An auditor's search that shows messages of private channels or direct
+ * conversations: one more audit_log row (`private.read`) naming them, written
+ * before the answer leaves (no row, no answer: 503).
+ */
+async function recordPrivateReads(ctx: Pick<PartContext, 'db' | 'directory'>, c: Context<AuditEnv>, result: SearchResult): Promise<void> {
+  const read = new Map<string, string[]>();
+  for (const h of result.hits) {
+    const def = ctx.directory?.channels.get(h.channel);
+    if (!def?.private) continue;
+    const ids = read.get(h.channel) ?? [];
+    ids.push(h.id);
+    read.set(h.channel, ids);
+  }
+  if (read.size === 0) return;
+  const url = new URL(c.req.url);
+  await recordAudit(ctx.db, {
+    actor: c.get('principal'),
+    action: 'private.read',
+    method: c.req.method,
+    path: url.pathname,
+    params: Object.fromEntries(url.searchParams),
+    detail: { via: 'search', channels: [...read].map(([channel, ids]) => ({ channel, dm: Boolean(ctx.directory?.channels.get(channel)?.dm), messages: ids })) },
+    status: 200,
+  });
 }
 
 /** Background catch-up of the topic counts after commits, at most this often (requests also catch up first). */

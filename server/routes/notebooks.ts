@@ -130,7 +130,13 @@ async function writeCsv(sandbox: SqlSandbox, sql: string, params: Record<string,
 }
 
 /** Routes over a service that may come up later (`get` is called per request). */
-export function notebookRoutes(get: () => NotebookService, guard: MiddlewareHandler, onSaved: () => void = () => undefined): Hono<Env> {
+export function notebookRoutes(
+  get: () => NotebookService,
+  guard: MiddlewareHandler,
+  onSaved: () => void = () => undefined,
+  /** why a scheduled notebook may not post to a channel (accounts' directory), or null */
+  targetProblem?: (channel: string) => string | null,
+): Hono<Env> {
   const app = router<Env>();
   app.use('/api/notebooks', guard);
   app.use('/api/notebooks/*', guard);
@@ -181,6 +187,8 @@ export function notebookRoutes(get: () => NotebookService, guard: MiddlewareHand
     const b = await body(c);
     const saved = get().store.exists(name) ? get().store.read(name).notebook : null;
     const nb = typeof b.text === 'string' ? parseNotebook(b.text) : mergeWithSaved(b, saved);
+    const problem = nb.meta.schedule ? targetProblem?.(nb.meta.channel ?? 'audit') : null;
+    if (problem) throw new InputError('bad_channel', problem, { details: { field: 'channel' } });
     const text = get().store.write(name, nb);
     onSaved();
     return c.json({ name, text, meta: nb.meta, cells: publicCells(parseNotebook(text)) });
@@ -259,7 +267,8 @@ export function createNotebooksPart(ctx: PartContext, opts: NotebooksPartOptions
       };
       for (const p of ['/api/notebooks', '/api/notebooks/*', '/api/sql']) app.use(p, starting);
       app.route('/', sqlRoutes(() => service!.sandbox, guard));
-      app.route('/', notebookRoutes(() => service!, guard, () => scheduler?.reload()));
+      const targetProblem = ctx.directory ? (channel: string) => ctx.directory!.reportTargetProblem(channel) : undefined;
+      app.route('/', notebookRoutes(() => service!, guard, () => scheduler?.reload(), targetProblem));
     },
     async start() {
       await ctx.db.ensureSchema(AUDIT_LOG_SCHEMA);
@@ -270,6 +279,7 @@ export function createNotebooksPart(ctx: PartContext, opts: NotebooksPartOptions
           ...svc.engineDeps,
           store: svc.store,
           post: (envelope) => ctx.kafka.publish(envelope),
+          ...(ctx.directory ? { targetProblem: (channel: string) => ctx.directory!.reportTargetProblem(channel) } : {}),
         });
         scheduler.reload();
       }
