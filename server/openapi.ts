@@ -106,10 +106,10 @@ function build(): Record<string, unknown> {
       '/api/search': {
         get: {
           tags: ['audit'],
-          summary: 'Search the whole history (Korean first)',
+          summary: 'Search the history (Korean first): auditors and admins everything, members the channels they belong to',
           description:
             'Words must all match (Korean: any substring of one or more syllables; a particle is stripped so 장애가 finds 장애를), "phrases", -exclusions, from:nick, in:#channel, before:/after:/on:YYYY-MM-DD (TZ_REPORTS, default Asia/Seoul; after: is exclusive), type:message|bot|join|leave|nick|system, has:link. Newest first; page with next_cursor.',
-          security: [{ auditor: [] }],
+          security: [{ auditor: [] }, { member: [] }],
           parameters: [
             { name: 'q', in: 'query', required: true, schema: { type: 'string', maxLength: 500 }, example: '장애 in:#ops after:2024-08-26' },
             { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
