@@ -13,6 +13,16 @@ describe('slash commands', () => {
     assert.deepEqual(parseInput('/help'), { kind: 'help' });
     assert.deepEqual(parseInput('/도움말'), { kind: 'help' });
   });
+  it('reads /dm, /invite and /private with Korean nicks (an @ in front, commas or spaces between)', () => {
+    assert.deepEqual(parseInput('/dm 지영'), { kind: 'dm', nick: '지영' });
+    assert.deepEqual(parseInput('/대화 @지영'), { kind: 'dm', nick: '지영' });
+    assert.deepEqual(parseInput('/invite @지영, 민수 지영'), { kind: 'invite', nicks: ['지영', '민수'] });
+    assert.deepEqual(parseInput('/비공개 #기획 지영,민수'), { kind: 'private', channel: '기획', members: ['지영', '민수'] });
+    assert.deepEqual(parseInput('/private 기밀'), { kind: 'private', channel: '기밀', members: [] });
+    assert.equal(parseInput('/dm 지영 민수').kind, 'invalid');
+    assert.equal(parseInput('/invite').kind, 'invalid');
+    assert.equal(parseInput('/private #기밀#').kind, 'invalid');
+  });
   it('explains what is wrong instead of sending a broken command', () => {
     assert.equal(parseInput('/nick').kind, 'invalid');
     assert.equal(parseInput('/nick 김 민수').kind, 'invalid');

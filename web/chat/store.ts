@@ -1,26 +1,22 @@
 // The chat's state and everything that changes it: the session (login with
 // a password), the connection's life (who we are, what waited), frame
 // dispatch, read positions, mentions and toasts. The server keeps the
-// account's channels: it sends their list on connect (no joining again). Channels (channels.ts) and our own pending sends
-// (outbox.ts) keep their own state; components read a snapshot and call the
+// account's channels and sends their list on connect (no joining again).
+// Channels (channels.ts) and our own pending sends (outbox.ts) keep their own
+// state; HTTP calls are in api.ts; components read a snapshot and call the
 // actions here.
-import { josa } from '../../core/korean/josa.ts';
 import { Channels, DEFAULT_CHANNEL, type ChannelState } from './channels.ts';
 import { Connection, type ConnState } from './connection.ts';
-import { describeError, describeHttpError } from './errors.ts';
-import { NICK_JOSA, type TimelineEvent } from './format.ts';
+import * as api from './api.ts';
+import { describeError } from './errors.ts';
+import type { TimelineEvent } from './format.ts';
 import { newRef, Outbox, type PendingSend } from './outbox.ts';
 import type { ClientFrame, Envelope, ErrorFrame, HistoryFrame, ServerFrame, User } from './protocol.ts';
+import { notify } from './notify.ts';
 import { KEY, load, save } from './storage.ts';
 
 export { MAX_TEXT } from './protocol.ts';
 const TOAST_MS = 7000;
-/** What a refused login means when the server gives no code we know. */
-const LOGIN_STATUS: Record<number, string> = {
-  400: '이 닉네임은 쓸 수 없습니다.',
-  401: '비밀번호가 맞지 않습니다.',
-  409: '이미 누군가 쓰고 있는 닉네임입니다. 다른 닉네임으로 들어와 주세요.',
-};
 
 export interface Toast {
   id: number;
@@ -50,12 +46,15 @@ export class ChatStore {
   private toastSeq = 0;
   private awaitingSelf = false;
   private authProbe = false;
-  private restoringNick = false;
   private selfTimer: ReturnType<typeof setTimeout> | null = null;
   /** refs of our nick/join/leave requests, to name them in error toasts */
   private requests = new Map<string, string>();
   /** channels we asked to join that the server's list does not show yet */
   private joining = new Set<string>();
+  /** a channel we created: shown once the server lists it */
+  private wantActive: string | null = null;
+  /** a message to scroll to (a search hit) */
+  focus: { channel: string; id: string } | null = null;
 
   private readonly chans = new Channels();
   private readonly outbox = new Outbox({
@@ -133,39 +132,27 @@ export class ChatStore {
     this.loggingIn = true;
     this.loginError = '';
     this.emit();
-    try {
-      const res = await fetch('/api/login', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ nick, password }),
-      });
-      const body = (await res.json().catch(() => ({}))) as { token?: string; user?: User; created?: boolean; error?: string; code?: string; message?: string; details?: { retry_after?: number } };
-      if (!res.ok || !body.token || !body.user) {
-        // a 429 here is about failed logins, not sending too fast
-        const { text, detail } = res.status === 429 ? { text: '로그인 실패가 너무 많습니다.', detail: '' } : describeHttpError(res.status, body, LOGIN_STATUS);
-        const wait = res.status === 429 && body.details?.retry_after ? ` ${body.details.retry_after}초 뒤에 다시 시도해 주세요.` : '';
-        this.loginError = detail ? `${text}${wait} (${detail})` : text + wait;
-        return false;
-      }
-      if (this.me && this.me.id !== body.user.id) this.chans.reset();
-      // a new account starts in the default channel
-      if (body.created) this.joining.add(DEFAULT_CHANNEL);
-      this.token = body.token;
-      this.me = body.user;
-      this.rememberedNick = body.user.nick;
-      save(KEY.token, this.token);
-      save(KEY.user, this.me);
-      save(KEY.nick, this.rememberedNick);
-      this.connection.stop();
-      this.connection.start();
-      return true;
-    } catch {
-      this.loginError = '서버에 연결할 수 없습니다. 잠시 후 다시 시도해 주세요.';
-      return false;
-    } finally {
-      this.loggingIn = false;
+    const r = await api.login(nick, password);
+    this.loggingIn = false;
+    if (!r.ok) {
+      this.loginError = r.error;
       this.emit();
+      return false;
     }
+    const { token, user, created } = r.value;
+    if (this.me && this.me.id !== user.id) this.chans.reset();
+    // a new account starts in the default channel
+    if (created) this.joining.add(DEFAULT_CHANNEL);
+    this.token = token;
+    this.me = user;
+    this.rememberedNick = user.nick;
+    save(KEY.token, token);
+    save(KEY.user, user);
+    save(KEY.nick, user.nick);
+    this.connection.stop();
+    this.connection.start();
+    this.emit();
+    return true;
   }
 
   /** The token was refused (expired, password reset, account disabled): back to the login screen. */
@@ -214,6 +201,29 @@ export class ChatStore {
     this.request({ type: 'leave', channel: name }, `#${name} 나가기`);
     this.chans.remove(name);
     this.outbox.dropChannel(name);
+    this.emit();
+  }
+
+  /** A private channel with these people; it becomes the active one once the server lists it. */
+  createPrivate(name: string, members: string[]): void {
+    this.wantActive = name;
+    this.request({ type: 'create', channel: name, private: true, members }, `비공개 채널 #${name} 만들기`);
+  }
+
+  invite(channel: string, nick: string): void {
+    this.request({ type: 'invite', channel, nick }, `${nick} 초대`);
+  }
+
+  /** Open the direct conversation with someone (the server answers a `dm` frame). */
+  openDm(nick: string): void {
+    this.request({ type: 'dm', nick }, `${nick}님과 1:1 대화`);
+  }
+
+  /** Show one message (a search hit): its channel, scrolled to it (MessageList loads older pages until it is there). */
+  jumpTo(channel: string, id: string): void {
+    if (!this.channels.has(channel)) return;
+    this.focus = { channel, id };
+    this.setActive(channel);
     this.emit();
   }
 
@@ -287,23 +297,14 @@ export class ChatStore {
   }
 
   private onOpen(): void {
-    // The server says who we are first ("self"); joins wait for it so a nick
-    // changed in an earlier connection is restored before anyone sees us.
+    // The server says who we are first ("self": the account's nick now, also after a rename elsewhere).
     this.awaitingSelf = true;
-    this.restoringNick = false;
     this.authProbe = false;
     if (this.selfTimer) clearTimeout(this.selfTimer);
     this.selfTimer = setTimeout(() => this.ready(), 2000);
   }
 
   private onSelf(user: User): void {
-    const wanted = this.me?.nick;
-    if (this.awaitingSelf && !this.restoringNick && wanted && wanted !== user.nick && this.me?.id === user.id) {
-      // Our token carries the nick we logged in with; ask for the one we changed to since.
-      this.restoringNick = true;
-      this.connection.send({ type: 'nick', nick: wanted, ref: 'restore-nick' });
-      return;
-    }
     this.me = { id: user.id, nick: user.nick };
     this.rememberedNick = user.nick;
     save(KEY.user, this.me);
@@ -336,6 +337,7 @@ export class ChatStore {
       case 'channels':
         for (const c of f.channels) this.joining.delete(c.name);
         this.chans.applyList(f.channels, this.joining);
+        if (this.wantActive && this.chans.setActive(this.wantActive)) this.wantActive = null;
         this.readActive();
         break;
       case 'dm':
@@ -379,23 +381,6 @@ export class ChatStore {
     }
     // The connection is about to drop; the banner says so, no need for an error toast.
     if (f.code === 'shutting_down') return;
-    if (f.ref === 'restore-nick') {
-      // Could not get our changed nick back (someone took it): keep the one we have.
-      this.toast(`닉네임 ${josa(this.me?.nick ?? '', '을/를', NICK_JOSA)} 되찾지 못했습니다: ${text}`, 'error', detail);
-      this.restoringNick = false;
-      this.ready();
-      return;
-    }
-    if (f.code === 'nick_taken' && !f.ref && this.awaitingSelf) {
-      // Refused at connect: someone else is online with our nick. Pick another.
-      this.connection.stop();
-      this.token = null;
-      save(KEY.token, null);
-      this.loginError = `닉네임 ${josa(this.me?.nick ?? '', '을/를', NICK_JOSA)} 지금 다른 사람이 쓰고 있습니다. 다른 닉네임으로 들어와 주세요.`;
-      this.me = null;
-      save(KEY.user, null);
-      return;
-    }
     const p = f.ref ? this.outbox.find(f.ref) : undefined;
     if (p) {
       this.outbox.fail(p, detail || text);
@@ -428,7 +413,7 @@ export class ChatStore {
       if (mentioned) ch.mentions++;
     } else this.sendRead(ch);
     if (e.channel === this.active) this.announcement = `${e.user.nick}: ${e.text}`;
-    if (mentioned && document.hidden) notify(e);
+    if (mentioned && document.hidden) notify(e, `${e.user.nick} · ${ch.dm ? '1:1 대화' : `#${e.channel}`}`);
   }
 
   /** Does this event name us in meta.mentions? */
@@ -452,13 +437,3 @@ export class ChatStore {
   }
 }
 
-/** A browser notification for a mention while the tab is in the background (only once the person allowed them). */
-function notify(e: Envelope): void {
-  if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
-  try {
-    const n = new Notification(`${e.user.nick} · #${e.channel}`, { body: e.text.slice(0, 200), tag: e.id });
-    n.onclick = () => window.focus();
-  } catch {
-    /* some browsers allow notifications only from a service worker */
-  }
-}

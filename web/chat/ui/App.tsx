@@ -5,6 +5,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Command } from '../commands.ts';
 import type { ChatStore } from '../store.ts';
 import { applyTheme, effectiveTheme, loadTheme, type ThemeChoice } from '../theme.ts';
+import { BrowseDialog } from './BrowseDialog.tsx';
 import { ChannelDialog } from './ChannelDialog.tsx';
 import { Icon } from './common.tsx';
 import { Composer } from './Composer.tsx';
@@ -13,6 +14,7 @@ import { HelpDialog } from './HelpDialog.tsx';
 import { MembersPanel } from './MembersPanel.tsx';
 import { MessageList } from './MessageList.tsx';
 import { NickDialog } from './NickDialog.tsx';
+import { SearchPanel } from './SearchPanel.tsx';
 import { channelLabel, Sidebar } from './Sidebar.tsx';
 import { Toasts } from './Toasts.tsx';
 import { useStore } from './useStore.ts';
@@ -22,7 +24,9 @@ export function App({ store }: { store: ChatStore }) {
   const [theme, setTheme] = useState<ThemeChoice>(loadTheme());
   const [drawer, setDrawer] = useState(false);
   const [members, setMembers] = useState(false);
-  const [dialog, setDialog] = useState<'channel' | 'nick' | 'help' | null>(null);
+  /** the right column: the channel's members, or search */
+  const [panel, setPanel] = useState<'members' | 'search'>('members');
+  const [dialog, setDialog] = useState<'channel' | 'browse' | 'nick' | 'help' | null>(null);
   const menuBtn = useRef<HTMLButtonElement>(null);
 
   const active = store.active ? store.channels.get(store.active) : undefined;
@@ -79,10 +83,25 @@ export function App({ store }: { store: ChatStore }) {
       case 'leave':
         store.leave(cmd.channel ?? store.active);
         break;
+      case 'dm':
+        store.openDm(cmd.nick);
+        break;
+      case 'invite':
+        if (store.active) for (const nick of cmd.nicks) store.invite(store.active, nick);
+        break;
+      case 'private':
+        store.createPrivate(cmd.channel, cmd.members);
+        break;
       case 'help':
         setDialog('help');
         break;
     }
+  };
+
+  const togglePanel = (which: 'members' | 'search') => {
+    const open = !(members && panel === which);
+    setPanel(which);
+    setMembers(open);
   };
 
   const pick = (name: string) => {
@@ -101,6 +120,7 @@ export function App({ store }: { store: ChatStore }) {
         onTheme={setTheme}
         onPick={pick}
         onAddChannel={() => setDialog('channel')}
+        onBrowse={() => setDialog('browse')}
         onEditNick={() => setDialog('nick')}
       />
       <div class="scrim" aria-hidden="true" onClick={() => (setDrawer(false), setMembers(false))} />
@@ -136,14 +156,25 @@ export function App({ store }: { store: ChatStore }) {
               <button
                 type="button"
                 class="chip"
-                aria-label={`접속 중 ${active.presence.length}명, 목록 ${members ? '닫기' : '열기'}`}
-                aria-expanded={members}
+                aria-label={`접속 중 ${active.presence.length}명, 목록 ${members && panel === 'members' ? '닫기' : '열기'}`}
+                aria-expanded={members && panel === 'members'}
                 aria-controls="members"
-                onClick={() => setMembers(!members)}
+                onClick={() => togglePanel('members')}
               >
                 <Icon name="users" size={16} /> <span data-testid="online-count">{active.presence.length}</span>
               </button>
             )}
+            <button
+              type="button"
+              class={`icon-btn${panel === 'search' ? ' on' : ''}`}
+              id="search-btn"
+              aria-label="내 채널에서 검색"
+              title="검색"
+              aria-expanded={members && panel === 'search'}
+              onClick={() => (panel === 'search' && !members ? setMembers(true) : togglePanel('search'))}
+            >
+              <Icon name="search" />
+            </button>
             <button type="button" class="icon-btn" aria-label="도움말" title="도움말 (/help)" onClick={() => setDialog('help')}>
               <Icon name="help" />
             </button>
@@ -171,7 +202,11 @@ export function App({ store }: { store: ChatStore }) {
         )}
       </main>
 
-      <MembersPanel channel={active} myNick={me.nick} onClose={() => setMembers(false)} />
+      {panel === 'search' ? (
+        <SearchPanel store={store} onClose={() => (setPanel('members'), setMembers(false))} onPick={() => setMembers(false)} />
+      ) : (
+        <MembersPanel channel={active} myNick={me.nick} onClose={() => setMembers(false)} onDm={(nick) => (store.openDm(nick), setMembers(false))} />
+      )}
 
       <div class="sr-only" aria-live="polite" aria-atomic="true">
         {store.announcement}
@@ -182,6 +217,21 @@ export function App({ store }: { store: ChatStore }) {
         onClose={() => setDialog(null)}
         onJoin={(name) => {
           store.join(name);
+          setDialog(null);
+          setDrawer(false);
+        }}
+        onCreatePrivate={(name, people) => {
+          store.createPrivate(name, people);
+          setDialog(null);
+          setDrawer(false);
+        }}
+      />
+      <BrowseDialog
+        store={store}
+        open={dialog === 'browse'}
+        onClose={() => setDialog(null)}
+        onOpen={(name) => {
+          store.setActive(name);
           setDialog(null);
           setDrawer(false);
         }}

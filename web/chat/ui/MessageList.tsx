@@ -1,7 +1,7 @@
 // The message timeline of one channel: day separators, grouped runs of one
 // author, notices, our pending sends, older pages on scroll-up, and
 // auto-scroll only when the reader is already at the bottom.
-import { useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { buildTimeline, formatFull, formatTime, noticeText, type TimelineEvent, type TimelineItem } from '../format.ts';
 import { linkify } from '../linkify.ts';
 import type { ChannelState } from '../channels.ts';
@@ -165,6 +165,21 @@ export function MessageList({ store, channel }: { store: ChatStore; channel: Cha
       el.scrollTop = el.scrollHeight;
     }
     prev.current = { ...p, channel: channel.name, first: firstKey, last: lastKey, count: events.length };
+  });
+
+  // A search hit to show: scroll to it and mark it; older pages load until it is there.
+  const focus = store.focus?.channel === channel.name ? store.focus.id : null;
+  useEffect(() => {
+    if (!focus) return;
+    const target = scroller.current?.querySelector<HTMLElement>(`[data-id="${CSS.escape(focus)}"]`);
+    if (target) {
+      target.scrollIntoView({ block: 'center' });
+      target.classList.add('focused');
+      atBottomRef.current = false;
+      setAtBottom(false);
+      store.focus = null;
+    } else if (channel.noMoreOlder) store.focus = null;
+    else store.loadOlder(channel.name);
   });
 
   const onScroll = () => {

@@ -1,6 +1,8 @@
 // The left column (a drawer under 760px): brand and connection, the channel
 // list with unread counts, and "me" (nickname, theme, logout).
 import type { ChannelState } from '../channels.ts';
+import { useState } from 'preact/hooks';
+import { askToNotify, notifyState } from '../notify.ts';
 import type { ChatStore } from '../store.ts';
 import { NEXT_THEME, THEME_LABEL, type ThemeChoice } from '../theme.ts';
 import { Avatar, Icon } from './common.tsx';
@@ -12,11 +14,13 @@ export interface SidebarProps {
   onTheme: (next: ThemeChoice) => void;
   onPick: (channel: string) => void;
   onAddChannel: () => void;
+  onBrowse: () => void;
   onEditNick: () => void;
 }
 
-export function Sidebar({ store, theme, onTheme, onPick, onAddChannel, onEditNick }: SidebarProps) {
+export function Sidebar({ store, theme, onTheme, onPick, onAddChannel, onBrowse, onEditNick }: SidebarProps) {
   const me = store.me!;
+  const [notifications, setNotifications] = useState(notifyState());
   const themeIcon = theme === 'system' ? 'monitor' : theme === 'dark' ? 'moon' : 'sun';
   return (
     <aside class="sidebar" id="sidebar" aria-label="채널 목록">
@@ -67,6 +71,14 @@ export function Sidebar({ store, theme, onTheme, onPick, onAddChannel, onEditNic
         <button type="button" class="add-channel" onClick={onAddChannel}>
           <Icon name="plus" size={16} /> 채널 추가
         </button>
+        <button type="button" class="add-channel" id="browse-btn" onClick={onBrowse}>
+          <Icon name="list" size={16} /> 채널 둘러보기
+        </button>
+        {notifications === 'default' && (
+          <button type="button" class="add-channel" onClick={() => void askToNotify().then(setNotifications)}>
+            <Icon name="bell" size={16} /> 나를 부르면 알림 받기
+          </button>
+        )}
       </nav>
       <div class="me">
         <Avatar nick={me.nick} id={me.id} size={32} />
