@@ -84,6 +84,6 @@ export function parseInput(input: string): Command {
 }
 
 /** Nicks separated by spaces or commas, an @ in front allowed: "@지영, 민수" → ["지영", "민수"]. */
-function people(arg: string): string[] {
+export function people(arg: string): string[] {
   return [...new Set(arg.split(/[\s,]+/u).map((n) => n.replace(/^@/u, '')).filter(Boolean))];
 }

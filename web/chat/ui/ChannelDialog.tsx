@@ -2,6 +2,7 @@
 // "비공개" makes a private channel with the people named (only they can see
 // it, and only members can invite more).
 import { useEffect, useState } from 'preact/hooks';
+import { people as nicksIn } from '../commands.ts';
 import { channelName } from '../protocol.ts';
 import { Modal } from './common.tsx';
 import { DialogActions, TextField } from './form.tsx';
@@ -35,8 +36,7 @@ export function ChannelDialog({ open, onClose, onJoin, onCreatePrivate }: Channe
           const name = channelName(value);
           if (!name) return setError('채널 이름은 글자나 숫자로 시작하고, 글자·숫자·- _ . 만 쓸 수 있습니다 (40자까지).');
           if (!secret) return onJoin(name);
-          const members = [...new Set(people.split(/[\s,]+/u).map((n) => n.replace(/^@/u, '')).filter(Boolean))];
-          onCreatePrivate(name, members);
+          onCreatePrivate(name, nicksIn(people));
         }}
       >
         <TextField
