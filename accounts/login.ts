@@ -106,6 +106,10 @@ export async function login(deps: LoginDeps, body: unknown, address: string): Pr
   deps.limiter.check(accountKey, addressKey);
 
   let account = deps.directory.accounts.byNick(nick);
+  if (account && !sameName(account.nick, nick)) {
+    // not a typing variant of the account's nick but a look-alike of it (Cyrillic о for o, 0 for O, I for l…)
+    throw new InputError('nick_taken', `"${nick}"은(는) 이미 있는 계정 "${account.nick}"과(와) 똑같아 보여 쓸 수 없습니다. 다른 닉네임을 고르세요 (looks like an existing account)`, { status: 409 });
+  }
   let created = false;
   if (!account || account.status === 'reserved') {
     if (typeof password !== 'string' || password === '') {
@@ -130,6 +134,12 @@ export async function login(deps: LoginDeps, body: unknown, address: string): Pr
   deps.limiter.clear(accountKey);
   const issued = deps.auth.issueToken(account);
   return { token: issued.token, user: issued.user, created, expires: issued.expires };
+}
+
+/** The same name as typed by its owner: equal after Unicode compatibility folding and case (민수 = 민수, Alice = alice), not just alike. */
+function sameName(a: string, b: string): boolean {
+  const norm = (s: string) => s.normalize('NFKC').toLowerCase().trim();
+  return norm(a) === norm(b);
 }
 
 async function checkPassword(deps: LoginDeps, account: Account, nick: string, password: unknown, accountKey: string, addressKey: string): Promise<void> {
