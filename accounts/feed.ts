@@ -59,8 +59,12 @@ export class StateFeed {
   /** Read every state topic to its end (as it was when we started); resolves once applied. */
   async start(): Promise<void> {
     this.state = 'catching_up';
-    const ends = await this.ends();
-    await this.run();
+    // topics created a moment ago (a first `kchat users add`) may not be known to every
+    // metadata request yet: retry what kafkajs reports as retriable, for a while
+    const ends = await retrying(() => this.ends(), 'read the state topics\' ends');
+    await retrying(() => this.run(), 'subscribe to the state topics', async () => {
+      await this.consumer?.disconnect().catch(() => undefined);
+    });
     await Promise.all([...ends].map(([topic, end]) => this.applied(topic, end - 1, 120_000)));
     this.live = true;
     this.state = 'ready';
@@ -202,5 +206,20 @@ export class StateFeed {
 
   health(): { ok: boolean; state: string; restarts: number; lastError: string | null; offsets: Record<string, number> } {
     return { ok: this.state === 'ready', state: this.state, restarts: this.restarts, lastError: this.lastError, offsets: Object.fromEntries(this.next) };
+  }
+}
+
+/** Run `fn` again while it fails with an error kafkajs marks retriable (up to 30 s); `cleanup` runs between tries. */
+async function retrying<T>(fn: () => Promise<T>, what: string, cleanup?: () => Promise<unknown>): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err as { retriable?: boolean }).retriable || Date.now() > deadline) throw err;
+      log.warn({ err: (err as Error).message, retry_in_ms: delay }, `could not ${what} yet; retrying`);
+      await cleanup?.();
+      await new Promise((r) => setTimeout(r, delay));
+    }
   }
 }
