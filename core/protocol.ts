@@ -174,6 +174,8 @@ export interface ErrorFrame {
 export interface SelfFrame {
   type: 'self';
   user: User & { role?: string };
+  /** the gateway this connection is on (the id in its envelopes' meta.gateway): for operators and fault tests */
+  gateway?: string;
 }
 export type ServerFrame = Envelope | PresenceFrame | HistoryFrame | ErrorFrame | SelfFrame | ChannelsFrame | DmFrame | ReadFrame;
 

@@ -30,7 +30,7 @@ interface Person {
   token: string;
   userId: string;
   ws: WsClient;
-  /** gateway id its current connection is on (from its own join event) */
+  /** gateway id its current connection is on (from the connection's `self` frame) */
   gateway: string;
 }
 
@@ -54,11 +54,15 @@ function received(p: Person): Map<string, number> {
 async function connect(lb: string, nick: string, token: string, userId: string): Promise<Person> {
   // the load balancer may still send a first attempt to a gateway that just died: retry until a gateway takes us
   const ws = await until(() => wsClient(lb, token).catch(() => null), `a websocket for ${nick} through haproxy`, 60_000);
-  await ws.next((f) => f.type === 'self');
-  ws.send({ type: 'join', channel: CHANNEL });
+  const self = await ws.next((f) => f.type === 'self');
+  // membership is the account's: a reconnect gets the channel back without joining (and posts nothing)
+  const { channels } = await ws.next((f) => f.type === 'channels');
+  if (!channels.some((c: Frame) => c.name === CHANNEL)) {
+    ws.send({ type: 'join', channel: CHANNEL });
+    await ws.next((f) => f.v === 1 && f.type === 'join' && f.channel === CHANNEL && f.user.id === userId, 60_000);
+  }
   await ws.next((f) => f.type === 'history' && f.channel === CHANNEL);
-  const join = await ws.next((f) => f.v === 1 && f.type === 'join' && f.channel === CHANNEL && f.user.id === userId, 60_000);
-  return { nick, token, userId, ws, gateway: join.meta.gateway };
+  return { nick, token, userId, ws, gateway: self.gateway };
 }
 
 /** Every send of `people` answered: its own copy back (delivered) or an error with its ref (refused). */

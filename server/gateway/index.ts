@@ -192,7 +192,7 @@ export class Gateway implements Part {
     }
     const { session, first } = this.users.open(principal, outlet(ws));
     this.sessionOf.set(session.out, session);
-    this.sockets.frame(session.out, { type: 'self', user: { id: session.user.id, nick: session.user.nick, role: principal.role } });
+    this.sockets.frame(session.out, { type: 'self', user: { id: session.user.id, nick: session.user.nick, role: principal.role }, gateway: this.id });
     // its channels without joining again: the list, then each one's last page and presence
     this.members.attach(session);
     if (first) {

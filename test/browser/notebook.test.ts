@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, before, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { browserProblem, launchBrowser, newPage, saveScreenshot, watch } from '../helpers/browser.ts';
-import { startServer, tempDir, type TestServer } from '../helpers/server.ts';
+import { login, startServer, tempDir, type TestServer } from '../helpers/server.ts';
 import { SHIPPED_NOTEBOOKS } from '../../audit/notebook/index.ts';
 
 const skip = browserProblem() ?? (process.env.KAFKA_BROKERS ? false : 'KAFKA_BROKERS is not set: run through `npm test` (it starts a broker)');
@@ -55,8 +55,7 @@ it('opens a notebook, runs a cell and sees a chart; members are turned away', { 
   await context.close();
 
   // a member token is refused on the login form
-  const login = await fetch(`${srv.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ nick: '민수' }) });
-  const { token } = (await login.json()) as { token: string };
+  const { token } = await login(srv.url, '민수');
   const m = await newPage(browser);
   await m.page.goto(`${srv.url}/notebooks`);
   await m.page.fill('input[name=token]', token);
