@@ -1,6 +1,12 @@
 # The kchat app (gateway, ingest, bots, API, web UI) for docker-compose.yml.
-# Kafka runs in its own container (KAFKA_BROKERS=kafka:9092), so no Java here.
+# Kafka runs in its own container (KAFKA_BROKERS=kafka:9092); the search
+# service (search/, a JVM the app supervises) runs in this one, so the image
+# has a JDK and Maven to build it (docs/search.md runs it elsewhere instead).
 FROM node:20-bookworm-slim
+
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends openjdk-17-jdk-headless maven \
+ && rm -rf /var/lib/apt/lists/*
 
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
@@ -19,7 +25,7 @@ COPY --chown=node:node package.json package-lock.json ./
 RUN npm ci --include=dev --no-audit --no-fund
 
 COPY --chown=node:node . .
-RUN npm run build --silent && mkdir -p /app/data
+RUN npm run build --silent && npx tsx search/build.ts && mkdir -p /app/data
 
 EXPOSE 8080
 VOLUME ["/app/data"]

@@ -9,7 +9,7 @@ import { isInputError } from '../core/errors.ts';
 import { pickJosa } from '../core/korean/josa.ts';
 import { addDays, localDate } from '../core/time.ts';
 import type { BotCommand, CommandContext, CommandReply } from '../bots/index.ts';
-import { runSearch, type SearchIndex } from './search/index.ts';
+import { runSearch, type SearchClient } from './search/index.ts';
 import { period, topics } from './stats.ts';
 import { recordAudit } from './trail.ts';
 
@@ -47,8 +47,8 @@ async function audited(ctx: CommandContext, action: string): Promise<string | nu
   }
 }
 
-export function auditBotCommands(index: SearchIndex): BotCommand[] {
-  const search: BotCommand = {
+export function auditBotCommands(search: SearchClient): BotCommand[] {
+  const searchCommand: BotCommand = {
     name: 'audit.search',
     aliases: ['검색', 'search'],
     role: 'auditor',
@@ -60,13 +60,14 @@ export function auditBotCommands(index: SearchIndex): BotCommand[] {
       const unrecorded = await audited(ctx, 'search');
       if (unrecorded) return own(unrecorded, { result: 'error' });
       try {
-        const r = await runSearch(index, { q: ctx.args, limit: 5 }, { tz: ctx.config.tzReports });
+        const r = await runSearch(search, { q: ctx.args, limit: 5 }, { tz: ctx.config.tzReports });
         if (r.total === 0) return own(`"${ctx.args}" 검색 결과가 없어요.`);
         const lines = r.hits.map((h) => `• ${h.nick} (#${h.channel}, ${when(h.ts, ctx.config.tzReports)}) ${snippet(h.text, h.highlights)}`);
-        const total = r.total_exact ? `${r.total}건` : `약 ${r.total}건`;
-        return own([`"${ctx.args}" 검색 결과 ${total}${r.total > 5 ? ' 중 최근 5건' : ''}:`, ...lines].join('\n'), { meta: { total: r.total, total_exact: r.total_exact } });
+        return own([`"${ctx.args}" 검색 결과 ${r.total}건${r.total > 5 ? ' 중 최근 5건' : ''}:`, ...lines].join('\n'), { meta: { total: r.total } });
       } catch (err) {
-        if (isInputError(err)) return own(`검색어를 이해하지 못했어요: ${err.message}`, { result: 'error' });
+        if (isInputError(err) && err.code === 'bad_query') return own(`검색어를 이해하지 못했어요: ${err.message}`, { result: 'error' });
+        // the search service down (503): its message says so
+        if (isInputError(err)) return own(err.message, { result: 'error' });
         throw err;
       }
     },
@@ -110,5 +111,5 @@ export function auditBotCommands(index: SearchIndex): BotCommand[] {
       }
     },
   };
-  return [search, stats];
+  return [searchCommand, stats];
 }

@@ -1,5 +1,8 @@
 // A fixed Korean/English corpus and a real DuckDB + audit app for tests
-// (test/search*.test.ts, test/topics*.test.ts, test/audit*.test.ts).
+// (test/search*.test.ts, test/topics*.test.ts, test/audit*.test.ts). With
+// `search: true` the corpus also goes through the real broker (KAFKA_BROKERS,
+// a topic prefix of its own) into a real search service (search/), as in
+// production: search reads Kafka, topic statistics read DuckDB.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,8 +12,11 @@ import { loadConfig, type Config } from '../core/config.ts';
 import { Database } from '../core/db.ts';
 import { zonedTime } from '../core/time.ts';
 import { ensureIngestSchema, messageLog, type MessageRow } from '../ingest/index.ts';
+import { KafkaClient } from '../core/kafka.ts';
+import { EVENTS_PARTITIONS } from '../core/topics.ts';
+import { SearchService } from '../search/index.ts';
 import { AUDIT_LOG_SCHEMA } from './access.ts';
-import { SearchIndex } from './search/index.ts';
+import { SearchClient, type SearchBackend } from './search/index.ts';
 import { auditRoutes } from '../server/routes/audit.ts';
 import { kafkaNames } from '../core/names.ts';
 
@@ -56,6 +62,40 @@ export function corpusRows(corpus = CORPUS) {
   return corpus.map((m, i) => ({ ...m, type: m.type ?? 'message', ts_ms: seoul(m.at), partition: i % 3, offset: i }));
 }
 
+/** An envelope of the corpus as an external producer would write it (text as given: NFD stays NFD). */
+export function corpusEnvelope(r: ReturnType<typeof corpusRows>[number]): Record<string, unknown> {
+  return { v: 1, id: r.id, type: r.type, channel: r.channel, user: { id: 'u_' + r.nick, nick: r.nick }, text: r.text, ts: r.ts_ms, reply_to: null, meta: {} };
+}
+
+/** A record value as a test writes it: an object (sent as JSON), or exact text or bytes. */
+export type RawValue = Record<string, unknown> | string | Buffer;
+
+/**
+ * Produce raw envelopes (any JSON, valid or not) to the events topic, spread
+ * over its partitions; returns each record's Kafka coordinates in order.
+ */
+export async function produceRaw(kafka: KafkaClient, topic: string, values: RawValue[]): Promise<{ partition: number; offset: number }[]> {
+  const coords: { partition: number; offset: number }[] = [];
+  const CHUNK = 5000;
+  for (let start = 0; start < values.length; start += CHUNK) {
+    const chunk = values.slice(start, start + CHUNK);
+    const byPartition = new Map<number, number[]>();
+    const messages = chunk.map((v, i) => {
+      const partition = (start + i) % EVENTS_PARTITIONS;
+      const list = byPartition.get(partition) ?? [];
+      list.push(start + i);
+      byPartition.set(partition, list);
+      if (typeof v === 'string' || Buffer.isBuffer(v)) return { key: 'x', value: v, partition };
+      return { key: String(v.channel ?? 'x'), value: JSON.stringify(v), partition };
+    });
+    const meta = await kafka.send(topic, messages);
+    for (const m of meta) {
+      (byPartition.get(m.partition) ?? []).forEach((index, k) => (coords[index] = { partition: m.partition, offset: Number(m.baseOffset) + k }));
+    }
+  }
+  return coords;
+}
+
 /** Store corpus rows through the message log, as ingest would (listeners are told). */
 export async function insertMessages(db: Database, rows: ReturnType<typeof corpusRows>, topic = kafkaNames({ topicPrefix: '', ingestGroup: 'ingest' }).topics.events): Promise<void> {
   const stored: MessageRow[] = rows.map((r) => ({
@@ -81,36 +121,78 @@ export interface AuditFixture {
   config: Config;
   db: Database;
   auth: Auth;
-  index: SearchIndex;
+  /** the search service (null without `search: true`: then searches answer 503) */
+  service: SearchService | null;
+  search: SearchClient;
   app: Hono;
   adminToken: string;
+  /** Kafka coordinates of each corpus message, by id (with `search: true`) */
+  coords: Map<string, { partition: number; offset: number }>;
+  /** Add messages as they would arrive: into Kafka (→ search) and into DuckDB (→ statistics). */
+  add(corpus: CorpusMessage[]): Promise<void>;
+  /** Produce raw values (envelopes or not) to the topic; their coordinates. */
+  produce(values: RawValue[]): Promise<{ partition: number; offset: number }[]>;
   close(): Promise<void>;
 }
 
-/** A temp DATA_DIR with a real DuckDB file holding the corpus, and the audit routes on a Hono app. */
-export async function auditFixture(corpus = CORPUS): Promise<AuditFixture> {
+const NO_SEARCH: SearchBackend = { endpoint: () => null, unavailable: () => 'no search service in this fixture' };
+
+/** A temp DATA_DIR with a real DuckDB file holding the corpus (and, with `search`, a search service fed through Kafka), and the audit routes on a Hono app. */
+export async function auditFixture(corpus = CORPUS, options: { search?: boolean } = {}): Promise<AuditFixture> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kchat-audit-'));
   const adminToken = 'test-admin-' + path.basename(dir);
-  const config = loadConfig({ DATA_DIR: dir, ADMIN_TOKEN: adminToken, NODE_ENV: 'test' });
+  const brokers = process.env.KAFKA_BROKERS ?? '';
+  if (options.search && !brokers) throw new Error('KAFKA_BROKERS is not set: run search tests through `npm test` (it starts a broker) or set KAFKA_BROKERS=host:port');
+  const prefix = `audit.${path.basename(dir).replace(/[^A-Za-z0-9]/g, '')}.`;
+  const config = loadConfig({ DATA_DIR: dir, ADMIN_TOKEN: adminToken, NODE_ENV: 'test', KAFKA_BROKERS: brokers, KCHAT_TOPIC_PREFIX: prefix });
   const db = await Database.open(config.dbPath);
   await ensureIngestSchema(db);
   await db.ensureSchema(AUDIT_LOG_SCHEMA);
   const auth = new Auth(db, config);
   await auth.init();
-  await insertMessages(db, corpusRows(corpus));
-  const index = new SearchIndex(db);
+  const coords = new Map<string, { partition: number; offset: number }>();
+  let service: SearchService | null = null;
+  const kafka = options.search ? new KafkaClient({ config, brokers: config.kafkaBrokers!, clientId: 'kchat-test-fixture' }) : null;
+  const produce = (values: RawValue[]) => {
+    if (!kafka) throw new Error('this fixture has no Kafka: pass { search: true }');
+    return produceRaw(kafka, config.topics.events, values);
+  };
+  const add = async (messages: CorpusMessage[]) => {
+    let rows = corpusRows(messages);
+    if (service) {
+      const at = await produce(rows.map(corpusEnvelope));
+      rows = rows.map((r, i) => ({ ...r, ...at[i] }));
+      for (const r of rows) coords.set(r.id, { partition: r.partition, offset: r.offset });
+    }
+    await insertMessages(db, rows);
+  };
+  if (options.search) {
+    await kafka!.ensureTopics();
+    service = new SearchService(config, config.kafkaBrokers!);
+    await add(corpus);
+    await service.start();
+    await service.sync(60_000);
+  } else {
+    await add(corpus);
+  }
+  const search = new SearchClient(service ?? NO_SEARCH);
   const app = new Hono();
-  app.route('/', auditRoutes({ config, db, auth }, index) as unknown as Hono);
+  app.route('/', auditRoutes({ config, db, auth }, search) as unknown as Hono);
   return {
     dir,
     config,
     db,
     auth,
-    index,
+    service,
+    search,
     app,
     adminToken,
+    coords,
+    add,
+    produce,
     async close() {
-      index.close();
+      await service?.stop();
+      await kafka?.disconnect();
       await db.close();
       fs.rmSync(dir, { recursive: true, force: true });
     },

@@ -54,7 +54,7 @@ export interface Config {
     trustProxy: boolean;
   };
   /** false turns off in-process parts of `npm start` (for scaled-out deployments and tests) */
-  run: { gateway: boolean; ingest: boolean; bots: boolean; scheduler: boolean };
+  run: { gateway: boolean; ingest: boolean; bots: boolean; scheduler: boolean; search: boolean };
   /** live movie providers for the movie bot (unset key/token = catalog only); base URLs overridable for tests */
   bots: {
     /** KCHAT_BOT_ALIASES: extra addresses besides @bot and @봇 (comma-separated) */
@@ -76,6 +76,15 @@ export interface Config {
   };
   /** Kiwi (Korean morphology for topic terms): KCHAT_KIWI=off uses the rule tokenizer only; see core/korean/kiwi/ */
   kiwi: { enabled: boolean; modelDir: string | null; idleMs: number };
+  /** the search service (search/, docs/search.md) */
+  search: {
+    /** KCHAT_SEARCH_URL: a search service running elsewhere; unset = the product starts its own JVM */
+    url: string | null;
+    /** KCHAT_SEARCH_TOKEN: its bearer token; unset = generated into $DATA_DIR/search-token */
+    token: string | null;
+    /** KCHAT_SEARCH_HEAP: max heap of the service's JVM (default 512m; see docs/search.md) */
+    heap: string;
+  };
   movies: { kobisApiKey: string | null; kobisBaseUrl: string; tmdbToken: string | null; tmdbBaseUrl: string; timeoutMs: number; cacheTtlSeconds: number };
   /**
    * DuckDB's instance-wide limits, fixed when the database is opened (the
@@ -157,6 +166,13 @@ function secret(value: string | undefined, name: string): string | null {
   return value.trim();
 }
 
+/** A JVM heap size such as 512m or 2g. */
+function heap(value: string | undefined, fallback: string): string {
+  if (value === undefined || value === '') return fallback;
+  if (!/^\d+[mMgG]$/.test(value)) throw new Error(`KCHAT_SEARCH_HEAP must be a size such as 512m or 2g, got "${value}"`);
+  return value.toLowerCase();
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = path.resolve(env.DATA_DIR || './data');
   const brokers = (env.KAFKA_BROKERS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -199,6 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ingest: flag(env.KCHAT_INGEST, true),
       bots: flag(env.KCHAT_BOTS, true),
       scheduler: flag(env.KCHAT_SCHEDULER, true),
+      search: flag(env.KCHAT_SEARCH, true),
     },
     bots: {
       aliases: env.KCHAT_BOT_ALIASES,
@@ -227,6 +244,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       enabled: flag(env.KCHAT_KIWI, true),
       modelDir: env.KCHAT_KIWI_MODEL_DIR ? path.resolve(env.KCHAT_KIWI_MODEL_DIR) : null,
       idleMs: int(env.KCHAT_KIWI_IDLE_SECONDS, 60, 'KCHAT_KIWI_IDLE_SECONDS', 1) * 1000,
+    },
+    search: {
+      url: env.KCHAT_SEARCH_URL ? env.KCHAT_SEARCH_URL.replace(/\/+$/, '') : null,
+      token: env.KCHAT_SEARCH_TOKEN || null,
+      heap: heap(env.KCHAT_SEARCH_HEAP, '512m'),
     },
     movies: {
       kobisApiKey: env.KOBIS_API_KEY || null,

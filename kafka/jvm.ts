@@ -1,6 +1,8 @@
 // Where the Kafka jars live and how to run a Java class from them. Shared by
 // the managed broker (broker.ts), the jar fetcher (fetch.ts) and Kafka's own
 // tools (tools.ts), so all three use the same JVM and the same classpath.
+// The search service (search/) runs its own JVM with the same helpers:
+// requireJava/requireJavac/requireMaven, classDataArchive(name, dir).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -45,16 +47,38 @@ export function requireJava(): number {
   return major;
 }
 
-/** Throws a clear error when Maven is missing (only needed to fetch the jars once). */
-export function requireMaven(): void {
+/** Throws a clear error when Maven is missing (only needed to fetch jars once); `what` names them. */
+export function requireMaven(what = 'the Kafka jars into kafka/libs', orElse = 'or set KAFKA_BROKERS=host:port to use a broker you run yourself.'): void {
   const r = spawnSync('mvn', ['-v'], { encoding: 'utf8' });
   if (r.error || r.status !== 0) {
     throw new Error(
-      `Maven is missing: \`mvn -v\` failed (${r.error?.message ?? `exit ${r.status}`}). It is needed once, to fetch the Kafka jars ` +
-        'into kafka/libs. Install it (Debian/Ubuntu: `sudo apt-get install maven`; macOS: `brew install maven`) ' +
-        'or set KAFKA_BROKERS=host:port to use a broker you run yourself.',
+      `Maven is missing: \`mvn -v\` failed (${r.error?.message ?? `exit ${r.status}`}). It is needed once, to fetch ${what}. ` +
+        `Install it (Debian/Ubuntu: \`sudo apt-get install maven\`; macOS: \`brew install maven\`) ${orElse}`,
     );
   }
+}
+
+/** `javac` beside the `java` in use (JAVA_HOME or PATH). */
+export function javacBin(env: NodeJS.ProcessEnv = process.env): string {
+  return env.JAVA_HOME ? path.join(env.JAVA_HOME, 'bin', 'javac') : 'javac';
+}
+
+/** Throws a clear error when there is no JDK compiler (the search service is compiled on first use). */
+export function requireJavac(what: string): void {
+  const bin = javacBin();
+  const r = spawnSync(bin, ['-version'], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) {
+    throw new Error(
+      `javac is missing: \`${bin} -version\` failed (${r.error?.message ?? `exit ${r.status}`}). It is needed once, to compile ${what}. ` +
+        'Install a JDK 17 or newer (Debian/Ubuntu: `sudo apt-get install openjdk-17-jdk-headless`; macOS: `brew install openjdk@17`).',
+    );
+  }
+}
+
+/** The exact JVM build (e.g. `17.0.15+6-Debian-1deb12u1`), after requireJava(). */
+export function javaBuildId(): string {
+  requireJava();
+  return javaBuild;
 }
 
 export interface ClassDataArchive {
@@ -64,15 +88,15 @@ export interface ClassDataArchive {
 }
 
 /**
- * Class-data sharing for a JVM we start often (the broker): the first clean
- * run dumps the classes it loaded into kafka/libs/<name>-<jvm build>.jsa and
+ * Class-data sharing for a JVM we start often (the broker, the search service): the first clean
+ * run dumps the classes it loaded into <dir>/<name>-<jvm build>.jsa (dir: kafka/libs by default) and
  * later runs map that archive, which cuts broker start-up roughly in half on a
  * busy machine. The archive lives beside the jars, so a new fetch drops it,
  * and its name carries the exact JVM build, which must match.
  */
-export function classDataArchive(name: string): ClassDataArchive {
+export function classDataArchive(name: string, dir = LIBS_DIR): ClassDataArchive {
   requireJava();
-  const archive = path.join(LIBS_DIR, `${name}-${javaBuild.replace(/[^\w.+-]/g, '_')}.jsa`);
+  const archive = path.join(dir, `${name}-${javaBuild.replace(/[^\w.+-]/g, '_')}.jsa`);
   if (fs.existsSync(archive)) return { jvmArgs: [`-XX:SharedArchiveFile=${archive}`], done: () => undefined };
   const tmp = `${archive}.${process.pid}-${Date.now()}.tmp`;
   return {

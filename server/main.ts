@@ -24,6 +24,7 @@ import { createAuditPart } from './routes/audit.ts';
 import { createNotebooksPart } from './routes/notebooks.ts';
 import { hooksPart } from './routes/hooks.ts';
 import { createBots } from '../bots/index.ts';
+import { searchPart } from '../search/index.ts';
 
 // Every file this process (DuckDB, the managed broker) creates is private: 0600 files, 0700 folders.
 privateFileModes();
@@ -77,8 +78,11 @@ async function main(): Promise<void> {
     if (config.run.ingest) parts.push(createIngest(ctx));
     if (config.run.bots) parts.push(createBots(ctx));
     if (roles.audit) {
+      // ── search service (search/: Lucene in its own JVM, fed from Kafka; /api/search answers 503 while it is down) ──
+      const search = searchPart(config, broker.brokers);
+      parts.push(search);
       // ── audit API (audit/index.ts: search, topics, SQL, notebooks, /openapi.json, /docs): where ingest stores the log ──
-      parts.push(createAuditPart(ctx));
+      parts.push(createAuditPart(ctx, search.service));
       parts.push(createNotebooksPart(ctx, { dir: config.notebooksDir }));
       parts.push({ name: 'cli', routes: (app) => void app.route('/', cliRoutes({ config, db, auth, kafka, directory })) });
       parts.push({ name: 'imports', routes: (app) => void app.route('/', importRoutes({ db, auth })) });

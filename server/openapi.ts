@@ -118,6 +118,7 @@ function build(): Record<string, unknown> {
           responses: {
             '200': ok('hits, newest first', 'SearchResponse'),
             ...auditErrors,
+            '503': err('the audit record could not be written (nothing ran), or the search service is down (restarting, not started, KCHAT_SEARCH=off) or still building its index: code search_unavailable, the message says which (in Korean)'),
           },
         },
       },

@@ -49,15 +49,20 @@ export const hitSchema = z.object({
   type: z.string(),
   kafka: z.object({ partition: z.number().int().nullable(), offset: z.number().int().nullable() }),
   highlights: z.array(z.tuple([z.number().int(), z.number().int()])).optional().describe('[start, end) UTF-16 code-unit ranges into text'),
+  user_id: z.string().optional(),
+  edited: z.boolean().optional().describe('the message was edited (text is the latest version)'),
+  deleted: z.boolean().optional().describe('the message was deleted (only auditors ever see deleted messages)'),
+  versions: z.array(z.object({ text: z.string(), ts: instant })).optional().describe('earlier texts of an edited message (auditors)'),
+  visible_to: z.array(z.string()).optional().describe('user ids an ephemeral answer was for (auditors)'),
 });
 const facetSchema = z.object({ value: z.string(), count: z.number().int() });
 export const searchResponseSchema = z.object({
   hits: z.array(hitSchema),
   next_cursor: z.string().nullable(),
-  total: z.number().int().describe('matches of the whole query; an estimate when total_exact is false'),
-  total_exact: z.boolean().optional(),
-  facets: z.object({ channels: z.array(facetSchema), users: z.array(facetSchema) }).partial().optional(),
-  facets_exact: z.boolean().optional(),
+  total: z.number().int().describe('every match of the whole query (not just the page), counted exactly'),
+  total_exact: z.boolean().optional().describe('always true (kept for clients of the earlier index, which could estimate)'),
+  facets: z.object({ channels: z.array(facetSchema), users: z.array(facetSchema) }).partial().optional().describe('top 20 channels and users among all matches, counted exactly'),
+  facets_exact: z.boolean().optional().describe('always true'),
 });
 
 export const keywordSchema = z.object({

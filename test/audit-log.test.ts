@@ -201,7 +201,7 @@ test('remote CLI: admin token only, and a malformed request names the problem', 
 });
 
 test('@bot 검색 in chat is recorded too, and does not run when it cannot be', async () => {
-  const [search] = auditBotCommands(fx.index);
+  const [search] = auditBotCommands(fx.search);
   const ctx = {
     args: '장애를 in:#ops',
     word: '검색',

@@ -2,7 +2,7 @@
 // OpenAPI + /docs served locally, and the in-chat 검색/통계 commands.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { auditFixture, seoul, type AuditFixture } from '../audit/fixtures.ts';
+import { auditFixture, CORPUS, seoul, type AuditFixture } from '../audit/fixtures.ts';
 import { auditBotCommands } from '../audit/bot.ts';
 import { createEnvelope } from '../core/envelope.ts';
 import { logger } from '../core/log.ts';
@@ -12,7 +12,7 @@ let fx: AuditFixture;
 let auditorToken: string;
 let memberToken: string;
 before(async () => {
-  fx = await auditFixture();
+  fx = await auditFixture(CORPUS, { search: true });
   auditorToken = (await fx.auth.createUser('감사담당', 'auditor')).token;
   memberToken = fx.auth.issueMemberToken('민수').token;
 });
@@ -101,7 +101,7 @@ function context(role: Role, args: string, now: number) {
 }
 
 test('@bot 검색 answers auditors with the top hits and refuses members', async () => {
-  const [search] = auditBotCommands(fx.index);
+  const [search] = auditBotCommands(fx.search);
   assert.ok(search.aliases?.includes('검색'));
   assert.equal(search.role, 'auditor');
   const reply = await search.handle(context('auditor', '장애가 in:#ops', Date.now()));
@@ -116,7 +116,7 @@ test('@bot 검색 answers auditors with the top hits and refuses members', async
 });
 
 test('@bot 통계 어제 lists that day’s keywords', async () => {
-  const [, stats] = auditBotCommands(fx.index);
+  const [, stats] = auditBotCommands(fx.search);
   const reply = await stats.handle(context('auditor', '어제', seoul('2024-08-29 12:00')));
   const text = typeof reply === 'string' ? reply : reply.text;
   assert.match(text, /^어제 주제어 \(메시지 6건\): 1\. deploy \(2\)/);

@@ -7,7 +7,8 @@ import { createEnvelope, serialize } from '../core/envelope.ts';
 import { envelopeMessage, type KafkaClient } from '../core/kafka.ts';
 import { EVENTS_PARTITIONS } from '../core/topics.ts';
 import { startIngest, type IngestHandle } from '../ingest/consumer.ts';
-import { parseQuery, SearchIndex } from '../audit/search/index.ts';
+import { parseQuery, SearchClient } from '../audit/search/index.ts';
+import { SearchService } from '../search/index.ts';
 import { brokers, chatEnvelope, tempEnv, until } from './helpers/ingest.ts';
 import { testKafka } from './helpers/kafka.ts';
 
@@ -48,9 +49,12 @@ describe('ingest consumer', { skip: list ? false : 'KAFKA_BROKERS is not set (np
     assert.ok(one);
     assert.match(String(one.text), /^ＦＵＬＬ\u3000ＷＩＤＴＨ 글자도 검색돼야 해요 #\d+$/, 'stored as sent (cleaned, not folded)');
     assert.equal('search_text' in one, false, 'no folded copy per row: search folds at index time');
-    const index = new SearchIndex(db);
-    const found = await index.search(parseQuery('full width 검색돼야'), { limit: 5 });
-    index.close();
+    // the search service reads the same topic (search/, its own JVM)
+    const service = new SearchService(t.config, list!);
+    await service.start();
+    await service.sync(120_000);
+    const found = await new SearchClient(service).search(parseQuery('full width 검색돼야'), { limit: 5 });
+    await service.stop();
     assert.ok(found.total >= 1 && found.hits.every((h) => h.text.startsWith('ＦＵＬＬ')), 'full-width text found by its ASCII spelling (NFKC + lower case)');
     assert.equal(one.source, 'kafka');
     assert.equal(one.kafka_topic, t.config.topics.events);

@@ -1,13 +1,14 @@
-// Search over a fixed Korean/English corpus in a real DuckDB file: expected
-// hits AND non-hits for particles, two-syllable words, spacing, NFD input,
-// mixed scripts, every operator; pagination while rows arrive; bad queries.
+// Search over a fixed Korean/English corpus produced to the real broker and
+// indexed by the real search service (search/): expected hits AND non-hits
+// for particles, two-syllable words, spacing, NFD input, mixed scripts, every
+// operator; pagination while messages arrive; bad queries.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { auditFixture, corpusRows, insertMessages, type AuditFixture } from '../audit/fixtures.ts';
+import { auditFixture, CORPUS, corpusRows, type AuditFixture } from '../audit/fixtures.ts';
 
 let fx: AuditFixture;
 before(async () => {
-  fx = await auditFixture();
+  fx = await auditFixture(CORPUS, { search: true });
 });
 after(async () => {
   await fx.close();
@@ -117,7 +118,7 @@ describe('answer shape', () => {
     const rows = corpusRows();
     for (const h of body.hits) {
       const row = rows.find((r) => r.id === h.id)!;
-      assert.deepEqual(h.kafka, { partition: row.partition, offset: row.offset });
+      assert.deepEqual(h.kafka, fx.coords.get(h.id)); // where the message really is in chat.events
       assert.equal(h.ts, row.ts_ms);
       assert.ok(h.highlights.length > 0);
       for (const [s, e] of h.highlights) assert.equal(h.text.slice(s, e), '장애');
@@ -136,7 +137,7 @@ describe('answer shape', () => {
     assert.equal(first.body.hits.length, 2);
     assert.ok(first.body.next_cursor);
     // a new matching row arrives between pages (newer than everything)
-    await insertMessages(fx.db, corpusRows([{ id: 'm99', channel: 'ops', nick: '민수', text: '또 장애가 났어요', at: '2024-08-29 09:00' }]), 'chat.events.late');
+    await fx.add([{ id: 'm99', channel: 'ops', nick: '민수', text: '또 장애가 났어요', at: '2024-08-29 09:00' }]);
     const seen = [...first.body.hits.map((h) => h.id)];
     let cursor: string | null = first.body.next_cursor;
     while (cursor) {
@@ -181,34 +182,44 @@ describe('bad queries are 400 with a message naming the problem', () => {
   });
 });
 
-// ── the index itself against a brute-force scan (no DuckDB, no HTTP) ──────
-import { SearchIndex, parseQuery } from '../audit/search/index.ts';
-import { fold, foldInto } from '../audit/search/fold.ts';
-import type { IndexRow } from '../audit/search/engine.ts';
+// ── the service against a brute-force scan of the same messages ─────────
+import { parseQuery } from '../audit/search/index.ts';
+import { decodeCursor } from '../audit/search/client.ts';
+import { fold } from '../audit/search/fold.ts';
 // the benchmark's seeded PRNG: every run builds the same random corpus
 import { rng as mulberry } from '../bench/search/generate.ts';
 
+interface Row {
+  id: string;
+  channel: string;
+  nick: string;
+  type: string;
+  text: string;
+  ts_ms: number;
+}
+
 const WORDS = ['장애가', '장애를', '배포', '배포했어요', '파묘', '감독은', '있어요', '바로 볼게요', 'Kafka에서', 'API가', 'deploy', 'DEPLOYING', 'timeout', '회의', '봄', 'ＫＡＦＫＡ', '감독님'.normalize('NFD'), '서울의 봄', 'ㅋㅋ', 'www.x.kr'];
 
-function corpus(n: number, seed: number, shuffleTs: boolean, words = WORDS): IndexRow[] {
+/** n rows: ts mostly increasing with ties (three per 10 minutes), or (shuffled) in random order. */
+function corpus(n: number, seed: number, shuffleTs: boolean, words = WORDS): Row[] {
   const r = mulberry(seed);
-  const rows: IndexRow[] = [];
+  const rows: Row[] = [];
   for (let i = 0; i < n; i++) {
     const picked = Array.from({ length: 1 + Math.floor(r() * 4) }, () => words[Math.floor(r() * words.length)]);
-    // mostly increasing ts with duplicates; optionally out of order (late rows)
     const ts = shuffleTs ? 1_700_000_000_000 + Math.floor(r() * n) * 200_000 : 1_700_000_000_000 + Math.floor(i / 3) * 600_000;
-    rows.push({ rid: i, id: `r${String(Math.floor(r() * 1e9)).padStart(9, '0')}-${i}`, channel: ['ops', 'dev', 'movies'][Math.floor(r() * 3)], nick: ['민수', 'alice', '지영'][Math.floor(r() * 3)], type: r() < 0.1 ? 'bot' : 'message', text: picked.join(' '), ts_ms: ts, kafka_partition: i % 3, kafka_offset: i });
+    rows.push({ id: `r${seed}-${String(Math.floor(r() * 1e9)).padStart(9, '0')}-${i}`, channel: ['ops', 'dev', 'movies'][Math.floor(r() * 3)], nick: ['민수', 'alice', '지영'][Math.floor(r() * 3)], type: r() < 0.1 ? 'bot' : 'message', text: picked.join(' '), ts_ms: ts });
   }
   return rows;
 }
 
-function brute(rows: IndexRow[], q: string): IndexRow[] {
+function brute(rows: Row[], q: string): Row[] {
   const p = parseQuery(q);
   return rows
     .filter((row) => {
       const f = fold(row.text);
       if (!p.must.every((n) => f.includes(n))) return false;
       if (p.not.some((n) => f.includes(n))) return false;
+      if (p.nicks.length && !p.nicks.some((n) => fold(n) === fold(row.nick))) return false;
       if (p.channels.length && !p.channels.includes(row.channel)) return false;
       if (p.types.length && !p.types.includes(row.type as never)) return false;
       if (p.hasLink && !/https?:\/\/|www\./iu.test(row.text)) return false;
@@ -219,82 +230,69 @@ function brute(rows: IndexRow[], q: string): IndexRow[] {
     .sort((a, b) => b.ts_ms - a.ts_ms || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
 }
 
-const QUERIES = ['장애', '장애가', '배포', '배포했어요', '감독', '봄', '있어요', '"바로 볼게요"', 'kafka', 'KAFKA에서', 'api', 'deploy', 'deploying', '장애 -kafka', '배포 -"바로 볼게요"', '배포 -봄', '파묘 in:#ops', '장애 type:bot', 'has:link', 'in:dev', '없는말', 'k', '감독님', '배포 before:2023-11-17', '장애 on:2023-11-18', 'deploy after:2023-11-19', 'before:2023-11-16'];
+const QUERIES = ['장애', '장애가', '배포', '배포했어요', '감독', '봄', '있어요', '"바로 볼게요"', 'kafka', 'KAFKA에서', 'api', 'deploy', 'deploying', '장애 -kafka', '배포 -"바로 볼게요"', '배포 -봄', '파묘 in:#ops', '장애 type:bot', 'has:link', 'in:dev', '없는말', 'k', '감독님', '배포 before:2023-11-17', '장애 on:2023-11-18', 'deploy after:2023-11-19', 'before:2023-11-16', 'from:alice 회의', 'from:지영 in:#movies'];
 
-describe('index vs brute force', () => {
-  test('foldInto (the allocation-free fast path) folds exactly like fold()', () => {
-    const buf = new Uint16Array(256);
-    for (const s of [...WORDS, 'Hello World\t\n', '가나다 ABC xyz', '감독'.normalize('NFD') + '님', 'ｆｕｌｌ', 'İstanbul', '각\u11a8', '']) {
-      const end = foldInto(s, buf, 3);
-      if (end >= 0) assert.equal(String.fromCharCode(...buf.subarray(3, end)), fold(s), s);
-      else assert.ok([...s].some((ch) => ch.charCodeAt(0) >= 0x80 && !/[가-힣]/u.test(ch)), `fast path refused a simple text: ${s}`);
+describe('service vs brute force (30,000 messages in several segments, ties, repeats)', () => {
+  let bf: AuditFixture;
+  let rows: Row[];
+  before(async () => {
+    bf = await auditFixture([], { search: true });
+    // three batches (each made searchable before the next: several segments), a tail of ts
+    // out of insertion order, and 500 messages sent twice (updates by id: deleted docs in segments)
+    rows = [...corpus(10_000, 3, false), ...corpus(10_000, 7, true), ...corpus(10_000, 11, false, ['있어요', 'deploy', '바로 볼게요', '장애', 'kafka', '봄'])];
+    const env = (r: Row) => ({ v: 1, id: r.id, type: r.type, channel: r.channel, user: { id: `u_${r.nick}`, nick: r.nick }, text: r.text, ts: r.ts_ms, reply_to: null, meta: {} });
+    for (let b = 0; b < 3; b++) {
+      await bf.produce(rows.slice(b * 10_000, (b + 1) * 10_000).map(env));
+      await bf.service!.sync(120_000);
     }
+    await bf.produce(rows.slice(4000, 4500).map(env));
+    await bf.service!.sync(120_000);
+  });
+  after(async () => {
+    await bf.close();
   });
 
-  for (const shuffleTs of [false, true]) {
-    test(`pages, totals and facets match a scan (${shuffleTs ? 'ts out of insertion order' : 'ts in order'})`, () => {
-      const rows = corpus(3000, shuffleTs ? 7 : 3, shuffleTs);
-      const index = new SearchIndex(null);
-      index.add(rows);
-      for (const q of QUERIES) {
-        const want = brute(rows, q);
-        const parsed = parseQuery(q);
-        const got: string[] = [];
-        let cursor: { ts: number; id: string } | null = null;
-        for (let page = 0; page < 4; page++) {
-          const res = index.searchNow(parsed, { limit: 7, cursor });
-          assert.equal(res.total_exact, true, q); // 3000 rows: always counted exactly
-          assert.equal(res.total, want.length, `${q}: total`);
-          const chans = new Map<string, number>();
-          for (const r of want) chans.set(r.channel, (chans.get(r.channel) ?? 0) + 1);
-          for (const f of res.facets.channels) assert.equal(f.count, chans.get(f.value), `${q}: facet ${f.value}`);
-          got.push(...res.hits.map((h) => h.id));
-          if (!res.next_cursor) break;
-          cursor = JSON.parse(Buffer.from(res.next_cursor, 'base64url').toString()) as never;
-          cursor = { ts: (cursor as unknown as [number, string])[0], id: (cursor as unknown as [number, string])[1] };
-        }
-        assert.deepEqual(got, want.slice(0, got.length).map((r) => r.id), `${q}: pages`);
-        assert.equal(got.length, Math.min(want.length, 28), `${q}: page sizes`);
-      }
-    });
-  }
+  const page = (q: string, limit: number, cursor: string | null) => bf.search.search(parseQuery(q), { limit, cursor: cursor ? decodeCursor(cursor) : null });
 
-  test('paging through everything with a cursor returns every match once, in order', () => {
-    for (const shuffleTs of [false, true]) {
-      const rows = corpus(5000, 5, shuffleTs);
-      const index = new SearchIndex(null);
-      index.add(rows);
-      for (const q of ['배포', 'deploy', '장애 -kafka', 'in:ops before:2023-11-18', '"바로 볼게요" after:2023-11-15']) {
-        const want = brute(rows, q).map((r) => r.id);
-        const got: string[] = [];
-        let cursor: { ts: number; id: string } | null = null;
-        for (;;) {
-          const res = index.searchNow(parseQuery(q), { limit: 100, cursor });
-          got.push(...res.hits.map((h) => h.id));
-          if (!res.next_cursor) break;
-          const [ts, id] = JSON.parse(Buffer.from(res.next_cursor, 'base64url').toString()) as [number, string];
-          cursor = { ts, id };
-        }
-        assert.deepEqual(got, want, `${q} (${shuffleTs ? 'shuffled' : 'in order'})`);
-      }
-    }
-  });
-
-  test('huge candidate sets: exact page, estimated total and facets flagged as such', () => {
-    const rows = corpus(150_000, 11, false, ['있어요', 'deploy', '바로 볼게요', '장애', 'kafka', '봄']);
-    const index = new SearchIndex(null);
-    index.add(rows);
-    for (const q of ['있어요', 'deploy', '"바로 볼게요"', '장애 -kafka']) {
+  test('pages, exact totals and exact facets match a scan', async () => {
+    for (const q of QUERIES) {
       const want = brute(rows, q);
-      const res = index.searchNow(parseQuery(q), { limit: 20 });
-      assert.deepEqual(res.hits.map((h) => h.id), want.slice(0, 20).map((r) => r.id), q);
-      assert.equal(res.total_exact, false, q);
-      assert.equal(res.facets_exact, false, q);
-      assert.ok(Math.abs(res.total - want.length) <= want.length * 0.05, `${q}: estimate ${res.total} vs ${want.length}`);
+      const got: string[] = [];
+      let cursor: string | null = null;
+      for (let p = 0; p < 4; p++) {
+        const res = await page(q, 7, cursor);
+        assert.equal(res.total, want.length, `${q}: total`);
+        const chans = new Map<string, number>();
+        const users = new Map<string, number>();
+        for (const r of want) {
+          chans.set(r.channel, (chans.get(r.channel) ?? 0) + 1);
+          users.set(r.nick, (users.get(r.nick) ?? 0) + 1);
+        }
+        assert.equal(res.facets.channels.length, chans.size, `${q}: channel facets`);
+        for (const f of res.facets.channels) assert.equal(f.count, chans.get(f.value), `${q}: facet #${f.value}`);
+        for (const f of res.facets.users) assert.equal(f.count, users.get(f.value), `${q}: facet ${f.value}`);
+        got.push(...res.hits.map((h) => h.id));
+        cursor = res.next_cursor;
+        if (!cursor) break;
+      }
+      assert.deepEqual(got, want.slice(0, got.length).map((r) => r.id), `${q}: pages`);
+      assert.equal(got.length, Math.min(want.length, 28), `${q}: page sizes`);
     }
-    // one two-character posting list: the total is its length, exact; the facets are sampled
-    const res = index.searchNow(parseQuery('장애'), { limit: 20 });
-    assert.equal(res.total, brute(rows, '장애').length);
-    assert.equal(res.total_exact, true);
+  });
+
+  test('paging through everything with a cursor returns every match once, in order', async () => {
+    for (const q of ['"바로 볼게요" after:2023-11-15', 'in:ops before:2023-11-18', '장애 -kafka in:#movies', 'from:alice type:bot']) {
+      const want = brute(rows, q).map((r) => r.id);
+      assert.ok(want.length > 300, `${q}: a query with many pages (${want.length})`);
+      const got: string[] = [];
+      let cursor: string | null = null;
+      for (;;) {
+        const res = await page(q, 100, cursor);
+        got.push(...res.hits.map((h) => h.id));
+        cursor = res.next_cursor;
+        if (!cursor) break;
+      }
+      assert.deepEqual(got, want, q);
+    }
   });
 });

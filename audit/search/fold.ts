@@ -1,7 +1,10 @@
 // How search compares text: NFKC (so full-width, compatibility and NFD forms
 // meet their plain NFC spelling), lower case, and whitespace removed (so
-// spacing variants — 파묘 감독 / 파묘감독 — still match). The index, the
-// verification step and the query all go through the same fold.
+// spacing variants — 파묘 감독 / 파묘감독 — still match). The query needles
+// and the highlights go through fold() here; the search service folds the
+// indexed text by the same rules (search/src/…/Fold.java; test/search-service
+// checks that both sides agree). foldInto() serves the benchmark's baseline
+// index (bench/search/memory-index.ts).
 import { isPlainUnit } from '../../core/korean/plain.ts';
 
 const WS = /\s+/gu;

@@ -1,16 +1,17 @@
-// Search's entry: parse + run a query against the index (used by the HTTP
-// route, the chat command and the benchmark).
+// Search's entry: validate request parameters, parse the query (query.ts, the
+// one parser) and ask the search service (client.ts). Used by the HTTP route,
+// the chat command and the benchmark.
 import { QueryError, parseQuery } from './query.ts';
-import { SearchIndex, decodeCursor, type SearchResult, type SearchView } from './engine.ts';
+import { SearchClient, decodeCursor, type SearchBackend, type SearchResult, type SearchView } from './client.ts';
 
-export { QueryError, parseQuery, SearchIndex };
-export type { SearchResult, SearchView };
+export { QueryError, parseQuery, SearchClient };
+export type { SearchBackend, SearchResult, SearchView };
 
 export const MAX_LIMIT = 100;
 
-/** Validate raw request parameters and search; QueryError for anything wrong (→ 400). */
+/** Validate raw request parameters and search; InputError (bad_query → 400, search_unavailable → 503) for anything wrong. */
 export async function runSearch(
-  index: SearchIndex,
+  client: SearchClient,
   params: { q?: unknown; limit?: unknown; cursor?: unknown },
   options: { tz?: string; view?: SearchView } = {},
 ): Promise<SearchResult> {
@@ -26,5 +27,5 @@ export async function runSearch(
     cursor = decodeCursor(String(params.cursor));
     if (!cursor) throw new QueryError('cursor is not valid: pass next_cursor from a previous answer unchanged');
   }
-  return index.search(q, { limit, cursor, view: options.view });
+  return client.search(q, { limit, cursor, view: options.view });
 }

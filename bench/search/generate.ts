@@ -82,8 +82,21 @@ const csvField = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}
 
 export const CSV_COLUMNS = ['id', 'channel', 'user_id', 'nick', 'type', 'text', 'ts_ms', 'kafka_partition', 'kafka_offset'] as const;
 
-/** Write `messages` rows to a CSV (header included); returns the day range covered. */
-export async function generateCsv(file: string, o: GenOptions): Promise<{ days: number; first: number; last: number }> {
+/** One generated chat event (the CSV columns; kafka_* are made up: the CSV does not go through Kafka). */
+export interface ChatRow {
+  id: string;
+  channel: string;
+  user_id: string;
+  nick: string;
+  type: 'message' | 'bot' | 'join' | 'leave';
+  text: string;
+  ts_ms: number;
+  kafka_partition: number;
+  kafka_offset: number;
+}
+
+/** The chat rows of `o`, one by one (the same seed always gives the same rows, in ts order). */
+export function* generateRows(o: GenOptions): Generator<ChatRow> {
   const rand = rng(o.seed ?? 42);
   const channels = ['general', 'ops', 'dev', 'random', 'movies', 'lunch', 'sales', 'design', 'infra', 'data'];
   for (let i = 0; channels.length < 40; i++) channels.push(`team-${i}`);
@@ -94,13 +107,8 @@ export async function generateCsv(file: string, o: GenOptions): Promise<{ days: 
   const pickChannel = zipf(channels.length, 1.2, rand);
   const pickNoun = zipf(NOUNS.length, 0.9, rand);
   const pickEnglish = zipf(ENGLISH.length, 1.05, rand);
-  const out = fs.createWriteStream(file, { highWaterMark: 1 << 20 });
-  out.write(CSV_COLUMNS.join(',') + '\n');
-  const days = Math.max(1, Math.ceil(o.messages / o.perDay));
   let hot: string[] = [];
-  let buf = '';
   let day = -1;
-  let last = o.start;
   for (let i = 0; i < o.messages; i++) {
     const d = Math.floor(i / o.perDay);
     if (d !== day) {
@@ -111,7 +119,6 @@ export async function generateCsv(file: string, o: GenOptions): Promise<{ days: 
     // ts: spread over the day, busier in working hours, increasing
     const within = (i % o.perDay) / o.perDay;
     const ts = o.start + d * 86_400_000 + Math.floor((7 + within * 16) * 3_600_000) + Math.floor(rand() * 1000);
-    last = Math.max(last, ts);
     const r = rand();
     const type = r < 0.04 ? 'bot' : r < 0.05 ? 'join' : r < 0.055 ? 'leave' : 'message';
     const nick = type === 'bot' ? 'kchat봇' : users[pickUser()];
@@ -144,7 +151,19 @@ export async function generateCsv(file: string, o: GenOptions): Promise<{ days: 
       if (type === 'bot') text = `[알림] ${text}`;
     }
     const channel = channels[pickChannel()];
-    buf += `b${i.toString(36).padStart(7, '0')},${channel},u_${nick},${csvField(nick)},${type},${csvField(text)},${ts},${i % 6},${Math.floor(i / 6)}\n`;
+    yield { id: `b${i.toString(36).padStart(7, '0')}`, channel, user_id: `u_${nick}`, nick, type, text, ts_ms: ts, kafka_partition: i % 6, kafka_offset: Math.floor(i / 6) };
+  }
+}
+
+/** Write `messages` rows to a CSV (header included); returns the day range covered. */
+export async function generateCsv(file: string, o: GenOptions): Promise<{ days: number; first: number; last: number }> {
+  const out = fs.createWriteStream(file, { highWaterMark: 1 << 20 });
+  out.write(CSV_COLUMNS.join(',') + '\n');
+  let buf = '';
+  let last = o.start;
+  for (const r of generateRows(o)) {
+    last = Math.max(last, r.ts_ms);
+    buf += `${r.id},${r.channel},${r.user_id},${csvField(r.nick)},${r.type},${csvField(r.text)},${r.ts_ms},${r.kafka_partition},${r.kafka_offset}\n`;
     if (buf.length > 1 << 20) {
       if (!out.write(buf)) await new Promise<void>((r) => out.once('drain', () => r()));
       buf = '';
@@ -152,5 +171,5 @@ export async function generateCsv(file: string, o: GenOptions): Promise<{ days: 
   }
   out.write(buf);
   await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
-  return { days, first: o.start, last };
+  return { days: Math.max(1, Math.ceil(o.messages / o.perDay)), first: o.start, last };
 }

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { Hono, type Context } from 'hono';
 import {
   AUDIT_LOG_SCHEMA,
-  SearchIndex,
+  SearchClient,
   StatsError,
   VOLUME_BY,
   botUsage,
@@ -26,6 +26,7 @@ import {
   type Pos,
   type SearchResult,
   type SearchView,
+  type SearchBackend,
   type VolumeBy,
 } from '../../audit/index.ts';
 import { hasRole } from '../../core/auth.ts';
@@ -49,7 +50,7 @@ function intParam(value: string | undefined, name: string, fallback: number, max
 }
 
 /** Routes of the audit API (exported on its own for tests). */
-export function auditRoutes(ctx: Pick<PartContext, 'config' | 'db' | 'auth' | 'directory'>, index: SearchIndex): Hono<AuditEnv> {
+export function auditRoutes(ctx: Pick<PartContext, 'config' | 'db' | 'auth' | 'directory'>, search: SearchClient): Hono<AuditEnv> {
   const app = router<AuditEnv>();
   const tz = ctx.config.tzReports;
   const guard = requireAuditor(ctx.auth, ctx.db);
@@ -62,7 +63,7 @@ export function auditRoutes(ctx: Pick<PartContext, 'config' | 'db' | 'auth' | 'd
     const principal = c.get('principal');
     const auditor = hasRole(principal.role, 'auditor');
     const view: SearchView = auditor ? { role: 'auditor' } : { role: 'member', channels: ctx.directory?.channels.channelsOf(principal.id) ?? [] };
-    const result = await runSearch(index, { q: c.req.query('q'), limit: c.req.query('limit'), cursor: c.req.query('cursor') }, { tz, view });
+    const result = await runSearch(search, { q: c.req.query('q'), limit: c.req.query('limit'), cursor: c.req.query('cursor') }, { tz, view });
     if (auditor) await recordPrivateReads(ctx, c, result);
     return c.json(result);
   });
@@ -145,10 +146,9 @@ async function recordPrivateReads(ctx: Pick<PartContext, 'db' | 'directory'>, c:
 /** Background catch-up of the topic counts after commits, at most this often (requests also catch up first). */
 const TOPICS_EVERY_MS = 5_000;
 
-/** The audit API part: builds the search index at start, keeps it and the topic counts caught up. */
-export function createAuditPart(ctx: PartContext): Part & { index: SearchIndex } {
-  const index = new SearchIndex(ctx.db);
-  let built = false;
+/** The audit API part: routes on the search service (search/, via `backend`), keeps the topic counts caught up. */
+export function createAuditPart(ctx: PartContext, backend: SearchBackend): Part & { search: SearchClient } {
+  const search = new SearchClient(backend);
   let topicsTimer: NodeJS.Timeout | null = null;
   let topicsRun: Promise<unknown> | null = null;
   let topicsLast = 0;
@@ -174,41 +174,26 @@ export function createAuditPart(ctx: PartContext): Part & { index: SearchIndex }
     }, Math.max(0, topicsLast + TOPICS_EVERY_MS - Date.now()));
     topicsTimer.unref();
   };
-  // @bot 검색 / @bot 통계 for auditors, answered from the same index.
-  for (const cmd of auditBotCommands(index)) registerCommand(cmd);
+  // @bot 검색 / @bot 통계 for auditors, answered by the same search service.
+  for (const cmd of auditBotCommands(search)) registerCommand(cmd);
   return {
     name: 'audit',
-    index,
+    search,
     routes(app) {
-      app.route('/', auditRoutes(ctx, index) as unknown as Hono);
+      app.route('/', auditRoutes(ctx, search) as unknown as Hono);
     },
     async start() {
       await ctx.db.ensureSchema(AUDIT_LOG_SCHEMA);
-      // The index is built in the background so a large history does not hold up start-up
-      // (/healthz tracks Kafka, DuckDB and ingest); a search meanwhile waits for the same
-      // catch-up (catchUp() joins the one in flight), so answers are never partial.
-      const started = Date.now();
-      void index
-        .catchUp()
-        .then(() => {
-          if (stopping.signal.aborted) return;
-          built = true;
-          log.info({ messages: index.size, ms: Date.now() - started }, 'search index built');
-          // Term counts for topic statistics: first (possibly long) catch-up in the background, then after commits.
-          const offCommit = messageLog(ctx.db).onCommit(onCommit);
-          // and once Kiwi has loaded (the model may arrive after start): days the rule tokenizer counted are recounted
-          const kiwi = ctx.config.kiwi.enabled ? kiwiTerms(ctx.config).kiwi : null;
-          kiwi?.on('load', onCommit);
-          unsubscribe = () => {
-            offCommit();
-            kiwi?.off('load', onCommit);
-          };
-          tickTopics();
-        })
-        .catch((err: unknown) => {
-          // closing the index during shutdown ends an unfinished build: not an error worth reporting
-          if (!stopping.signal.aborted) log.error({ err }, 'search index build failed');
-        });
+      // Term counts for topic statistics: first (possibly long) catch-up in the background, then after commits.
+      const offCommit = messageLog(ctx.db).onCommit(onCommit);
+      // and once Kiwi has loaded (the model may arrive after start): days the rule tokenizer counted are recounted
+      const kiwi = ctx.config.kiwi.enabled ? kiwiTerms(ctx.config).kiwi : null;
+      kiwi?.on('load', onCommit);
+      unsubscribe = () => {
+        offCommit();
+        kiwi?.off('load', onCommit);
+      };
+      tickTopics();
     },
     async stop() {
       unsubscribe();
@@ -216,10 +201,6 @@ export function createAuditPart(ctx: PartContext): Part & { index: SearchIndex }
       topicsTimer = null;
       stopping.abort();
       await topicsRun;
-      index.close();
-    },
-    health() {
-      return { ok: true, index: built ? 'ready' : 'building', indexed: index.size };
     },
   };
 }

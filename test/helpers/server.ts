@@ -79,6 +79,8 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '',
     PORT: '0',
     HOST: '127.0.0.1',
+    // the search service (a JVM) only where a test searches: pass env KCHAT_SEARCH: 'on'
+    KCHAT_SEARCH: 'off',
     ...opts.env,
   };
   if (!env.KAFKA_BROKERS) testBrokers();

@@ -1,23 +1,19 @@
-// The search index: an in-memory inverted index over character bigrams of
-// the folded text (plus single characters for one-syllable queries), with
-// the fields hits and filters need kept in typed arrays. It is built from
-// the message log (ingest/log.ts) at startup and caught up after every commit
-// the log announces (and before a search, when a commit came in since), by
-// reading the rows after the last position seen, so it never misses what
-// ingest wrote. See docs/audit.md for the design.
+// BASELINE for bench/search: kchat's former search index, kept here unchanged
+// so the benchmark can measure it beside the Lucene service that replaced it
+// (search/, docs/search.md). Not used by the product.
 //
-// Why bigrams: Korean words are short (파묘, 감독) and glued to particles, so
-// a word index cannot find 감독 inside 감독은; every substring of two or more
-// characters is the intersection of its bigrams' postings, and a two-character
-// needle is answered exactly by one posting list. Longer needles are verified
-// against the text (documents whose bigrams all match but not adjacently).
+// An in-memory inverted index over character bigrams of the folded text (plus
+// single characters for one-syllable queries), with the fields hits and
+// filters need kept in typed arrays. It is built from the message log (DuckDB)
+// at startup and caught up before every search. Very large candidate sets get
+// an exact newest part and a sampled estimate of the rest (total_exact: false).
 import type { Database } from '../../core/db.ts';
 import { messageLog, type MessageLog } from '../../ingest/index.ts';
 import { logger } from '../../core/log.ts';
-import { fold, foldInto, highlightRanges } from './fold.ts';
-import type { ParsedQuery } from './query.ts';
+import { fold, foldInto, highlightRanges } from '../../audit/search/fold.ts';
+import type { ParsedQuery } from '../../audit/search/query.ts';
 
-const log = logger('audit.search');
+const log = logger('bench.memory-index');
 
 const LINK_RE = /https?:\/\/|www\./iu;
 const TYPES = ['message', 'join', 'leave', 'nick', 'bot', 'system'];

@@ -1,0 +1,248 @@
+package dev.kchat.search;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.apache.lucene.search.IndexSearcher;
+
+/**
+ * The service's HTTP/JSON API (loopback by default). Every request needs
+ * {@code Authorization: Bearer <KCHAT_SEARCH_TOKEN>}: the index holds every
+ * message of every channel.
+ *   GET  /health  → {"status":"ok"|"starting", "docs", "lag", "offsets", …}
+ *   POST /search  a SearchQuery → {"hits","has_more","total","facets","took_ms","fresh"}
+ *   POST /sync    {"timeout_ms"} → waits until the log's current end is searchable
+ * Errors are {"error": "…"} with 400 (bad query), 401, 404, 405, 413 or 503.
+ */
+final class HttpApi {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int MAX_BODY = 1 << 20;
+
+  private final HttpServer server;
+  private final ExecutorService pool;
+  private final byte[] token;
+  private final Store store;
+  private final Indexer indexer;
+  private final long started = System.currentTimeMillis();
+  private final Searcher searcher;
+
+  HttpApi(String host, int port, String token, Store store, Indexer indexer, int threads, int searchThreads) throws IOException {
+    this.token = sha256(token);
+    this.store = store;
+    this.indexer = indexer;
+    this.searcher = new Searcher(Executors.newFixedThreadPool(Math.max(1, searchThreads - 1), r -> {
+      Thread t = new Thread(r, "search-worker");
+      t.setDaemon(true);
+      return t;
+    }), searchThreads);
+    // small answers must not wait for a delayed ACK (Nagle): ~40 ms per request otherwise
+    System.setProperty("sun.net.httpserver.nodelay", "true");
+    HttpServer bound;
+    try {
+      bound = HttpServer.create(new InetSocketAddress(host, port), 64);
+    } catch (java.net.BindException e) {
+      if (port == 0) throw e;
+      Log.warn("the port of the last run is taken; listening on another one", "port", port);
+      bound = HttpServer.create(new InetSocketAddress(host, 0), 64);
+    }
+    this.server = bound;
+    this.pool = Executors.newFixedThreadPool(threads, r -> {
+      Thread t = new Thread(r, "search-http");
+      t.setDaemon(true);
+      return t;
+    });
+    server.setExecutor(pool);
+    server.createContext("/", this::handle);
+  }
+
+  int port() {
+    return server.getAddress().getPort();
+  }
+
+  void start() {
+    server.start();
+  }
+
+  void stop() {
+    server.stop(0);
+    pool.shutdown();
+    try {
+      pool.awaitTermination(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static byte[] sha256(String s) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private boolean authorized(HttpExchange ex) {
+    String h = ex.getRequestHeaders().getFirst("Authorization");
+    if (h == null || !h.startsWith("Bearer ")) return false;
+    return MessageDigest.isEqual(sha256(h.substring(7).trim()), token);
+  }
+
+  private void handle(HttpExchange ex) throws IOException {
+    try (ex) {
+      String path = ex.getRequestURI().getPath();
+      if (!authorized(ex)) {
+        send(ex, 401, error("missing or wrong bearer token (KCHAT_SEARCH_TOKEN)"));
+        return;
+      }
+      String method = ex.getRequestMethod();
+      switch (path) {
+        case "/health" -> {
+          if (!method.equals("GET")) send(ex, 405, error("use GET /health"));
+          else send(ex, 200, health());
+        }
+        case "/search" -> {
+          if (!method.equals("POST")) send(ex, 405, error("use POST /search with a JSON query"));
+          else search(ex);
+        }
+        case "/sync" -> {
+          if (!method.equals("POST")) send(ex, 405, error("use POST /sync"));
+          else sync(ex);
+        }
+        default -> send(ex, 404, error("no such endpoint: " + path));
+      }
+    } catch (RuntimeException | IOException e) {
+      Log.error("request failed", e, "path", ex.getRequestURI().getPath());
+      try {
+        send(ex, 500, error("internal error: " + e.getClass().getSimpleName()));
+      } catch (IOException | RuntimeException ignored) {
+        // the response was already under way
+      }
+    }
+  }
+
+  private ObjectNode health() {
+    ObjectNode h = JSON.createObjectNode();
+    h.put("status", indexer.caughtUp() ? "ok" : "starting");
+    h.put("state", indexer.state());
+    h.put("docs", store.docs());
+    h.put("resumed", !store.resumedFrom().isEmpty());
+    h.put("lag", indexer.lag());
+    h.put("indexed", indexer.indexed.get());
+    h.put("rejected", indexer.rejected.get());
+    ObjectNode offsets = h.putObject("offsets");
+    indexer.visibleOffsets().forEach((p, off) -> offsets.put(String.valueOf(p), off));
+    h.put("index_bytes", store.sizeOnDisk());
+    Runtime rt = Runtime.getRuntime();
+    h.put("heap_used", rt.totalMemory() - rt.freeMemory());
+    h.put("heap_max", rt.maxMemory());
+    h.put("uptime_ms", System.currentTimeMillis() - started);
+    return h;
+  }
+
+  private void search(HttpExchange ex) throws IOException {
+    long t0 = System.nanoTime();
+    SearchQuery q;
+    try {
+      q = SearchQuery.parse(body(ex));
+    } catch (SearchQuery.Bad | BadBody e) {
+      send(ex, e instanceof BadBody b ? b.status : 400, error(e.getMessage()));
+      return;
+    }
+    boolean fresh = true;
+    if (q.freshMs > 0) fresh = awaitFresh(q.freshMs);
+    else if (!indexer.caughtUp()) fresh = false;
+    IndexSearcher s = store.searchers.acquire();
+    ObjectNode out;
+    try {
+      out = searcher.search(s, q);
+    } finally {
+      store.searchers.release(s);
+    }
+    out.put("fresh", fresh);
+    out.put("caught_up", indexer.caughtUp());
+    out.put("lag", indexer.lag());
+    out.put("took_ms", (System.nanoTime() - t0) / 1e6);
+    send(ex, 200, out);
+  }
+
+  private void sync(HttpExchange ex) throws IOException {
+    long timeout;
+    try {
+      timeout = Math.max(0, Math.min(600_000, body(ex).path("timeout_ms").asLong(30_000)));
+    } catch (BadBody e) {
+      send(ex, e.status, error(e.getMessage()));
+      return;
+    }
+    boolean ok = awaitFresh(timeout);
+    ObjectNode out = health();
+    out.put("fresh", ok);
+    send(ex, ok ? 200 : 503, out);
+  }
+
+  /** when reading the log's end last failed: searches meanwhile answer from the index at once */
+  private volatile long probeFailedAt;
+
+  /** Wait (up to ms) until everything in the log now is searchable. */
+  private boolean awaitFresh(long ms) {
+    if (System.currentTimeMillis() - probeFailedAt < 5_000) return false;
+    try {
+      Map<Integer, Long> end = indexer.endOffsets();
+      return indexer.awaitVisible(end, ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (RuntimeException e) {
+      if (System.currentTimeMillis() - probeFailedAt >= 60_000) Log.warn("could not read the log's end offsets (Kafka away?); answering from the index as it is", "error", e.getMessage());
+      probeFailedAt = System.currentTimeMillis();
+      return false;
+    }
+  }
+
+  private static final class BadBody extends Exception {
+    final int status;
+
+    BadBody(int status, String message) {
+      super(message, null, false, false);
+      this.status = status;
+    }
+  }
+
+  private static JsonNode body(HttpExchange ex) throws IOException, BadBody {
+    byte[] bytes;
+    try (InputStream in = ex.getRequestBody()) {
+      bytes = in.readNBytes(MAX_BODY + 1);
+    }
+    if (bytes.length > MAX_BODY) throw new BadBody(413, "request body over " + MAX_BODY + " bytes");
+    if (bytes.length == 0) return JSON.createObjectNode();
+    try {
+      return JSON.readTree(bytes);
+    } catch (IOException e) {
+      throw new BadBody(400, "request body is not JSON: " + String.valueOf(e.getMessage()).split("\n")[0]);
+    }
+  }
+
+  private static ObjectNode error(String message) {
+    return JSON.createObjectNode().put("error", message);
+  }
+
+  private static void send(HttpExchange ex, int status, JsonNode body) throws IOException {
+    byte[] bytes = JSON.writeValueAsBytes(body);
+    ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+    ex.sendResponseHeaders(status, bytes.length);
+    try (OutputStream out = ex.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+}

@@ -1,0 +1,392 @@
+package dev.kchat.search;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * Reads chat.events with Kafka's own consumer and applies every record to the
+ * {@link Store}. Every partition is assigned (not subscribed: each audit node
+ * keeps a whole index) and positioned at the offsets of the last Lucene
+ * commit — the source of truth; the group's committed offsets are written
+ * after each Lucene commit only so Kafka's tools can show the lag.
+ *
+ * Freshness: {@link #awaitVisible} lets a search wait until everything the
+ * log held when it arrived is visible (end offsets from a second consumer),
+ * refreshing the searcher as soon as the indexer got there.
+ */
+final class Indexer implements Runnable {
+  private final String topic;
+  private final Store store;
+  private final Set<String> types;
+  private final KafkaConsumer<byte[], byte[]> consumer;
+  /** a consumer without a group, only for end offsets (searches ask it from their threads) */
+  private final KafkaConsumer<byte[], byte[]> probe;
+  private final String group;
+  private final long commitMs;
+  private final long refreshMs;
+
+  private final Object lock = new Object();
+  /** next offset applied to the writer, per partition (indexer thread) */
+  private final Map<Integer, Long> applied = new TreeMap<>();
+  /** next offset whose record is visible to searches, per partition (under lock) */
+  private Map<Integer, Long> visible = Map.of();
+  private final AtomicInteger waiting = new AtomicInteger();
+  /** the highest offsets any waiting search asked for (under lock): refresh once the indexer is there */
+  private Map<Integer, Long> wanted = new TreeMap<>();
+  private volatile boolean stopping;
+  private volatile boolean caughtUp;
+  private volatile String state = "starting";
+  private volatile long lag = -1;
+  final AtomicLong indexed = new AtomicLong();
+  final AtomicLong rejected = new AtomicLong();
+  private long lastRejectLog;
+
+  Indexer(String brokers, String topic, String group, Store store, Set<String> types, long commitMs, long refreshMs) {
+    this.topic = topic;
+    this.group = group;
+    this.store = store;
+    this.types = types;
+    this.commitMs = commitMs;
+    this.refreshMs = refreshMs;
+    this.consumer = new KafkaConsumer<>(props(brokers, group, "kchat-search-indexer"));
+    this.probe = new KafkaConsumer<>(props(brokers, null, "kchat-search-probe"));
+  }
+
+  private static Properties props(String brokers, String group, String clientId) {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers);
+    p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+    if (group != null) p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
+    p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "100");
+    p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(4 << 20));
+    p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, String.valueOf(16 << 20)); // bounded heap: at most 16 MiB of records in flight
+    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    return p;
+  }
+
+  boolean caughtUp() {
+    return caughtUp;
+  }
+
+  String state() {
+    return state;
+  }
+
+  /** Records the indexer has not read yet (from the last fetch), -1 before the first. */
+  long lag() {
+    return lag;
+  }
+
+  Map<Integer, Long> visibleOffsets() {
+    synchronized (lock) {
+      return visible;
+    }
+  }
+
+  /** set once the probe answered: later calls wait less before giving up (a broker away should not stall searches) */
+  private volatile boolean probeConnected;
+
+  /** The log's end offsets now (partition → next offset to be written). */
+  Map<Integer, Long> endOffsets() {
+    synchronized (probe) {
+      Duration wait = Duration.ofSeconds(probeConnected ? 2 : 10);
+      List<TopicPartition> parts = new ArrayList<>();
+      for (PartitionInfo p : probe.partitionsFor(topic, wait)) parts.add(new TopicPartition(topic, p.partition()));
+      Map<Integer, Long> out = new TreeMap<>();
+      probe.endOffsets(parts, wait).forEach((tp, off) -> out.put(tp.partition(), off));
+      probeConnected = true;
+      return out;
+    }
+  }
+
+  /** Wait until everything up to `target` is visible to searches; false when the time ran out first. */
+  boolean awaitVisible(Map<Integer, Long> target, long timeoutMs) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + timeoutMs;
+    synchronized (lock) {
+      if (reached(visible, target)) return true;
+      Map<Integer, Long> merged = new TreeMap<>(wanted);
+      target.forEach((p, off) -> merged.merge(p, off, Math::max));
+      wanted = merged;
+    }
+    waiting.incrementAndGet();
+    try {
+      consumer.wakeup(); // do not sit out a poll: refresh as soon as the records are in
+      synchronized (lock) {
+        while (!reached(visible, target)) {
+          long left = deadline - System.currentTimeMillis();
+          if (left <= 0) return false;
+          lock.wait(left);
+        }
+        return true;
+      }
+    } finally {
+      waiting.decrementAndGet();
+    }
+  }
+
+  private boolean wantedReached() {
+    synchronized (lock) {
+      return reached(applied, wanted);
+    }
+  }
+
+  private static boolean reached(Map<Integer, Long> have, Map<Integer, Long> target) {
+    for (Map.Entry<Integer, Long> t : target.entrySet()) {
+      if (have.getOrDefault(t.getKey(), 0L) < t.getValue()) return false;
+    }
+    return true;
+  }
+
+  void stop() {
+    stopping = true;
+    consumer.wakeup();
+  }
+
+  /** Assign and position every partition and read the log's end, retrying while Kafka cannot be reached; null when stopped first. */
+  private Map<Integer, Long> connect() throws InterruptedException {
+    long warned = 0;
+    while (!stopping) {
+      try {
+        if (assign()) return endOffsets();
+      } catch (WakeupException e) {
+        // a search woke us, or we are stopping: check and go on
+      } catch (KafkaException e) {
+        long now = System.currentTimeMillis();
+        if (now - warned >= 10_000) {
+          warned = now;
+          Log.warn("Kafka cannot be reached yet; the index answers as it is and the indexer retries", "error", e.getMessage());
+        }
+      }
+      Thread.sleep(500);
+    }
+    return null;
+  }
+
+  @Override
+  public void run() {
+    try {
+      Map<Integer, Long> startEnd = connect();
+      if (startEnd == null) {
+        state = "stopped";
+        return;
+      }
+      Log.info("indexer started", "topic", topic, "group", group, "from", applied.toString(), "end", startEnd.toString(), "docs", store.docs());
+      publish();
+      long lastCommit = System.currentTimeMillis();
+      long lastRefresh = lastCommit;
+      long lastPartitionCheck = lastCommit;
+      Map<Integer, Long> committedAt = new TreeMap<>(applied);
+      state = "catching_up";
+      while (!stopping) {
+        ConsumerRecords<byte[], byte[]> records = ConsumerRecords.empty();
+        try {
+          records = consumer.poll(Duration.ofMillis(200));
+        } catch (WakeupException e) {
+          // a search is waiting, or we are stopping
+        } catch (KafkaException e) {
+          // e.g. the broker restarting: the consumer reconnects by itself; the index keeps answering
+          pollTrouble(e);
+        }
+        for (ConsumerRecord<byte[], byte[]> r : records) apply(r);
+        updateApplied();
+        long now = System.currentTimeMillis();
+        lag = totalLag();
+        boolean idle = records.isEmpty() || lag == 0;
+        boolean asked = waiting.get() > 0 && wantedReached();
+        // while catching up on a long backlog, refresh rarely: every refresh flushes a segment
+        long every = lag > 100_000 ? Math.max(refreshMs, 15_000) : refreshMs;
+        if (store.unrefreshed() > 0 && (asked || idle || now - lastRefresh >= every || store.unrefreshed() >= 100_000)) {
+          store.refresh();
+          lastRefresh = now;
+        }
+        publish();
+        if (!caughtUp && reached(applied, startEnd)) {
+          caughtUp = true;
+          state = "ready";
+          Log.info("index caught up with the log", "docs", store.docs(), "offsets", applied.toString());
+        }
+        if (!applied.equals(committedAt) && (now - lastCommit >= commitMs)) {
+          commit();
+          committedAt = new TreeMap<>(applied);
+          lastCommit = now;
+        }
+        if (now - lastPartitionCheck >= 30_000) {
+          lastPartitionCheck = now;
+          assignNewPartitions();
+        }
+      }
+      if (!applied.equals(committedAt)) commit();
+      state = "stopped";
+    } catch (Throwable t) {
+      state = "failed";
+      Log.error("indexer failed; the service exits so its supervisor restarts it from the last commit", t);
+      Runtime.getRuntime().halt(70);
+    } finally {
+      try {
+        consumer.close(CloseOptions.timeout(Duration.ofSeconds(2)));
+      } catch (RuntimeException ignored) {
+        // closing anyway
+      }
+      synchronized (probe) {
+        probe.close(CloseOptions.timeout(Duration.ofSeconds(1)));
+      }
+    }
+  }
+
+  private long lastPollWarning;
+
+  private void pollTrouble(KafkaException e) throws InterruptedException {
+    long now = System.currentTimeMillis();
+    if (now - lastPollWarning >= 10_000) {
+      lastPollWarning = now;
+      Log.warn("reading Kafka failed; retrying", "error", e.getMessage());
+    }
+    Thread.sleep(200);
+  }
+
+  /**
+   * Move the applied offsets past what the consumer skipped without a record
+   * (transaction markers): only ever forward, so the offsets committed with
+   * the index never claim less than what the index holds.
+   */
+  private void updateApplied() {
+    for (TopicPartition tp : consumer.assignment()) {
+      try {
+        long next;
+        try {
+          next = consumer.position(tp, Duration.ofMillis(100));
+        } catch (WakeupException e) {
+          next = consumer.position(tp, Duration.ofMillis(100)); // the wake-up is used up by the first call
+        }
+        applied.merge(tp.partition(), next, Math::max);
+      } catch (KafkaException e) {
+        // position unknown right now (broker away): the record offsets below stand
+      }
+    }
+  }
+
+  private void apply(ConsumerRecord<byte[], byte[]> r) throws java.io.IOException {
+    applied.put(r.partition(), r.offset() + 1);
+    Envelope e;
+    try {
+      e = Envelope.parse(r.value(), types);
+    } catch (Envelope.Invalid bad) {
+      reject(r, bad.getMessage());
+      return;
+    }
+    try {
+      store.apply(e, r.partition(), r.offset());
+      indexed.incrementAndGet();
+    } catch (IllegalArgumentException bad) {
+      // a document Lucene refuses (e.g. a term too long): skip the record, keep indexing
+      reject(r, bad.getMessage());
+    }
+  }
+
+  private void reject(ConsumerRecord<byte[], byte[]> r, String reason) {
+    rejected.incrementAndGet();
+    long now = System.currentTimeMillis();
+    if (now - lastRejectLog >= 1000) {
+      lastRejectLog = now;
+      Log.warn("skipped a record that is not a valid envelope", "partition", r.partition(), "offset", r.offset(), "reason", reason, "rejected", rejected.get());
+    }
+  }
+
+  private void publish() {
+    synchronized (lock) {
+      // what the current searcher shows: everything applied before the last refresh
+      if (store.unrefreshed() == 0) visible = Map.copyOf(applied);
+      lock.notifyAll();
+    }
+  }
+
+  private long totalLag() {
+    long sum = 0;
+    for (TopicPartition tp : consumer.assignment()) {
+      OptionalLong l = consumer.currentLag(tp);
+      if (l.isEmpty()) return -1;
+      sum += l.getAsLong();
+    }
+    return sum;
+  }
+
+  private void commit() throws java.io.IOException {
+    store.commit(new TreeMap<>(applied));
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    applied.forEach((p, off) -> offsets.put(new TopicPartition(topic, p), new OffsetAndMetadata(off)));
+    consumer.commitAsync(offsets, (o, err) -> {
+      if (err != null) Log.debug("group offsets not committed (only shown to Kafka's tools)", "error", err.getMessage());
+    });
+  }
+
+  /** Assign every partition of the topic, positioned at the offsets of the last Lucene commit; false while the topic is missing. */
+  private boolean assign() {
+    List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(5));
+    if (infos == null || infos.isEmpty()) {
+      Log.warn("topic not found yet; waiting for it", "topic", topic);
+      return false;
+    }
+    List<TopicPartition> parts = new ArrayList<>();
+    for (PartitionInfo p : infos) parts.add(new TopicPartition(topic, p.partition()));
+    consumer.assign(parts);
+    position(parts);
+    return true;
+  }
+
+  private void position(List<TopicPartition> parts) {
+    Map<Integer, Long> from = store.committedOffsets();
+    List<TopicPartition> fresh = new ArrayList<>();
+    for (TopicPartition tp : parts) {
+      Long off = from.get(tp.partition());
+      if (off != null) consumer.seek(tp, off);
+      else fresh.add(tp);
+    }
+    if (!fresh.isEmpty()) consumer.seekToBeginning(fresh);
+    for (TopicPartition tp : parts) applied.put(tp.partition(), consumer.position(tp, Duration.ofSeconds(5)));
+  }
+
+  private void assignNewPartitions() {
+    try {
+      List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(5));
+      if (infos == null || infos.size() <= consumer.assignment().size()) return;
+      List<TopicPartition> all = new ArrayList<>(consumer.assignment());
+      List<TopicPartition> added = new ArrayList<>();
+      for (PartitionInfo p : infos) {
+        TopicPartition tp = new TopicPartition(topic, p.partition());
+        if (!all.contains(tp)) {
+          all.add(tp);
+          added.add(tp);
+        }
+      }
+      consumer.assign(all);
+      position(added);
+      Log.info("new partitions assigned", "partitions", added.toString());
+    } catch (RuntimeException e) {
+      Log.warn("could not check the topic's partitions", "error", e.getMessage());
+    }
+  }
+}

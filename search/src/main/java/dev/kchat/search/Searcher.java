@@ -1,0 +1,299 @@
+package dev.kchat.search;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import org.apache.lucene.document.LongPoint;
+import org.apache.lucene.index.DocValues;
+import org.apache.lucene.index.LeafReader;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.NumericDocValues;
+import org.apache.lucene.index.PointValues;
+import org.apache.lucene.index.SortedDocValues;
+import org.apache.lucene.search.DocIdSetIterator;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.ScoreMode;
+import org.apache.lucene.search.Scorer;
+import org.apache.lucene.search.TwoPhaseIterator;
+import org.apache.lucene.search.Weight;
+import org.apache.lucene.util.Bits;
+import org.apache.lucene.util.BytesRef;
+
+/**
+ * Runs one search (a {@link SearchQuery}) in a single pass over every match:
+ * it counts them (the exact total), counts the channel and user facets, and
+ * keeps the newest matches after the cursor for the page (order ts desc, id
+ * desc). Segments are visited newest first (their newest ts comes from the
+ * ts points), so once the page is full, older segments only count: their
+ * matches' ts is not even read. The segments are split over the search
+ * threads (two on this machine) and the parts merged.
+ */
+final class Searcher {
+  static final int FACETS = 20;
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
+
+  private final ExecutorService pool;
+  private final int threads;
+  private final Facets facets = new Facets();
+
+  Searcher(ExecutorService pool, int threads) {
+    this.pool = pool;
+    this.threads = threads;
+  }
+
+  private record Candidate(LeafReaderContext leaf, int doc, long ts, BytesRef id) {}
+
+  /** What one thread found in its segments. */
+  private static final class Part {
+    long total;
+    /** CPU time this part took (ns): load-independent cost of a search, reported as cpu_ms */
+    long cpu;
+    long[] channels;
+    long[] nicks;
+    final List<Candidate> candidates = new ArrayList<>();
+  }
+
+  private record Segment(LeafReaderContext leaf, long minTs, long maxTs) {}
+
+  private static Segment segment(LeafReaderContext leaf) throws IOException {
+    PointValues points = leaf.reader().getPointValues(Schema.TS);
+    if (points == null || points.size() == 0) return new Segment(leaf, Long.MIN_VALUE, Long.MAX_VALUE);
+    return new Segment(leaf, LongPoint.decodeDimension(points.getMinPackedValue(), 0), LongPoint.decodeDimension(points.getMaxPackedValue(), 0));
+  }
+
+  ObjectNode search(IndexSearcher searcher, SearchQuery q) throws IOException {
+    Weight weight = searcher.createWeight(searcher.rewrite(q.toLucene()), ScoreMode.COMPLETE_NO_SCORES, 1f);
+    List<Segment> segments = new ArrayList<>();
+    for (LeafReaderContext leaf : searcher.getIndexReader().leaves()) segments.add(segment(leaf));
+    segments.sort(Comparator.comparingLong((Segment s) -> s.maxTs).reversed());
+    // newest first into as many groups as threads, each group about the same number of docs
+    int groups = Math.max(1, Math.min(threads, segments.size()));
+    List<List<Segment>> split = new ArrayList<>();
+    long[] size = new long[groups];
+    for (int g = 0; g < groups; g++) split.add(new ArrayList<>());
+    for (Segment s : segments) {
+      int g = 0;
+      for (int i = 1; i < groups; i++) if (size[i] < size[g]) g = i;
+      split.get(g).add(s);
+      size[g] += s.leaf.reader().maxDoc();
+    }
+    List<Part> parts = new ArrayList<>();
+    if (groups == 1) {
+      parts.add(collect(weight, split.get(0), q));
+    } else {
+      List<Future<Part>> running = new ArrayList<>();
+      for (int g = 1; g < groups; g++) {
+        List<Segment> mine = split.get(g);
+        running.add(pool.submit(() -> collect(weight, mine, q)));
+      }
+      parts.add(collect(weight, split.get(0), q));
+      for (Future<Part> f : running) {
+        try {
+          parts.add(f.get());
+        } catch (ExecutionException e) {
+          throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IOException("search interrupted", e);
+        }
+      }
+    }
+    long total = 0;
+    long cpu = 0;
+    long[] channels = new long[facets.channelCount()];
+    long[] nicks = new long[facets.nickCount()];
+    List<Candidate> candidates = new ArrayList<>();
+    for (Part p : parts) {
+      total += p.total;
+      cpu += p.cpu;
+      for (int i = 0; i < p.channels.length; i++) channels[i] += p.channels[i];
+      for (int i = 0; i < p.nicks.length; i++) nicks[i] += p.nicks[i];
+      candidates.addAll(p.candidates);
+    }
+    candidates.sort((a, b) -> a.ts != b.ts ? Long.compare(b.ts, a.ts) : b.id.compareTo(a.id));
+    ObjectNode out = JSON.createObjectNode();
+    ArrayNode hits = out.putArray("hits");
+    for (int i = 0; i < Math.min(q.limit, candidates.size()); i++) {
+      Candidate c = candidates.get(i);
+      hits.add(Schema.hit(c.leaf.reader().storedFields().document(c.doc), q.auditor));
+    }
+    out.put("has_more", candidates.size() > q.limit);
+    out.put("total", total);
+    out.put("cpu_ms", cpu / 1e6);
+    ObjectNode f = out.putObject("facets");
+    f.set("channels", top(channels, true));
+    f.set("users", top(nicks, false));
+    return out;
+  }
+
+  /** One thread's pass over its segments (newest first). */
+  private Part collect(Weight weight, List<Segment> segments, SearchQuery q) throws IOException {
+    long cpu0 = CPU.getCurrentThreadCpuTime();
+    int k = q.limit + 1;
+    Part part = new Part();
+    Newest newest = new Newest(k);
+    long[] chanCounts = new long[0];
+    long[] nickCounts = new long[0];
+    for (Segment seg : segments) {
+      LeafReaderContext leaf = seg.leaf;
+      LeafReader reader = leaf.reader();
+      Scorer scorer = weight.scorer(leaf);
+      if (scorer == null) continue;
+      TwoPhaseIterator twoPhase = scorer.twoPhaseIterator();
+      DocIdSetIterator it = twoPhase == null ? scorer.iterator() : twoPhase.approximation();
+      Bits live = reader.getLiveDocs();
+      SortedDocValues cn = DocValues.getSorted(reader, Schema.CHANNEL_NICK);
+      int[][] ids = facets.ordinals(reader);
+      int[] counts = new int[cn.getValueCount()];
+      // the page needs this segment's ts only if it can hold a doc newer than the page's oldest (and older than the cursor)
+      boolean cursorAllows = q.afterTs == null || seg.minTs <= q.afterTs;
+      boolean paging = cursorAllows && (newest.size < k || seg.maxTs >= newest.oldest());
+      NumericDocValues ts = paging ? DocValues.getNumeric(reader, Schema.TS) : null;
+      SortedDocValues idValues = paging && q.afterTs != null ? DocValues.getSorted(reader, Schema.ID) : null;
+      long segTotal = 0;
+      for (int doc = it.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = it.nextDoc()) {
+        if (live != null && !live.get(doc)) continue;
+        if (twoPhase != null && !twoPhase.matches()) continue;
+        segTotal++;
+        if (cn.advanceExact(doc)) counts[cn.ordValue()]++;
+        if (ts == null) continue;
+        long t = ts.advanceExact(doc) ? ts.longValue() : Long.MIN_VALUE;
+        if (q.afterTs != null && (t > q.afterTs || (t == q.afterTs && idAt(idValues, doc).compareTo(q.afterId) >= 0))) continue;
+        newest.offer(leaf, t, doc);
+      }
+      part.total += segTotal;
+      if (segTotal > 0) {
+        int[] chanOf = ids[0];
+        int[] nickOf = ids[1];
+        for (int ord = 0; ord < counts.length; ord++) {
+          int c = counts[ord];
+          if (c == 0) continue;
+          if (chanOf[ord] >= chanCounts.length) chanCounts = java.util.Arrays.copyOf(chanCounts, facets.channelCount());
+          if (nickOf[ord] >= nickCounts.length) nickCounts = java.util.Arrays.copyOf(nickCounts, facets.nickCount());
+          chanCounts[chanOf[ord]] += c;
+          nickCounts[nickOf[ord]] += c;
+        }
+      }
+    }
+    part.channels = chanCounts;
+    part.nicks = nickCounts;
+    newest.drain(part.candidates);
+    part.cpu = CPU.getCurrentThreadCpuTime() - cpu0;
+    return part;
+  }
+
+  private static BytesRef idAt(SortedDocValues ids, int doc) throws IOException {
+    return ids.advanceExact(doc) ? ids.lookupOrd(ids.ordValue()) : new BytesRef();
+  }
+
+  private static BytesRef idOf(LeafReader reader, int doc) throws IOException {
+    return BytesRef.deepCopyOf(idAt(DocValues.getSorted(reader, Schema.ID), doc));
+  }
+
+  private ArrayNode top(long[] counts, boolean channel) {
+    List<long[]> list = new ArrayList<>(); // {id, count}
+    for (int id = 0; id < counts.length; id++) if (counts[id] > 0) list.add(new long[] {id, counts[id]});
+    List<String> names = new ArrayList<>(list.size());
+    for (long[] e : list) names.add(channel ? facets.channel((int) e[0]) : facets.nick((int) e[0]));
+    Integer[] order = new Integer[list.size()];
+    for (int i = 0; i < order.length; i++) order[i] = i;
+    java.util.Arrays.sort(order, (a, b) -> list.get(a)[1] != list.get(b)[1] ? Long.compare(list.get(b)[1], list.get(a)[1]) : names.get(a).compareTo(names.get(b)));
+    ArrayNode out = JSON.createArrayNode();
+    for (int i = 0; i < Math.min(FACETS, order.length); i++) out.addObject().put("value", names.get(order[i])).put("count", list.get(order[i])[1]);
+    return out;
+  }
+
+  /**
+   * The k newest (by ts) of the matches offered, plus every match as old as
+   * the k-th (ties: the ids decide later): a min-heap on ts.
+   */
+  private static final class Newest {
+    final int k;
+    final long[] ts;
+    final int[] docs;
+    final LeafReaderContext[] leaves;
+    int size;
+    /** matches as old as the heap's oldest that are not in the heap */
+    final List<Candidate> ties = new ArrayList<>();
+
+    Newest(int k) {
+      this.k = k;
+      ts = new long[k];
+      docs = new int[k];
+      leaves = new LeafReaderContext[k];
+    }
+
+    long oldest() {
+      return ts[0];
+    }
+
+    void offer(LeafReaderContext leaf, long t, int doc) throws IOException {
+      if (size < k) {
+        ts[size] = t;
+        docs[size] = doc;
+        leaves[size] = leaf;
+        up(size++);
+        return;
+      }
+      if (t < ts[0]) return;
+      if (t == ts[0]) {
+        ties.add(new Candidate(leaf, doc, t, idOf(leaf.reader(), doc)));
+        return;
+      }
+      Candidate dropped = new Candidate(leaves[0], docs[0], ts[0], null);
+      ts[0] = t;
+      docs[0] = doc;
+      leaves[0] = leaf;
+      down(0);
+      if (ts[0] != dropped.ts) ties.clear(); // the oldest kept is newer now: earlier ties are out
+      else ties.add(new Candidate(dropped.leaf, dropped.doc, dropped.ts, idOf(dropped.leaf.reader(), dropped.doc)));
+    }
+
+    void drain(List<Candidate> into) throws IOException {
+      for (int i = 0; i < size; i++) into.add(new Candidate(leaves[i], docs[i], ts[i], idOf(leaves[i].reader(), docs[i])));
+      into.addAll(ties);
+    }
+
+    private void up(int i) {
+      while (i > 0) {
+        int p = (i - 1) >>> 1;
+        if (ts[p] <= ts[i]) break;
+        swap(i, p);
+        i = p;
+      }
+    }
+
+    private void down(int i) {
+      for (;;) {
+        int l = 2 * i + 1;
+        int r = l + 1;
+        int m = i;
+        if (l < size && ts[l] < ts[m]) m = l;
+        if (r < size && ts[r] < ts[m]) m = r;
+        if (m == i) return;
+        swap(i, m);
+        i = m;
+      }
+    }
+
+    private void swap(int a, int b) {
+      long t = ts[a];
+      ts[a] = ts[b];
+      ts[b] = t;
+      int d = docs[a];
+      docs[a] = docs[b];
+      docs[b] = d;
+      LeafReaderContext l = leaves[a];
+      leaves[a] = leaves[b];
+      leaves[b] = l;
+    }
+  }
+}

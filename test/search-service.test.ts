@@ -1,0 +1,196 @@
+// The search service itself (search/), driven through the real broker: every
+// event applied by message id (edits keep their versions, deletes flag,
+// ephemeral answers stay with auditors, members see their channels only),
+// bad records skipped, offsets resumed from the last Lucene commit, a crash
+// survived, the token required, and the Java fold equal to fold.ts.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { auditFixture, type AuditFixture, type RawValue } from '../audit/fixtures.ts';
+import { SearchClient, type SearchView } from '../audit/search/index.ts';
+import { fold } from '../audit/search/fold.ts';
+import type { ParsedQuery } from '../audit/search/query.ts';
+import { isInputError } from '../core/errors.ts';
+import { SearchService } from '../search/index.ts';
+
+let fx: AuditFixture;
+let service: SearchService;
+let client: SearchClient;
+before(async () => {
+  fx = await auditFixture([], { search: true });
+  service = fx.service!;
+  client = fx.search;
+});
+after(async () => {
+  await service.stop();
+  await fx.close();
+});
+
+const T0 = Date.parse('2024-09-02T09:00:00+09:00');
+let n = 0;
+function envelope(fields: { id?: string; type?: string; channel?: string; nick?: string; text?: string; ts?: number; meta?: Record<string, unknown> }) {
+  const nick = fields.nick ?? '민수';
+  return { v: 1, id: fields.id ?? `s${++n}`, type: fields.type ?? 'message', channel: fields.channel ?? 'general', user: { id: `u_${nick}`, nick }, text: fields.text ?? '', ts: fields.ts ?? T0 + ++n * 1000, reply_to: null, meta: fields.meta ?? {} };
+}
+
+function query(must: string[], extra: Partial<ParsedQuery> = {}): ParsedQuery {
+  return { must, not: [], highlight: must, nicks: [], channels: [], types: [], from: null, to: null, hasLink: false, ...extra };
+}
+
+const AUDITOR: SearchView = { role: 'auditor' };
+
+async function found(must: string[], view: SearchView = AUDITOR, extra: Partial<ParsedQuery> = {}, via = client) {
+  const r = await via.search(query(must.map(fold), extra), { limit: 100, view });
+  assert.equal(r.total, r.hits.length, 'total counts every match');
+  return r.hits;
+}
+const ids = async (must: string[], view?: SearchView, extra?: Partial<ParsedQuery>) => (await found(must, view, extra)).map((h) => h.id).sort();
+
+async function produce(...values: RawValue[]) {
+  const at = await fx.produce(values);
+  await service.sync(60_000);
+  return at;
+}
+
+describe('events applied by message id', () => {
+  test('an edit keeps every version for auditors; members match the current text only', async () => {
+    await produce(envelope({ id: 'e1', channel: 'ops', text: '결제 서버가 죽었어요' }));
+    await produce(envelope({ id: 'e1-edit', type: 'edit', channel: 'ops', text: '결제 서버가 느려졌어요', meta: { target: 'e1' } }));
+    const member: SearchView = { role: 'member', channels: ['ops'] };
+    assert.deepEqual(await ids(['죽었'], AUDITOR), ['e1']);
+    assert.deepEqual(await ids(['죽었'], member), []);
+    assert.deepEqual(await ids(['느려졌'], member), ['e1']);
+    const [hit] = await found(['느려졌']);
+    assert.equal(hit.edited, true);
+    assert.equal(hit.deleted, false);
+    assert.equal(hit.text, '결제 서버가 느려졌어요');
+    assert.deepEqual(hit.versions?.map((v) => v.text), ['결제 서버가 죽었어요']);
+    // the edit event is not a document of its own
+    assert.deepEqual(await ids(['결제서버'], AUDITOR), ['e1']);
+  });
+
+  test('a deleted message: members never match it, auditors do, flagged', async () => {
+    await produce(envelope({ id: 'd1', channel: 'ops', text: '비밀번호는 여기 적지 마세요' }), envelope({ id: 'd1-del', type: 'delete', channel: 'ops', nick: '관리팀', meta: { target: 'd1' } }));
+    assert.deepEqual(await ids(['비밀번호'], { role: 'member', channels: ['ops'] }), []);
+    const [hit] = await found(['비밀번호']);
+    assert.equal(hit.id, 'd1');
+    assert.equal(hit.deleted, true);
+  });
+
+  test('ephemeral answers (meta.visible_to) are for auditors only; members see only their channels', async () => {
+    await produce(
+      envelope({ id: 'v1', channel: 'ops', type: 'bot', nick: 'kchat봇', text: '감사 검색 결과: 장애 3건', meta: { visible_to: ['u_감사'] } }),
+      envelope({ id: 'v2', channel: 'ops', text: '감사 일정은 금요일이에요' }),
+      envelope({ id: 'v3', channel: 'hr', text: '감사 보고서 초안' }),
+    );
+    assert.deepEqual(await ids(['감사'], AUDITOR), ['v1', 'v2', 'v3']);
+    assert.deepEqual(await ids(['감사'], { role: 'member', channels: ['ops'] }), ['v2']);
+    assert.deepEqual(await ids(['감사'], { role: 'member', channels: ['ops', 'hr'] }), ['v2', 'v3']);
+    assert.deepEqual(await ids(['감사'], { role: 'member', channels: [] }), []);
+    assert.deepEqual((await found(['감사검색'])).map((h) => h.visible_to), [['u_감사']]);
+  });
+
+  test('an edit or delete that comes before its message is held until the message arrives', async () => {
+    await produce(envelope({ id: 'late-edit', type: 'edit', channel: 'dev', text: '배포는 내일로 미뤄요', meta: { target: 'late' } }));
+    assert.deepEqual(await ids(['배포는']), [], 'a placeholder never matches');
+    await produce(envelope({ id: 'late', channel: 'dev', text: '배포는 오늘 합니다' }));
+    const [hit] = await found(['배포는']);
+    assert.equal(hit.id, 'late');
+    assert.equal(hit.text, '배포는 내일로 미뤄요');
+    assert.deepEqual(hit.versions?.map((v) => v.text), ['배포는 오늘 합니다']);
+    // the same message again (a replayed import) does not undo the edit
+    await produce(envelope({ id: 'late', channel: 'dev', text: '배포는 오늘 합니다' }));
+    const [again] = await found(['배포는']);
+    assert.equal(again.text, '배포는 내일로 미뤄요');
+    assert.equal(again.edited, true);
+  });
+
+  test('a repeated plain message is one document (applied by id)', async () => {
+    const e = envelope({ id: 'dup', text: '중복 메시지 확인용' });
+    await produce(e, e, e);
+    assert.deepEqual(await ids(['중복메시지']), ['dup']);
+  });
+});
+
+test('bad records are skipped with a count; the indexer goes on', async () => {
+  const before = (await service.health()).rejected as number;
+  await produce(
+    'not json at all',
+    '{"v":1,"id":"half',
+    { ...envelope({ text: '타입이 없는 메시지' }), type: 'robot' },
+    { ...envelope({ text: '채널이 이상한 메시지' }), channel: '../etc' },
+    { ...envelope({ text: '시간이 음수인 메시지' }), ts: -5 },
+    { v: 2, id: 'x', text: '버전 2' },
+    envelope({ type: 'edit', text: '대상 없는 수정' }),
+    // an encoded lone surrogate (CESU-8 of U+D800) inside the text: not UTF-8, rejected as ingest rejects it
+    Buffer.concat([Buffer.from('{"v":1,"id":"cesu","type":"message","channel":"general","user":{"id":"u_x","nick":"x"},"text":"깨진 '), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from(`","ts":${T0}}`)]),
+    // text after the JSON value, and an overlong encoding of "/": neither is accepted by JSON.parse / a fatal decoder
+    JSON.stringify(envelope({ text: '뒤에 쓰레기' })) + ' trailing',
+    Buffer.concat([Buffer.from('{"v":1,"id":"over","type":"message","channel":"general","user":{"id":"u_x","nick":"x"},"text":"'), Buffer.from([0xc0, 0xaf]), Buffer.from(`","ts":${T0}}`)]),
+    envelope({ id: 'ok-after-bad', text: '잘못된 기록 다음의 정상 메시지' }),
+    // a byte-order mark in front of a valid envelope is dropped, as ingest's decoder does
+    '\ufeff' + JSON.stringify(envelope({ id: 'with-bom', text: '바이트 순서 표시 다음의 정상 메시지' })),
+  );
+  assert.equal((await service.health()).rejected, before + 10);
+  assert.deepEqual(await ids(['정상메시지']), ['ok-after-bad', 'with-bom']);
+  assert.deepEqual(await ids(['메시지'], AUDITOR, { channels: ['../etc'] }), []);
+});
+
+test('the service answers only with its bearer token', async () => {
+  const url = service.endpoint()!.url;
+  assert.equal((await fetch(`${url}/health`)).status, 401);
+  assert.equal((await fetch(`${url}/health`, { headers: { authorization: 'Bearer wrong' } })).status, 401);
+  const res = await fetch(`${url}/search`, { method: 'POST', headers: { authorization: 'Bearer wrong' }, body: '{}' });
+  assert.equal(res.status, 401);
+  assert.match(((await res.json()) as { error: string }).error, /token/);
+});
+
+test('the Java fold equals fold.ts: tricky texts are found by their folded needles', async () => {
+  const texts = ['İstanbul 공항', 'ΣΊΣΥΦΟΣ ΟΔΟΣ', 'ﬁnance ﬂow', '①② 단계', 'ｶﾀｶﾅ ＡＢＣ', 'a\u00a0b\u2003c\u3000d', '\ufeff머리표', 'cafe\u0301 커피', '한\u11a8 조합', '배포 😀👍 완료', 'Straße ǅemal', '탭\t줄\n바꿈'];
+  await produce(...texts.map((text, i) => envelope({ id: `fold${i}`, channel: 'fold', text })));
+  for (const [i, text] of texts.entries()) {
+    const needle = fold(text);
+    assert.deepEqual((await found([needle], AUDITOR, { channels: ['fold'] })).map((h) => h.id), [`fold${i}`], `${JSON.stringify(text)} → ${JSON.stringify(needle)}`);
+    // and a middle piece of it (bigram phrases across every kind of character)
+    const cps = [...needle];
+    if (cps.length >= 4) {
+      const mid = cps.slice(1, -1).join('');
+      assert.ok((await found([mid], AUDITOR, { channels: ['fold'] })).some((h) => h.id === `fold${i}`), `${JSON.stringify(mid)} inside ${JSON.stringify(text)}`);
+    }
+  }
+});
+
+describe('offsets live in the Lucene commit', () => {
+  test('a restart resumes where the last commit ended: nothing is indexed again', async () => {
+    await produce(...Array.from({ length: 50 }, (_, i) => envelope({ id: `r${i}`, channel: 'restart', text: `재시작 전 메시지 ${i}` })));
+    const docs = (await service.health()).docs as number;
+    await service.stop();
+    service = new SearchService(fx.config, fx.config.kafkaBrokers!);
+    client = new SearchClient(service);
+    await service.start();
+    await service.sync(60_000);
+    let h = await service.health();
+    assert.equal(h.resumed, true);
+    assert.equal(h.docs, docs);
+    assert.equal(h.indexed, 0, 'no record read twice');
+    assert.equal((await found(['재시작전'])).length, 50);
+    await produce(envelope({ id: 'r-new', channel: 'restart', text: '재시작 후 메시지' }));
+    h = await service.health();
+    assert.equal(h.indexed, 1);
+    assert.equal((await found(['재시작'])).length, 51);
+  });
+
+  test('a crashed service: search answers 503 meanwhile, the supervisor restarts it, and nothing is lost or doubled', async () => {
+    process.kill(service.pid!, 'SIGKILL');
+    await assert.rejects(
+      () => client.search(query([fold('재시작')]), { limit: 5 }),
+      (err) => isInputError(err) && err.status === 503 && err.code === 'search_unavailable' && /검색 서비스/.test(err.message),
+    );
+    await fx.produce(Array.from({ length: 20 }, (_, i) => envelope({ id: `c${i}`, channel: 'restart', text: `장애 중 메시지 ${i}` })));
+    await service.sync(120_000);
+    const h = await service.health();
+    assert.equal(h.state, 'ready');
+    assert.equal(h.restarts, 1);
+    assert.equal((await found(['장애중메시지'])).length, 20);
+    assert.equal((await found(['메시지'], AUDITOR, { channels: ['restart'] })).length, 71);
+  });
+});
