@@ -21,26 +21,26 @@ export function javaBin(env: NodeJS.ProcessEnv = process.env): string {
   return env.JAVA_HOME ? path.join(env.JAVA_HOME, 'bin', 'java') : 'java';
 }
 
-const JAVA_INSTALL =
-  'Install a JDK/JRE 17 or newer (Debian/Ubuntu: `sudo apt-get install openjdk-17-jre-headless`; ' +
-  'macOS: `brew install openjdk@17`) or set KAFKA_BROKERS=host:port to use a broker you run yourself.';
+const JAVA_INSTALL = 'Install a JDK/JRE 17 or newer (Debian/Ubuntu: `sudo apt-get install openjdk-17-jre-headless`; macOS: `brew install openjdk@17`)';
+const BROKER_ELSE = 'or set KAFKA_BROKERS=host:port to use a broker you run yourself.';
 
 let javaChecked: number | null = null;
 let javaBuild = '';
 
-/** Throws a clear error when Java is missing or older than 17; returns the major version. */
-export function requireJava(): number {
+/** Throws a clear error when Java is missing or older than 17 (`orElse`: what the user can do instead); returns the major version. */
+export function requireJava(orElse = BROKER_ELSE): number {
   if (javaChecked !== null) return javaChecked;
+  const install = `${JAVA_INSTALL} ${orElse}`;
   const bin = javaBin();
   const r = spawnSync(bin, ['-version'], { encoding: 'utf8' });
   if (r.error || r.status !== 0) {
-    throw new Error(`Java is missing: \`${bin} -version\` failed (${r.error?.message ?? `exit ${r.status}`}). ` + JAVA_INSTALL);
+    throw new Error(`Java is missing: \`${bin} -version\` failed (${r.error?.message ?? `exit ${r.status}`}). ` + install);
   }
   // `java -version` prints e.g. `openjdk version "17.0.15"` or `"1.8.0_392"` on stderr.
   const m = /version "(\d+)(?:\.(\d+))?/.exec(r.stderr + r.stdout);
   const major = m ? (m[1] === '1' ? Number(m[2]) : Number(m[1])) : NaN;
-  if (!Number.isFinite(major)) throw new Error(`Could not read the Java version from \`${bin} -version\`. ` + JAVA_INSTALL);
-  if (major < MIN_JAVA) throw new Error(`Java ${major} is too old: Kafka 4.x needs Java ${MIN_JAVA}+. ` + JAVA_INSTALL);
+  if (!Number.isFinite(major)) throw new Error(`Could not read the Java version from \`${bin} -version\`. ` + install);
+  if (major < MIN_JAVA) throw new Error(`Java ${major} is too old: kchat needs Java ${MIN_JAVA}+ (Kafka 4.x, Lucene 9.12). ` + install);
   javaChecked = major;
   // e.g. `(build 17.0.15+6-Debian-1deb12u1, mixed mode, sharing)` of the VM line: names the exact JVM build
   javaBuild = /\(build ([^,)]+)/.exec(r.stderr.split('\n').slice(-2).join('\n'))?.[1] ?? String(major);

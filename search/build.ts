@@ -68,7 +68,7 @@ export function buildSearch(): Promise<void> {
 }
 
 async function build(): Promise<void> {
-  requireJava();
+  requireJava(SEARCH_JARS.orElse);
   await fetchMavenJars(SEARCH_JARS);
   const files = javaFiles(SOURCES);
   const hash = sourceHash(files);

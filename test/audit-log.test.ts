@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Hono } from 'hono';
 import type { KafkaClient } from '../core/kafka.ts';
-import { auditFixture, type AuditFixture } from '../audit/fixtures.ts';
+import { auditFixture, CORPUS, type AuditFixture } from '../audit/fixtures.ts';
 import { auditBotCommands, requireAuditor } from '../audit/index.ts';
 import { createEnvelope } from '../core/envelope.ts';
 import { logger } from '../core/log.ts';
@@ -24,7 +24,7 @@ let auditorToken: string;
 let memberToken: string;
 
 before(async () => {
-  fx = await auditFixture();
+  fx = await auditFixture(CORPUS, { search: true }); // @bot 검색 below searches through the service
   box = await SqlSandbox.open(fx.db, { dataDir: fx.dir });
   fx.app.route('/', sqlRoutes(() => box, requireAuditor(fx.auth, fx.db)) as unknown as Hono);
   // `notebook run` does not use Kafka (`users …` does: the accounts topic; none of its runs here gets that far)
