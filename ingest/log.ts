@@ -4,7 +4,7 @@
 // against `messages`:
 //
 //   log.append(rows, {also})       ingest's own writes (consumer, legacy import): one transaction
-//   log.readSince(position, …)     rows after a position, in column batches (search, topic counts)
+//   log.readSince(position, …)     rows after a position, in column batches (topic counts; the search service reads Kafka itself)
 //   log.channelPage(channel, …)    a channel's older events as the real envelopes, meta included (gateway history)
 //   log.onCommit(listener)         told after every commit that added rows (instead of polling)
 //

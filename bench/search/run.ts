@@ -24,6 +24,7 @@ import { SearchService } from '../../search/index.ts';
 import { chatCsv, duckdbMessages, postgresInstalled, startPostgres, type Postgres } from './baselines.ts';
 import { SearchIndex } from './memory-index.ts';
 import { produceChat } from './produce.ts';
+import { gen, sizeLabel, START_DAY } from './sizes.ts';
 import { startServer } from '../../test/helpers/server.ts';
 
 const args = benchArgs(
@@ -52,9 +53,8 @@ const N = numberArg(args.values, 'messages', { min: 1000 });
 const perDay = numberArg(args.values, 'per-day', { min: 100 });
 const SAMPLES = numberArg(args.values, 'samples', { min: 1 });
 const memoryMax = numberArg(args.values, 'memory-max', { min: 0 });
-const label = N >= 1e6 ? `${N / 1e6}M` : `${N / 1e3}k`;
-const START_DAY = '2024-07-01';
-const gen = { messages: N, start: Date.parse(`${START_DAY}T00:00:00+09:00`), perDay };
+const label = sizeLabel(N);
+const genOptions = gen(N, perDay);
 const days = Math.ceil(N / perDay);
 const day = (i: number) => addDays(START_DAY, Math.min(i, days - 1));
 const cacheDir = path.join(repoRoot, 'bench', '.data');
@@ -178,7 +178,7 @@ await runBench({
     brokers = broker.brokers;
     config = broker.config({ DATA_DIR: benchTempDir('search-node'), ...(args.values.heap ? { KCHAT_SEARCH_HEAP: args.values.heap } : {}) });
     let t0 = performance.now();
-    await produceChat(brokers, config.topics.events, gen, (n) => n % 1_000_000 === 0 && say(`produced ${n.toLocaleString()} / ${N.toLocaleString()}`));
+    await produceChat(brokers, config.topics.events, genOptions, (n) => n % 1_000_000 === 0 && say(`produced ${n.toLocaleString()} / ${N.toLocaleString()}`));
     const produceS = (performance.now() - t0) / 1000;
     say(`produced ${N} envelopes in ${produceS.toFixed(0)} s`);
     t0 = performance.now();
@@ -194,7 +194,7 @@ await runBench({
     );
     await startProductServer();
     if (useMemory || usePg) {
-      const csv = await chatCsv(cacheDir, label, gen);
+      const csv = await chatCsv(cacheDir, label, genOptions);
       if (useMemory) {
         memDb = await duckdbMessages(cacheDir, label, csv, N);
         (globalThis as { gc?: () => void }).gc?.();
