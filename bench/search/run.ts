@@ -12,7 +12,7 @@
 // in-memory index and on PostgreSQL; the service's RSS and the server's; the
 // service restarted cleanly and after SIGKILL until a rare word is answered
 // with its exact total; the in-memory index rebuilt (its restart).
-import { atExit, benchArgs, benchBroker, benchTempDir, numberArg, percentile, repoRoot, runBench, type Metric } from '../lib/index.ts';
+import { atExit, benchArgs, benchBroker, benchTempDir, numberArg, percentile, repoRoot, runBench, type MetricTable } from '../lib/index.ts';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -123,13 +123,32 @@ async function untilSearchable(t0: number): Promise<number> {
 async function startProductServer(): Promise<void> {
   const admin = randomBytes(18).toString('base64url');
   const ep = service.endpoint()!;
-  // the product's server on the same topic, using this run's search service (no second JVM); ingest and bots off
+  // The product's server on the same topic, as an audit node runs it: ingest stores the whole history in its
+  // DuckDB (its memory counts in the product's RSS); search goes to this run's service (no second JVM); bots off.
   const srv = await startServer({
     prefix: config.topicPrefix,
-    env: { KAFKA_BROKERS: brokers.join(','), ADMIN_TOKEN: admin, KCHAT_SEARCH_URL: ep.url, KCHAT_SEARCH_TOKEN: ep.token, KCHAT_INGEST: 'off', KCHAT_BOTS: 'off', KCHAT_SCHEDULER: 'off', LOG_LEVEL: 'warn' },
+    env: { KAFKA_BROKERS: brokers.join(','), ADMIN_TOKEN: admin, KCHAT_SEARCH_URL: ep.url, KCHAT_SEARCH_TOKEN: ep.token, KCHAT_BOTS: 'off', KCHAT_SCHEDULER: 'off', LOG_LEVEL: 'warn' },
   });
   atExit(async () => void (await srv.stop()));
   server = { url: srv.url, admin, proc: srv.proc };
+  const t0 = performance.now();
+  for (let last = 0; ; ) {
+    const ingest = ((await (await fetch(`${srv.url}/healthz`)).json()) as { parts?: { ingest?: { lag?: number; stored?: number } } }).parts?.ingest;
+    if (ingest && ingest.lag === 0 && (ingest.stored ?? 0) >= N) break;
+    if (performance.now() - last > 30_000) {
+      last = performance.now();
+      say(`server ingest: ${Number(ingest?.stored ?? 0).toLocaleString()} stored, lag ${ingest?.lag}`);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  notes.push(`The server's ingest stored the ${N.toLocaleString()} messages in its DuckDB in ${((performance.now() - t0) / 1000).toFixed(0)} s before the rounds (its RSS below includes that).`);
+}
+
+/** GET /api/search as a client would; a non-200 stops the run (a benchmark of error pages measures nothing). */
+async function apiSearch(q: string): Promise<void> {
+  const res = await fetch(`${server!.url}/api/search?${new URLSearchParams({ q, limit: '20' })}`, { headers: { authorization: `Bearer ${server!.admin}` } });
+  const body = await res.text();
+  if (res.status !== 200) throw new Error(`GET /api/search?q=${q} answered ${res.status}: ${body.slice(0, 300)}`);
 }
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
@@ -138,33 +157,29 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - t0;
 }
 
-const metrics: Metric[] = [
-  { key: 'p50', label: 'kchat search service p50 (32-query mix)', unit: 'ms', side: 'ours' },
-  { key: 'p99', label: 'kchat search service p99', unit: 'ms', side: 'ours' },
-  ...(useMemory
-    ? [
-        { key: 'memP50', label: 'former in-memory index p50', unit: 'ms', side: 'baseline' as const },
-        { key: 'memP99', label: 'former in-memory index p99', unit: 'ms', side: 'baseline' as const },
-      ]
-    : []),
-  ...(usePg
-    ? [
-        { key: 'pgP50', label: 'PostgreSQL 15 pg_trgm p50', unit: 'ms', side: 'baseline' as const },
-        { key: 'pgP99', label: 'PostgreSQL 15 pg_trgm p99', unit: 'ms', side: 'baseline' as const },
-      ]
-    : []),
-  { key: 'apiP50', label: 'GET /api/search p50 (server: HTTP, auth, audit log)', unit: 'ms', side: 'info' },
-  { key: 'apiP99', label: 'GET /api/search p99', unit: 'ms', side: 'info' },
-  { key: 'restartS', label: 'service restart → rare word exact (clean stop)', unit: 's', side: 'ours' },
-  { key: 'crashS', label: 'service restart → rare word exact (after SIGKILL)', unit: 's', side: 'ours' },
-  ...(useMemory ? [{ key: 'memRebuildS', label: 'in-memory index rebuild (its restart)', unit: 's', side: 'baseline' as const }] : []),
-  { key: 'productMiB', label: 'product RSS: server + search JVM (broker excluded)', unit: 'MiB', side: 'ours' },
-  { key: 'jvmRssMiB', label: 'search JVM RSS', unit: 'MiB', side: 'info' },
-  { key: 'jvmAnonMiB', label: '… of which heap and other private memory', unit: 'MiB', side: 'info' },
-  { key: 'serverRssMiB', label: 'server (Node) RSS', unit: 'MiB', side: 'info' },
-  ...(useMemory ? [{ key: 'memIndexMiB', label: 'in-memory index: RSS growth while building', unit: 'MiB', side: 'baseline' as const }] : []),
-  { key: 'indexMiB', label: 'Lucene index on disk', unit: 'MiB', side: 'info' },
-];
+const metrics: MetricTable<string> = {
+  ours: {
+    p50: 'kchat search service p50 (32-query mix) [ms]',
+    p99: 'kchat search service p99 [ms]',
+    restartS: 'service restart → rare word exact (clean stop) [s]',
+    crashS: 'service restart → rare word exact (after SIGKILL) [s]',
+    productMiB: 'product RSS: server + search JVM (broker excluded) [MiB]',
+  },
+  baseline: {
+    ...(useMemory
+      ? { memP50: 'former in-memory index p50 [ms]', memP99: 'former in-memory index p99 [ms]', memRebuildS: 'in-memory index rebuild (its restart) [s]', memIndexMiB: 'in-memory index: RSS growth while building [MiB]' }
+      : {}),
+    ...(usePg ? { pgP50: 'PostgreSQL 15 pg_trgm p50 [ms]', pgP99: 'PostgreSQL 15 pg_trgm p99 [ms]' } : {}),
+  },
+  info: {
+    apiP50: 'GET /api/search p50 (server: HTTP, auth, audit log) [ms]',
+    apiP99: 'GET /api/search p99 [ms]',
+    jvmRssMiB: 'search JVM RSS [MiB]',
+    jvmAnonMiB: '… of which heap and other private memory [MiB]',
+    serverRssMiB: 'server (Node) RSS [MiB]',
+    indexMiB: 'Lucene index on disk [MiB]',
+  },
+};
 
 await runBench({
   name: 'search',
@@ -220,7 +235,7 @@ await runBench({
       if (q === RARE) rareTotal = ours.total;
       const mem = memIndex ? await memIndex.search(parseQuery(q), { limit: 20 }) : null;
       const pgTotal = postgres ? await postgres.search(q) : null;
-      await fetch(`${server!.url}/api/search?${new URLSearchParams({ q, limit: '20' })}`, { headers: { authorization: `Bearer ${server!.admin}` } });
+      await apiSearch(q);
       const agree = mem === null || !mem.total_exact ? '–' : mem.total === ours.total ? 'yes' : '**no**';
       rows.push(`| \`${q}\` | ${ours.total} | ${mem ? `${mem.total}${mem.total_exact ? '' : ' (estimate)'}` : '–'} | ${agree} | ${pgTotal ?? '–'} |`);
     }
@@ -243,7 +258,7 @@ await runBench({
     const api: number[] = [];
     for (const { q } of QUERIES) {
       for (let s = 0; s < SAMPLES; s++) ours.push(await timed(() => client.search(parseQuery(q), { limit: 20 })));
-      api.push(await timed(() => fetch(`${server!.url}/api/search?${new URLSearchParams({ q, limit: '20' })}`, { headers: { authorization: `Bearer ${server!.admin}` } }).then((r) => r.json())));
+      api.push(await timed(() => apiSearch(q)));
       if (memIndex) for (let s = 0; s < SAMPLES; s++) mem.push(await timed(() => memIndex!.search(parseQuery(q), { limit: 20 })));
       if (postgres) pgTimes.push(await timed(() => postgres!.search(q)));
     }
