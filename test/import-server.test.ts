@@ -27,8 +27,10 @@ before(async () => {
   lines.splice(5000, 0, '{"user": "민수", "message": 잘린 줄');
   lines.splice(7000, 0, '{"user": "", "message": "누가 보냈죠?"}');
   fs.writeFileSync(file, lines.join('\n') + '\n');
-  srv = await startServer();
+  // with its search service (a JVM): imported history must become searchable like any event
+  srv = await startServer({ env: { KCHAT_SEARCH: 'on' } });
   admin = fs.readFileSync(path.join(srv.dataDir, 'admin-token'), 'utf8').trim();
+  await until(async () => ((await (await fetch(`${srv.url}/healthz`)).json()) as { parts: { search: { state: string } } }).parts.search.state === 'ready', 'the search service ready');
 });
 after(async () => {
   await srv.stop();
@@ -73,6 +75,9 @@ test('the CLI produces through Kafka beside a server, which stores them; counts 
 
   // the server's ingest stores them
   await until(async () => (await storedCount()) === LINES, 'the imported records stored by the server');
+  // … and the search service indexes them from Kafka: every imported line says 배포, counted exactly
+  const searchTotal = async () => ((await (await fetch(`${srv.url}/api/search?q=${encodeURIComponent('배포 확인했어요')}`, { headers: { authorization: `Bearer ${admin}` } })).json()) as { total: number }).total;
+  await until(async () => (await searchTotal()) === LINES, 'the imported records searchable with an exact total');
 
   // a re-import: everything stored is a duplicate, nothing is sent
   const again = await cli(['import-legacy', file, '--json']);
