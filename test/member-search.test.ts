@@ -18,8 +18,13 @@ let admin: string;
 const tokens = new Map<string, string>();
 before(async () => {
   if (skip) return;
-  srv = await startServer();
+  srv = await startServer({ env: { KCHAT_SEARCH: 'on' } }); // search is the search service (a JVM)
   admin = fs.readFileSync(path.join(srv.dataDir, 'admin-token'), 'utf8').trim();
+  for (const deadline = Date.now() + 120_000; ; await new Promise((r) => setTimeout(r, 100))) {
+    const state = ((await (await fetch(`${srv.url}/healthz`)).json()) as { parts: { search?: { state?: string } } }).parts.search?.state;
+    if (state === 'ready') break;
+    if (Date.now() > deadline) throw new Error(`the search service did not become ready: ${state}`);
+  }
 });
 after(async () => {
   await srv?.stop();
