@@ -8,7 +8,7 @@
 // gives up on it (a broker restart); records are applied by offset, so a
 // replay after a rebuild applies nothing twice.
 import crypto from 'node:crypto';
-import type { Consumer, KafkaClient, KafkaMessage } from '../core/kafka.ts';
+import { onConsumerCrash, restartConsumer, type Consumer, type KafkaClient, type KafkaMessage } from '../core/kafka.ts';
 import { logger } from '../core/log.ts';
 
 const log = logger('accounts.feed');
@@ -37,14 +37,15 @@ const APPLY_TIMEOUT_MS = 15_000;
 
 export class StateFeed {
   readonly instance = crypto.randomBytes(6).toString('hex');
-  private consumer: Consumer | null = null;
+  // consumer, stopped, lastError, restarts and state: a ConsumerOwner (core/kafka.ts restarts it)
+  consumer: Consumer | null = null;
   /** next offset to apply, per topic (every state topic has one partition) */
   private readonly next = new Map<string, number>();
   private readonly waiters = new Map<string, Waiter[]>();
-  private stopped = false;
+  stopped = false;
   private live = false;
-  private restarts = 0;
-  private lastError: string | null = null;
+  restarts = 0;
+  lastError: string | null = null;
   state: 'idle' | 'catching_up' | 'ready' | 'restarting' | 'stopped' = 'idle';
 
   constructor(
@@ -90,12 +91,7 @@ export class StateFeed {
   private async run(): Promise<void> {
     const consumer = this.kafka.consumer({ groupId: this.groupId, sessionTimeout: 10_000, heartbeatInterval: 2_000, maxWaitTimeInMs: 100 });
     this.consumer = consumer;
-    consumer.on(consumer.events.CRASH, (event) => {
-      const { error, restart } = event.payload;
-      this.lastError = error.message;
-      log.warn({ err: error.message, restart }, 'state consumer crashed');
-      if (!restart && !this.stopped) void this.rebuild();
-    });
+    onConsumerCrash(consumer, this, log, 'state consumer', () => this.rebuild());
     await consumer.connect();
     for (const topic of this.books.keys()) await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
@@ -164,24 +160,8 @@ export class StateFeed {
     });
   }
 
-  private async rebuild(): Promise<void> {
-    this.state = 'restarting';
-    this.restarts++;
-    const old = this.consumer;
-    this.consumer = null;
-    await old?.disconnect().catch(() => undefined);
-    for (let attempt = 1; !this.stopped; attempt++) {
-      try {
-        await this.run();
-        this.state = 'ready';
-        log.info({ attempt }, 'state consumer restarted');
-        return;
-      } catch (err) {
-        this.lastError = (err as Error).message;
-        await (this.consumer as Consumer | null)?.disconnect().catch(() => undefined);
-        await new Promise((r) => setTimeout(r, Math.min(5000, 500 * attempt)));
-      }
-    }
+  private rebuild(): Promise<void> {
+    return restartConsumer(this, () => this.run(), log, 'state consumer');
   }
 
   async stop(): Promise<void> {

@@ -12,7 +12,7 @@ import type { Config } from './config.ts';
 import { isUtf8 } from 'node:buffer';
 import net from 'node:net';
 import { envelopeKey, parseRecord, serialize, type Envelope } from './envelope.ts';
-import { logger } from './log.ts';
+import { logger, type Logger } from './log.ts';
 import { kafkaNames, type KafkaNames } from './names.ts';
 import { topicSpecs, type TopicSpec } from './topics.ts';
 
@@ -26,6 +26,54 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.INFO]: 'info',
   [logLevel.DEBUG]: 'debug',
 };
+
+/** What a part that keeps one long-running consumer shows for health and restarts. */
+export interface ConsumerOwner {
+  consumer: Consumer | null;
+  stopped: boolean;
+  lastError: string | null;
+  restarts: number;
+  state: string;
+}
+
+/**
+ * Watch a long-running consumer: its last error is kept for health, and when
+ * kafkajs will not restart it after a crash (it does by itself after a
+ * retriable error) the owner's `rebuild` builds a new one.
+ */
+export function onConsumerCrash(consumer: Consumer, owner: ConsumerOwner, log: Logger, what: string, rebuild: () => Promise<void>): void {
+  consumer.on(consumer.events.CRASH, (event) => {
+    const { error, restart } = event.payload;
+    owner.lastError = error.message;
+    log.warn({ err: error.message, restart }, `${what} crashed`);
+    if (!restart && !owner.stopped) void rebuild();
+  });
+}
+
+/**
+ * Build the owner's consumer again after kafkajs gave up on it: disconnect the
+ * old one, then `run()` (which creates and starts the new one) until it
+ * succeeds or the owner stops, backing off up to 5 s.
+ */
+export async function restartConsumer(owner: ConsumerOwner, run: () => Promise<void>, log: Logger, what: string): Promise<void> {
+  owner.state = 'restarting';
+  owner.restarts++;
+  const old = owner.consumer;
+  owner.consumer = null;
+  await old?.disconnect().catch(() => undefined);
+  for (let attempt = 1; !owner.stopped; attempt++) {
+    try {
+      await run();
+      owner.state = 'ready';
+      log.info({ attempt }, `${what} restarted`);
+      return;
+    } catch (err) {
+      owner.lastError = (err as Error).message;
+      await (owner.consumer as Consumer | null)?.disconnect().catch(() => undefined); // run() may have set it
+      await new Promise((r) => setTimeout(r, Math.min(5000, 500 * attempt)));
+    }
+  }
+}
 
 /** Bootstrap addresses, or a function asked again on every (re)connect (a managed broker may move). */
 export type BrokerList = string[] | (() => string[] | Promise<string[]>);

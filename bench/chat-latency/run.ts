@@ -6,7 +6,7 @@
 // record at a time). Target (issue #17): p99 ≤ 3 × Kafka's p99 + 10 ms, zero lost.
 //
 //   npx tsx bench/chat-latency/run.ts            # own broker, full server, 200 clients, 3 × 30 s
-import { atExit, benchArgs, benchBroker, benchTempDir, latencySummary, numberArg, runBench, type BenchBroker } from '../lib/index.ts';
+import { atExit, benchArgs, benchBroker, benchTempDir, joinWhenOpen, latencySummary, numberArg, runBench, type BenchBroker } from '../lib/index.ts';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { endToEndLatency } from '../../kafka/tools.ts';
@@ -101,12 +101,7 @@ async function connect(url: string): Promise<void> {
       });
       ws.once('error', reject);
     });
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-    });
-    ws.send(JSON.stringify({ type: 'join', channel }));
-    await joined;
+    await joinWhenOpen(ws, channel, joined);
     members.set(channel, (members.get(channel) ?? 0) + 1);
     clients.push({ i, channel, ws });
   }

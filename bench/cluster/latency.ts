@@ -6,7 +6,7 @@
 // costs Kafka itself.
 //
 //   npx tsx bench/cluster/latency.ts      # own clusters, 60 clients × 1 msg/s, 3 × 20 s per cluster
-import { atExit, benchArgs, benchTempDir, latencySummary, numberArg, runBench } from '../lib/index.ts';
+import { atExit, benchArgs, benchTempDir, joinWhenOpen, latencySummary, numberArg, runBench } from '../lib/index.ts';
 import crypto from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
@@ -85,12 +85,7 @@ async function side(name: string, nodes: number): Promise<Side> {
       });
       ws.once('error', reject);
     });
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-    });
-    ws.send(JSON.stringify({ type: 'join', channel }));
-    await joined;
+    await joinWhenOpen(ws, channel, joined);
     s.sockets.push({ ws, channel });
   }
   return s;

@@ -4,7 +4,7 @@
 // the topic, then feeds every consumed envelope to the gateway — and is
 // rebuilt if kafkajs gives up on it (broker restarts).
 import { isImported, serialize, type Envelope } from '../../core/envelope.ts';
-import { decodeEnvelope, type Consumer, type KafkaClient } from '../../core/kafka.ts';
+import { decodeEnvelope, onConsumerCrash, restartConsumer, type Consumer, type KafkaClient } from '../../core/kafka.ts';
 import { logger } from '../../core/log.ts';
 
 const log = logger('gateway.bus');
@@ -39,13 +39,14 @@ interface Pending {
 }
 
 export class Bus {
-  private consumer: Consumer | null = null;
+  // consumer, stopped, lastError, restarts and state: a ConsumerOwner (core/kafka.ts restarts it)
+  consumer: Consumer | null = null;
   private queue: Pending[] = [];
   private flushing = false;
-  private stopped = false;
+  stopped = false;
   private lastFetch = 0;
-  private lastError: string | null = null;
-  private restarts = 0;
+  lastError: string | null = null;
+  restarts = 0;
   private warm: { target: Map<number, bigint>; done: () => void } | null = null;
   private readonly next = new Map<number, bigint>();
   state: 'idle' | 'warming' | 'ready' | 'restarting' | 'stopped' = 'idle';
@@ -118,13 +119,7 @@ export class Bus {
       this.lastFetch = Date.now();
       this.lastError = null;
     });
-    consumer.on(consumer.events.CRASH, (event) => {
-      const { error, restart } = event.payload;
-      this.lastError = error.message;
-      log.warn({ err: error.message, restart }, 'gateway consumer crashed');
-      // kafkajs restarts on retriable errors by itself; otherwise build a new consumer.
-      if (!restart && !this.stopped) void this.rebuild();
-    });
+    onConsumerCrash(consumer, this, log, 'gateway consumer', () => this.rebuild());
     await consumer.connect();
     await consumer.subscribe({ topic: this.topic, fromBeginning });
     await consumer.run({
@@ -150,25 +145,9 @@ export class Bus {
     });
   }
 
-  private async rebuild(): Promise<void> {
-    this.state = 'restarting';
-    this.restarts++;
-    const old = this.consumer;
-    this.consumer = null;
-    await old?.disconnect().catch(() => undefined);
-    for (let attempt = 1; !this.stopped; attempt++) {
-      try {
-        // same group: resume after the last committed offset (ids de-duplicate any replay)
-        await this.runConsumer(false);
-        this.state = 'ready';
-        log.info({ attempt }, 'gateway consumer restarted');
-        return;
-      } catch (err) {
-        this.lastError = (err as Error).message;
-        await (this.consumer as Consumer | null)?.disconnect().catch(() => undefined);
-        await new Promise((r) => setTimeout(r, Math.min(5000, 500 * attempt)));
-      }
-    }
+  private rebuild(): Promise<void> {
+    // same group: resume after the last committed offset (ids de-duplicate any replay)
+    return restartConsumer(this, () => this.runConsumer(false), log, 'gateway consumer');
   }
 
   /**
