@@ -188,15 +188,9 @@ import { decodeCursor } from '../audit/search/client.ts';
 import { fold } from '../audit/search/fold.ts';
 // the benchmark's seeded PRNG: every run builds the same random corpus
 import { rng as mulberry } from '../bench/search/generate.ts';
+import type { IndexRow } from '../bench/search/memory-index.ts';
 
-interface Row {
-  id: string;
-  channel: string;
-  nick: string;
-  type: string;
-  text: string;
-  ts_ms: number;
-}
+type Row = Pick<IndexRow, 'id' | 'channel' | 'nick' | 'type' | 'text' | 'ts_ms'>;
 
 const WORDS = ['장애가', '장애를', '배포', '배포했어요', '파묘', '감독은', '있어요', '바로 볼게요', 'Kafka에서', 'API가', 'deploy', 'DEPLOYING', 'timeout', '회의', '봄', 'ＫＡＦＫＡ', '감독님'.normalize('NFD'), '서울의 봄', 'ㅋㅋ', 'www.x.kr'];
 

@@ -12,6 +12,7 @@ import { messageLog, type MessageLog } from '../../ingest/index.ts';
 import { logger } from '../../core/log.ts';
 import { fold, foldInto, highlightRanges } from '../../audit/search/fold.ts';
 import type { ParsedQuery } from '../../audit/search/query.ts';
+import type { Facet, Hit as ServiceHit, SearchView } from '../../audit/search/client.ts';
 
 const log = logger('bench.memory-index');
 
@@ -33,27 +34,9 @@ export interface IndexRow {
   restricted?: boolean;
 }
 
-/**
- * Whose search this is. Auditors (and admins) see everything; a member sees
- * the channels listed (those they belong to), never an ephemeral answer.
- */
-export type SearchView = { role: 'auditor' } | { role: 'member'; channels: string[] };
-
-export interface Hit {
-  id: string;
-  channel: string;
-  nick: string;
-  text: string;
-  ts: number;
-  type: string;
-  kafka: { partition: number | null; offset: number | null };
-  highlights: [number, number][];
-}
-
-export interface Facet {
-  value: string;
-  count: number;
-}
+// The service's view and hit, less what the old index never knew (authors' ids, versions).
+export type { Facet, SearchView };
+export type Hit = Omit<ServiceHit, 'user_id' | 'edited' | 'deleted'>;
 
 export interface SearchResult {
   hits: Hit[];
