@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { login, startServer, wsClient, type Frame, type TestServer, type WsClient } from './helpers/server.ts';
+import { login, searchReady, startServer, wsClient, type Frame, type TestServer, type WsClient } from './helpers/server.ts';
 
 const skip = process.env.KAFKA_BROKERS ? false : 'KAFKA_BROKERS is not set: run through `npm test` (it starts a broker)';
 
@@ -20,11 +20,7 @@ before(async () => {
   if (skip) return;
   srv = await startServer({ env: { KCHAT_SEARCH: 'on' } }); // search is the search service (a JVM)
   admin = fs.readFileSync(path.join(srv.dataDir, 'admin-token'), 'utf8').trim();
-  for (const deadline = Date.now() + 120_000; ; await new Promise((r) => setTimeout(r, 100))) {
-    const state = ((await (await fetch(`${srv.url}/healthz`)).json()) as { parts: { search?: { state?: string } } }).parts.search?.state;
-    if (state === 'ready') break;
-    if (Date.now() > deadline) throw new Error(`the search service did not become ready: ${state}`);
-  }
+  await searchReady(srv);
 });
 after(async () => {
   await srv?.stop();

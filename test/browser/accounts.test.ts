@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { browserProblem, launchBrowser, newPage, saveScreenshot, watch, type PageWatch } from '../helpers/browser.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { searchReady, startServer, type TestServer } from '../helpers/server.ts';
 
 const skip = browserProblem() ?? (process.env.KAFKA_BROKERS ? false : 'KAFKA_BROKERS is not set: run through `npm test` (it starts a broker)');
 const WAIT = { timeout: 45_000 };
@@ -51,8 +51,9 @@ describe('accounts, membership and privacy in a real browser', { skip }, () => {
   let dm = '';
 
   before(async () => {
-    srv = await startServer();
+    srv = await startServer({ env: { KCHAT_SEARCH: 'on' } }); // member search is the search service (a JVM)
     browser = await launchBrowser();
+    await searchReady(srv);
     a = (await newPage(browser, { width: 1280, height: 800 })).page;
     ({ context: contextB, page: b } = await newPage(browser, { width: 375, height: 800 }));
     c = (await newPage(browser, { width: 1280, height: 800 })).page;

@@ -228,3 +228,12 @@ export async function joinedMember(url: string, nick: string, channel: string): 
   await ws.next((f) => (f.v === 1 && f.type === 'join' && f.user.nick === nick && f.channel === channel) || (f.type === 'history' && f.channel === channel && f.events.some((e: Frame) => e.type === 'join' && e.user.nick === nick)));
   return ws;
 }
+
+/** A server started with `KCHAT_SEARCH: 'on'`: wait until its search service has caught up (a JVM start). */
+export async function searchReady(srv: TestServer, timeoutMs = 120_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; ; await new Promise((r) => setTimeout(r, 100))) {
+    const state = ((await (await fetch(`${srv.url}/healthz`)).json()) as { parts: { search?: { state?: string } } }).parts.search?.state;
+    if (state === 'ready') return;
+    if (Date.now() > deadline) throw new Error(`the search service did not become ready: ${state}`);
+  }
+}
