@@ -170,6 +170,12 @@ export function decodeBytes(value: Buffer | null): Decoded {
  * a probe stays quiet.
  */
 export async function describeClusterAt(brokers: string[], timeoutMs = 3000): Promise<{ clusterId: string; brokers: number; controller: number | null } | null> {
+  // kafkajs asks one random address and, without retries, gives up when that broker is down:
+  // ask each address at once and take the first answer, so one broker down never hides a cluster
+  if (brokers.length > 1) {
+    const answers = brokers.map((b) => describeClusterAt([b], timeoutMs).then((a) => a ?? Promise.reject(new Error(`${b}: no answer`))));
+    return Promise.any(answers).catch(() => null);
+  }
   const kafka = createKafka(brokers, 'kchat-probe', {
     connectionTimeout: Math.min(timeoutMs, 3000),
     requestTimeout: timeoutMs,

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { loadConfig } from '../core/config.ts';
-import { clusterIdAt, KafkaClient } from '../core/kafka.ts';
+import { clusterIdAt, describeClusterAt, KafkaClient } from '../core/kafka.ts';
 import { readBrokerState } from '../kafka/broker.ts';
 import { type Frame, joinedMember, startServer, tempDir, testBrokers, uniquePrefix, type WsClient } from './helpers/server.ts';
 
@@ -52,6 +52,18 @@ function bind(port: number): Promise<net.Server | null> {
     srv.listen({ port, host: '127.0.0.1', exclusive: true }, () => resolve(srv));
   });
 }
+
+test('a cluster is found when the first address given is a broker that is down', { skip }, async () => {
+  const dead = net.createServer();
+  await new Promise<void>((r) => dead.listen(0, '127.0.0.1', () => r()));
+  const port = (dead.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => dead.close(() => r())); // nothing listens there now: a broker that is down
+  const live = testBrokers().split(',');
+  const found = await describeClusterAt([`127.0.0.1:${port}`, ...live], 5000);
+  assert.ok(found, 'the live broker answers although the first address is dead');
+  assert.equal(found.clusterId, await clusterIdAt(live));
+  assert.equal(await describeClusterAt([`127.0.0.1:${port}`], 2000), null, 'a dead address alone is no cluster');
+});
 
 test('a killed managed broker is restarted (on another port when its own is taken) and chat keeps working', { skip, timeout: 600_000 }, async () => {
   const dataDir = tempDir('kchat-supervise-');
