@@ -1,12 +1,11 @@
-// The one Markdown renderer for notebook prose, used by the HTML export
-// (render.ts) and the /notebooks page alike. Browser-safe (marked only).
+// The HTML renderer for notebook prose, used by the HTML export (render.ts)
+// and the /notebooks page alike. The dialect and the link rule are kchat's one
+// Markdown module (core/markdown.ts); this file only turns tokens into HTML.
 // Sanitising is done by the renderer itself, token by token: raw HTML is shown
 // as text, links keep only safe schemes (http, https, mailto, or a relative
 // link) and anything else (javascript:, data:, vbscript:…) becomes plain text;
 // images are shown as links, so an export never loads anything from outside.
-import { Marked, type Tokens } from 'marked';
-
-export const SAFE_SCHEMES = ['http:', 'https:', 'mailto:'] as const;
+import { markdownParser, safeHref as safeLink, type Tokens } from '../../core/markdown.ts';
 
 export function escapeHtml(s: unknown): string {
   return String(s ?? '')
@@ -17,25 +16,10 @@ export function escapeHtml(s: unknown): string {
     .replace(/'/g, '&#39;');
 }
 
-/**
- * `href` when a browser would open it with a safe scheme (or as a relative
- * link), else null. Browsers ignore control characters and spaces inside a
- * scheme (`java\tscript:`), and an entity could spell the colon: both are
- * taken into account by deciding on the href without them, and by refusing
- * `&` before the first `/`, `?` or `#`.
- */
-export function safeHref(href: string): string | null {
-  // eslint-disable-next-line no-control-regex -- what browsers strip from a URL's scheme is the point
-  const bare = href.replace(/[\u0000-\u0020\u007F-\u009F]/g, '');
-  const lower = bare.toLowerCase();
-  if (SAFE_SCHEMES.some((s) => lower.startsWith(s))) return href.trim();
-  const head = bare.split(/[/?#]/, 1)[0];
-  if (!head.includes(':') && !head.includes('&') && !head.includes('\\')) return href.trim();
-  return null;
-}
+/** Notebook prose may link relatively (to another notebook, a file beside it). */
+const safeHref = (href: string) => safeLink(href, { relative: true });
 
-const markdown = new Marked({
-  gfm: true,
+const markdown = markdownParser('notebook').use({
   renderer: {
     html: (token: Tokens.HTML | Tokens.Tag) => escapeHtml(token.text),
     link(token: Tokens.Link) {

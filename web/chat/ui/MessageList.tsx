@@ -3,30 +3,13 @@
 // auto-scroll only when the reader is already at the bottom.
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { buildTimeline, formatFull, formatTime, noticeText, type TimelineEvent, type TimelineItem } from '../format.ts';
-import { linkify } from '../linkify.ts';
 import type { ChannelState } from '../channels.ts';
 import type { ChatStore } from '../store.ts';
 import { Avatar, Icon } from './common.tsx';
+import { Markdown } from './Markdown.tsx';
 
 const BOTTOM_SLACK_PX = 48;
 const TOP_LOAD_PX = 120;
-
-export function MessageText({ text }: { text: string }) {
-  // Text nodes only: Preact escapes them, so "<img onerror=…>" shows as written.
-  return (
-    <>
-      {linkify(text).map((seg, i) =>
-        seg.kind === 'link' ? (
-          <a key={i} href={seg.href} target="_blank" rel="noopener noreferrer">
-            {seg.text}
-          </a>
-        ) : (
-          seg.text
-        ),
-      )}
-    </>
-  );
-}
 
 function Delivery({ e, store }: { e: TimelineEvent; store: ChatStore }) {
   if (!e.delivery || e.delivery === 'sent') return null;
@@ -87,7 +70,7 @@ function Message({ item, store }: { item: Extract<TimelineItem, { kind: 'message
           </div>
         )}
         <div class="text">
-          <MessageText text={e.text} />
+          <Markdown text={e.text} />
         </div>
         <Delivery e={e} store={store} />
       </div>
@@ -101,9 +84,7 @@ function Notice({ e }: { e: TimelineEvent }) {
   return (
     <li class={`notice notice-${e.type}`} data-id={e.id} data-type={e.type}>
       <Icon name={NOTICE_ICON[e.type] ?? 'info'} size={14} />
-      <span class="notice-text">
-        <MessageText text={noticeText(e)} />
-      </span>
+      <div class="notice-text">{e.type === 'system' ? <Markdown text={noticeText(e)} /> : noticeText(e)}</div>
       <time dateTime={new Date(e.ts).toISOString()} title={formatFull(e.ts)}>
         {formatTime(e.ts)}
       </time>
