@@ -42,6 +42,8 @@ async function describe(c: Context): Promise<{ action: string; detail?: unknown 
     return { action: 'sql', detail: { sql: b.sql ?? null, params: b.params ?? null } };
   }
   if (p === '/api/audit-log') return { action: 'audit_log.read' };
+  const msg = /^\/api\/messages\/([^/]+)(\/context)?\/?$/.exec(p);
+  if (msg) return { action: msg[2] ? 'messages.context' : 'messages.read', detail: { id: safeDecode(msg[1]) } };
   if (p === '/api/admin/cli') {
     const b = await body(c);
     const files = b.files && typeof b.files === 'object' ? Object.entries(b.files as Record<string, unknown>) : [];

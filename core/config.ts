@@ -145,6 +145,9 @@ export interface GatewayLimits {
   historyPerChannel: number;
   /** KCHAT_HISTORY_MB: all channels' in-memory history together, in bytes of envelope JSON */
   historyBytes: number;
+  /** KCHAT_EDIT_WINDOW_SECONDS / KCHAT_DELETE_WINDOW_SECONDS: how long after sending a member may edit / delete a message (0 = unlimited; admins are never limited) */
+  editWindowMs: number;
+  deleteWindowMs: number;
 }
 
 function int(value: string | undefined, fallback: number, name: string, min = 0): number {
@@ -203,6 +206,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       rateBurst: int(env.KCHAT_RATE_BURST, 100, 'KCHAT_RATE_BURST', 1),
       historyPerChannel: int(env.KCHAT_HISTORY_PER_CHANNEL, 1000, 'KCHAT_HISTORY_PER_CHANNEL', 50),
       historyBytes: int(env.KCHAT_HISTORY_MB, 64, 'KCHAT_HISTORY_MB', 1) * 1024 * 1024,
+      editWindowMs: int(env.KCHAT_EDIT_WINDOW_SECONDS, 0, 'KCHAT_EDIT_WINDOW_SECONDS') * 1000,
+      deleteWindowMs: int(env.KCHAT_DELETE_WINDOW_SECONDS, 0, 'KCHAT_DELETE_WINDOW_SECONDS') * 1000,
     },
     accounts: {
       failuresPerAccount: int(env.KCHAT_LOGIN_FAILURES, 5, 'KCHAT_LOGIN_FAILURES', 1),

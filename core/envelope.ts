@@ -3,12 +3,14 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { isPlainText } from './korean/plain.ts';
-import { CHANNEL_RE, EVENT_TYPES, MAX_CHANNEL, MAX_ID, type Envelope, type EventType, type User } from './protocol.ts';
+import { CHANGE_TYPES, CHANNEL_RE, EVENT_TYPES, MAX_CHANNEL, MAX_ID, type Envelope, type EventType, type User } from './protocol.ts';
 import { cleanText, codePointLength, jsonSafe, MAX_TEXT } from './text.ts';
 
 // The contract's types, limits and validators live in core/protocol.ts (shared with the browser).
 export { CHANNEL_RE, EVENT_TYPES, MAX_CHANNEL, MAX_NICK, channelName, nickProblem } from './protocol.ts';
 export type { Envelope, EventType, User } from './protocol.ts';
+
+const CHANGE_SET: ReadonlySet<string> = new Set(CHANGE_TYPES);
 
 export const userSchema = z.object({
   id: z.string().min(1).max(MAX_ID),
@@ -25,6 +27,11 @@ export const envelopeSchema = z.object({
   ts: z.number().int().nonnegative(),
   reply_to: z.string().max(MAX_ID).nullable().default(null),
   meta: z.record(z.string(), z.unknown()).default({}),
+}).superRefine((e, ctx) => {
+  // an edit or delete names the message it changes (core/conversation.ts)
+  if (!CHANGE_SET.has(e.type)) return;
+  const t = e.meta.target;
+  if (typeof t !== 'string' || t.length === 0 || t.length > MAX_ID) ctx.addIssue({ code: 'custom', path: ['meta', 'target'], message: `an ${e.type} must name the id of the message it changes (1–${MAX_ID} characters)` });
 });
 
 // The schema and the protocol's Envelope type must describe the same thing: this fails to compile when they drift.
@@ -152,7 +159,7 @@ export function parseWithSchema(text: string): ParseResult {
 // machinery dominated its profile. `fastEnvelope` checks exactly the rules of
 // `envelopeSchema` by hand (same string lengths in UTF-16 units, v === 1, the
 // type set, CHANNEL_RE, ts a safe non-negative integer, reply_to null/absent/
-// ≤ 128, meta an object or absent) and builds the same cleaned envelope as
+// ≤ 128, meta an object or absent, edits and deletes naming meta.target) and builds the same cleaned envelope as
 // `clean(envelopeSchema.parse(raw))`. It returns undefined whenever it is not
 // sure — any rule broken, or a meta with an own `__proto__` key (zod drops
 // that key) — and `parse()` then asks zod, which also words the reason.
@@ -193,6 +200,7 @@ function fastEnvelope(raw: Record<string, unknown>): Envelope | undefined {
   let meta = raw.meta;
   if (meta === undefined) meta = {};
   else if (meta === null || typeof meta !== 'object' || Array.isArray(meta) || hasOwn.call(meta, '__proto__')) return undefined;
+  if (CHANGE_SET.has(type) && !isStr((meta as Record<string, unknown>).target, 1, MAX_ID)) return undefined;
   // an empty meta is kept as the very object the record held (so isCanonical can compare by identity)
   let cleanMeta = meta as Record<string, unknown>;
   for (const _ in meta as object) {

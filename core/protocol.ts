@@ -30,8 +30,11 @@ export const MAX_CREATE_MEMBERS = 100;
 export const DM_PREFIX = 'dm.';
 
 // ── the envelope ─────────────────────────────────────────────────────────
-export const EVENT_TYPES = ['message', 'join', 'leave', 'nick', 'bot', 'system'] as const;
+export const EVENT_TYPES = ['message', 'join', 'leave', 'nick', 'bot', 'system', 'edit', 'delete'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
+/** Events that change an earlier message (`meta.target` = its id); the rules are core/conversation.ts. */
+export const CHANGE_TYPES = ['edit', 'delete'] as const satisfies readonly EventType[];
+export type ChangeType = (typeof CHANGE_TYPES)[number];
 
 export interface User {
   id: string;
@@ -49,13 +52,17 @@ export interface Envelope {
   /** epoch milliseconds */
   ts: number;
   reply_to: string | null;
-  /** extensions, e.g. `role` (stamped by the gateway), `visible_to` (ephemeral answers: user ids) */
+  /**
+   * extensions, e.g. `role` (stamped by the gateway), `visible_to` (ephemeral answers: user ids),
+   * `target` (edit/delete: the id of the message changed); in history pages `edited` (ts of the
+   * latest edit), `deleted` ({ts, by}) and `replies` (how many replies the message has)
+   */
   meta: Record<string, unknown>;
 }
 
 // ── frames ───────────────────────────────────────────────────────────────
 /** Client → server frame types (the one list; the parser and the docs use it). */
-export const CLIENT_FRAME_TYPES = ['join', 'leave', 'message', 'nick', 'history', 'create', 'invite', 'dm', 'read'] as const;
+export const CLIENT_FRAME_TYPES = ['join', 'leave', 'message', 'nick', 'history', 'create', 'invite', 'dm', 'read', 'edit', 'delete'] as const;
 export type ClientFrameType = (typeof CLIENT_FRAME_TYPES)[number];
 
 /** A client frame as a client sends it (optional fields may be left out). */
@@ -68,7 +75,9 @@ export type ClientFrame =
   | { type: 'create'; channel: string; private?: boolean; members?: string[]; ref?: string }
   | { type: 'invite'; channel: string; nick: string; ref?: string }
   | { type: 'dm'; nick: string; ref?: string }
-  | { type: 'read'; channel: string; ts?: number; ref?: string };
+  | { type: 'read'; channel: string; ts?: number; ref?: string }
+  | { type: 'edit'; id: string; text: string; ref?: string }
+  | { type: 'delete'; id: string; ref?: string };
 
 /** A client frame after `parseClientFrame`: normalised, every optional field filled in. */
 export type ParsedClientFrame =
@@ -80,7 +89,9 @@ export type ParsedClientFrame =
   | { type: 'create'; channel: string; private: boolean; members: string[]; ref?: string }
   | { type: 'invite'; channel: string; nick: string; ref?: string }
   | { type: 'dm'; nick: string; ref?: string }
-  | { type: 'read'; channel: string; ts: number | null; ref?: string };
+  | { type: 'read'; channel: string; ts: number | null; ref?: string }
+  | { type: 'edit'; id: string; text: string; ref?: string }
+  | { type: 'delete'; id: string; ref?: string };
 
 /** Codes of `{"type":"error"}` frames (docs/gateway.md says when each is sent). */
 export const ERROR_CODES = [
@@ -99,6 +110,11 @@ export const ERROR_CODES = [
   'unknown_nick',
   'channel_exists',
   'unknown_mention',
+  // edit/delete refusals (core/conversation.ts)
+  'unknown_message',
+  'not_editable',
+  'message_deleted',
+  'edit_window_closed',
   'rate_limited',
   'too_many_connections',
   'too_many_channels',
@@ -258,8 +274,8 @@ export function messageText(text: unknown, ref?: string): string {
   if (typeof text !== 'string') throw new FrameError('bad_field', `field 'text' must be a string, got a ${typeof text}`, ref);
   const cleaned = cleanText(text, Number.MAX_SAFE_INTEGER);
   const length = codePointLength(cleaned);
-  if (length > MAX_TEXT) throw new FrameError('text_too_long', `text is ${length} characters; the limit is ${MAX_TEXT}`, ref);
-  if (cleaned.trim().length === 0) throw new FrameError('empty_text', 'text is empty (after removing control characters and spaces)', ref);
+  if (length > MAX_TEXT) throw new FrameError('text_too_long', `글이 ${length}자로 너무 깁니다: 최대 ${MAX_TEXT}자 (text is ${length} characters; the limit is ${MAX_TEXT})`, ref);
+  if (cleaned.trim().length === 0) throw new FrameError('empty_text', '글이 비어 있습니다 (text is empty after removing control characters and spaces)', ref);
   return cleaned;
 }
 
@@ -327,7 +343,20 @@ export function parseClientFrame(data: string): ParsedClientFrame {
       if (ts !== null && !(typeof ts === 'number' && Number.isSafeInteger(ts) && ts >= 0)) throw new FrameError('bad_field', "field 'ts' must be a time in epoch milliseconds, or absent (now)", ref);
       return { type: 'read', channel, ts: ts as number | null, ref };
     }
+    case 'edit':
+      return { type: 'edit', id: idOf(raw, ref), text: messageText(need(raw, 'text', ref), ref), ref };
+    case 'delete':
+      return { type: 'delete', id: idOf(raw, ref), ref };
   }
+}
+
+/** The `id` of the message an edit/delete frame changes. */
+function idOf(raw: Record<string, unknown>, ref: string | undefined): string {
+  const id = need(raw, 'id', ref);
+  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID) {
+    throw new FrameError('bad_field', `'id'는 고칠 메시지의 id여야 합니다 (field 'id' must be a message id: a string of 1–${MAX_ID} characters)`, ref);
+  }
+  return id;
 }
 
 /** Someone else's nick named in a frame (invite, dm, create members): a string, trimmed; any account may be named. */

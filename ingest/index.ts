@@ -14,6 +14,7 @@ export { opsNotifier, pipelineEnvelope } from './ops.ts';
 export { INGEST_SCHEMA, ensureIngestSchema } from './schema.ts';
 export { MessageLog, messageLog, type LogPosition, type LogField, type LogBatch, type CommitNotice, type PageOptions } from './log.ts';
 export { envelopeRow, type MessageRow } from './store.ts';
+export type { MessageRecord, MessageContext, ContextEvent, Thread } from './versions.ts';
 
 /**
  * The `npm start` part (matches server/part.ts's Part): the consumer plus the

@@ -5,7 +5,9 @@
 //
 //   log.append(rows, {also})       ingest's own writes (consumer, legacy import): one transaction
 //   log.readSince(position, …)     rows after a position, in column batches (topic counts; the search service reads Kafka itself)
-//   log.channelPage(channel, …)    a channel's older events as the real envelopes, meta included (gateway history)
+//   log.channelPage(channel, …)    a channel's older events as members see them now (gateway history)
+//   log.message(id), log.context(id, …), log.thread(id, …)
+//                                  a message with every version, the events around it, its replies (ingest/versions.ts)
 //   log.onCommit(listener)         told after every commit that added rows (instead of polling)
 //
 // A position is the row's DuckDB rowid: `messages` is append-only, so rowids
@@ -13,12 +15,15 @@
 // One MessageLog per Database (messageLog(db)), so a commit reaches every
 // listener of the process.
 import type { Database, InsertOptions, Session } from '../core/db.ts';
-import type { Envelope, EventType } from '../core/envelope.ts';
+import type { Envelope } from '../core/envelope.ts';
+import { CHANGE_TYPES } from '../core/protocol.ts';
 import { logger } from '../core/log.ts';
 import { readSpool, spoolInsertSql } from '../core/db-spool.ts';
+import { rowEnvelope } from './rows.ts';
 import { CHANNEL_MEMBERSHIP, ensureIngestSchema, MESSAGES, NICK_HISTORY } from './schema.ts';
 import { isBug } from './status.ts';
 import { appendMessages, nowUs, type MessageRow } from './store.ts';
+import { latestState, messageContext, messageRecord, threadOf, type MessageContext, type MessageRecord, type Thread } from './versions.ts';
 
 const log = logger('ingest.log');
 
@@ -237,8 +242,10 @@ export class MessageLog {
 
   /**
    * Up to `limit` events of a channel older than `before`, oldest first, as
-   * the envelopes that were on Kafka (meta included). Legacy rows without a
-   * time are not part of any page.
+   * members see them now: the envelopes that were on Kafka (meta included)
+   * with edits and deletes applied (a deleted message has no text) and
+   * `meta.replies` counted; the edit/delete events themselves are not part of
+   * a page. Legacy rows without a time are not part of any page.
    */
   async channelPage(channel: string, options: PageOptions): Promise<Envelope[]> {
     await this.ready();
@@ -254,11 +261,29 @@ export class MessageLog {
     const hidden = options.viewer === undefined ? '' : ` AND (json_type(meta, '$.visible_to') IS NULL OR coalesce(list_contains(TRY_CAST(meta->'$.visible_to' AS VARCHAR[]), ?), false))`;
     const rows = await this.db.all<Record<string, unknown>>(
       `SELECT id, type, channel, user_id, nick, text, ts_ms AS ts, reply_to, CAST(meta AS VARCHAR) AS meta
-         FROM messages WHERE channel = ? AND ts_ms < ?${hidden}
+         FROM messages WHERE channel = ? AND ts_ms < ? AND type NOT IN (${CHANGE_TYPES.map((t) => `'${t}'`).join(', ')})${hidden}
         ORDER BY ts_ms DESC, rowid DESC LIMIT ${limit}`,
       options.viewer === undefined ? [channel, ts] : [channel, ts, options.viewer],
     );
-    return rows.reverse().map(rowEnvelope);
+    return latestState(this.db, channel, rows.reverse().map(rowEnvelope));
+  }
+
+  /** A message with every version, its deletion and refused changes (auditors); null for an unknown id. */
+  async message(id: string): Promise<MessageRecord | null> {
+    await this.ready();
+    return messageRecord(this.db, id);
+  }
+
+  /** The events around a message in its channel, every type, as sent (auditors); null for an unknown id. */
+  async context(id: string, options: { before: number; after: number }): Promise<MessageContext | null> {
+    await this.ready();
+    return messageContext(this.db, id, options.before, options.after);
+  }
+
+  /** A message and its replies as `viewer` sees them now; null when unknown or not theirs to see. */
+  async thread(id: string, options: { viewer?: string; limit?: number } = {}): Promise<Thread | null> {
+    await this.ready();
+    return threadOf(this.db, id, options);
   }
 }
 
@@ -286,30 +311,6 @@ function filterSql(o: CountFilter & { after?: LogPosition }): { where: string; p
     params.push(...o.types);
   }
   return { where: where.length ? where.join(' AND ') : 'true', params };
-}
-
-/** A stored row as its envelope. */
-function rowEnvelope(r: Record<string, unknown>): Envelope {
-  let meta: Record<string, unknown> = {};
-  if (typeof r.meta === 'string') {
-    try {
-      const m = JSON.parse(r.meta) as unknown;
-      if (m && typeof m === 'object' && !Array.isArray(m)) meta = m as Record<string, unknown>;
-    } catch {
-      // stored by an older writer as something else: keep the event, drop the meta
-    }
-  }
-  return {
-    v: 1,
-    id: String(r.id),
-    type: String(r.type) as EventType,
-    channel: String(r.channel),
-    user: { id: String(r.user_id), nick: String(r.nick) },
-    text: String(r.text ?? ''),
-    ts: Number(r.ts),
-    reply_to: r.reply_to == null ? null : String(r.reply_to),
-    meta,
-  };
 }
 
 const logs = new WeakMap<Database, MessageLog>();

@@ -21,6 +21,7 @@ import { cliRoutes } from './routes/cli.ts';
 import { importRoutes } from './routes/imports.ts';
 import { createIngest } from '../ingest/index.ts';
 import { createAuditPart } from './routes/audit.ts';
+import { messagesPart } from './routes/messages.ts';
 import { createNotebooksPart } from './routes/notebooks.ts';
 import { hooksPart } from './routes/hooks.ts';
 import { createBots } from '../bots/index.ts';
@@ -83,6 +84,7 @@ async function main(): Promise<void> {
       parts.push(search);
       // ── audit API (audit/index.ts: search, topics, SQL, notebooks, /openapi.json, /docs): where ingest stores the log ──
       parts.push(createAuditPart(ctx, search.service));
+      parts.push(messagesPart(ctx));
       parts.push(createNotebooksPart(ctx, { dir: config.notebooksDir }));
       parts.push({ name: 'cli', routes: (app) => void app.route('/', cliRoutes({ config, db, auth, kafka, directory })) });
       parts.push({ name: 'imports', routes: (app) => void app.route('/', importRoutes({ db, auth })) });

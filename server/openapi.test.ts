@@ -34,6 +34,8 @@ test('every $ref points at a component; new endpoints are described', () => {
   for (const r of refs) assert.ok(doc.components.schemas[r.replace('#/components/schemas/', '')], r);
   assert.deepEqual(doc.paths['/api/audit-log'].get.security, [{ admin: [] }]);
   assert.ok(doc.paths['/api/admin/cli'].post);
+  assert.deepEqual(doc.paths['/api/messages/{id}'].get.security, [{ auditor: [] }]);
+  assert.ok(doc.paths['/api/messages/{id}/context'].get);
   const sql = doc.components.schemas.SqlRequest as { required: string[] };
   assert.deepEqual(sql.required, ['sql']);
   const ws = String(doc.paths['/ws'].get.description);

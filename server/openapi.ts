@@ -98,7 +98,7 @@ function build(): Record<string, unknown> {
         get: {
           tags: ['chat'],
           summary: 'Chat websocket',
-          description: `Upgrade to a websocket. Client frames (type ∈ ${CLIENT_FRAME_TYPES.join(', ')}): {"type":"join","channel"}, {"type":"leave","channel"}, {"type":"message","channel","text","reply_to"?}, {"type":"nick","nick"}, {"type":"history","channel","before"?,"limit"?}, {"type":"create","channel","private":true,"members":[nick…]}, {"type":"invite","channel","nick"}, {"type":"dm","nick"}, {"type":"read","channel","ts"?}; any frame may carry "ref", echoed on its error. join makes you a member until leave; on connect you get your channels without joining. Server frames: envelopes (components.schemas.Envelope; meta.mentions = user ids of @mentioned people), {"type":"channels","channels":[…]} (yours, with unread counts), {"type":"presence","channel","users","members"}, {"type":"history","channel","events"}, {"type":"dm","channel","with"}, {"type":"read","channel","ts"}, {"type":"error","code","message","ref"?} with code ∈ ${ERROR_CODES.join(', ')}.`,
+          description: `Upgrade to a websocket. Client frames (type ∈ ${CLIENT_FRAME_TYPES.join(', ')}): {"type":"join","channel"}, {"type":"leave","channel"}, {"type":"message","channel","text","reply_to"?}, {"type":"nick","nick"}, {"type":"history","channel","before"?,"limit"?}, {"type":"create","channel","private":true,"members":[nick…]}, {"type":"invite","channel","nick"}, {"type":"dm","nick"}, {"type":"read","channel","ts"?}, {"type":"edit","id","text"}, {"type":"delete","id"} (the author edits; the author or an admin deletes; answered by an edit/delete envelope with meta.target, or an error); any frame may carry "ref", echoed on its error. join makes you a member until leave; on connect you get your channels without joining. Server frames: envelopes (components.schemas.Envelope; meta.mentions = user ids of @mentioned people), {"type":"channels","channels":[…]} (yours, with unread counts), {"type":"presence","channel","users","members"}, {"type":"history","channel","events"}, {"type":"dm","channel","with"}, {"type":"read","channel","ts"}, {"type":"error","code","message","ref"?} with code ∈ ${ERROR_CODES.join(', ')}.`,
           parameters: [{ name: 'token', in: 'query', required: true, schema: { type: 'string' } }],
           responses: { '101': { description: 'switching protocols' }, '401': err('invalid token') },
         },
@@ -185,6 +185,28 @@ function build(): Record<string, unknown> {
           summary: 'Audit notebooks (see docs of the notebooks part for the full set of notebook endpoints)',
           security: [{ auditor: [] }],
           responses: { '200': { description: 'notebooks', content: json({ type: 'object' }) }, '401': err('missing or invalid token'), '403': err('not an auditor') },
+        },
+      },
+      '/api/messages/{id}': {
+        get: {
+          tags: ['audit'],
+          summary: 'A message with every version, its delete record and the refused changes',
+          security: [{ auditor: [] }],
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', maxLength: 128 } }],
+          responses: { '200': ok('the message', 'MessageRecord'), ...auditErrors, '404': err('no event has this id (code not_found)') },
+        },
+      },
+      '/api/messages/{id}/context': {
+        get: {
+          tags: ['audit'],
+          summary: 'The events around a message in its channel (every type, as sent)',
+          security: [{ auditor: [] }],
+          parameters: [
+            { name: 'id', in: 'path', required: true, schema: { type: 'string', maxLength: 128 } },
+            { name: 'before', in: 'query', schema: { type: 'integer', minimum: 0, maximum: 200, default: 20 } },
+            { name: 'after', in: 'query', schema: { type: 'integer', minimum: 0, maximum: 200, default: 20 } },
+          ],
+          responses: { '200': ok('events', 'MessageContext'), ...auditErrors, '404': err('no event has this id (code not_found)') },
         },
       },
       '/api/audit-log': {

@@ -122,6 +122,29 @@ export const cliResponseSchema = z.object({
   files: z.record(z.string(), z.string()).describe('content (base64) of each output file the command wrote, by the name used in argv'),
 });
 
+const versionSchema = z.object({ text: z.string(), ts: instant, by: userSchema, id: z.string().describe('the message id (first version) or the edit event id') });
+export const messageRecordSchema = z.object({
+  message: envelopeSchema.describe('the message as it was sent (its text is versions[0].text)'),
+  versions: z.array(versionSchema).describe('every version, oldest first: the message itself, then each accepted edit'),
+  deleted: z.object({ ts: instant, by: userSchema, id: z.string().describe('the delete event id') }).nullable(),
+  edited: z.boolean(),
+  text: z.string().describe('the latest version (auditors read it also when the message was deleted; members get no text then)'),
+  refused: z
+    .array(z.object({ id: z.string(), type: z.enum(['edit', 'delete']), by: userSchema, ts: instant, code: z.string(), reason: z.string(), text: z.string().optional() }))
+    .describe('edit/delete events that broke the rule (not the author, after a delete…): kept, applied to nothing'),
+  replies: z.number().int(),
+  kafka: z.object({ partition: z.number().int(), offset: z.number().int() }).nullable(),
+});
+export const messageContextSchema = z.object({
+  id: z.string(),
+  channel: z.string(),
+  events: z
+    .array(envelopeSchema.and(z.object({ edited: z.boolean().optional(), deleted: z.boolean().optional(), refused: z.string().optional() })))
+    .describe('every event type as sent, in channel order (time, then arrival); messages flagged edited/deleted, refused edits/deletes with the reason'),
+  more_before: z.boolean(),
+  more_after: z.boolean(),
+});
+
 /** Every schema /openapi.json lists under components.schemas, by name. */
 export const API_SCHEMAS = {
   Error: errorSchema,
@@ -141,6 +164,8 @@ export const API_SCHEMAS = {
   SqlResponse: sqlResponseSchema,
   AuditLogEntry: auditLogEntrySchema,
   AuditLogResponse: auditLogResponseSchema,
+  MessageRecord: messageRecordSchema,
+  MessageContext: messageContextSchema,
   CliRequest: cliRequestSchema,
   CliResponse: cliResponseSchema,
   AirflowHook: airflowHookSchema,

@@ -70,3 +70,31 @@ test('ephemeral events are in the ring only for the users they are meant for', (
   assert.deepEqual(c.history('잡담', 50, null, 'u1').events.map((e) => e.text), ['모두에게']);
   assert.deepEqual(c.history('잡담', 50, null, 'u2').events.map((e) => e.text), ['모두에게', '감사 결과']);
 });
+
+test('edits and deletes are applied to the held message: pages show the latest state, never the change events; refused ones reach nobody', () => {
+  const c = new Channels();
+  const m = ev('message', '민수', 'u1', { ts: 1000, text: '점심은 12시에 먹어요' });
+  c.apply(m);
+  const edit = ev('edit', '민수', 'u1', { ts: 2000, text: '점심은 12시 반에 먹어요', meta: { role: 'member', target: m.id } });
+  assert.equal(c.apply(edit), true);
+  assert.equal(c.apply(edit), false, 'a repeated edit is a duplicate');
+  const forged = ev('edit', '지영', 'u2', { ts: 2500, text: '점심 취소', meta: { role: 'member', target: m.id } });
+  assert.equal(c.apply(forged), false, 'not the author: refused, delivered to nobody');
+  let page = c.history('잡담', 50).events;
+  assert.deepEqual(page.map((e) => [e.type, e.text]), [['message', '점심은 12시 반에 먹어요']]);
+  assert.equal(page[0].meta.edited, 2000);
+  assert.equal(c.find(m.id)?.text, '점심은 12시 반에 먹어요');
+  // the raw bytes sockets get follow the envelope
+  assert.match(c.page('잡담', 50).events[0].raw.toString(), /12시 반에/);
+
+  assert.equal(c.apply(ev('delete', '관리자', 'admin', { ts: 3000, meta: { role: 'admin', target: m.id } })), true, 'an admin deletes');
+  page = c.history('잡담', 50).events;
+  assert.equal(page.length, 1);
+  assert.equal(page[0].text, '');
+  assert.deepEqual(page[0].meta.deleted, { ts: 3000, by: { id: 'admin', nick: '관리자' } });
+  assert.doesNotMatch(c.page('잡담', 50).events[0].raw.toString(), /점심/);
+  assert.equal(c.apply(ev('edit', '민수', 'u1', { ts: 4000, text: '되살리기', meta: { role: 'member', target: m.id } })), false, 'nothing changes a deleted message');
+  assert.deepEqual(c.unread('잡담', null, 'u2'), { unread: 0, mentions: 0, more: false }, 'a deleted message is not unread');
+  // a change of a message the ring does not hold (older) is delivered: clients holding it apply it themselves
+  assert.equal(c.apply(ev('edit', '민수', 'u1', { ts: 5000, text: '옛날 글 고침', meta: { role: 'member', target: 'not-held' } })), true);
+});

@@ -8,7 +8,12 @@
 // and all channels together at most `totalBytes` of envelope JSON; past that,
 // the channel that was quiet longest loses its ring (older history pages then
 // come from DuckDB).
-import { visibleTo, type Envelope } from '../../core/envelope.ts';
+// Edits and deletes (core/conversation.ts) are applied to the message they
+// name when it is held, so pages show the latest state; the change events
+// themselves stay in the ring (repeats are recognised by id) but are never
+// part of a page.
+import { applyChange, changeTarget, isChange, isDeleted } from '../../core/conversation.ts';
+import { serialize, visibleTo, type Envelope } from '../../core/envelope.ts';
 
 /** Default events kept per channel in memory (history pages beyond this come from DuckDB when ingest runs). */
 export const RING_SIZE = 1000;
@@ -64,7 +69,9 @@ export class Channels {
     const ch = this.get(e.channel);
     if (ch.ids.has(e.id)) return false;
     ch.ids.add(e.id);
-    if (e.ts > ch.lastTs) ch.lastTs = e.ts;
+    // an edit/delete the rule refuses (a forged or late one) is kept for dedupe but delivered to nobody
+    const fresh = isChange(e) ? this.change(ch, e) : true;
+    if (!isChange(e) && e.ts > ch.lastTs) ch.lastTs = e.ts;
     ch.events.push({ e, raw });
     ch.bytes += raw.length;
     this.bytes += raw.length;
@@ -73,7 +80,32 @@ export class Channels {
     this.map.delete(e.channel);
     this.map.set(e.channel, ch);
     if (this.bytes > this.limits.totalBytes) this.evict(ch);
+    return fresh;
+  }
+
+  /** Apply an edit/delete to its target when held (false: the rule refuses it). A target not held is older than the ring: pages from DuckDB apply it. */
+  private change(ch: Channel, change: Envelope): boolean {
+    const target = changeTarget(change);
+    const i = target && ch.ids.has(target) ? ch.events.findIndex((h) => h.e.id === target) : -1;
+    if (i < 0) return true;
+    const now = applyChange(ch.events[i].e, change);
+    if (!now) return false;
+    const raw = Buffer.from(serialize(now));
+    const delta = raw.length - ch.events[i].raw.length;
+    ch.events[i] = { e: now, raw };
+    ch.bytes += delta;
+    this.bytes += delta;
     return true;
+  }
+
+  /** A held message (in its latest state) by id, in any channel; undefined when no ring holds it. */
+  find(id: string): Envelope | undefined {
+    for (const ch of this.map.values()) {
+      if (!ch.ids.has(id)) continue;
+      const held = ch.events.find((h) => h.e.id === id);
+      if (held && !isChange(held.e)) return held.e;
+    }
+    return undefined;
   }
 
   private dropOldest(ch: Channel, n: number): void {
@@ -115,7 +147,7 @@ export class Channels {
     }
     const out: HeldEvent[] = [];
     let i = end - 1;
-    for (; i >= 0 && out.length < limit; i--) if (visibleTo(events[i].e, viewer)) out.push(events[i]);
+    for (; i >= 0 && out.length < limit; i--) if (!isChange(events[i].e) && visibleTo(events[i].e, viewer)) out.push(events[i]);
     out.reverse();
     // complete = the ring held everything asked for, or nothing older exists
     return { events: out, complete: out.length === limit || !(ch?.truncated || this.windowed) };
@@ -146,7 +178,7 @@ export class Channels {
     for (let i = ch.events.length - 1; i >= 0; i--) {
       const e = ch.events[i].e;
       if (since !== null && e.ts <= since) return { unread, mentions, more: false };
-      if ((e.type !== 'message' && e.type !== 'bot') || e.user.id === viewer || !visibleTo(e, viewer)) continue;
+      if ((e.type !== 'message' && e.type !== 'bot') || e.user.id === viewer || isDeleted(e) || !visibleTo(e, viewer)) continue;
       unread++;
       if (Array.isArray(e.meta.mentions) && e.meta.mentions.includes(viewer)) mentions++;
     }

@@ -3,6 +3,7 @@
 // Ephemeral answers meant for someone else are never part of a page.
 // Frames are built from the events' bytes (the ring holds what sockets got),
 // so a page is not serialised again.
+import { isChange, latestEnvelope } from '../../core/conversation.ts';
 import { EVENT_TYPES, visibleTo, type Envelope } from '../../core/envelope.ts';
 import type { Database } from '../../core/db.ts';
 import { logger } from '../../core/log.ts';
@@ -35,6 +36,19 @@ export class History {
       return [];
     });
     return [...older, ...page.events];
+  }
+
+  /**
+   * A message as it is now (edits and deletes applied), by id: the rings
+   * first, then ingest's log when this node has it. Undefined when unknown
+   * here (a gateway-only node knows only what its rings hold).
+   */
+  async find(id: string): Promise<Envelope | undefined> {
+    const held = this.channels.find(id);
+    if (held || !this.db) return held;
+    const record = await messageLog(this.db).message(id);
+    if (!record || isChange(record.message)) return undefined;
+    return latestEnvelope(record);
   }
 
   /** Older events from ingest's message log (best effort: the ring is the primary source); another person's ephemeral answers are left out there too. */

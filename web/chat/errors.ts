@@ -38,6 +38,10 @@ const ERROR_TEXT: Record<string, string> = {
   channel_exists: '이미 있는 채널 이름입니다. 다른 이름을 골라 주세요.',
   too_many_joined: '들어갈 수 있는 채널 수를 넘었습니다. 쓰지 않는 채널에서 나가 주세요.',
   not_joined: '이 채널의 멤버가 아닙니다.',
+  unknown_message: '그런 메시지가 없습니다.',
+  not_editable: '입장·퇴장 같은 알림은 고치거나 지울 수 없습니다.',
+  message_deleted: '이미 삭제된 메시지입니다.',
+  edit_window_closed: '보낸 지 오래되어 더 이상 고치거나 지울 수 없습니다.',
 };
 
 /** HTTP statuses without a code we know: the sentence a person reads. */

@@ -8,6 +8,7 @@ import { KafkaUnavailableError } from '../bus.ts';
 import { MAX_FRAME_BYTES, parseClientFrame, refOfFrame, type ClientFrame } from '../frames.ts';
 import type { Session } from '../users.ts';
 import type { GatewayContext } from './context.ts';
+import { change } from './change.ts';
 import { create } from './create.ts';
 import { dm } from './dm.ts';
 import { history } from './history.ts';
@@ -23,7 +24,7 @@ export type { GatewayContext } from './context.ts';
 type Handler<T extends ClientFrame['type']> = (g: GatewayContext, s: Session, f: Extract<ClientFrame, { type: T }>) => Promise<void> | void;
 
 /** One handler per client frame type (core/protocol.ts CLIENT_FRAME_TYPES). */
-const HANDLERS: { [T in ClientFrame['type']]: Handler<T> } = { join, leave, message, nick, history, create, invite, dm, read };
+const HANDLERS: { [T in ClientFrame['type']]: Handler<T> } = { join, leave, message, nick, history, create, invite, dm, read, edit: change, delete: change };
 
 const noop = (): void => undefined;
 /** Frames whose effect later frames of the same connection depend on. */

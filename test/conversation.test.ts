@@ -1,0 +1,156 @@
+// Edit and delete in chat (issue #13, contract "Conversation") on a real
+// broker with two gateways: the frames are judged by the gateway (only the
+// author edits; the author or an admin deletes; nothing changes a deleted
+// message), travel through Kafka as `edit`/`delete` envelopes naming their
+// target, reach the channel's members on every gateway, and history — also
+// of a gateway started afterwards, which rebuilds it from Kafka — shows the
+// latest state: the edited text, and no text at all of a deleted message.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { MAX_TEXT } from '../core/protocol.ts';
+import { login, startServer, uniquePrefix, wsClient, type Frame, type TestServer, type WsClient } from './helpers/server.ts';
+
+let g1: TestServer;
+let g2: TestServer;
+before(async () => {
+  const prefix = uniquePrefix('conversation');
+  [g1, g2] = await Promise.all([startServer({ prefix, env: { KCHAT_BOTS: '0' } }), startServer({ prefix, env: { KCHAT_BOTS: '0' } })]);
+});
+after(async () => {
+  await Promise.all([g1?.stop(), g2?.stop()]);
+});
+
+const isEvent = (type: string, channel: string, pred: (f: Frame) => boolean = () => true) => (f: Frame) => f.v === 1 && f.type === type && f.channel === channel && pred(f);
+const errorOf = (ws: WsClient, ref: string) => ws.next((f) => f.type === 'error' && f.ref === ref);
+
+async function member(srv: TestServer, nick: string): Promise<WsClient> {
+  const ws = await wsClient(srv.url, (await login(srv.url, nick)).token);
+  await ws.next((f) => f.type === 'channels');
+  return ws;
+}
+
+async function join(ws: WsClient, channel: string, nick: string): Promise<Frame> {
+  ws.send({ type: 'join', channel });
+  const history = await ws.next((f) => f.type === 'history' && f.channel === channel);
+  await ws.next(isEvent('join', channel, (f) => f.user.nick === nick));
+  return history;
+}
+
+test('edit and delete across two gateways: judged, sent through Kafka with meta.target, history in the latest state', async () => {
+  const ch = '공지사항';
+  const a = await member(g1, '민지');
+  const b = await member(g2, '준호');
+  await join(a, ch, '민지');
+  await join(b, ch, '준호');
+
+  a.send({ type: 'message', channel: ch, text: '내일 회의는 10시에 시작합니다', ref: 'm1' });
+  const m1 = await b.next(isEvent('message', ch, (f) => f.meta.ref === 'm1'));
+
+  // the author edits: everyone in the channel, on both gateways, gets the edit naming its target
+  a.send({ type: 'edit', id: m1.id, text: '내일 회의는 11시로 미뤄졌습니다', ref: 'e1' });
+  const seenByB = await b.next(isEvent('edit', ch));
+  const seenByA = await a.next(isEvent('edit', ch));
+  for (const e of [seenByA, seenByB]) {
+    assert.equal(e.meta.target, m1.id);
+    assert.equal(e.text, '내일 회의는 11시로 미뤄졌습니다');
+    assert.deepEqual(e.user, m1.user);
+  }
+  assert.equal(seenByA.meta.ref, 'e1', 'the sender matches its own change by ref');
+
+  // someone else may neither edit nor delete it
+  b.send({ type: 'edit', id: m1.id, text: '회의 취소', ref: 'b-edit' });
+  const notYours = await errorOf(b, 'b-edit');
+  assert.equal(notYours.code, 'forbidden');
+  assert.match(notYours.message, /자기 메시지만 고칠 수 있습니다/);
+  b.send({ type: 'delete', id: m1.id, ref: 'b-del' });
+  assert.equal((await errorOf(b, 'b-del')).code, 'forbidden');
+
+  // the author deletes their own message; nothing changes it afterwards
+  b.send({ type: 'message', channel: ch, text: '잘못 보냈어요: 서버 비밀번호는 hunter2 입니다', ref: 'm2' });
+  const m2 = await a.next(isEvent('message', ch, (f) => f.meta.ref === 'm2'));
+  b.send({ type: 'delete', id: m2.id, ref: 'd2' });
+  const deleted = await a.next(isEvent('delete', ch));
+  assert.equal(deleted.meta.target, m2.id);
+  assert.equal(deleted.text, '');
+  await b.next(isEvent('delete', ch));
+  b.send({ type: 'edit', id: m2.id, text: '다시 고쳐 봅니다', ref: 'after-delete' });
+  const gone = await errorOf(b, 'after-delete');
+  assert.equal(gone.code, 'message_deleted');
+  assert.match(gone.message, /이미 삭제된 메시지입니다/);
+  b.send({ type: 'delete', id: m2.id, ref: 'twice' });
+  assert.equal((await errorOf(b, 'twice')).code, 'message_deleted');
+
+  // bad frames: unknown or missing id, a join notice, text over the limit or empty — each named, with the ref
+  a.send({ type: 'edit', id: 'no-such-message', text: '아무거나', ref: 'unknown' });
+  const unknown = await errorOf(a, 'unknown');
+  assert.equal(unknown.code, 'unknown_message');
+  assert.match(unknown.message, /그런 메시지가 없습니다/);
+  a.send({ type: 'delete', ref: 'no-id' });
+  assert.equal((await errorOf(a, 'no-id')).code, 'missing_field');
+  const joinEvent = a.frames.find(isEvent('join', ch, (f) => f.user.nick === '민지'))!;
+  a.send({ type: 'delete', id: joinEvent.id, ref: 'notice' });
+  assert.equal((await errorOf(a, 'notice')).code, 'not_editable');
+  a.send({ type: 'edit', id: m1.id, text: '가'.repeat(MAX_TEXT + 1), ref: 'long' });
+  const long = await errorOf(a, 'long');
+  assert.equal(long.code, 'text_too_long');
+  assert.match(long.message, /너무 깁니다/);
+  a.send({ type: 'edit', id: m1.id, text: ' \u0007 ', ref: 'empty' });
+  assert.equal((await errorOf(a, 'empty')).code, 'empty_text');
+
+  // an admin deletes someone else's message (an admin is not limited to their own)
+  a.send({ type: 'message', channel: ch, text: '광고: 지금 가입하면 50% 할인', ref: 'm3' });
+  const m3 = await b.next(isEvent('message', ch, (f) => f.meta.ref === 'm3'));
+  const admin = await wsClient(g2.url, fs.readFileSync(path.join(g2.dataDir, 'admin-token'), 'utf8').trim());
+  await admin.next((f) => f.type === 'channels');
+  admin.send({ type: 'edit', id: m3.id, text: '관리자가 고침', ref: 'admin-edit' });
+  assert.equal((await errorOf(admin, 'admin-edit')).code, 'forbidden', 'an admin deletes, but does not edit, other people’s messages');
+  admin.send({ type: 'delete', id: m3.id, ref: 'admin-del' });
+  const byAdmin = await a.next(isEvent('delete', ch, (f) => f.meta.target === m3.id));
+  assert.equal(byAdmin.meta.role, 'admin');
+
+  // a second edit: the latest text wins
+  a.send({ type: 'edit', id: m1.id, text: '내일 회의는 11시 30분에 시작합니다', ref: 'e2' });
+  await b.next(isEvent('edit', ch, (f) => f.meta.ref === 'e2'));
+  await a.next(isEvent('edit', ch, (f) => f.meta.ref === 'e2'));
+
+  // a message in a private channel is unknown to people outside it
+  a.send({ type: 'create', channel: '비밀회의', private: true, members: ['준호'] });
+  await a.next((f) => f.type === 'history' && f.channel === '비밀회의');
+  a.send({ type: 'message', channel: '비밀회의', text: '둘만 보는 메시지', ref: 'secret' });
+  const secret = await a.next(isEvent('message', '비밀회의', (f) => f.meta.ref === 'secret'));
+  const outsider = await member(g1, '외부인');
+  outsider.send({ type: 'delete', id: secret.id, ref: 'peek' });
+  assert.equal((await errorOf(outsider, 'peek')).code, 'unknown_message');
+
+  // history on both gateways: the latest text, marked edited; the deleted messages without text; no change events
+  const expectLatest = (events: Frame[], where: string) => {
+    const shown = new Map(events.map((e) => [e.id, e]));
+    assert.equal(shown.get(m1.id)?.text, '내일 회의는 11시 30분에 시작합니다', where);
+    assert.equal(typeof shown.get(m1.id)?.meta.edited, 'number', where);
+    for (const m of [m2, m3]) {
+      assert.equal(shown.get(m.id)?.text, '', where);
+      assert.ok(shown.get(m.id)?.meta.deleted, where);
+    }
+    assert.ok(!events.some((e) => e.type === 'edit' || e.type === 'delete'), `${where}: no edit/delete events in history`);
+    const all = JSON.stringify(events);
+    for (const word of ['hunter2', '50% 할인', '10시에']) assert.ok(!all.includes(word), `${where}: "${word}" is gone from history`);
+  };
+  for (const [ws, where] of [[a, 'gateway 1'], [b, 'gateway 2']] as const) {
+    ws.send({ type: 'history', channel: ch, ref: 'h' });
+    expectLatest((await ws.next((f) => f.type === 'history' && f.ref === 'h')).events, where);
+  }
+
+  // a later joiner on a gateway started after all of it: its history is rebuilt from Kafka, in the latest state
+  const g3 = await startServer({ prefix: g1.prefix, env: { KCHAT_BOTS: '0' } });
+  try {
+    const late = await member(g3, '늦게온사람');
+    const history = await join(late, ch, '늦게온사람');
+    expectLatest(history.events, 'gateway 3 (later joiner)');
+    await late.close();
+  } finally {
+    await g3.stop();
+  }
+  await Promise.all([a.close(), b.close(), admin.close(), outsider.close()]);
+});
