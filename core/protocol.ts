@@ -62,7 +62,7 @@ export interface Envelope {
 
 // ── frames ───────────────────────────────────────────────────────────────
 /** Client → server frame types (the one list; the parser and the docs use it). */
-export const CLIENT_FRAME_TYPES = ['join', 'leave', 'message', 'nick', 'history', 'create', 'invite', 'dm', 'read', 'edit', 'delete'] as const;
+export const CLIENT_FRAME_TYPES = ['join', 'leave', 'message', 'nick', 'history', 'create', 'invite', 'dm', 'read', 'edit', 'delete', 'thread'] as const;
 export type ClientFrameType = (typeof CLIENT_FRAME_TYPES)[number];
 
 /** A client frame as a client sends it (optional fields may be left out). */
@@ -77,7 +77,8 @@ export type ClientFrame =
   | { type: 'dm'; nick: string; ref?: string }
   | { type: 'read'; channel: string; ts?: number; ref?: string }
   | { type: 'edit'; id: string; text: string; ref?: string }
-  | { type: 'delete'; id: string; ref?: string };
+  | { type: 'delete'; id: string; ref?: string }
+  | { type: 'thread'; id: string; ref?: string };
 
 /** A client frame after `parseClientFrame`: normalised, every optional field filled in. */
 export type ParsedClientFrame =
@@ -91,7 +92,8 @@ export type ParsedClientFrame =
   | { type: 'dm'; nick: string; ref?: string }
   | { type: 'read'; channel: string; ts: number | null; ref?: string }
   | { type: 'edit'; id: string; text: string; ref?: string }
-  | { type: 'delete'; id: string; ref?: string };
+  | { type: 'delete'; id: string; ref?: string }
+  | { type: 'thread'; id: string; ref?: string };
 
 /** Codes of `{"type":"error"}` frames (docs/gateway.md says when each is sent). */
 export const ERROR_CODES = [
@@ -180,6 +182,17 @@ export interface HistoryFrame {
   before?: number | string | null;
   ref?: string;
 }
+/** The answer to a `thread` frame: the message and its replies (oldest first), in their latest state. */
+export interface ThreadFrame {
+  type: 'thread';
+  id: string;
+  channel: string;
+  parent: Envelope;
+  replies: Envelope[];
+  /** more replies exist than were sent */
+  more: boolean;
+  ref?: string;
+}
 export interface ErrorFrame {
   type: 'error';
   code: ErrorCode | (string & {});
@@ -193,7 +206,7 @@ export interface SelfFrame {
   /** the gateway this connection is on (the id in its envelopes' meta.gateway): for operators and fault tests */
   gateway?: string;
 }
-export type ServerFrame = Envelope | PresenceFrame | HistoryFrame | ErrorFrame | SelfFrame | ChannelsFrame | DmFrame | ReadFrame;
+export type ServerFrame = Envelope | PresenceFrame | HistoryFrame | ErrorFrame | SelfFrame | ChannelsFrame | DmFrame | ReadFrame | ThreadFrame;
 
 /** A refused client frame: an input error with a frame error code and the client's `ref`. */
 export class FrameError extends InputError {
@@ -346,15 +359,16 @@ export function parseClientFrame(data: string): ParsedClientFrame {
     case 'edit':
       return { type: 'edit', id: idOf(raw, ref), text: messageText(need(raw, 'text', ref), ref), ref };
     case 'delete':
-      return { type: 'delete', id: idOf(raw, ref), ref };
+    case 'thread':
+      return { type, id: idOf(raw, ref), ref };
   }
 }
 
-/** The `id` of the message an edit/delete frame changes. */
+/** The `id` of the message an edit/delete frame changes (or a thread frame opens). */
 function idOf(raw: Record<string, unknown>, ref: string | undefined): string {
   const id = need(raw, 'id', ref);
   if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID) {
-    throw new FrameError('bad_field', `'id'는 고칠 메시지의 id여야 합니다 (field 'id' must be a message id: a string of 1–${MAX_ID} characters)`, ref);
+    throw new FrameError('bad_field', `'id'는 메시지의 id여야 합니다 (field 'id' must be a message id: a string of 1–${MAX_ID} characters)`, ref);
   }
   return id;
 }
@@ -391,6 +405,10 @@ export function parseServerFrame(data: string): ServerFrame | null {
       return typeof raw.channel === 'string' && Array.isArray(raw.with) ? (raw as unknown as DmFrame) : null;
     case 'read':
       return typeof raw.channel === 'string' && typeof raw.ts === 'number' ? (raw as unknown as ReadFrame) : null;
+    case 'thread':
+      return typeof raw.channel === 'string' && isEnvelope(raw.parent) && Array.isArray(raw.replies)
+        ? { ...(raw as unknown as ThreadFrame), replies: (raw.replies as unknown[]).filter(isEnvelope), more: raw.more === true }
+        : null;
     case 'error':
       return { type: 'error', code: String(raw.code ?? 'error'), message: String(raw.message ?? ''), ref: typeof raw.ref === 'string' ? raw.ref : undefined };
   }

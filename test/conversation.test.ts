@@ -154,3 +154,71 @@ test('edit and delete across two gateways: judged, sent through Kafka with meta.
   }
   await Promise.all([a.close(), b.close(), admin.close(), outsider.close()]);
 });
+
+test('threads: replies counted on the parent in history, a `thread` frame answers the message and its replies in their latest state; private stays private', async () => {
+  const ch = '스레드방';
+  const a = await member(g1, '스레드작성자');
+  const b = await member(g2, '스레드답변자');
+  await join(a, ch, '스레드작성자');
+  await join(b, ch, '스레드답변자');
+  a.send({ type: 'message', channel: ch, text: '이번 주 배포 일정 의견 주세요', ref: 'q' });
+  const parent = await b.next(isEvent('message', ch, (f) => f.meta.ref === 'q'));
+  b.send({ type: 'message', channel: ch, text: '목요일이 좋아요', reply_to: parent.id, ref: 'r1' });
+  const r1 = await a.next(isEvent('message', ch, (f) => f.meta.ref === 'r1'));
+  assert.equal(r1.reply_to, parent.id);
+  a.send({ type: 'message', channel: ch, text: '금요일은 피하고 싶어요', reply_to: parent.id, ref: 'r2' });
+  const r2 = await b.next(isEvent('message', ch, (f) => f.meta.ref === 'r2'));
+  b.send({ type: 'edit', id: r1.id, text: '목요일 오후가 좋아요', ref: 'r1-edit' });
+  await a.next(isEvent('edit', ch, (f) => f.meta.ref === 'r1-edit'));
+  a.send({ type: 'delete', id: r2.id, ref: 'r2-del' });
+  await b.next(isEvent('delete', ch, (f) => f.meta.ref === 'r2-del'));
+  await a.next(isEvent('delete', ch, (f) => f.meta.ref === 'r2-del'));
+  b.send({ type: 'message', channel: ch, text: '스레드 밖의 다른 이야기', ref: 'other' });
+  await a.next(isEvent('message', ch, (f) => f.meta.ref === 'other'));
+
+  // on both gateways: the thread in its latest state, the reply count on the parent in history
+  for (const [ws, where] of [[a, 'gateway 1'], [b, 'gateway 2']] as const) {
+    ws.send({ type: 'thread', id: parent.id, ref: 't' });
+    const t = await ws.next((f) => f.type === 'thread' && f.ref === 't');
+    assert.equal(t.id, parent.id, where);
+    assert.equal(t.channel, ch, where);
+    assert.equal(t.parent.text, '이번 주 배포 일정 의견 주세요', where);
+    assert.deepEqual(t.replies.map((e: Frame) => [e.id, e.text]), [[r1.id, '목요일 오후가 좋아요'], [r2.id, '']], where);
+    assert.ok(t.replies[1].meta.deleted, where);
+    assert.ok(!JSON.stringify(t).includes('금요일은 피하고'), `${where}: deleted text is not in the thread`);
+    assert.equal(t.more, false);
+    ws.send({ type: 'history', channel: ch, ref: 'th' });
+    const page = (await ws.next((f) => f.type === 'history' && f.ref === 'th')).events as Frame[];
+    assert.equal(page.find((e) => e.id === parent.id)?.meta.replies, 2, `${where}: reply count on the parent`);
+  }
+
+  // a reply count and a thread on a gateway started later (rebuilt from Kafka)
+  const g3 = await startServer({ prefix: g1.prefix, env: { KCHAT_BOTS: '0' } });
+  try {
+    const late = await member(g3, '스레드구경꾼');
+    const history = await join(late, ch, '스레드구경꾼');
+    assert.equal(history.events.find((e: Frame) => e.id === parent.id)?.meta.replies, 2);
+    late.send({ type: 'thread', id: parent.id, ref: 'late' });
+    const t = await late.next((f) => f.type === 'thread' && f.ref === 'late');
+    assert.deepEqual(t.replies.map((e: Frame) => e.text), ['목요일 오후가 좋아요', '']);
+    await late.close();
+  } finally {
+    await g3.stop();
+  }
+
+  // a thread of a private channel is unknown to people outside it; bad ids are named
+  a.send({ type: 'create', channel: '비밀스레드', private: true, members: ['스레드답변자'] });
+  await a.next((f) => f.type === 'history' && f.channel === '비밀스레드');
+  a.send({ type: 'message', channel: '비밀스레드', text: '둘만의 스레드', ref: 'sq' });
+  const secret = await a.next(isEvent('message', '비밀스레드', (f) => f.meta.ref === 'sq'));
+  const outsider = await member(g2, '스레드외부인');
+  outsider.send({ type: 'thread', id: secret.id, ref: 'peek' });
+  assert.equal((await errorOf(outsider, 'peek')).code, 'unknown_message');
+  outsider.send({ type: 'thread', id: 'no-such-message', ref: 'nothing' });
+  assert.equal((await errorOf(outsider, 'nothing')).code, 'unknown_message');
+  outsider.send({ type: 'thread', ref: 'no-id' });
+  assert.equal((await errorOf(outsider, 'no-id')).code, 'missing_field');
+  b.send({ type: 'thread', id: secret.id, ref: 'member' });
+  assert.equal((await b.next((f) => f.type === 'thread' && f.ref === 'member')).parent.text, '둘만의 스레드');
+  await Promise.all([a.close(), b.close(), outsider.close()]);
+});

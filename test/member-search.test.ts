@@ -93,6 +93,45 @@ test('private channels and DMs: only their members find them, in search and in t
   for (const ws of [minsu, jiyoung, cheolsu]) await ws.close();
 });
 
+test('after edits and deletes: members find only the latest text and never a deleted message; auditors find every version, flagged', { skip, timeout: 120_000 }, async () => {
+  const [author, reader] = [await connect('고치는사람'), await connect('찾는사람')];
+  for (const [ws, nick] of [[author, '고치는사람'], [reader, '찾는사람']] as const) {
+    ws.send({ type: 'join', channel: '수정방' });
+    await ws.next((f) => f.v === 1 && f.type === 'join' && f.channel === '수정방' && f.user.nick === nick);
+  }
+  author.send({ type: 'message', channel: '수정방', text: '서버 점검은 화요일 새벽에 합니다', ref: 'plan' });
+  const plan = await reader.next((f) => f.meta?.ref === 'plan');
+  author.send({ type: 'edit', id: plan.id, text: '서버 점검은 수요일 새벽에 합니다', ref: 'plan-edit' });
+  await reader.next((f) => f.type === 'edit' && f.meta?.ref === 'plan-edit');
+  author.send({ type: 'message', channel: '수정방', text: '임시 비밀번호는 봄날2024 입니다', ref: 'oops' });
+  const oops = await reader.next((f) => f.meta?.ref === 'oops');
+  author.send({ type: 'delete', id: oops.id, ref: 'oops-del' });
+  await reader.next((f) => f.type === 'delete' && f.meta?.ref === 'oops-del');
+
+  // the auditor: the word edited away still finds the message (now showing its latest text), flagged; the deleted one too
+  type Hit = { id: string; text: string; edited?: boolean; deleted?: boolean };
+  const auditorHit = async (q: string, id: string, ready: (h: Hit) => boolean) => {
+    for (let i = 0; i < 300; i++) {
+      const h = ((await search(q, admin)).hits as Hit[]).find((x) => x.id === id);
+      if (h && ready(h)) return h;
+    }
+    assert.fail(`the auditor's search for ${q} did not show ${id} as expected`);
+  };
+  const edited = await auditorHit('화요일에', plan.id, (h) => h.edited === true);
+  assert.equal(edited.text, '서버 점검은 수요일 새벽에 합니다');
+  assert.equal(edited.deleted, false);
+  const deleted = await auditorHit('임시 비밀번호', oops.id, (h) => h.deleted === true);
+  assert.equal(deleted.text, '임시 비밀번호는 봄날2024 입니다');
+
+  // the member: only the latest text matches; the deleted message never does
+  const mine = tokens.get('찾는사람')!;
+  assert.equal((await search('화요일', mine)).total, 0, 'a word edited away is not found by members');
+  assert.deepEqual((await search('수요일에', mine)).hits.map((h) => h.id), [plan.id]);
+  assert.equal((await search('비밀번호', mine)).total, 0, 'a deleted message is not found by members');
+  assert.equal((await search('봄날2024', mine)).total, 0);
+  await Promise.all([author.close(), reader.close()]);
+});
+
 test('scheduled notebook reports go only to channels whose members are all auditors', { skip, timeout: 60_000 }, async () => {
   const put = (channel: string) =>
     fetch(`${srv.url}/api/notebooks/report-target-check`, {

@@ -98,3 +98,15 @@ test('edits and deletes are applied to the held message: pages show the latest s
   // a change of a message the ring does not hold (older) is delivered: clients holding it apply it themselves
   assert.equal(c.apply(ev('edit', '민수', 'u1', { ts: 5000, text: '옛날 글 고침', meta: { role: 'member', target: 'not-held' } })), true);
 });
+
+test('replies are counted on the held parent (meta.replies); answers meant for one person are not', () => {
+  const c = new Channels();
+  const q = ev('message', '민수', 'u1', { ts: 1000, text: '질문 있어요' });
+  c.apply(q);
+  c.apply(createEnvelope({ type: 'message', channel: '잡담', user: { id: 'u2', nick: '지영' }, text: '답 1', ts: 2000, reply_to: q.id }));
+  c.apply(createEnvelope({ type: 'bot', channel: '잡담', user: { id: 'bot', nick: 'kchat봇' }, text: '혼자 보는 답', ts: 2500, reply_to: q.id, meta: { visible_to: ['u1'] } }));
+  c.apply(createEnvelope({ type: 'bot', channel: '잡담', user: { id: 'bot', nick: 'kchat봇' }, text: '모두의 답', ts: 3000, reply_to: q.id }));
+  assert.equal(c.find(q.id)?.meta.replies, 2);
+  assert.deepEqual(c.replies('잡담', q.id, 'u2').map((e) => e.text), ['답 1', '모두의 답']);
+  assert.deepEqual(c.replies('잡담', q.id, 'u1').map((e) => e.text), ['답 1', '혼자 보는 답', '모두의 답']);
+});

@@ -13,7 +13,7 @@
 // themselves stay in the ring (repeats are recognised by id) but are never
 // part of a page.
 import { applyChange, changeTarget, isChange, isDeleted } from '../../core/conversation.ts';
-import { serialize, visibleTo, type Envelope } from '../../core/envelope.ts';
+import { isEphemeral, serialize, visibleTo, type Envelope } from '../../core/envelope.ts';
 
 /** Default events kept per channel in memory (history pages beyond this come from DuckDB when ingest runs). */
 export const RING_SIZE = 1000;
@@ -71,6 +71,7 @@ export class Channels {
     ch.ids.add(e.id);
     // an edit/delete the rule refuses (a forged or late one) is kept for dedupe but delivered to nobody
     const fresh = isChange(e) ? this.change(ch, e) : true;
+    if (e.reply_to !== null && !isChange(e) && !isEphemeral(e)) this.countReply(ch, e.reply_to);
     if (!isChange(e) && e.ts > ch.lastTs) ch.lastTs = e.ts;
     ch.events.push({ e, raw });
     ch.bytes += raw.length;
@@ -83,6 +84,23 @@ export class Channels {
     return fresh;
   }
 
+  /** One more reply to a held message: its `meta.replies` (what history pages show; ingest's pages count the same way). */
+  private countReply(ch: Channel, parent: string): void {
+    const i = ch.ids.has(parent) ? ch.events.findIndex((h) => h.e.id === parent) : -1;
+    if (i < 0 || isChange(ch.events[i].e)) return;
+    const e = ch.events[i].e;
+    this.replace(ch, i, { ...e, meta: { ...e.meta, replies: (typeof e.meta.replies === 'number' ? e.meta.replies : 0) + 1 } });
+  }
+
+  /** Put a new state of the held event at `i` (with its bytes). */
+  private replace(ch: Channel, i: number, now: Envelope): void {
+    const raw = Buffer.from(serialize(now));
+    const delta = raw.length - ch.events[i].raw.length;
+    ch.events[i] = { e: now, raw };
+    ch.bytes += delta;
+    this.bytes += delta;
+  }
+
   /** Apply an edit/delete to its target when held (false: the rule refuses it). A target not held is older than the ring: pages from DuckDB apply it. */
   private change(ch: Channel, change: Envelope): boolean {
     const target = changeTarget(change);
@@ -90,12 +108,15 @@ export class Channels {
     if (i < 0) return true;
     const now = applyChange(ch.events[i].e, change);
     if (!now) return false;
-    const raw = Buffer.from(serialize(now));
-    const delta = raw.length - ch.events[i].raw.length;
-    ch.events[i] = { e: now, raw };
-    ch.bytes += delta;
-    this.bytes += delta;
+    this.replace(ch, i, now);
     return true;
+  }
+
+  /** The held replies to a message of a channel (latest state, oldest first) that `viewer` may see. */
+  replies(channel: string, parent: string, viewer?: string): Envelope[] {
+    const ch = this.map.get(channel);
+    if (!ch) return [];
+    return ch.events.filter((h) => h.e.reply_to === parent && !isChange(h.e) && visibleTo(h.e, viewer)).map((h) => h.e);
   }
 
   /** A held message (in its latest state) by id, in any channel; undefined when no ring holds it. */

@@ -21,6 +21,9 @@ export function historyFrame(channel: string, events: (HeldEvent | Envelope)[], 
   return head + '}';
 }
 
+/** Replies sent in one `thread` answer at most. */
+export const THREAD_LIMIT = 500;
+
 export class History {
   constructor(
     private readonly channels: Channels,
@@ -48,7 +51,31 @@ export class History {
     if (held || !this.db) return held;
     const record = await messageLog(this.db).message(id);
     if (!record || isChange(record.message)) return undefined;
-    return latestEnvelope(record);
+    const now = latestEnvelope(record);
+    return record.replies ? { ...now, meta: { ...now.meta, replies: record.replies } } : now;
+  }
+
+  /**
+   * The replies to a message that `viewer` may see, oldest first, in their
+   * latest state: ingest's log (when this node has it) joined with the ring,
+   * whose copies are the freshest (ingest may not have stored the newest yet).
+   */
+  async replies(parent: Envelope, viewer: string, limit = THREAD_LIMIT): Promise<{ replies: Envelope[]; more: boolean }> {
+    const byId = new Map<string, Envelope>();
+    let more = false;
+    if (this.db) {
+      const stored = await messageLog(this.db)
+        .thread(parent.id, { viewer, limit })
+        .catch((err: unknown) => {
+          log.debug({ err: (err as Error).message }, 'no thread in DuckDB');
+          return null;
+        });
+      for (const e of stored?.replies ?? []) byId.set(e.id, e);
+      more = stored?.more ?? false;
+    }
+    for (const e of this.channels.replies(parent.channel, parent.id, viewer)) byId.set(e.id, e);
+    const all = [...byId.values()].sort((a, b) => a.ts - b.ts);
+    return { replies: all.slice(0, limit), more: more || all.length > limit };
   }
 
   /** Older events from ingest's message log (best effort: the ring is the primary source); another person's ephemeral answers are left out there too. */

@@ -360,6 +360,9 @@ export class ChatStore {
       case 'self':
         this.onSelf(f.user);
         break;
+      case 'thread':
+        // the answer to a `thread` frame (docs/conversation.md): for the thread view
+        break;
       default:
         this.onEnvelope(f);
     }

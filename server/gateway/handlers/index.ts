@@ -18,13 +18,14 @@ import { leave } from './leave.ts';
 import { message } from './message.ts';
 import { nick } from './nick.ts';
 import { read } from './read.ts';
+import { thread } from './thread.ts';
 
 export type { GatewayContext } from './context.ts';
 
 type Handler<T extends ClientFrame['type']> = (g: GatewayContext, s: Session, f: Extract<ClientFrame, { type: T }>) => Promise<void> | void;
 
 /** One handler per client frame type (core/protocol.ts CLIENT_FRAME_TYPES). */
-const HANDLERS: { [T in ClientFrame['type']]: Handler<T> } = { join, leave, message, nick, history, create, invite, dm, read, edit: change, delete: change };
+const HANDLERS: { [T in ClientFrame['type']]: Handler<T> } = { join, leave, message, nick, history, create, invite, dm, read, edit: change, delete: change, thread };
 
 const noop = (): void => undefined;
 /** Frames whose effect later frames of the same connection depend on. */

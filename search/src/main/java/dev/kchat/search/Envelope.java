@@ -38,12 +38,15 @@ final class Envelope {
   final String target;
   /** the record's JSON (kept for placeholders) */
   final String json;
+  /** `meta.role` of an EDIT/DELETE (stamped by the gateway): an admin may delete anyone's message */
+  final String role;
 
-  private Envelope(Kind kind, Message message, String target, String json) {
+  private Envelope(Kind kind, Message message, String target, String json, String role) {
     this.kind = kind;
     this.message = message;
     this.target = target;
     this.json = json;
+    this.role = role;
   }
 
   /** Parse a record; `types` are the envelope types that become documents (core/envelope.ts EVENT_TYPES). */
@@ -108,12 +111,13 @@ final class Envelope {
       for (String u : Schema.strings(meta.get("visible_to"))) to.add(Fold.clean(u, 128));
       m.visibleTo = to;
     }
-    if (!edit && !delete) return new Envelope(Kind.MESSAGE, m, null, json);
+    if (!edit && !delete) return new Envelope(Kind.MESSAGE, m, null, json, null);
     JsonNode target = meta == null ? null : meta.get("target");
     if (target == null || !target.isTextual() || target.asText().isEmpty() || target.asText().length() > 128) {
       throw new Invalid("field 'meta.target': an " + type + " must name the id of the message it changes");
     }
-    return new Envelope(edit ? Kind.EDIT : Kind.DELETE, m, target.asText(), json != null ? json : raw.toString());
+    String role = meta.path("role").isTextual() ? meta.get("role").asText() : null;
+    return new Envelope(edit ? Kind.EDIT : Kind.DELETE, m, target.asText(), json != null ? json : raw.toString(), role);
   }
 
   /** Well-formed UTF-8 (RFC 3629): no overlong forms, no encoded surrogates, nothing above U+10FFFF. */

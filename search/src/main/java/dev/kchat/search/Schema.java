@@ -43,7 +43,7 @@ import org.apache.lucene.util.BytesRef;
  */
 final class Schema {
   /** Bumped when the layout changes: an index of another version is rebuilt from Kafka. */
-  static final String VERSION = "4";
+  static final String VERSION = "5";
 
   static final String ID = "id";
   static final String TS = "ts";

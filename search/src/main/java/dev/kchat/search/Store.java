@@ -191,8 +191,24 @@ final class Store implements Closeable {
   }
 
   private static void change(Message m, Envelope e) {
+    if (!allowed(m, e)) return;
     if (e.kind == Envelope.Kind.EDIT) m.edit(e.message.id, e.message.text, e.message.ts);
     else m.delete(e.message.ts, e.message.nick);
+  }
+
+  /**
+   * The one rule of core/conversation.ts (changeRefusal), so the index agrees
+   * with every other reader of the log: only messages and bot answers change,
+   * in their own channel; the author edits; the author or an admin
+   * (meta.role) deletes; nothing changes a deleted message. A change that
+   * breaks it (a forged or late event) changes nothing here either.
+   */
+  static boolean allowed(Message m, Envelope e) {
+    if (!m.type.equals("message") && !m.type.equals("bot")) return false;
+    if (!m.channel.toLowerCase(java.util.Locale.ROOT).equals(e.message.channel.toLowerCase(java.util.Locale.ROOT))) return false;
+    if (m.deleted()) return false;
+    boolean own = m.userId.equals(e.message.userId);
+    return e.kind == Envelope.Kind.EDIT ? own : own || "admin".equals(e.role);
   }
 
   private void write(Message m) throws IOException {
