@@ -31,6 +31,14 @@ async function member(srv: TestServer, nick: string): Promise<WsClient> {
   return ws;
 }
 
+/** Send a message and wait until both clients have it back from Kafka: a change is sent once the changer's own gateway holds the message (as a UI offers it). */
+async function sent(from: WsClient, to: WsClient, frame: Frame): Promise<Frame> {
+  from.send(frame);
+  const mine = (f: Frame) => isEvent('message', frame.channel, (e) => e.meta.ref === frame.ref)(f);
+  const [own] = await Promise.all([from.next(mine), to.next(mine)]);
+  return own;
+}
+
 async function join(ws: WsClient, channel: string, nick: string): Promise<Frame> {
   ws.send({ type: 'join', channel });
   const history = await ws.next((f) => f.type === 'history' && f.channel === channel);
@@ -45,8 +53,7 @@ test('edit and delete across two gateways: judged, sent through Kafka with meta.
   await join(a, ch, '민지');
   await join(b, ch, '준호');
 
-  a.send({ type: 'message', channel: ch, text: '내일 회의는 10시에 시작합니다', ref: 'm1' });
-  const m1 = await b.next(isEvent('message', ch, (f) => f.meta.ref === 'm1'));
+  const m1 = await sent(a, b, { type: 'message', channel: ch, text: '내일 회의는 10시에 시작합니다', ref: 'm1' });
 
   // the author edits: everyone in the channel, on both gateways, gets the edit naming its target
   a.send({ type: 'edit', id: m1.id, text: '내일 회의는 11시로 미뤄졌습니다', ref: 'e1' });
@@ -68,8 +75,7 @@ test('edit and delete across two gateways: judged, sent through Kafka with meta.
   assert.equal((await errorOf(b, 'b-del')).code, 'forbidden');
 
   // the author deletes their own message; nothing changes it afterwards
-  b.send({ type: 'message', channel: ch, text: '잘못 보냈어요: 서버 비밀번호는 hunter2 입니다', ref: 'm2' });
-  const m2 = await a.next(isEvent('message', ch, (f) => f.meta.ref === 'm2'));
+  const m2 = await sent(b, a, { type: 'message', channel: ch, text: '잘못 보냈어요: 서버 비밀번호는 hunter2 입니다', ref: 'm2' });
   b.send({ type: 'delete', id: m2.id, ref: 'd2' });
   const deleted = await a.next(isEvent('delete', ch));
   assert.equal(deleted.meta.target, m2.id);
@@ -100,8 +106,7 @@ test('edit and delete across two gateways: judged, sent through Kafka with meta.
   assert.equal((await errorOf(a, 'empty')).code, 'empty_text');
 
   // an admin deletes someone else's message (an admin is not limited to their own)
-  a.send({ type: 'message', channel: ch, text: '광고: 지금 가입하면 50% 할인', ref: 'm3' });
-  const m3 = await b.next(isEvent('message', ch, (f) => f.meta.ref === 'm3'));
+  const m3 = await sent(a, b, { type: 'message', channel: ch, text: '광고: 지금 가입하면 50% 할인', ref: 'm3' });
   const admin = await wsClient(g2.url, fs.readFileSync(path.join(g2.dataDir, 'admin-token'), 'utf8').trim());
   await admin.next((f) => f.type === 'channels');
   admin.send({ type: 'edit', id: m3.id, text: '관리자가 고침', ref: 'admin-edit' });
@@ -161,13 +166,10 @@ test('threads: replies counted on the parent in history, a `thread` frame answer
   const b = await member(g2, '스레드답변자');
   await join(a, ch, '스레드작성자');
   await join(b, ch, '스레드답변자');
-  a.send({ type: 'message', channel: ch, text: '이번 주 배포 일정 의견 주세요', ref: 'q' });
-  const parent = await b.next(isEvent('message', ch, (f) => f.meta.ref === 'q'));
-  b.send({ type: 'message', channel: ch, text: '목요일이 좋아요', reply_to: parent.id, ref: 'r1' });
-  const r1 = await a.next(isEvent('message', ch, (f) => f.meta.ref === 'r1'));
+  const parent = await sent(a, b, { type: 'message', channel: ch, text: '이번 주 배포 일정 의견 주세요', ref: 'q' });
+  const r1 = await sent(b, a, { type: 'message', channel: ch, text: '목요일이 좋아요', reply_to: parent.id, ref: 'r1' });
   assert.equal(r1.reply_to, parent.id);
-  a.send({ type: 'message', channel: ch, text: '금요일은 피하고 싶어요', reply_to: parent.id, ref: 'r2' });
-  const r2 = await b.next(isEvent('message', ch, (f) => f.meta.ref === 'r2'));
+  const r2 = await sent(a, b, { type: 'message', channel: ch, text: '금요일은 피하고 싶어요', reply_to: parent.id, ref: 'r2' });
   b.send({ type: 'edit', id: r1.id, text: '목요일 오후가 좋아요', ref: 'r1-edit' });
   await a.next(isEvent('edit', ch, (f) => f.meta.ref === 'r1-edit'));
   a.send({ type: 'delete', id: r2.id, ref: 'r2-del' });
@@ -209,8 +211,8 @@ test('threads: replies counted on the parent in history, a `thread` frame answer
   // a thread of a private channel is unknown to people outside it; bad ids are named
   a.send({ type: 'create', channel: '비밀스레드', private: true, members: ['스레드답변자'] });
   await a.next((f) => f.type === 'history' && f.channel === '비밀스레드');
-  a.send({ type: 'message', channel: '비밀스레드', text: '둘만의 스레드', ref: 'sq' });
-  const secret = await a.next(isEvent('message', '비밀스레드', (f) => f.meta.ref === 'sq'));
+  await b.next((f) => f.type === 'history' && f.channel === '비밀스레드');
+  const secret = await sent(a, b, { type: 'message', channel: '비밀스레드', text: '둘만의 스레드', ref: 'sq' });
   const outsider = await member(g2, '스레드외부인');
   outsider.send({ type: 'thread', id: secret.id, ref: 'peek' });
   assert.equal((await errorOf(outsider, 'peek')).code, 'unknown_message');

@@ -91,22 +91,22 @@ describe('events applied by message id', () => {
 
   test('changes that break the rule (core/conversation.ts) change nothing: not the author, not an admin, another channel, after a delete', async () => {
     const member: SearchView = { role: 'member', channels: ['ops', 'hr'] };
-    await produce(envelope({ id: 'r1', channel: 'ops', nick: '지영', text: '회의실은 3층 대회의실입니다' }));
+    await produce(envelope({ id: 'rule', channel: 'ops', nick: '지영', text: '회의실은 3층 대회의실입니다' }));
     await produce(
-      envelope({ id: 'r1-forged', type: 'edit', channel: 'ops', nick: '민수', text: '회의실은 지하 창고입니다', meta: { target: 'r1', role: 'member' } }),
-      envelope({ id: 'r1-admin-edit', type: 'edit', channel: 'ops', nick: '관리팀', text: '관리자가 고친 글', meta: { target: 'r1', role: 'admin' } }),
-      envelope({ id: 'r1-other-channel', type: 'edit', channel: 'hr', nick: '지영', text: '다른 채널에서 고친 글', meta: { target: 'r1', role: 'member' } }),
-      envelope({ id: 'r1-member-del', type: 'delete', channel: 'ops', nick: '민수', meta: { target: 'r1', role: 'member' } }),
+      envelope({ id: 'rule-forged', type: 'edit', channel: 'ops', nick: '민수', text: '회의실은 지하 창고입니다', meta: { target: 'rule', role: 'member' } }),
+      envelope({ id: 'rule-admin-edit', type: 'edit', channel: 'ops', nick: '관리팀', text: '관리자가 고친 글', meta: { target: 'rule', role: 'admin' } }),
+      envelope({ id: 'rule-other-channel', type: 'edit', channel: 'hr', nick: '지영', text: '다른 채널에서 고친 글', meta: { target: 'rule', role: 'member' } }),
+      envelope({ id: 'rule-member-del', type: 'delete', channel: 'ops', nick: '민수', meta: { target: 'rule', role: 'member' } }),
     );
     const [untouched] = await found(['대회의실'], member);
-    assert.equal(untouched.id, 'r1');
+    assert.equal(untouched.id, 'rule');
     assert.equal(untouched.text, '회의실은 3층 대회의실입니다');
     assert.equal(untouched.edited, false);
     for (const word of ['지하창고', '관리자가고친', '다른채널에서']) assert.deepEqual(await ids([word], AUDITOR), [], `${word}: a refused edit is no version`);
     // the author deletes; a later edit by the author changes nothing
     await produce(
-      envelope({ id: 'r1-del', type: 'delete', channel: 'ops', nick: '지영', meta: { target: 'r1', role: 'member' } }),
-      envelope({ id: 'r1-late', type: 'edit', channel: 'ops', nick: '지영', text: '삭제 뒤에 고친 글', meta: { target: 'r1', role: 'member' } }),
+      envelope({ id: 'rule-del', type: 'delete', channel: 'ops', nick: '지영', meta: { target: 'rule', role: 'member' } }),
+      envelope({ id: 'rule-late', type: 'edit', channel: 'ops', nick: '지영', text: '삭제 뒤에 고친 글', meta: { target: 'rule', role: 'member' } }),
     );
     assert.deepEqual(await ids(['대회의실'], member), []);
     const [gone] = await found(['대회의실']);
