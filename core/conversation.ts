@@ -94,7 +94,7 @@ export function changeRefusal(req: ChangeRequest, target: ChangeTargetState | un
 function describeMs(ms: number): string {
   const min = Math.round(ms / 60_000);
   if (min < 1) return `${Math.max(1, Math.round(ms / 1000))}초`;
-  if (min < 120) return `${min}분`;
+  if (min < 60 || (min < 120 && min % 60 !== 0)) return `${min}분`;
   const h = Math.round(min / 60);
   return h < 48 ? `${h}시간` : `${Math.round(h / 24)}일`;
 }

@@ -9,8 +9,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { createEnvelope } from '../core/envelope.ts';
+import { createKafka, createProducer, envelopeMessage } from '../core/kafka.ts';
 import { MAX_TEXT } from '../core/protocol.ts';
-import { login, startServer, uniquePrefix, wsClient, type Frame, type TestServer, type WsClient } from './helpers/server.ts';
+import { login, startServer, testBrokers, uniquePrefix, wsClient, type Frame, type TestServer, type WsClient } from './helpers/server.ts';
 
 let g1: TestServer;
 let g2: TestServer;
@@ -223,4 +225,49 @@ test('threads: replies counted on the parent in history, a `thread` frame answer
   b.send({ type: 'thread', id: secret.id, ref: 'member' });
   assert.equal((await b.next((f) => f.type === 'thread' && f.ref === 'member')).parent.text, '둘만의 스레드');
   await Promise.all([a.close(), b.close(), outsider.close()]);
+});
+
+test('members edit and delete within their window (KCHAT_EDIT_WINDOW_SECONDS / KCHAT_DELETE_WINDOW_SECONDS); admins are not limited', async () => {
+  const srv = await startServer({ env: { KCHAT_BOTS: '0', KCHAT_EDIT_WINDOW_SECONDS: '600', KCHAT_DELETE_WINDOW_SECONDS: '3600' } });
+  try {
+    const me = await login(srv.url, '시간제한');
+    const ws = await wsClient(srv.url, me.token);
+    await ws.next((f) => f.type === 'channels');
+    await join(ws, '기한', '시간제한');
+    // two of my messages as an outside producer wrote them, sent 20 minutes and 2 hours ago (no waiting: the times are in the events)
+    const at = (minutesAgo: number, text: string) => createEnvelope({ type: 'message', channel: '기한', user: me.user, text, ts: Date.now() - minutesAgo * 60_000, meta: { role: 'member' } });
+    const older = at(20, '20분 전에 보낸 글');
+    const oldest = at(120, '두 시간 전에 보낸 글');
+    const producer = createProducer(createKafka(testBrokers().split(','), 'test-conversation-window'));
+    await producer.connect();
+    try {
+      await producer.send({ topic: `${srv.prefix}chat.events`, messages: [older, oldest].map(envelopeMessage) });
+    } finally {
+      await producer.disconnect();
+    }
+    await ws.next(isEvent('message', '기한', (f) => f.id === oldest.id));
+
+    ws.send({ type: 'edit', id: older.id, text: '고칠 수 없는 글', ref: 'late-edit' });
+    const closed = await errorOf(ws, 'late-edit');
+    assert.equal(closed.code, 'edit_window_closed');
+    assert.match(closed.message, /10분이 지난 메시지는 고칠 수 없습니다/);
+    // the delete window is longer: 20 minutes is still inside it, 2 hours is not
+    ws.send({ type: 'delete', id: oldest.id, ref: 'late-delete' });
+    assert.match((await errorOf(ws, 'late-delete')).message, /1시간이 지난 메시지는 지울 수 없습니다/);
+    ws.send({ type: 'delete', id: older.id, ref: 'in-time' });
+    assert.equal((await ws.next(isEvent('delete', '기한', (f) => f.meta.ref === 'in-time'))).meta.target, older.id);
+    // a fresh message is inside both windows
+    ws.send({ type: 'message', channel: '기한', text: '방금 보낸 글', ref: 'fresh' });
+    const fresh = await ws.next(isEvent('message', '기한', (f) => f.meta.ref === 'fresh'));
+    ws.send({ type: 'edit', id: fresh.id, text: '방금 고친 글', ref: 'fresh-edit' });
+    assert.equal((await ws.next(isEvent('edit', '기한', (f) => f.meta.ref === 'fresh-edit'))).text, '방금 고친 글');
+    // an admin deletes the two-hour-old message all the same
+    const admin = await wsClient(srv.url, fs.readFileSync(path.join(srv.dataDir, 'admin-token'), 'utf8').trim());
+    await admin.next((f) => f.type === 'channels');
+    admin.send({ type: 'delete', id: oldest.id, ref: 'admin' });
+    assert.equal((await ws.next(isEvent('delete', '기한', (f) => f.meta.ref === 'admin'))).meta.target, oldest.id);
+    await Promise.all([ws.close(), admin.close()]);
+  } finally {
+    await srv.stop();
+  }
 });
