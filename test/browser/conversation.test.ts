@@ -1,7 +1,11 @@
 // The conversation features of the chat UI (#13) in a real browser, two
-// people on a real server: formatted messages (and that formatting cannot be
-// used to inject anything), bot answers with code.
+// people on a real server (one at 1280 px, one at 375 px): formatted messages
+// (and that formatting cannot be used to inject anything), bot answers with
+// code and as replies, replies and the thread view, edit and delete — each
+// seen by the other person.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { browserProblem, launchBrowser, newPage, saveScreenshot, watch, type PageWatch } from '../helpers/browser.ts';
@@ -36,6 +40,26 @@ async function seeMessage(page: Page, text: string): Promise<string> {
     WAIT,
   );
   return (await handle.jsonValue()) as string;
+}
+
+/** Show a message's actions as a person does (hover), then press one. */
+async function act(page: Page, id: string, label: string): Promise<void> {
+  await page.hover(`.messages .msg[data-id="${id}"] .text`);
+  await page.click(`.messages .msg[data-id="${id}"] .msg-actions button[aria-label="${label}"]`);
+}
+
+const textOf = (page: Page, sel: string) => page.$eval(sel, (el) => el.textContent ?? '');
+
+/** Light and dark pictures of each page, named by its viewport (test-results/screenshots/). */
+async function screenshots(pages: Page[], name: string): Promise<void> {
+  for (const scheme of ['light', 'dark'] as const) {
+    for (const page of pages) {
+      await page.emulateMedia({ colorScheme: scheme, reducedMotion: 'reduce' });
+      const { width, height } = page.viewportSize()!;
+      await saveScreenshot(page, `${name}-${width}x${height}-${scheme}`);
+    }
+  }
+  for (const page of pages) await page.emulateMedia({ colorScheme: 'light' });
 }
 
 describe('chat conversation UI in a real browser', { skip }, () => {
@@ -133,23 +157,170 @@ describe('chat conversation UI in a real browser', { skip }, () => {
     assert.deepEqual(watchB.pageErrors, []);
   });
 
-  it("a bot's backticks are code", async () => {
+  it("a bot's backticks are code, and its answer is a reply to the question", async () => {
     await say(b, '@bot 우리 팀 회식 장소 어디야');
+    const question = await seeMessage(a, '@bot 우리 팀 회식 장소 어디야');
     const code = await a.waitForFunction(
       () => [...document.querySelectorAll('.msg.bot[data-delivery=sent] .text code')].map((e) => e.textContent).find((t) => t === '@bot 도움말') ?? false,
       undefined,
       WAIT,
     );
     assert.equal(await code.jsonValue(), '@bot 도움말');
-    const text = await a.$eval('.msg.bot:last-of-type .text', (el) => el.textContent ?? '');
-    assert.ok(!text.includes('`'), `no backtick is shown: ${text}`);
-    for (const scheme of ['light', 'dark'] as const) {
-      await a.emulateMedia({ colorScheme: scheme, reducedMotion: 'reduce' });
-      await b.emulateMedia({ colorScheme: scheme, reducedMotion: 'reduce' });
-      await saveScreenshot(a, `conversation-format-1280x800-${scheme}`);
-      await saveScreenshot(b, `conversation-format-375x800-${scheme}`);
+    const answer = await a.$eval('.messages .msg.bot:last-of-type', (el) => ({ text: el.querySelector('.text')?.textContent ?? '', replyTo: (el as HTMLElement).dataset.replyTo, ref: el.querySelector('.reply-ref')?.textContent }));
+    assert.ok(!answer.text.includes('`'), `no backtick is shown: ${answer.text}`);
+    assert.equal(answer.replyTo, question, 'the answer replies to the question');
+    assert.equal(answer.ref, '준호@bot 우리 팀 회식 장소 어디야', 'the answer names the question it answers');
+    await a.waitForFunction((id) => document.querySelector(`.msg[data-id="${id}"] .reply-count`)?.textContent?.trim() === '답글 1개', question, WAIT);
+    await screenshots([a, b], 'conversation-format');
+  });
+
+  it('a reply from the message action: the box shows what it answers, the other person sees it counted and threaded', async () => {
+    await say(a, '금요일 점심 메뉴 정해 주세요');
+    const parent = await seeMessage(b, '금요일 점심 메뉴 정해 주세요');
+    // 준호 (375 px) answers from the message's actions
+    await act(b, parent, '답글 달기');
+    await b.waitForSelector('.composer .composer-reply', WAIT);
+    assert.equal(await textOf(b, '.composer .composer-reply-text'), '서연님에게 답글: 금요일 점심 메뉴 정해 주세요');
+    assert.equal(await b.evaluate(() => document.activeElement?.id), 'composer-input', 'the cursor is in the box');
+    await say(b, '김치찌개 어때요? **매운 거** 괜찮으면요');
+    const reply = await seeMessage(a, '김치찌개 어때요? 매운 거 괜찮으면요');
+    assert.equal(await b.$$eval('.composer .composer-reply', (els) => els.length), 0, 'the box stops replying once sent');
+    const shown = await a.$eval(`.msg[data-id="${reply}"]`, (el) => ({ replyTo: (el as HTMLElement).dataset.replyTo, ref: el.querySelector('.reply-ref')?.textContent }));
+    assert.deepEqual(shown, { replyTo: parent, ref: '서연금요일 점심 메뉴 정해 주세요' });
+    await a.waitForFunction((id) => document.querySelector(`.msg[data-id="${id}"] .reply-count`)?.textContent?.trim() === '답글 1개', parent, WAIT);
+
+    // 서연 (1280 px) opens the thread from the count and answers in it
+    await a.click(`.msg[data-id="${parent}"] .reply-count`);
+    await a.waitForSelector('#thread-panel', WAIT);
+    const thread = await a.$eval('#thread-panel', (el) => ({
+      parent: el.querySelector('.thread-parent .text')?.textContent,
+      replies: [...el.querySelectorAll('.thread-replies .text')].map((e) => e.textContent),
+      width: el.getBoundingClientRect().width,
+    }));
+    assert.equal(thread.parent, '금요일 점심 메뉴 정해 주세요');
+    assert.deepEqual(thread.replies, ['김치찌개 어때요? 매운 거 괜찮으면요']);
+    assert.ok(thread.width >= 360 && thread.width <= 420, `a side panel at 1280 px (${thread.width}px)`);
+    assert.ok(await a.isVisible('.timeline'), 'the channel stays beside the thread');
+    assert.equal(await a.evaluate(() => document.activeElement?.id), 'thread-input', 'the cursor is in the thread box');
+    await a.fill('#thread-input', '좋아요, 12시에 1층에서 봬요');
+    await a.press('#thread-input', 'Enter');
+    await a.waitForFunction(() => [...document.querySelectorAll('#thread-panel .thread-replies .msg[data-delivery=sent] .text')].map((e) => e.textContent).includes('좋아요, 12시에 1층에서 봬요'), undefined, WAIT);
+    const second = await seeMessage(b, '좋아요, 12시에 1층에서 봬요');
+    assert.equal(await b.$eval(`.msg[data-id="${second}"]`, (el) => (el as HTMLElement).dataset.replyTo), parent, 'a reply from the thread replies to its first message');
+    await b.waitForFunction((id) => document.querySelector(`.msg[data-id="${id}"] .reply-count`)?.textContent?.trim() === '답글 2개', parent, WAIT);
+
+    // 준호 opens it at 375 px: the thread takes the whole screen
+    await b.click(`.msg[data-id="${parent}"] .reply-count`);
+    await b.waitForSelector('#thread-panel', WAIT);
+    const box = await b.$eval('#thread-panel', (el) => el.getBoundingClientRect().toJSON() as DOMRect);
+    assert.deepEqual([box.x, box.width, box.height], [0, 375, 800]);
+    assert.deepEqual(await b.$$eval('#thread-panel .thread-replies .text', (els) => els.map((e) => e.textContent)), ['김치찌개 어때요? 매운 거 괜찮으면요', '좋아요, 12시에 1층에서 봬요']);
+    await screenshots([a, b], 'conversation-thread');
+    // Esc closes it (keyboard only)
+    await b.focus('#thread-input');
+    await b.keyboard.press('Escape');
+    await b.waitForSelector('#thread-panel', { state: 'detached', ...WAIT });
+  });
+
+  it('↑ in the empty box edits my last message; the other person sees the new text marked (수정됨)', async () => {
+    await say(a, '회의는 3시에 합니다');
+    const id = await seeMessage(b, '회의는 3시에 합니다');
+    await a.click('#composer-input');
+    await a.keyboard.press('ArrowUp');
+    const editor = `.msg[data-id="${id}"] .msg-editor textarea`;
+    await a.waitForSelector(editor, WAIT);
+    assert.equal(await a.$eval(editor, (el) => (el as HTMLTextAreaElement).value), '회의는 3시에 합니다');
+    assert.equal(await a.evaluate(() => document.activeElement?.tagName), 'TEXTAREA');
+    await a.fill(editor, '회의는 **4시**로 미뤄졌어요');
+    await a.press(editor, 'Enter');
+    const edited = `.msg[data-id="${id}"] .text`;
+    await b.waitForFunction((sel) => document.querySelector(sel)?.textContent === '회의는 4시로 미뤄졌어요(수정됨)', edited, WAIT);
+    assert.equal(await textOf(b, `${edited} strong`), '4시');
+    await a.waitForFunction((sel) => document.querySelector(sel)?.textContent === '회의는 4시로 미뤄졌어요(수정됨)', edited, WAIT);
+    // Someone else's message offers no edit or delete
+    await b.hover(`.msg[data-id="${id}"] .text`);
+    assert.deepEqual(await b.$$eval(`.msg[data-id="${id}"] .msg-actions button`, (els) => els.map((e) => e.getAttribute('aria-label'))), ['답글 달기', '스레드 열기']);
+    // An edit of someone else's message, forced past the UI, is refused by the server and the reason is shown on the message in Korean
+    await b.evaluate((mid) => {
+      const store = (window as unknown as { kchat: { conv: { find(c: string, i: string): unknown; saveEdit(e: unknown, t: string): void }; active: string } }).kchat;
+      store.conv.saveEdit(store.conv.find(store.active, mid), '남의 메시지를 고쳐 보기');
+    }, id);
+    await b.waitForSelector(`.msg[data-id="${id}"] .msg-problem`, WAIT);
+    assert.match(await textOf(b, `.msg[data-id="${id}"] .msg-problem`), /^수정하지 못했습니다: 이 채널이나 동작에 대한 권한이 없습니다\.자기 메시지만 고칠 수 있습니다/);
+    assert.equal(await textOf(a, edited), '회의는 4시로 미뤄졌어요(수정됨)', 'nothing changed for the author');
+  });
+
+  it('delete asks first; everyone then sees "삭제된 메시지입니다" and the text is gone, also after a reload', async () => {
+    await say(a, '비밀번호는 1234입니다 (잘못 보냄)');
+    const id = await seeMessage(b, '비밀번호는 1234입니다 (잘못 보냄)');
+    await act(a, id, '메시지 삭제');
+    await a.waitForSelector('#delete-dialog[open]', WAIT);
+    assert.match(await textOf(a, '#delete-dialog'), /이 메시지를 삭제할까요\?.*비밀번호는 1234입니다/);
+    await saveScreenshot(a, 'conversation-delete-1280x800-light');
+    // cancel first: nothing happens
+    await a.click('#delete-dialog button:has-text("취소")');
+    await a.waitForSelector('#delete-dialog[open]', { state: 'detached', ...WAIT });
+    assert.equal(await textOf(b, `.msg[data-id="${id}"] .text`), '비밀번호는 1234입니다 (잘못 보냄)');
+    await act(a, id, '메시지 삭제');
+    await a.waitForSelector('#delete-dialog[open]', WAIT);
+    await a.click('#delete-dialog button[type=submit]');
+    for (const page of [a, b]) {
+      await page.waitForFunction((mid) => document.querySelector(`.msg[data-id="${mid}"] .text`)?.textContent?.trim() === '삭제된 메시지입니다', id, WAIT);
+      const html = await page.content();
+      assert.ok(!html.includes('1234'), `the deleted text is nowhere in the page: …${html.slice(html.indexOf('1234') - 300, html.indexOf('1234') + 50)}`);
     }
-    await a.emulateMedia({ colorScheme: 'light' });
-    await b.emulateMedia({ colorScheme: 'light' });
+    await saveScreenshot(b, 'conversation-deleted-375x800-light');
+    await b.reload();
+    await b.waitForSelector(`.msg[data-id="${id}"]`, WAIT);
+    assert.equal((await textOf(b, `.msg[data-id="${id}"] .text`)).trim(), '삭제된 메시지입니다');
+    assert.ok(!(await b.content()).includes('1234'), 'history after a reload has no deleted text');
+    // the reply count after a reload comes from history (the server counts the replies)
+    await b.waitForFunction(
+      () => [...document.querySelectorAll('.msg')].some((m) => m.querySelector('.text')?.textContent === '금요일 점심 메뉴 정해 주세요' && m.querySelector('.reply-count')?.textContent?.trim() === '답글 2개'),
+      undefined,
+      WAIT,
+    );
+    assert.deepEqual(watchA.pageErrors, []);
+    assert.deepEqual(watchB.pageErrors, []);
+  });
+
+  it("an admin deletes someone else's message; the author and the others see it gone", async () => {
+    // an admin account (token login, as `kchat users add --role admin` makes it), signed in in a third browser
+    const adminToken = fs.readFileSync(path.join(srv.dataDir, 'admin-token'), 'utf8').trim();
+    const res = await fetch(`${srv.url}/api/admin/cli`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+      body: JSON.stringify({ argv: ['users', 'add', '운영자', '--role', 'admin', '--json'] }),
+    });
+    const out = (await res.json()) as { stdout: string; stderr: string; code: number };
+    assert.equal(out.code, 0, out.stderr);
+    const admin = JSON.parse(out.stdout) as { id: string; nick: string; token: string };
+    const { context, page: c } = await newPage(browser, { width: 1280, height: 800 });
+    try {
+      await c.goto(srv.url);
+      await c.evaluate((u) => {
+        localStorage.setItem('kchat.token', JSON.stringify(u.token));
+        localStorage.setItem('kchat.user', JSON.stringify({ id: u.id, nick: u.nick }));
+      }, admin);
+      await c.reload();
+      await c.waitForSelector('.app[data-conn=connected]', { state: 'attached', ...WAIT });
+      await say(c, `/join #${CHANNEL}`);
+      await c.waitForSelector(`.channel[data-channel="${CHANNEL}"][aria-current=page]`, { state: 'attached', ...WAIT });
+
+      await say(b, '광고: 최저가 노트북 팝니다 http://spam.example/노트북');
+      const id = await seeMessage(c, '광고: 최저가 노트북 팝니다 http://spam.example/노트북');
+      await c.hover(`.msg[data-id="${id}"] .text`);
+      assert.deepEqual(await c.$$eval(`.msg[data-id="${id}"] .msg-actions button`, (els) => els.map((e) => e.getAttribute('aria-label'))), ['답글 달기', '스레드 열기', '메시지 삭제'], 'an admin may delete, not edit');
+      await act(c, id, '메시지 삭제');
+      await c.waitForSelector('#delete-dialog[open]', WAIT);
+      assert.match(await textOf(c, '#delete-dialog .dialog-text'), /^준호님의 메시지를 삭제할까요\? \(관리자 권한\)$/);
+      await c.click('#delete-dialog button[type=submit]');
+      for (const page of [a, b, c]) {
+        await page.waitForFunction((mid) => document.querySelector(`.msg[data-id="${mid}"] .text`)?.textContent?.trim() === '삭제된 메시지입니다', id, WAIT);
+        assert.ok(!(await page.content()).includes('spam.example'), 'the deleted words are gone for everyone');
+      }
+    } finally {
+      await context.close();
+    }
   });
 });

@@ -3,7 +3,9 @@
 // mention counts and history paging. The server's `channels` frame is the
 // list (memberships are the account's, kept by the server); localStorage
 // only shows the last known list until it arrives.
+import { applyChange, changeTarget, isChange } from '../../core/conversation.ts';
 import { mergeEvents } from './format.ts';
+import { isReply } from './threads.ts';
 import type { ChannelInfo, Envelope, HistoryFrame } from './protocol.ts';
 import { KEY, load, save } from './storage.ts';
 
@@ -113,7 +115,9 @@ export class Channels {
     if (!ch) return null;
     const before = ch.events.length;
     const olderPage = f.before !== undefined && f.before !== null;
-    ch.events = mergeEvents(ch.events, f.events);
+    // A page holds messages in their latest state; should it carry an edit or delete, it is applied, not shown.
+    ch.events = mergeEvents(ch.events, f.events.filter((e) => !isChange(e)));
+    for (const e of f.events) if (isChange(e)) this.applyChange(ch, e);
     if (olderPage) {
       ch.loadingOlder = false;
       if (ch.events.length === before) ch.noMoreOlder = true;
@@ -124,12 +128,26 @@ export class Channels {
     return ch;
   }
 
-  /** A live envelope; `isNew` is false for one we already hold (a replay after reconnect). */
-  applyEvent(e: Envelope): { ch: ChannelState; isNew: boolean } | null {
+  /**
+   * A live envelope; `isNew` is false for one we already hold (a replay after
+   * reconnect). An edit or delete changes the message it names (`updated`,
+   * null when we do not hold it or the rule refuses it) and is not an event of its own.
+   */
+  applyEvent(e: Envelope): { ch: ChannelState; isNew: boolean; change?: { updated: Envelope | null } } | null {
     const ch = this.map.get(e.channel);
     if (!ch) return null;
+    if (isChange(e)) return { ch, isNew: false, change: { updated: this.applyChange(ch, e) } };
     const isNew = !ch.events.some((x) => x.id === e.id);
     ch.events = mergeEvents(ch.events, [e]);
+    // a new reply: the server's count on its parent (meta.replies, from a history page) goes up
+    if (isNew && isReply(e)) ch.events = ch.events.map((x) => (x.id === e.reply_to && typeof x.meta.replies === 'number' ? { ...x, meta: { ...x.meta, replies: x.meta.replies + 1 } } : x));
     return { ch, isNew };
+  }
+
+  private applyChange(ch: ChannelState, change: Envelope): Envelope | null {
+    const i = ch.events.findIndex((x) => x.id === changeTarget(change));
+    const updated = i < 0 ? null : applyChange(ch.events[i], change);
+    if (updated) ch.events = ch.events.map((x, j) => (j === i ? updated : x));
+    return updated;
   }
 }

@@ -77,7 +77,9 @@ export function buildTimeline(events: TimelineEvent[]): TimelineItem[] {
       prev.user.id === e.user.id &&
       prev.user.nick === e.user.nick &&
       e.ts - prev.ts < GROUP_WINDOW_MS &&
-      e.ts >= prev.ts;
+      e.ts >= prev.ts &&
+      // a reply shows its header under the line that names what it answers
+      !e.reply_to;
     items.push({ kind: 'message', key: e.id, event: e, continued });
     prev = e;
   }

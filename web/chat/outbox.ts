@@ -13,6 +13,8 @@ export interface PendingSend {
   ref: string;
   channel: string;
   text: string;
+  /** the message this answers (a thread reply) */
+  replyTo: string | null;
   ts: number;
   delivery: 'queued' | 'sending' | 'failed';
   failure?: string;
@@ -39,8 +41,8 @@ export class Outbox {
 
   constructor(private readonly host: OutboxHost) {}
 
-  add(channel: string, text: string): void {
-    const p: PendingSend = { ref: newRef(), channel, text, ts: Date.now(), delivery: 'queued' };
+  add(channel: string, text: string, replyTo: string | null = null): void {
+    const p: PendingSend = { ref: newRef(), channel, text, replyTo, ts: Date.now(), delivery: 'queued' };
     this.items.push(p);
     this.trySend(p);
   }
@@ -111,12 +113,13 @@ export class Outbox {
   timeline(channel: string, me: User): TimelineEvent[] {
     return this.items
       .filter((p) => p.channel === channel)
-      .map((p) => ({ v: 1, id: p.ref, type: 'message', channel, user: me, text: p.text, ts: p.ts, reply_to: null, meta: {}, delivery: p.delivery, failure: p.failure }));
+      .map((p) => ({ v: 1, id: p.ref, type: 'message', channel, user: me, text: p.text, ts: p.ts, reply_to: p.replyTo, meta: {}, delivery: p.delivery, failure: p.failure }));
   }
 
   private trySend(p: PendingSend): void {
     if (!this.host.connected()) return;
-    if (!this.host.send({ type: 'message', channel: p.channel, text: p.text, ref: p.ref })) return;
+    const frame: ClientFrame = p.replyTo ? { type: 'message', channel: p.channel, text: p.text, reply_to: p.replyTo, ref: p.ref } : { type: 'message', channel: p.channel, text: p.text, ref: p.ref };
+    if (!this.host.send(frame)) return;
     p.delivery = 'sending';
     this.clearTimer(p.ref);
     this.timers.set(

@@ -17,5 +17,6 @@ export {
   type PresenceFrame,
   type SelfFrame,
   type ServerFrame,
+  type ThreadFrame,
   type User,
 } from '../../core/protocol.ts';

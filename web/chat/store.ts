@@ -7,6 +7,7 @@
 // actions here.
 import { Channels, DEFAULT_CHANNEL, type ChannelState } from './channels.ts';
 import { Connection, type ConnState } from './connection.ts';
+import { Conversation } from './conversation.ts';
 import * as api from './api.ts';
 import { describeError } from './errors.ts';
 import type { TimelineEvent } from './format.ts';
@@ -14,36 +15,31 @@ import { newRef, Outbox, type PendingSend } from './outbox.ts';
 import type { ClientFrame, Envelope, ErrorFrame, HistoryFrame, ServerFrame, User } from './protocol.ts';
 import { notify } from './notify.ts';
 import { KEY, load, save } from './storage.ts';
+import { ToastList } from './toasts.ts';
 
 export { MAX_TEXT } from './protocol.ts';
-const TOAST_MS = 7000;
-
-export interface Toast {
-  id: number;
-  text: string;
-  detail?: string;
-  tone: 'error' | 'info';
-}
 
 export class ChatStore {
   // ---- state (read by components) ----
   me: User | null = load<User | null>(KEY.user, null);
+  /** the account's role (the server's `self` frame): an admin may delete anyone's message */
+  role: string | null = null;
   token: string | null = load<string | null>(KEY.token, null);
   rememberedNick: string = load<string>(KEY.nick, '');
   conn: ConnState = 'disconnected';
   retryAt: number | null = null;
   /** ever connected in this session (to tell "first connect" from "reconnect") */
   everConnected = false;
-  toasts: Toast[] = [];
+  readonly toasts = new ToastList(() => this.emit());
   /** last message from someone else, for the polite screen-reader announcement */
   announcement = '';
+  private announced = '';
   loginError = '';
   loggingIn = false;
   version = 0;
 
   private listeners = new Set<() => void>();
   private connection: Connection;
-  private toastSeq = 0;
   private awaitingSelf = false;
   private authProbe = false;
   private selfTimer: ReturnType<typeof setTimeout> | null = null;
@@ -60,6 +56,15 @@ export class ChatStore {
   private readonly outbox = new Outbox({
     send: (frame) => this.connection.send(frame),
     connected: () => this.conn === 'connected',
+    changed: () => this.emit(),
+  });
+  /** replies, the open thread, edits and deletes (conversation.ts) */
+  readonly conv = new Conversation({
+    channel: (name) => this.chans.map.get(name),
+    send: (frame) => this.conn === 'connected' && this.connection.send(frame),
+    pending: (channel) => this.outbox.timeline(channel, this.me ?? { id: '', nick: '' }),
+    me: () => this.me,
+    role: () => this.role,
     changed: () => this.emit(),
   });
 
@@ -231,7 +236,7 @@ export class ChatStore {
     const trimmed = nick.trim();
     if (!trimmed || trimmed === this.me?.nick) return;
     if (!this.request({ type: 'nick', nick: trimmed }, '닉네임 변경')) {
-      this.toast('연결되어 있지 않아 닉네임을 바꾸지 못했습니다. 다시 연결된 뒤 시도해 주세요.', 'error');
+      this.toasts.show('연결되어 있지 않아 닉네임을 바꾸지 못했습니다. 다시 연결된 뒤 시도해 주세요.', 'error');
     }
   }
 
@@ -246,9 +251,9 @@ export class ChatStore {
   }
 
   // ---- messages ----
-  /** Send a chat message; queued when offline, never dropped. */
-  sendMessage(channel: string, text: string): void {
-    this.outbox.add(channel, text);
+  /** Send a chat message (a reply when `replyTo` names its thread); queued when offline, never dropped. */
+  sendMessage(channel: string, text: string, replyTo: string | null = null): void {
+    this.outbox.add(channel, text, replyTo);
     this.emit();
   }
 
@@ -268,19 +273,6 @@ export class ChatStore {
     if (!ch) return [];
     const mine = this.outbox.timeline(name, this.me ?? { id: '', nick: '' });
     return mine.length ? [...ch.events, ...mine] : ch.events;
-  }
-
-  // ---- toasts ----
-  toast(text: string, tone: Toast['tone'] = 'info', detail?: string): void {
-    const t: Toast = { id: ++this.toastSeq, text, tone, detail };
-    this.toasts = [...this.toasts.slice(-3), t];
-    setTimeout(() => this.dismissToast(t.id), TOAST_MS);
-    this.emit();
-  }
-  dismissToast(id: number): void {
-    const before = this.toasts.length;
-    this.toasts = this.toasts.filter((t) => t.id !== id);
-    if (this.toasts.length !== before) this.emit();
   }
 
   // ---- connection events ----
@@ -304,8 +296,9 @@ export class ChatStore {
     this.selfTimer = setTimeout(() => this.ready(), 2000);
   }
 
-  private onSelf(user: User): void {
+  private onSelf(user: User & { role?: string }): void {
     this.me = { id: user.id, nick: user.nick };
+    this.role = user.role ?? null;
     this.rememberedNick = user.nick;
     save(KEY.user, this.me);
     save(KEY.nick, user.nick);
@@ -325,7 +318,7 @@ export class ChatStore {
     for (const name of this.joining) this.request({ type: 'join', channel: name }, `#${name} 입장`);
     // Queued sends go out after the joins (the server handles a join before the frames after it).
     this.outbox.sendQueued();
-    if (reconnect) this.toast('다시 연결되었습니다', 'info');
+    if (reconnect) this.toasts.show('다시 연결되었습니다', 'info');
     this.emit();
   }
 
@@ -361,7 +354,7 @@ export class ChatStore {
         this.onSelf(f.user);
         break;
       case 'thread':
-        // the answer to a `thread` frame (docs/conversation.md): for the thread view
+        this.conv.onThread(f);
         break;
       default:
         this.onEnvelope(f);
@@ -384,20 +377,27 @@ export class ChatStore {
     }
     // The connection is about to drop; the banner says so, no need for an error toast.
     if (f.code === 'shutting_down') return;
+    if (this.conv.onError(f)) return;
     const p = f.ref ? this.outbox.find(f.ref) : undefined;
     if (p) {
       this.outbox.fail(p, detail || text);
-      this.toast(`메시지를 보내지 못했습니다: ${text}`, 'error', detail);
+      this.toasts.show(`메시지를 보내지 못했습니다: ${text}`, 'error', detail);
       return;
     }
     const what = f.ref ? this.requests.get(f.ref) : undefined;
     if (f.ref) this.requests.delete(f.ref);
-    this.toast(what ? `${what} 실패: ${text}` : text, 'error', detail);
+    this.toasts.show(what ? `${what} 실패: ${text}` : text, 'error', detail);
   }
 
   private onEnvelope(e: Envelope): void {
     const applied = this.chans.applyEvent(e);
     if (!applied) return;
+    if (applied.change) {
+      this.conv.onChange(e);
+      // a deleted message's words leave the screen reader's region too
+      if (e.type === 'delete' && e.meta.target === this.announced) this.announcement = '';
+      return;
+    }
     const { ch, isNew } = applied;
     const mine = this.outbox.confirm(e, this.me) || (this.me !== null && e.user.id === this.me.id);
     if (e.type === 'nick' && this.me && e.user.id === this.me.id) {
@@ -415,7 +415,7 @@ export class ChatStore {
       ch.unread++;
       if (mentioned) ch.mentions++;
     } else this.sendRead(ch);
-    if (e.channel === this.active) this.announcement = `${e.user.nick}: ${e.text}`;
+    if (e.channel === this.active) [this.announcement, this.announced] = [`${e.user.nick}: ${e.text}`, e.id];
     if (mentioned && document.hidden) notify(e, `${e.user.nick} · ${ch.dm ? '1:1 대화' : `#${e.channel}`}`);
   }
 

@@ -5,8 +5,10 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Command } from '../commands.ts';
 import type { ChatStore } from '../store.ts';
 import { applyTheme, effectiveTheme, loadTheme, type ThemeChoice } from '../theme.ts';
+import { snippet } from '../threads.ts';
 import { BrowseDialog } from './BrowseDialog.tsx';
 import { ChannelDialog } from './ChannelDialog.tsx';
+import { DeleteDialog } from './DeleteDialog.tsx';
 import { Icon } from './common.tsx';
 import { Composer } from './Composer.tsx';
 import { ConnStatus, OfflineBanner } from './ConnectionStatus.tsx';
@@ -15,6 +17,7 @@ import { MembersPanel } from './MembersPanel.tsx';
 import { MessageList } from './MessageList.tsx';
 import { NickDialog } from './NickDialog.tsx';
 import { SearchPanel } from './SearchPanel.tsx';
+import { ThreadPanel } from './ThreadPanel.tsx';
 import { channelLabel, Sidebar } from './Sidebar.tsx';
 import { Toasts } from './Toasts.tsx';
 import { useStore } from './useStore.ts';
@@ -31,6 +34,8 @@ export function App({ store }: { store: ChatStore }) {
 
   const active = store.active ? store.channels.get(store.active) : undefined;
   const me = store.me!;
+  const reply = store.conv.replying;
+  const replyingTo = reply && reply.channel === active?.name ? store.conv.find(reply.channel, reply.id) : undefined;
 
   useEffect(() => {
     applyTheme(theme);
@@ -44,6 +49,11 @@ export function App({ store }: { store: ChatStore }) {
     document.addEventListener('visibilitychange', onVisible);
     window.addEventListener('online', onOnline);
     const onKey = (e: KeyboardEvent) => {
+      // Esc closes the thread unless something inside used it (the editor, a reply being written)
+      if (e.key === 'Escape' && store.conv.thread && !dialog && !store.conv.deleting && !e.defaultPrevented) {
+        store.conv.closeThread();
+        return;
+      }
       if (e.key === 'Escape' && (drawer || members) && !dialog) {
         setDrawer(false);
         setMembers(false);
@@ -69,11 +79,14 @@ export function App({ store }: { store: ChatStore }) {
     document.title = `${unread ? `(${unread}) ` : ''}${store.active ? `#${store.active} · ` : ''}kchat`;
   });
 
-  const onCommand = (cmd: Command) => {
+  /** A command from a box; `replyTo` is the thread the thread's box answers. */
+  const onCommand = (cmd: Command, replyTo?: string) => {
     switch (cmd.kind) {
-      case 'message':
-        if (store.active) store.sendMessage(store.active, cmd.text);
+      case 'message': {
+        const channel = replyTo ? store.conv.thread?.channel : store.active;
+        if (channel) store.sendMessage(channel, cmd.text, replyTo ?? store.conv.takeReply(channel));
         break;
+      }
       case 'nick':
         store.changeNick(cmd.nick);
         break;
@@ -110,7 +123,7 @@ export function App({ store }: { store: ChatStore }) {
   };
 
   return (
-    <div class={`app${drawer ? ' drawer-open' : ''}${members ? ' members-open' : ''}`} data-theme-effective={effectiveTheme(theme)} data-conn={store.conn}>
+    <div class={`app${drawer ? ' drawer-open' : ''}${members ? ' members-open' : ''}${store.conv.thread ? ' thread-open' : ''}`} data-theme-effective={effectiveTheme(theme)} data-conn={store.conn}>
       <a class="skip-link" href="#composer-input">
         메시지 입력으로 건너뛰기
       </a>
@@ -189,7 +202,15 @@ export function App({ store }: { store: ChatStore }) {
         {active ? (
           <>
             <MessageList key={active.name} store={store} channel={active} />
-            <Composer channel={active.name} offline={store.conn !== 'connected'} onCommand={onCommand} />
+            <Composer
+              channel={active.name}
+              offline={store.conn !== 'connected'}
+              onCommand={(cmd) => onCommand(cmd)}
+              replying={replyingTo && { nick: replyingTo.user.nick, text: snippet(replyingTo.text) }}
+              onCancelReply={() => store.conv.cancelReply()}
+              onEditLast={() => store.conv.editLast(active.name)}
+              focusKey={store.conv.replying?.id ?? null}
+            />
           </>
         ) : (
           <div class="empty">
@@ -202,7 +223,9 @@ export function App({ store }: { store: ChatStore }) {
         )}
       </main>
 
-      {panel === 'search' ? (
+      {store.conv.thread ? (
+        <ThreadPanel store={store} onCommand={onCommand} />
+      ) : panel === 'search' ? (
         <SearchPanel store={store} onClose={() => (setPanel('members'), setMembers(false))} onPick={() => setMembers(false)} />
       ) : (
         <MembersPanel channel={active} myNick={me.nick} onClose={() => setMembers(false)} onDm={(nick) => (store.openDm(nick), setMembers(false))} />
@@ -246,6 +269,7 @@ export function App({ store }: { store: ChatStore }) {
         }}
       />
       <HelpDialog open={dialog === 'help'} onClose={() => setDialog(null)} />
+      <DeleteDialog store={store} />
     </div>
   );
 }

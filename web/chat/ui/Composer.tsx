@@ -4,7 +4,9 @@
 // - After sending, the box is cleared once composition is over (and once
 //   more on the next tick), so the IME cannot put the last syllable back —
 //   the bootcamp client's stray-jamo bug.
-// - Focus stays in the box; Shift+Enter is a newline.
+// - Focus stays in the box; Shift+Enter is a newline; ↑ in an empty box edits
+//   your last message; Esc drops the reply the box was writing.
+// The channel's box and the thread's box are both this component.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { parseInput, type Command } from '../commands.ts';
 import { MAX_TEXT } from '../store.ts';
@@ -14,6 +16,16 @@ export interface ComposerProps {
   channel: string;
   offline: boolean;
   onCommand(cmd: Command): void;
+  /** the textarea's id (the channel's box is `composer-input`) */
+  inputId?: string;
+  placeholder?: string;
+  /** what this box answers: shown above it, with a button to stop replying */
+  replying?: { nick: string; text: string } | null;
+  onCancelReply?: () => void;
+  /** ↑ in the empty box: edit my last message here (false when there is none) */
+  onEditLast?: () => boolean;
+  /** the box takes focus when this changes (a reply was asked for) */
+  focusKey?: string | null;
 }
 
 const MAX_ROWS_PX = 200;
@@ -24,7 +36,7 @@ function codePoints(s: string): number {
   return n;
 }
 
-export function Composer({ channel, offline, onCommand }: ComposerProps) {
+export function Composer({ channel, offline, onCommand, inputId = 'composer-input', placeholder, replying, onCancelReply, onEditLast, focusKey }: ComposerProps) {
   const ta = useRef<HTMLTextAreaElement>(null);
   const composing = useRef(false);
   /** text just sent: if the IME re-inserts its tail after we cleared, we clear again */
@@ -55,6 +67,10 @@ export function Composer({ channel, offline, onCommand }: ComposerProps) {
     }
     if (matchMedia('(pointer: fine)').matches) el.focus();
   }, [channel]);
+
+  useEffect(() => {
+    if (focusKey) ta.current?.focus();
+  }, [focusKey]);
 
   const clearBox = () => {
     const el = ta.current;
@@ -101,6 +117,16 @@ export function Composer({ channel, offline, onCommand }: ComposerProps) {
   };
 
   const onKeyDown = (e: KeyboardEvent) => {
+    if (e.isComposing || e.keyCode === 229 || composing.current) return;
+    if (e.key === 'ArrowUp' && !e.altKey && !e.shiftKey && ta.current?.value === '' && onEditLast?.()) {
+      e.preventDefault();
+      return;
+    }
+    if (e.key === 'Escape' && replying && onCancelReply) {
+      e.preventDefault();
+      onCancelReply();
+      return;
+    }
     if (e.key !== 'Enter' || e.shiftKey || e.altKey) return;
     // 229 is what browsers report for keys the IME is handling.
     if (e.isComposing || e.keyCode === 229 || composing.current) return;
@@ -127,8 +153,10 @@ export function Composer({ channel, offline, onCommand }: ComposerProps) {
   };
 
   const over = length > MAX_TEXT;
-  const hintId = 'composer-hint';
-  const noteId = 'composer-note';
+  const hintId = `${inputId}-hint`;
+  const noteId = `${inputId}-note`;
+  const replyId = `${inputId}-reply`;
+  const describedBy = [replying ? replyId : '', note ? noteId : '', hintId].filter(Boolean).join(' ');
   return (
     <form
       class={`composer${offline ? ' offline' : ''}`}
@@ -142,16 +170,29 @@ export function Composer({ channel, offline, onCommand }: ComposerProps) {
           <Icon name="info" size={14} /> {note}
         </p>
       )}
+      {replying && (
+        <div class="composer-reply" id={replyId}>
+          <Icon name="reply" size={14} />
+          <span class="composer-reply-text">
+            <strong>{replying.nick}</strong>님에게 답글: <span class="quote">{replying.text || '(내용 없음)'}</span>
+          </span>
+          {onCancelReply && (
+            <button type="button" class="icon-btn small" aria-label="답글 쓰기 취소" title="답글 취소 (Esc)" onClick={onCancelReply}>
+              <Icon name="close" size={14} />
+            </button>
+          )}
+        </div>
+      )}
       <div class="composer-box">
-        <label for="composer-input" class="sr-only">
-          #{channel}에 메시지 보내기
+        <label for={inputId} class="sr-only">
+          {placeholder ?? `#${channel}에 메시지 보내기`}
         </label>
         <textarea
-          id="composer-input"
+          id={inputId}
           ref={ta}
           rows={1}
-          placeholder={`#${channel}에 메시지 보내기`}
-          aria-describedby={note ? `${noteId} ${hintId}` : hintId}
+          placeholder={placeholder ?? `#${channel}에 메시지 보내기`}
+          aria-describedby={describedBy}
           aria-invalid={over || undefined}
           autocomplete="off"
           spellcheck={false}
@@ -183,7 +224,7 @@ export function Composer({ channel, offline, onCommand }: ComposerProps) {
           <span class="offline-hint">연결이 끊겨 있습니다. 보낸 메시지는 다시 연결되면 전송됩니다.</span>
         ) : (
           <span>
-            <kbd>Enter</kbd> 보내기 · <kbd>Shift</kbd>+<kbd>Enter</kbd> 줄바꿈 · <kbd>/help</kbd> 명령어
+            <kbd>Enter</kbd> 보내기 · <kbd>Shift</kbd>+<kbd>Enter</kbd> 줄바꿈 · <kbd>↑</kbd> 마지막 메시지 수정 · <kbd>/help</kbd> 명령어
           </span>
         )}
         {length > MAX_TEXT * 0.9 && (

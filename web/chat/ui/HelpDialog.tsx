@@ -38,6 +38,12 @@ export function HelpDialog({ open, onClose }: { open: boolean; onClose: () => vo
         </div>
         <div>
           <dt>
+            <kbd>↑</kbd>
+          </dt>
+          <dd>입력창이 비어 있을 때: 내 마지막 메시지 수정 (수정 중 Enter 저장, Esc 취소)</dd>
+        </div>
+        <div>
+          <dt>
             <kbd>Alt</kbd>+<kbd>↑</kbd> / <kbd>↓</kbd>
           </dt>
           <dd>이전 / 다음 채널</dd>
@@ -46,7 +52,34 @@ export function HelpDialog({ open, onClose }: { open: boolean; onClose: () => vo
           <dt>
             <kbd>Esc</kbd>
           </dt>
-          <dd>대화상자·메뉴 닫기</dd>
+          <dd>대화상자·메뉴·스레드 닫기, 답글 쓰기 취소</dd>
+        </div>
+      </dl>
+      <h3 class="help-h">서식</h3>
+      <dl class="help-list">
+        <div>
+          <dt>
+            <code>**굵게**</code> <code>*기울임*</code> <code>~~취소선~~</code>
+          </dt>
+          <dd>글자 모양 (조사를 바로 붙여도 됩니다: **파묘**는)</dd>
+        </div>
+        <div>
+          <dt>
+            <code>`코드`</code> <code>```</code>
+          </dt>
+          <dd>코드 한 줄 / 여러 줄 코드 블록</dd>
+        </div>
+        <div>
+          <dt>
+            <code>- 목록</code> <code>1. 목록</code> <code>&gt; 인용</code>
+          </dt>
+          <dd>목록과 인용 (줄마다)</dd>
+        </div>
+        <div>
+          <dt>
+            <code>[글](https://…)</code>
+          </dt>
+          <dd>링크 (http, https, mailto만)</dd>
         </div>
       </dl>
     </Modal>

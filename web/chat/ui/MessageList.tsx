@@ -1,82 +1,18 @@
 // The message timeline of one channel: day separators, grouped runs of one
-// author, notices, our pending sends, older pages on scroll-up, and
-// auto-scroll only when the reader is already at the bottom.
+// author (each message is a MessageItem), notices, our pending sends, older
+// pages on scroll-up, and auto-scroll only when the reader is already at the
+// bottom.
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { buildTimeline, formatFull, formatTime, noticeText, type TimelineEvent, type TimelineItem } from '../format.ts';
+import { buildTimeline, formatFull, formatTime, noticeText, type TimelineEvent } from '../format.ts';
 import type { ChannelState } from '../channels.ts';
 import type { ChatStore } from '../store.ts';
-import { Avatar, Icon } from './common.tsx';
+import { replyCounts } from '../threads.ts';
+import { Icon } from './common.tsx';
 import { Markdown } from './Markdown.tsx';
+import { MessageItem } from './MessageItem.tsx';
 
 const BOTTOM_SLACK_PX = 48;
 const TOP_LOAD_PX = 120;
-
-function Delivery({ e, store }: { e: TimelineEvent; store: ChatStore }) {
-  if (!e.delivery || e.delivery === 'sent') return null;
-  if (e.delivery === 'failed') {
-    return (
-      <div class="delivery failed" role="alert">
-        <Icon name="alert" size={14} />
-        <span>전송 실패{e.failure ? ` — ${e.failure}` : ''}</span>
-        <button type="button" class="link-btn" onClick={() => store.retry(e.id)}>
-          다시 보내기
-        </button>
-        <button type="button" class="link-btn subtle" onClick={() => store.discard(e.id)}>
-          삭제
-        </button>
-      </div>
-    );
-  }
-  return (
-    <div class="delivery">
-      <Icon name="clock" size={13} />
-      <span>{e.delivery === 'queued' ? '전송 대기 중 — 연결되면 보냅니다' : '보내는 중…'}</span>
-    </div>
-  );
-}
-
-function Message({ item, store }: { item: Extract<TimelineItem, { kind: 'message' }>; store: ChatStore }) {
-  const e = item.event;
-  const bot = e.type === 'bot';
-  const mine = store.me?.id === e.user.id;
-  // An answer meant for one person (meta.visible_to): the gateway delivered it to us only.
-  const onlyMe = Array.isArray(e.meta?.visible_to);
-  const cls = ['msg', item.continued ? 'continued' : 'first', bot ? 'bot' : '', mine ? 'mine' : '', !mine && store.mentionsMe(e) ? 'mentions-me' : '', onlyMe ? 'only-me' : '', e.delivery ? `pending ${e.delivery}` : ''].filter(Boolean).join(' ');
-  const when = new Date(e.ts).toISOString();
-  return (
-    <li class={cls} data-id={e.id} data-type={e.type} data-delivery={e.delivery ?? 'sent'}>
-      <div class="gutter">
-        {item.continued ? (
-          <time class="hover-time" dateTime={when} title={formatFull(e.ts)}>
-            {formatTime(e.ts)}
-          </time>
-        ) : (
-          <Avatar nick={e.user.nick} id={e.user.id} bot={bot} />
-        )}
-      </div>
-      <div class="msg-main">
-        {!item.continued && (
-          <div class="msg-head">
-            <span class="author">{e.user.nick}</span>
-            {bot && <span class="badge bot-badge">봇</span>}
-            {onlyMe && (
-              <span class="badge only-me-badge" title="이 답은 나에게만 보입니다. 채널의 다른 사람에게는 보이지 않습니다.">
-                나만 보기
-              </span>
-            )}
-            <time dateTime={when} title={formatFull(e.ts)}>
-              {formatTime(e.ts)}
-            </time>
-          </div>
-        )}
-        <div class="text">
-          <Markdown text={e.text} />
-        </div>
-        <Delivery e={e} store={store} />
-      </div>
-    </li>
-  );
-}
 
 const NOTICE_ICON: Record<string, string> = { join: 'arrowIn', leave: 'arrowOut', nick: 'edit', system: 'info' };
 
@@ -96,6 +32,7 @@ export function MessageList({ store, channel }: { store: ChatStore; channel: Cha
   const scroller = useRef<HTMLDivElement>(null);
   const events = store.timeline(channel.name);
   const items = useMemo(() => buildTimeline(events), [events, store.version]);
+  const counts = useMemo(() => replyCounts(events), [events, store.version]);
   const [atBottom, setAtBottom] = useState(true);
   const [unseen, setUnseen] = useState(0);
   const atBottomRef = useRef(true);
@@ -220,7 +157,7 @@ export function MessageList({ store, channel }: { store: ChatStore; channel: Cha
             ) : item.kind === 'notice' ? (
               <Notice key={item.key} e={item.event} />
             ) : (
-              <Message key={item.key} item={item} store={store} />
+              <MessageItem key={item.key} e={item.event} continued={item.continued} replies={counts.get(item.event.id) ?? 0} store={store} />
             ),
           )}
         </ol>
