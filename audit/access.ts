@@ -44,6 +44,7 @@ async function describe(c: Context): Promise<{ action: string; detail?: unknown 
   if (p === '/api/audit-log') return { action: 'audit_log.read' };
   const msg = /^\/api\/messages\/([^/]+)(\/context)?\/?$/.exec(p);
   if (msg) return { action: msg[2] ? 'messages.context' : 'messages.read', detail: { id: safeDecode(msg[1]) } };
+  if (p === '/api/admin/export') return { action: 'export', detail: { from: query('from') ?? null, to: query('to') ?? null, channel: query('channel') ?? null, format: query('format') ?? 'jsonl' } };
   if (p === '/api/admin/cli') {
     const b = await body(c);
     const files = b.files && typeof b.files === 'object' ? Object.entries(b.files as Record<string, unknown>) : [];

@@ -9,3 +9,4 @@ export { TOPICS_SCHEMA, catchUpTopics } from './topics.ts';
 export * from './notebook/index.ts';
 export { importZeppelin, ZeppelinImportError, type ImportReport } from './zeppelin/import.ts';
 export { maintainTopics, rebuildTopics, type RebuildProgress, type RebuildResult } from './topics-rebuild.ts';
+export { exportChunks, exportOrder, exportRange, exportSource, mboxSeparator, newSummary, rangeFile, EXPORT_FORMATS, MAX_EXPORT_DAYS, type ExportChunk, type ExportEvent, type ExportFormat, type ExportRange, type ExportSource, type ExportSummary } from './export/index.ts';

@@ -6,6 +6,7 @@
 // itself from the answer: the server never opens a path that came over HTTP,
 // and writes only inside its own data folder.
 import crypto from 'node:crypto';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../core/errors.ts';
@@ -17,8 +18,18 @@ export interface CliFiles {
   localPath(name: string): Promise<string>;
   /** write an output file named on the command line; resolves to how to show it to the user */
   write(name: string, data: string | Uint8Array): Promise<string>;
+  /** write an output file piece by piece (large exports); it appears under its name only once closed */
+  openOutput(name: string): Promise<OutputFile>;
   /** how to show a name given on the command line */
   show(name: string): string;
+}
+
+export interface OutputFile {
+  write(data: string | Uint8Array): Promise<void>;
+  /** finish: the file appears under its name */
+  close(): Promise<void>;
+  /** give up: nothing appears */
+  abort(): Promise<void>;
 }
 
 function unreadable(name: string, err: unknown): InputError {
@@ -55,6 +66,28 @@ export function localFiles(cwd: string): CliFiles {
       await fs.promises.rename(file + '.tmp', file);
       return file;
     },
+    async openOutput(name) {
+      const file = abs(name);
+      await fs.promises.mkdir(path.dirname(file), { recursive: true });
+      const tmp = `${file}.${process.pid}.tmp`;
+      const out = fs.createWriteStream(tmp, { flags: 'w' });
+      await once(out, 'open');
+      const failed = new Promise<never>((_, reject) => out.once('error', reject));
+      failed.catch(() => undefined);
+      return {
+        async write(data) {
+          if (!out.write(data)) await Promise.race([once(out, 'drain'), failed]);
+        },
+        async close() {
+          await Promise.race([new Promise<void>((resolve) => out.end(resolve)), failed]);
+          await fs.promises.rename(tmp, file);
+        },
+        async abort() {
+          out.destroy();
+          await fs.promises.rm(tmp, { force: true });
+        },
+      };
+    },
     show: abs,
   };
 }
@@ -84,7 +117,7 @@ export function remoteFiles(uploads: ReadonlyMap<string, Buffer>, allowedOutputs
     if (!data) throw new InputError('missing_file', `명령이 ${name} 파일을 읽는데, CLI가 그 내용을 보내지 않았습니다`);
     return data;
   };
-  return {
+  const files: RemoteFiles = {
     outputs,
     async read(name) {
       return content(name);
@@ -112,12 +145,21 @@ export function remoteFiles(uploads: ReadonlyMap<string, Buffer>, allowedOutputs
       outputs.set(name, bytes);
       return name;
     },
+    async openOutput(name) {
+      const parts: Buffer[] = [];
+      return {
+        write: async (data) => void parts.push(Buffer.from(data)),
+        close: async () => void (await files.write(name, Buffer.concat(parts))),
+        abort: async () => void (parts.length = 0),
+      };
+    },
     show: (name) => name,
     cleanup() {
       if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
       scratch = null;
     },
   };
+  return files;
 }
 
 /** A short fingerprint of some bytes (for the audit trail and notes). */

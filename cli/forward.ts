@@ -42,6 +42,24 @@ export function readServerInfo(config: Config): ServerInfo | null {
   }
 }
 
+/** Where to reach the server that holds the database, with the admin token (for commands that stream from its API). */
+export interface RunningServer {
+  url: string;
+  token: string;
+}
+
+/** The server holding the database (from $DATA_DIR/server.json), or a clear error when none is recorded. */
+export function runningServer(ctx: { config: Config }): RunningServer {
+  const info = readServerInfo(ctx.config);
+  if (!info) throw new InputError('database_in_use', `the database ${ctx.config.dbPath} is in use, but no running kchat server is recorded in ${ctx.config.dataDir}/server.json`);
+  return { url: serverUrl(info), token: adminToken(ctx.config) };
+}
+
+function serverUrl(info: ServerInfo): string {
+  const host = info.host === '0.0.0.0' || info.host === '::' ? '127.0.0.1' : info.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${info.port}`;
+}
+
 export async function forwardToServer(config: Config, argv: string[], plan: CommandPlan, io: { out: Output; err: Output }, cause: Error): Promise<number> {
   const info = readServerInfo(config);
   if (!info) throw cause;
@@ -54,16 +72,15 @@ export async function forwardToServer(config: Config, argv: string[], plan: Comm
     if (bytes > MAX_TRANSFER_BYTES) throw new InputError('too_large', `입력 파일이 모두 합쳐 ${MAX_TRANSFER_BYTES / 1048576} MiB를 넘습니다. 서버를 멈추고 CLI만으로 실행하세요`);
     upload[name] = data.toString('base64');
   }
-  const host = info.host === '0.0.0.0' || info.host === '::' ? '127.0.0.1' : info.host;
   let res: Response;
   try {
-    res = await fetch(`http://${host.includes(':') ? `[${host}]` : host}:${info.port}/api/admin/cli`, {
+    res = await fetch(`${serverUrl(info)}/api/admin/cli`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken(config)}` },
       body: JSON.stringify({ argv, files: upload } satisfies ForwardRequest),
     });
   } catch (err) {
-    throw new Error(`${cause.message}; and the server at ${host}:${info.port} did not answer (${(err as Error).message})`, { cause: err });
+    throw new Error(`${cause.message}; and the server at ${serverUrl(info)} did not answer (${(err as Error).message})`, { cause: err });
   }
   if (!res.ok) {
     const text = await res.text();

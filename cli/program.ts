@@ -12,12 +12,13 @@ import * as movies from './commands/movies.ts';
 import * as kafka from './commands/kafka.ts';
 import * as restore from './commands/restore.ts';
 import * as topics from './commands/topics.ts';
+import * as exporter from './commands/export.ts';
 
 export interface CommandModule {
   define(program: Command, exec: Exec): void;
 }
 
-const COMMANDS: CommandModule[] = [users, importLegacy, pipeline, ingest, notebook, zeppelin, movies, kafka, restore, topics];
+const COMMANDS: CommandModule[] = [users, importLegacy, pipeline, ingest, notebook, zeppelin, movies, kafka, restore, topics, exporter];
 
 export function buildProgram(exec: Exec, io: { out: Output; err: Output }): Command {
   const program = new Command('kchat')

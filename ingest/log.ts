@@ -70,7 +70,11 @@ export interface ReadOptions<F extends LogField> {
   from?: number;
   to?: number;
   channel?: string;
+  /** `arrival` (default: the log's own order), `time` (ts, then arrival) or `channel` (channel, ts, arrival: exports by channel and day) */
+  order?: 'arrival' | 'time' | 'channel';
 }
+
+const ORDER_SQL = { arrival: '', time: ' ORDER BY ts_ms, rowid', channel: ' ORDER BY channel, ts_ms, rowid' } as const;
 
 /** Filters of a count: a time window, a channel, event types. */
 export type CountFilter = Pick<ReadOptions<never>, 'from' | 'to' | 'channel' | 'types'>;
@@ -200,7 +204,7 @@ export class MessageLog {
     await this.ready();
     const fields = options.fields;
     const { where, params } = filterSql(options);
-    const sql = `SELECT ${fields.map((f) => FIELDS[f]).join(', ')} FROM messages WHERE ${where}`;
+    const sql = `SELECT ${fields.map((f) => FIELDS[f]).join(', ')} FROM messages WHERE ${where}${ORDER_SQL[options.order ?? 'arrival']}`;
     for await (const chunk of this.db.stream(sql, params)) {
       const batch = { size: chunk.rowCount } as LogBatch<F>;
       fields.forEach((f, i) => ((batch as Record<string, unknown>)[f] = chunk.columns[i]));

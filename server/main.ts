@@ -19,6 +19,7 @@ import { accountsPart } from './routes/accounts.ts';
 import { nodeRoles, type Part, type PartContext } from './part.ts';
 import { cliRoutes } from './routes/cli.ts';
 import { importRoutes } from './routes/imports.ts';
+import { exportRoutes } from './routes/export.ts';
 import { createIngest } from '../ingest/index.ts';
 import { createAuditPart } from './routes/audit.ts';
 import { messagesPart } from './routes/messages.ts';
@@ -88,6 +89,7 @@ async function main(): Promise<void> {
       parts.push(createNotebooksPart(ctx, { dir: config.notebooksDir }));
       parts.push({ name: 'cli', routes: (app) => void app.route('/', cliRoutes({ config, db, auth, kafka, directory })) });
       parts.push({ name: 'imports', routes: (app) => void app.route('/', importRoutes({ db, auth })) });
+      parts.push({ name: 'export', routes: (app) => void app.route('/', exportRoutes({ config, db, auth })) });
     }
   }
 

@@ -7,22 +7,9 @@
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { checkImportArgs, importLegacy, startIngest, storedIds, type FileSummary, type ImportProgress } from '../../ingest/index.ts';
-import { adminToken } from '../../core/secrets.ts';
-import { readServerInfo } from '../forward.ts';
-import { printJson, UsageError, type CliContext, type Exec } from '../context.ts';
+import { runningServer, type RunningServer } from '../forward.ts';
+import { printJson, type CliContext, type Exec } from '../context.ts';
 
-interface RunningServer {
-  url: string;
-  token: string;
-}
-
-/** The server holding the database (from $DATA_DIR/server.json), to ask which records it stored. */
-function runningServer(ctx: CliContext): RunningServer {
-  const info = readServerInfo(ctx.config);
-  if (!info) throw new UsageError(`the database ${ctx.config.dbPath} is in use, but no running kchat server is recorded in ${ctx.config.dataDir}/server.json`);
-  const host = info.host === '0.0.0.0' || info.host === '::' ? '127.0.0.1' : info.host;
-  return { url: `http://${host.includes(':') ? `[${host}]` : host}:${info.port}`, token: adminToken(ctx.config) };
-}
 
 /** The ids a running server has stored for a source, streamed from GET /api/admin/imports/known. */
 function knownFromServer(server: RunningServer) {

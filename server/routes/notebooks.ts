@@ -28,6 +28,7 @@ import {
 } from '../../audit/index.ts';
 import type { Principal } from '../../core/auth.ts';
 import { InputError } from '../../core/errors.ts';
+import { CSV_BOM, csvLine } from '../../core/csv.ts';
 import { router } from '../http.ts';
 import type { Part, PartContext } from '../part.ts';
 import { sqlRoutes } from './sql.ts';
@@ -93,12 +94,6 @@ function cellIndex(nb: Notebook, ref: string): number {
   return i;
 }
 
-const csvField = (v: unknown): string => {
-  if (v === null || v === undefined) return '';
-  const s = typeof v === 'object' ? JSON.stringify(v) : String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
-const csvLine = (r: unknown[]) => r.map(csvField).join(',') + '\r\n';
 
 /**
  * Run one sql cell into a CSV file under `tmpDir` (mode 0600) and open it for
@@ -116,7 +111,7 @@ async function writeCsv(sandbox: SqlSandbox, sql: string, params: Record<string,
     if (!out.write(text)) await once(out, 'drain');
   };
   try {
-    await sandbox.stream(sql, params, (cols) => write('\uFEFF' + csvLine(cols)), (rows) => write(rows.map(csvLine).join('')));
+    await sandbox.stream(sql, params, (cols) => write(CSV_BOM + csvLine(cols)), (rows) => write(rows.map(csvLine).join('')));
     await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
   } catch (err) {
     out.destroy();
