@@ -224,6 +224,30 @@ function build(): Record<string, unknown> {
           responses: { '200': ok('entries', 'AuditLogResponse'), ...auditErrors, '403': err('not an admin') },
         },
       },
+      '/api/admin/export': {
+        get: {
+          tags: ['audit'],
+          summary: 'Compliance export of a date range: every event (messages, edits, deletes, joins, leaves) as JSON Lines, CSV or EML (an mbox)',
+          description: 'Days in TZ_REPORTS, from–to inclusive, at most 366 days. `eml` answers an mbox holding one RFC 5322 message per channel and day. Recorded in audit_log before it runs. The same as `kchat export` (docs/export.md).',
+          security: [{ admin: [] }],
+          parameters: [
+            { name: 'from', in: 'query', required: true, schema: { type: 'string', format: 'date' } },
+            { name: 'to', in: 'query', required: true, schema: { type: 'string', format: 'date' }, description: 'inclusive' },
+            { name: 'channel', in: 'query', schema: { type: 'string' } },
+            { name: 'format', in: 'query', schema: { type: 'string', enum: ['jsonl', 'csv', 'eml'], default: 'jsonl' } },
+            { name: 'order', in: 'query', schema: { type: 'string', enum: ['time', 'channel'] }, description: 'JSON Lines only: by time (default) or by channel then time' },
+          ],
+          responses: {
+            '200': {
+              description: 'the export, streamed; header X-Kchat-Export-Events = how many events',
+              content: { 'application/x-ndjson': { schema: { type: 'string' } }, 'text/csv': { schema: { type: 'string' } }, 'application/mbox': { schema: { type: 'string' } } },
+            },
+            '400': err('a reversed, too wide or unreadable range, an unknown format or channel name'),
+            ...auditErrors,
+            '403': err('not an admin'),
+          },
+        },
+      },
       '/api/admin/cli': {
         post: {
           tags: ['ops'],

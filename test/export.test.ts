@@ -103,7 +103,7 @@ test('EML beside a running server: one message per channel and day, read by Pyth
   assert.ok(at('민수 님이 채널에 들어왔습니다') < at('배포는 오늘 저녁에 합니다'));
   assert.ok(at('배포는 오늘 저녁에 합니다') < at(`‹${ids.deploy}›을(를) 수정: 배포는 내일 아침에 합니다`));
   assert.ok(at('이건 잘못 보낸 메시지') < at(`‹${ids.oops}›을(를) 삭제했습니다`));
-  assert.ok(at(`↳ 답장 ‹${ids.deploy}›`) > 0);
+  assert.ok(at(`지수 (↳ ‹${ids.deploy}›에 답장): 네, 로그를`) > at('배포는 오늘 저녁에 합니다'));
   at('지수 님이 채널에서 나갔습니다');
   // the attachment holds the same events as JSON, in time order, with instants that carry the offset
   assert.equal(devMail.attachment.length, devMail.events);

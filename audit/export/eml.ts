@@ -60,12 +60,12 @@ export function transcriptLine(e: ExportEvent): string {
   const clock = e.time.slice(11, 19);
   const text = e.text.replace(/\r?\n/g, '\n           ');
   const ref = ` ‹${e.id}›`;
-  const reply = e.reply_to ? ` ↳ 답장 ‹${e.reply_to}›` : '';
+  const reply = e.reply_to ? ` (↳ ‹${e.reply_to}›에 답장)` : '';
   switch (e.type) {
     case 'message':
-      return `[${clock}] ${e.user.nick}: ${text}${reply}${ref}`;
+      return `[${clock}] ${e.user.nick}${reply}: ${text}${ref}`;
     case 'bot':
-      return `[${clock}] ${e.user.nick} (봇): ${text}${reply}${ref}`;
+      return `[${clock}] ${e.user.nick} (봇)${reply}: ${text}${ref}`;
     case 'system':
       return `[${clock}] (시스템) ${text}${ref}`;
     case 'join':
@@ -114,7 +114,6 @@ export function channelDayMessage(channel: string, day: string, events: readonly
     `X-Kchat-Channel: ${encodedWords(channel)}`,
     `X-Kchat-Day: ${day}`,
     `X-Kchat-Events: ${events.length}`,
-    `X-Kchat-Export-File: ${encodeURIComponent(file)}`,
     'MIME-Version: 1.0',
     `Content-Type: multipart/mixed; boundary="${boundary}"`,
   ];
