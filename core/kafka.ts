@@ -226,6 +226,18 @@ export interface KafkaClientOptions {
   extra?: Partial<KafkaConfig>;
 }
 
+/** Broker answers after which an idempotent producer cannot go on (its producer id or sequence is lost). */
+const FATAL_PRODUCER_ERRORS = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH', 'INVALID_PRODUCER_ID_MAPPING']);
+
+/** The kafkajs error type that makes a producer unusable, looking through retry wrappers; null for any other error. */
+export function fatalProducerError(err: unknown): string | null {
+  for (let e = err as { type?: unknown; originalError?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
+    if (typeof e.type === 'string' && FATAL_PRODUCER_ERRORS.has(e.type)) return e.type;
+    e = (e.originalError ?? e.cause) as typeof e;
+  }
+  return null;
+}
+
 /** The process's Kafka: one client, one producer (connected on first use), consumers and admins on demand. */
 export class KafkaClient {
   readonly names: KafkaNames;
@@ -290,8 +302,21 @@ export class KafkaClient {
   /** Raw records to one of kchat's topics (the DLQ, the bots' claims): same producer, acks = all. */
   async send(topic: string, messages: Message[]): Promise<RecordMetadata[]> {
     if (this.closed) throw new Error('the Kafka client is closed (the process is shutting down)');
-    const producer = await this.connectedProducer();
-    return producer.send({ topic, acks: -1, messages });
+    const pending = this.connectedProducer();
+    const producer = await pending;
+    try {
+      return await producer.send({ topic, acks: -1, messages });
+    } catch (err) {
+      // kafkajs' idempotent producer does not recover from these (tulios/kafkajs#598): every later send
+      // would fail the same way, so this one is refused and the next gets a new producer (a new producer id)
+      const fatal = fatalProducerError(err);
+      if (fatal && this.producer === pending) {
+        kafkaLog.warn({ error: fatal, topic }, 'the idempotent producer lost its sequence with the broker; replacing it');
+        this.producer = null;
+        void producer.disconnect().catch(() => undefined);
+      }
+      throw err;
+    }
   }
 
   /** A consumer of this client (the caller connects, runs and disconnects it). */
