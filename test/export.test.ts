@@ -139,7 +139,7 @@ test('JSON Lines: one record a line; CSV: BOM, header, Korean intact, a formula 
   assert.equal(csv.rows.find((r) => r[col('type')] === 'edit')![col('target')], ids.deploy);
 });
 
-test('admins download the same over HTTP (EML as an mbox); members and auditors are refused; the export is in audit_log', async () => {
+test('admins download the same over HTTP (EML as an mbox); a member is refused; the export is in audit_log', async () => {
   const res = await fetch(`${srv.url}/api/admin/export?from=${today}&to=${today}&format=eml`, { headers: { authorization: `Bearer ${admin}` } });
   assert.equal(res.status, 200);
   assert.equal(res.headers.get('content-type'), 'application/mbox');
