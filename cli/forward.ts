@@ -60,6 +60,18 @@ function serverUrl(info: ServerInfo): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${info.port}`;
 }
 
+/** The server's refusal of a request as an Error with its own words (`{"error"}`, or the body as it is). */
+export async function refusal(res: Response, what: string): Promise<Error> {
+  const text = await res.text();
+  let message = text;
+  try {
+    message = (JSON.parse(text) as { error?: string }).error ?? text;
+  } catch {
+    // not JSON: show it as it is
+  }
+  return new Error(`the kchat server refused ${what} (${res.status}): ${message}`);
+}
+
 export async function forwardToServer(config: Config, argv: string[], plan: CommandPlan, io: { out: Output; err: Output }, cause: Error): Promise<number> {
   const info = readServerInfo(config);
   if (!info) throw cause;
@@ -82,16 +94,7 @@ export async function forwardToServer(config: Config, argv: string[], plan: Comm
   } catch (err) {
     throw new Error(`${cause.message}; and the server at ${serverUrl(info)} did not answer (${(err as Error).message})`, { cause: err });
   }
-  if (!res.ok) {
-    const text = await res.text();
-    let message = text;
-    try {
-      message = (JSON.parse(text) as { error?: string }).error ?? text;
-    } catch {
-      // not JSON: show it as it is
-    }
-    throw new Error(`the kchat server refused the command (${res.status}): ${message}`);
-  }
+  if (!res.ok) throw await refusal(res, 'the command');
   const body = (await res.json()) as ForwardResponse;
   for (const [name, content] of Object.entries(body.files ?? {})) {
     // only the outputs this command line names are written, whatever the answer says

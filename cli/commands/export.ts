@@ -24,7 +24,7 @@ import {
   type ExportRange,
   type ExportSource,
 } from '../../audit/index.ts';
-import { runningServer, type RunningServer } from '../forward.ts';
+import { refusal, runningServer, type RunningServer } from '../forward.ts';
 import { printJson, UsageError, type CliContext, type Exec } from '../context.ts';
 import type { OutputFile } from '../files.ts';
 
@@ -47,16 +47,7 @@ async function serverSource(server: RunningServer, range: ExportRange): Promise<
   } catch (err) {
     throw new Error(`the kchat server at ${server.url} did not answer the export (${(err as Error).message})`, { cause: err });
   }
-  if (!res.ok || !res.body) {
-    const text = await res.text();
-    let message = text;
-    try {
-      message = (JSON.parse(text) as { error?: string }).error ?? text;
-    } catch {
-      // not JSON: show it as it is
-    }
-    throw new Error(`the kchat server refused the export (${res.status}): ${message}`);
-  }
+  if (!res.ok || !res.body) throw await refusal(res, 'the export');
   const total = Number(res.headers.get('x-kchat-export-events') ?? 0);
   const reader = res.body.getReader();
   let received = 0;
