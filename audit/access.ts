@@ -36,6 +36,7 @@ async function describe(c: Context): Promise<{ action: string; detail?: unknown 
   const p = c.req.path;
   const query = (name: string) => c.req.query(name);
   if (p === '/api/search') return { action: 'search', detail: { q: query('q') ?? null } };
+  if (p === '/api/search/export') return { action: 'search.export', detail: { q: query('q') ?? null, format: 'csv' } };
   if (p.startsWith('/api/stats/')) return { action: `stats.${p.slice('/api/stats/'.length)}` };
   if (p === '/api/sql') {
     const b = await body(c);
@@ -45,6 +46,7 @@ async function describe(c: Context): Promise<{ action: string; detail?: unknown 
   const msg = /^\/api\/messages\/([^/]+)(\/context)?\/?$/.exec(p);
   if (msg) return { action: msg[2] ? 'messages.context' : 'messages.read', detail: { id: safeDecode(msg[1]) } };
   if (p === '/api/admin/export') return { action: 'export', detail: { from: query('from') ?? null, to: query('to') ?? null, channel: query('channel') ?? null, format: query('format') ?? 'jsonl' } };
+  if (p === '/api/audit/me') return { action: 'audit.sign_in' };
   if (p === '/api/admin/cli') {
     const b = await body(c);
     const files = b.files && typeof b.files === 'object' ? Object.entries(b.files as Record<string, unknown>) : [];

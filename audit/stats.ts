@@ -317,12 +317,13 @@ export async function volume(db: Database, p: Period, by: VolumeBy, channel: str
   const filter = { from: p.start, to: p.end, ...(channel ? { channel: channel.replace(/^#/, '').toLowerCase() } : {}) };
   // Local time buckets: shift by the zone's offset at the period start (Seoul has no DST).
   const off = zoneOffsetMinutes(p.start, p.tz) * 60_000;
-  let buckets: { key: string; count: number }[];
+  let buckets: { key: string; ts?: number; count: number }[];
   if (by === 'hour' || by === 'day') {
     const rows = await messageLog(db).count(by, { ...filter, offsetMs: off });
     buckets = rows.map((r) => {
       const iso = new Date(Number(r.key)).toISOString();
-      return { key: by === 'hour' ? `${iso.slice(0, 10)} ${iso.slice(11, 13)}:00` : iso.slice(0, 10), count: r.count };
+      // key: the local wall-clock label; ts: the bucket's start as an instant (epoch ms)
+      return { key: by === 'hour' ? `${iso.slice(0, 10)} ${iso.slice(11, 13)}:00` : iso.slice(0, 10), ts: Number(r.key) - off, count: r.count };
     });
   } else {
     const rows = await messageLog(db).count(by === 'channel' ? 'channel' : 'nick', { ...filter, limit: 500 });

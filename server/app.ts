@@ -5,7 +5,7 @@
 import { Hono } from 'hono';
 import { WebSocketServer } from 'ws';
 import type { Database } from '../core/db.ts';
-import { onHttpError, securityHeaders } from './http.ts';
+import { checkQueryString, onHttpError, securityHeaders } from './http.ts';
 import type { Part, PartHealth } from './part.ts';
 import { serveWeb, WEB_DIST } from './static.ts';
 
@@ -42,6 +42,8 @@ export function createApp(deps: AppDeps): { app: Hono; websocket: { server: WebS
   app.onError(onHttpError);
   // nosniff and referrer policy everywhere, the Content-Security-Policy on every HTML page (server/http.ts)
   app.use('*', securityHeaders());
+  // a query string that is not percent-encoded UTF-8 is a 400 naming the parameter (server/http.ts)
+  app.use('*', checkQueryString());
 
   // 200 once Kafka (the gateway's producer/consumer), DuckDB and every part are up; 503 with details otherwise.
   app.get('/healthz', async (c) => {

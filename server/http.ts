@@ -90,3 +90,49 @@ export function maxBody(maxBytes: number) {
     },
   });
 }
+
+/** How to send a query with Korean or spaces in it: the sentence every malformed-URL answer carries. */
+export const URL_ENCODING_HINT = "percent-encode the query string, e.g. curl -G --data-urlencode 'q=점심' URL (한글·공백은 퍼센트 인코딩해서 보내 주세요)";
+
+/**
+ * A query string whose %-escapes are not UTF-8 (`%zz`, `%ED%A0`) is refused
+ * with 400 `bad_url` naming the parameter, instead of being read as the
+ * literal text (Hono keeps an undecodable value as it was).
+ */
+export function checkQueryString(): MiddlewareHandler {
+  return async (c, next) => {
+    const url = c.req.url;
+    const at = url.indexOf('?');
+    if (at >= 0 && url.includes('%', at)) {
+      for (const pair of url.slice(at + 1).split('&')) {
+        try {
+          decodeURIComponent(pair.replace(/\+/g, ' '));
+        } catch {
+          const name = pair.split('=')[0].slice(0, 40);
+          throw new InputError('bad_url', `query parameter "${name}" is not valid percent-encoded UTF-8 (${pair.slice(0, 60)}): ${URL_ENCODING_HINT}`);
+        }
+      }
+    }
+    await next();
+  };
+}
+
+/**
+ * Requests Node's HTTP parser refuses before any route sees them — most often
+ * raw (not percent-encoded) Korean in the URL, `curl "…?q=점심"` — get a JSON
+ * 400 that says so, instead of Node's bare 400 without a body.
+ */
+export function answerMalformedRequests(server: { on(event: 'clientError', fn: (err: Error & { code?: string }, socket: import('node:stream').Duplex) => void): unknown }): void {
+  server.on('clientError', (err, socket) => {
+    if (!socket.writable || err.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    const [status, reason, body] =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large', { error: 'request headers are too large', code: 'headers_too_large' }]
+        : [400, 'Bad Request', { error: `malformed HTTP request (${err.code ?? err.message}): the URL may hold raw non-ASCII characters or spaces; ${URL_ENCODING_HINT}`, code: 'bad_request' }];
+    const json = JSON.stringify(body);
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(json)}\r\nconnection: close\r\n\r\n${json}`);
+  });
+}

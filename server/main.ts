@@ -13,6 +13,7 @@ import { installSignalHandlers, onShutdown, shutdown } from '../core/lifecycle.t
 import { logger } from '../core/log.ts';
 import { connectKafka } from '../kafka/broker.ts';
 import { createApp } from './app.ts';
+import { answerMalformedRequests } from './http.ts';
 import { createGateway } from './gateway/index.ts';
 import { Directory } from '../accounts/index.ts';
 import { accountsPart } from './routes/accounts.ts';
@@ -114,6 +115,7 @@ async function main(): Promise<void> {
     s.once('error', reject);
   });
   server = listening;
+  answerMalformedRequests(listening);
   const { port } = listening.address() as AddressInfo;
   fs.writeFileSync(serverFile, JSON.stringify({ pid: process.pid, port, host: config.host }) + '\n');
 

@@ -108,7 +108,7 @@ function build(): Record<string, unknown> {
           tags: ['audit'],
           summary: 'Search the history (Korean first): auditors and admins everything, members the channels they belong to',
           description:
-            'Words must all match (Korean: any substring of one or more syllables; a particle is stripped so 장애가 finds 장애를), "phrases", -exclusions, from:nick, in:#channel, before:/after:/on:YYYY-MM-DD (TZ_REPORTS, default Asia/Seoul; after: is exclusive), type:message|bot|join|leave|nick|system, has:link. Newest first; page with next_cursor.',
+            'Words must all match (Korean: any substring of one or more syllables; a particle is stripped so 장애가 finds 장애를), "phrases", -exclusions, from:nick, in:#channel, before:/after:/on:YYYY-MM-DD (TZ_REPORTS, default Asia/Seoul; after: is exclusive), type:message|bot|join|leave|nick|system, has:link. Newest first; page with next_cursor. Percent-encode q (Korean, spaces): curl -G --data-urlencode "q=점심 in:#general" -H "Authorization: Bearer $TOKEN" URL/api/search — raw bytes in the URL are a 400 that says so.',
           security: [{ auditor: [] }, { member: [] }],
           parameters: [
             { name: 'q', in: 'query', required: true, schema: { type: 'string', maxLength: 500 }, example: '장애 in:#ops after:2024-08-26' },
@@ -120,6 +120,25 @@ function build(): Record<string, unknown> {
             ...auditErrors,
             '503': err('the audit record could not be written (nothing ran), or the search service is down (restarting, not started, KCHAT_SEARCH=off) or still building its index: code search_unavailable, the message says which (in Korean)'),
           },
+        },
+      },
+      '/api/search/export': {
+        get: {
+          tags: ['audit'],
+          summary: 'Every hit of a search as CSV (auditors and admins; one search.export row in the audit log)',
+          description:
+            'Same query language as /api/search; newest first, at most 20 000 rows (a last line says when there were more). Columns: time (ISO 8601 with the TZ_REPORTS offset), ts_ms, channel, nick, user_id, type, text, edited, deleted, id, kafka_partition, kafka_offset. UTF-8 with a BOM; a text or nick starting with = + - @ gets a leading apostrophe (CSV injection). curl: curl -G --data-urlencode "q=배포 in:#dev" -H "Authorization: Bearer $TOKEN" URL/api/search/export',
+          security: [{ auditor: [] }],
+          parameters: [{ name: 'q', in: 'query', required: true, schema: { type: 'string', maxLength: 500 } }],
+          responses: { '200': { description: 'CSV', content: { 'text/csv': { schema: { type: 'string' } } } }, ...auditErrors },
+        },
+      },
+      '/api/audit/me': {
+        get: {
+          tags: ['audit'],
+          summary: 'Who a token is, for the /audit page: auditors and admins (a member is 403)',
+          security: [{ auditor: [] }],
+          responses: { '200': { description: 'the signed-in auditor or admin', content: json({ type: 'object', properties: { user: { type: 'object', properties: { id: { type: 'string' }, nick: { type: 'string' }, role: { enum: ['auditor', 'admin'] } } } } }) }, ...auditErrors },
         },
       },
       '/api/stats/topics': {

@@ -83,7 +83,17 @@ export const topicsResponseSchema = z.object({
     .optional()
     .describe('which analyser counted the period (kiwi-0.23.0, or rule while the model loads) and whether every stored message is counted yet'),
 });
-export const volumeResponseSchema = z.object({ by: z.string(), buckets: z.array(z.object({ key: z.string(), count: z.number().int() })), total: z.number().int() });
+export const volumeResponseSchema = z.object({
+  by: z.string(),
+  buckets: z.array(
+    z.object({
+      key: z.string().describe('by=hour|day: the local (TZ_REPORTS) label, e.g. "2024-08-27 14:00"; by=channel|user: the channel or nick'),
+      ts: z.number().int().optional().describe('by=hour|day: the bucket start as an instant (epoch ms)'),
+      count: z.number().int(),
+    }),
+  ),
+  total: z.number().int(),
+});
 
 export const sqlRequestSchema = z.object({
   sql: z.string().max(100_000).meta({ example: "SELECT channel, count(*) AS n FROM messages WHERE text LIKE '%' || $word || '%' GROUP BY 1" }),

@@ -60,17 +60,19 @@ test('rising terms are those more frequent than in the previous period', async (
 });
 
 test('volume by day, hour, channel and user', async () => {
-  const day = await get<{ buckets: { key: string; count: number }[]; total: number }>('/api/stats/volume?by=day&from=2024-08-26&to=2024-08-28');
+  // key: the Seoul wall-clock label; ts: the bucket's start as an instant (Seoul midnight is 15:00Z the day before)
+  const at = (iso: string) => Date.parse(iso);
+  const day = await get<{ buckets: { key: string; ts: number; count: number }[]; total: number }>('/api/stats/volume?by=day&from=2024-08-26&to=2024-08-28');
   assert.deepEqual(day.body.buckets, [
-    { key: '2024-08-26', count: 4 },
-    { key: '2024-08-27', count: 5 },
-    { key: '2024-08-28', count: 8 },
+    { key: '2024-08-26', ts: at('2024-08-25T15:00:00Z'), count: 4 },
+    { key: '2024-08-27', ts: at('2024-08-26T15:00:00Z'), count: 5 },
+    { key: '2024-08-28', ts: at('2024-08-27T15:00:00Z'), count: 8 },
   ]);
-  const hour = await get<{ buckets: { key: string; count: number }[] }>('/api/stats/volume?by=hour&from=2024-08-26');
+  const hour = await get<{ buckets: { key: string; ts: number; count: number }[] }>('/api/stats/volume?by=hour&from=2024-08-26');
   assert.deepEqual(hour.body.buckets, [
-    { key: '2024-08-26 09:00', count: 2 },
-    { key: '2024-08-26 10:00', count: 1 },
-    { key: '2024-08-26 11:00', count: 1 },
+    { key: '2024-08-26 09:00', ts: at('2024-08-26T09:00:00+09:00'), count: 2 },
+    { key: '2024-08-26 10:00', ts: at('2024-08-26T10:00:00+09:00'), count: 1 },
+    { key: '2024-08-26 11:00', ts: at('2024-08-26T11:00:00+09:00'), count: 1 },
   ]);
   const chan = await get<{ buckets: { key: string; count: number }[] }>('/api/stats/volume?by=channel&from=2024-08-26&to=2024-08-28');
   assert.deepEqual(chan.body.buckets[0], { key: 'ops', count: 6 });

@@ -11,6 +11,7 @@ const page = (rel: string) => path.resolve(webRoot, rel);
 const pages: Record<string, string> = {
   main: page('index.html'),
   notebooks: page('notebooks/index.html'),
+  audit: page('audit/index.html'),
 };
 
 export default defineConfig({

@@ -5,6 +5,7 @@ import { QueryError, parseQuery } from './query.ts';
 import { SearchClient, decodeCursor, type SearchBackend, type SearchResult, type SearchView } from './client.ts';
 
 export { QueryError, parseQuery, SearchClient };
+export { searchCsv, EXPORT_MAX_ROWS } from './export.ts';
 export type { SearchBackend, SearchResult, SearchView };
 
 export const MAX_LIMIT = 100;

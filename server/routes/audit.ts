@@ -20,6 +20,7 @@ import {
   requireAuditor,
   requireRole,
   runSearch,
+  searchCsv,
   topics,
   volume,
   type AuditEnv,
@@ -36,11 +37,14 @@ import { InputError } from '../../core/errors.ts';
 import { messageLog } from '../../ingest/index.ts';
 import { kiwiTerms } from '../../core/korean/terms.ts';
 import { logger } from '../../core/log.ts';
+import { CSV_BOM } from '../../core/csv.ts';
+import { localDate } from '../../core/time.ts';
 import { openApiDocument } from '../openapi.ts';
 import { router } from '../http.ts';
 import type { Part, PartContext } from '../part.ts';
 
 const log = logger('audit.api');
+const utf8 = new TextEncoder();
 
 function intParam(value: string | undefined, name: string, fallback: number, max: number): number {
   if (value === undefined || value === '') return fallback;
@@ -66,6 +70,38 @@ export function auditRoutes(ctx: Pick<PartContext, 'config' | 'db' | 'auth' | 'd
     const result = await runSearch(search, { q: c.req.query('q'), limit: c.req.query('limit'), cursor: c.req.query('cursor') }, { tz, view });
     if (auditor) await recordPrivateReads(ctx, c, result);
     return c.json(result);
+  });
+
+  // who the /audit page is signed in as (auditors and admins; a member's token is 403, a wrong one 401)
+  app.get('/api/audit/me', guard, (c) => {
+    const p = c.get('principal');
+    return c.json({ user: { id: p.id, nick: p.nick, role: p.role } });
+  });
+
+  // every hit of a query as CSV (auditors; one `search.export` audit row with the query)
+  app.get('/api/search/export', guard, async (c) => {
+    const lines = searchCsv(search, c.req.query('q'), { tz, view: { role: 'auditor' } });
+    const first = await lines.next(); // a malformed query answers 400 here, before any byte is sent
+    const body = new ReadableStream<Uint8Array>({
+      start(ctrl) {
+        if (!first.done) ctrl.enqueue(utf8.encode(CSV_BOM + first.value));
+      },
+      async pull(ctrl) {
+        try {
+          const next = await lines.next();
+          if (next.done) ctrl.close();
+          else ctrl.enqueue(utf8.encode(next.value));
+        } catch (err) {
+          log.warn({ err }, 'search export stopped');
+          ctrl.error(err);
+        }
+      },
+      async cancel() {
+        await lines.return(undefined);
+      },
+    });
+    const name = `kchat-search-${localDate(Date.now(), tz)}.csv`;
+    return new Response(body, { headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(name)}` } });
   });
 
   app.get('/api/stats/topics', async (c) => {
