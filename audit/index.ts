@@ -4,7 +4,7 @@ export { AUDIT_LOG_SCHEMA, requireAdmin, requireAuditor, requireRole, type Audit
 export { auditUnavailable, finishAudit, listAuditLog, recordAudit, type AuditEntry, type AuditLogEntry, type AuditQuery } from './trail.ts';
 export { auditBotCommands } from './bot.ts';
 export { SearchClient, parseQuery, QueryError, runSearch, searchCsv, MAX_LIMIT, type SearchBackend, type SearchResult, type SearchView } from './search/index.ts';
-export { POS, StatsError, VOLUME_BY, botUsage, period, topics, topicsScan, volume, type Pos, type VolumeBy } from './stats.ts';
+export { POS, StatsError, VOLUME_BY, botUsage, lastDayWithData, period, topics, topicsScan, volume, type Pos, type VolumeBy } from './stats.ts';
 export { TOPICS_SCHEMA, catchUpTopics } from './topics.ts';
 export * from './notebook/index.ts';
 export { importZeppelin, ZeppelinImportError, type ImportReport } from './zeppelin/import.ts';

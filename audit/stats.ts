@@ -310,6 +310,14 @@ export async function topicsScan(db: Database, p: Period, options: TopicsOptions
   return rank(p, ref, terms, now, before, { channel, limit, pos, coverage });
 }
 
+/** The last local day up to and including `day` that has a chat message, or null when there is none. */
+export async function lastDayWithData(db: Database, day: string, tz: string): Promise<string | null> {
+  const { end } = dayRange(day, tz);
+  const rows = await messageLog(db).count('day', { to: end, types: ['message'], offsetMs: zoneOffsetMinutes(end, tz) * 60_000 });
+  const last = rows.at(-1);
+  return last ? new Date(Number(last.key)).toISOString().slice(0, 10) : null;
+}
+
 export const VOLUME_BY = ['hour', 'day', 'channel', 'user'] as const;
 export type VolumeBy = (typeof VOLUME_BY)[number];
 

@@ -30,6 +30,8 @@ export interface MarkSpec {
   z?: string;
   /** reduce rows before drawing: sum of y grouped by x (and fill/stroke) */
   reduce?: 'sum' | 'count' | 'mean';
+  /** bars of named categories: largest first (`value`, the default) or in the data's order (`data`) */
+  sort?: 'value' | 'data';
 }
 
 export interface PlotSpec {
@@ -82,6 +84,10 @@ export function validatePlotSpec(raw: unknown, columns?: string[]): PlotSpec {
       if (mark[c] === undefined) continue;
       check(`marks[${i}].${c}`, mark[c], c === 'x' || c === 'y' || c === 'r');
       (spec as unknown as Record<string, unknown>)[c] = mark[c];
+    }
+    if (mark.sort !== undefined) {
+      if (mark.sort !== 'value' && mark.sort !== 'data') throw new PlotSpecError(`marks[${i}].sort must be value (largest first) or data (as the rows come)`);
+      spec.sort = mark.sort;
     }
     if (mark.reduce !== undefined) {
       if (!['sum', 'count', 'mean'].includes(String(mark.reduce))) throw new PlotSpecError(`marks[${i}].reduce must be sum, count or mean`);
@@ -136,11 +142,31 @@ export interface PlotLike {
   [mark: string]: unknown;
 }
 
+/** Are these category values names (not numbers, hours or dates, whose own order is the natural one)? */
+function named(data: Record<string, unknown>[], column: string): boolean {
+  return data.length > 0 && data.every((r) => typeof r[column] === 'string' && !/^[\d\s:.\-/]+$/.test(r[column]));
+}
+
+/**
+ * Bars over named categories (channels, people, words) sorted by value,
+ * largest first, unless the mark says `sort: data` or the scale has a
+ * domain: a ranking reads top-down. Numbers, hours and dates keep their order.
+ */
+function valueSort(m: MarkSpec, spec: PlotSpec, data: Record<string, unknown>[]): Record<string, unknown> | null {
+  if (m.sort === 'data' || (m.type !== 'barY' && m.type !== 'barX')) return null;
+  const [cat, val] = m.type === 'barY' ? (['x', 'y'] as const) : (['y', 'x'] as const);
+  const column = m[cat];
+  if (typeof column !== 'string' || spec[cat]?.domain !== undefined || !named(data, column)) return null;
+  return { [cat]: { value: val, reverse: true, reduce: 'sum' } };
+}
+
 /** Plot options for a validated spec and its data; pass `document` on the server (linkedom). */
 export function plotOptions(Plot: PlotLike, spec: PlotSpec, data: Record<string, unknown>[], extra: Record<string, unknown> = {}): Record<string, unknown> {
   const marks = spec.marks.map((m) => {
-    const { type, reduce, ...channels } = m;
+    const { type, reduce, sort: _sort, ...channels } = m;
     const opts: Record<string, unknown> = { ...channels };
+    const sort = valueSort(m, spec, data);
+    if (sort) opts.sort = sort;
     if (spec.fx) opts.fx = spec.fx;
     if (spec.fy) opts.fy = spec.fy;
     if (type === 'barY' || type === 'barX' || type === 'cell' || type === 'dot') opts.tip = true;

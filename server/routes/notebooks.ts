@@ -18,6 +18,7 @@ import {
   newNotebook,
   parseNotebook,
   publicCells,
+  lastDayWithData,
   resolveParams,
   serialiseNotebook,
   SqlError,
@@ -29,6 +30,8 @@ import {
 import type { Principal } from '../../core/auth.ts';
 import { InputError } from '../../core/errors.ts';
 import { CSV_BOM, csvLine } from '../../core/csv.ts';
+import { nextOccurrence, parseCron } from '../../core/cron.ts';
+import { isoInstant } from '../../core/time.ts';
 import { router } from '../http.ts';
 import type { Part, PartContext } from '../part.ts';
 import { sqlRoutes } from './sql.ts';
@@ -124,6 +127,39 @@ async function writeCsv(sandbox: SqlSandbox, sql: string, params: Record<string,
   return reader;
 }
 
+/** When a schedule fires next, as an instant (epoch ms and ISO 8601 with the zone's offset); null without one or when it never does. */
+function nextRun(schedule: string | undefined, tz: string): { ts: number; time: string } | null {
+  if (!schedule) return null;
+  try {
+    const ts = nextOccurrence(parseCron(schedule), Date.now(), tz);
+    return ts === null ? null : { ts, time: isoInstant(ts, tz) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The values a notebook's form starts with: each default resolved (today,
+ * yesterday, -7d → a date), and a relative date default moved back to the
+ * last day that has messages when its own day has none (a fresh install
+ * with imported history opens on data, not on an empty yesterday).
+ */
+async function formDefaults(service: NotebookService, meta: NotebookMeta): Promise<Record<string, unknown>> {
+  const tz = service.config.tzReports;
+  let values: Record<string, unknown>;
+  try {
+    values = resolveParams(meta.params, {}, tz);
+  } catch {
+    return {};
+  }
+  for (const p of meta.params) {
+    const v = values[p.name];
+    if (p.type !== 'date' || typeof v !== 'string' || String(p.default ?? '') === v) continue;
+    values[p.name] = (await lastDayWithData(service.db, v, tz)) ?? v;
+  }
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== null));
+}
+
 /** Routes over a service that may come up later (`get` is called per request). */
 export function notebookRoutes(
   get: () => NotebookService,
@@ -174,7 +210,7 @@ export function notebookRoutes(
       'SELECT id, trigger, run_by, status, cells, errors, started_at, finished_at FROM notebook_runs WHERE notebook = ? ORDER BY started_at DESC LIMIT 20',
       [name],
     );
-    return c.json({ name, meta: loaded.notebook.meta, cells: publicCells(loaded.notebook), text: loaded.text, runs });
+    return c.json({ name, meta: loaded.notebook.meta, cells: publicCells(loaded.notebook), text: loaded.text, runs, defaults: await formDefaults(get(), loaded.notebook.meta), next_run: nextRun(loaded.notebook.meta.schedule, get().config.tzReports) });
   });
 
   app.put('/api/notebooks/:name', async (c) => {
@@ -182,6 +218,8 @@ export function notebookRoutes(
     const b = await body(c);
     const saved = get().store.exists(name) ? get().store.read(name).notebook : null;
     const nb = typeof b.text === 'string' ? parseNotebook(b.text) : mergeWithSaved(b, saved);
+    // a schedule that is not cron, or never comes, is refused here (the scheduler would only log and skip it)
+    if (nb.meta.schedule && parseCron(nb.meta.schedule).never) throw new InputError('bad_cron', `일정 "${nb.meta.schedule}"은(는) 실행되는 날이 오지 않습니다 (예: 31일이 없는 달만 고름)`, { details: { field: 'schedule' } });
     const problem = nb.meta.schedule ? targetProblem?.(nb.meta.channel ?? 'audit') : null;
     if (problem) throw new InputError('bad_channel', problem, { details: { field: 'channel' } });
     const text = get().store.write(name, nb);

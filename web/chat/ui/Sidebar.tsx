@@ -79,6 +79,9 @@ export function Sidebar({ store, theme, onTheme, onPick, onAddChannel, onBrowse,
             <Icon name="bell" size={16} /> 나를 부르면 알림 받기
           </button>
         )}
+        <p class="side-links" aria-label="감사인용 화면">
+          <span>감사인용</span> <a href="/audit">감사 화면</a> · <a href="/notebooks">노트북</a> · <a href="/docs">API 문서</a>
+        </p>
       </nav>
       <div class="me">
         <Avatar nick={me.nick} id={me.id} size={32} />

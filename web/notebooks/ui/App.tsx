@@ -1,6 +1,8 @@
 // The notebook page: sign-in, the list, one notebook (client-side routes /notebooks and /notebooks/<name>?run=<id>).
 import { useEffect, useState } from 'preact/hooks';
+import { applyTheme, loadTheme, NEXT_THEME, THEME_LABEL, type ThemeChoice } from '../../chat/theme.ts';
 import { api, TOKEN_KEY, type ApiError } from '../api.ts';
+import { mayLeave } from '../unsaved.ts';
 import { Login } from './Login.tsx';
 import { NotebookList } from './NotebookList.tsx';
 import { NotebookView } from './NotebookView.tsx';
@@ -11,12 +13,23 @@ function route(): { name: string | null; runId: string | null } {
   return { name, runId: new URLSearchParams(location.search).get('run') };
 }
 
+/** The URL on screen: where back/forward returns to when the person stays with unsaved edits. */
+let shown = '';
+
 export function App() {
   const [authed, setAuthed] = useState<boolean | null>(null);
   const [authErr, setAuthErr] = useState<string>('');
   const [where, setWhere] = useState(route());
+  const [theme, setTheme] = useState<ThemeChoice>(loadTheme);
+  useEffect(() => applyTheme(theme), [theme]);
   useEffect(() => {
-    const onPop = () => setWhere(route());
+    shown = location.pathname + location.search;
+    const onPop = () => {
+      // back/forward away from unsaved edits: stay unless the person says to leave
+      if (!mayLeave()) return history.pushState(null, '', shown);
+      shown = location.pathname + location.search;
+      setWhere(route());
+    };
     addEventListener('popstate', onPop);
     if (!localStorage.getItem(TOKEN_KEY)) setAuthed(false);
     else
@@ -30,7 +43,9 @@ export function App() {
     return () => removeEventListener('popstate', onPop);
   }, []);
   const go = (name: string | null) => {
+    if (!mayLeave()) return;
     history.pushState(null, '', name ? `/notebooks/${encodeURIComponent(name)}` : '/notebooks');
+    shown = location.pathname + location.search;
     setWhere(route());
   };
   const logout = () => {
@@ -40,11 +55,16 @@ export function App() {
   return (
     <>
       <header class="top">
-        <a href="/notebooks" onClick={(e) => (e.preventDefault(), go(null))}>
+        <a class="brand" href="/notebooks" onClick={(e) => (e.preventDefault(), go(null))}>
           kchat 감사 노트북
         </a>
         <span class="spacer" />
         <a href="/">채팅</a>
+        <a href="/audit">감사 화면</a>
+        <a href="/docs">API 문서</a>
+        <button type="button" onClick={() => setTheme(NEXT_THEME[theme])} title="화면 테마 바꾸기" style="font-size:.8rem">
+          테마: {THEME_LABEL[theme]}
+        </button>
         {authed && (
           <button onClick={logout} style="font-size:.8rem">
             로그아웃

@@ -3,8 +3,20 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Cell, NotebookMeta } from '../../../audit/notebook/types.ts';
 import { api, type CellResult, type Run } from '../api.ts';
+import { setUnsaved } from '../unsaved.ts';
 import { CellView } from './CellView.tsx';
 import { ParamsForm } from './ParamsForm.tsx';
+import { RunHistory, type RunRow } from './RunHistory.tsx';
+import { ScheduleEditor } from './ScheduleEditor.tsx';
+
+/** What GET /api/notebooks/{name} answers besides the notebook: recent runs, the form's first values, the next scheduled run. */
+interface NotebookAnswer {
+  meta: NotebookMeta;
+  cells: Omit<EditorCell, 'key'>[];
+  runs: RunRow[];
+  defaults?: Record<string, unknown>;
+  next_run: { ts: number; time: string } | null;
+}
 
 /** A cell as the editor holds it: the document's fields and a key that survives reordering. */
 export type EditorCell = Pick<Cell, 'kind' | 'source' | 'name' | 'attrs'> & { key: number };
@@ -33,10 +45,29 @@ export function NotebookView({ name, runId, back }: { name: string; runId: strin
   const [dirty, setDirty] = useState(false);
   const [editing, setEditing] = useState<Record<number, boolean>>({});
   const [savedCells, setSavedCells] = useState<string>('');
+  const [runs, setRuns] = useState<RunRow[]>([]);
+  const [nextRun, setNextRun] = useState<NotebookAnswer['next_run']>(null);
+  const [currentRun, setCurrentRun] = useState<string | null>(runId);
+  const path = `/api/notebooks/${encodeURIComponent(name)}`;
+
+  // unsaved edits: leaving asks first (web/notebooks/unsaved.ts)
+  useEffect(() => setUnsaved(dirty), [dirty]);
+  useEffect(() => () => setUnsaved(false), []);
+
+  /** Runs and the next scheduled run, after a run or a save. */
+  const refreshSide = async () => {
+    const r = await api<NotebookAnswer>(path);
+    setRuns(r.runs);
+    setNextRun(r.next_run);
+  };
 
   const load = async () => {
-    const r = await api<{ meta: NotebookMeta; cells: Omit<EditorCell, 'key'>[] }>(`/api/notebooks/${encodeURIComponent(name)}`);
+    const r = await api<NotebookAnswer>(path);
     setMeta(r.meta);
+    setRuns(r.runs);
+    setNextRun(r.next_run);
+    // the form starts on the server's defaults: relative dates resolved, and on the last day with data
+    if (!runId) setValues(r.defaults ?? {});
     const cs = r.cells.map((c) => ({ ...c, key: nextKey++ }));
     setCells(cs);
     setSavedCells(JSON.stringify(r.cells));
@@ -110,6 +141,8 @@ export function NotebookView({ name, runId, back }: { name: string; runId: strin
       setByName({});
       applyRun(run, cells);
       history.replaceState(null, '', `/notebooks/${encodeURIComponent(name)}?run=${encodeURIComponent(run.id)}`);
+      setCurrentRun(run.id);
+      void refreshSide().catch(() => undefined);
     } catch (e) {
       setErr((e as Error).message);
     } finally {
@@ -135,6 +168,7 @@ export function NotebookView({ name, runId, back }: { name: string; runId: strin
       const r = await api<{ cells: Omit<EditorCell, 'key'>[] }>(`/api/notebooks/${encodeURIComponent(name)}`, { method: 'PUT', body: JSON.stringify(payload()) });
       setSavedCells(JSON.stringify(r.cells));
       setDirty(false);
+      void refreshSide().catch(() => undefined);
     } catch (e) {
       setErr((e as Error).message);
     } finally {
@@ -164,14 +198,20 @@ export function NotebookView({ name, runId, back }: { name: string; runId: strin
         <button onClick={save} disabled={!!busy || !dirty}>
           {busy === 'save' ? '저장 중…' : dirty ? '저장' : '저장됨'}
         </button>
-        {meta.schedule && (
-          <span class="note">
-            ⏰ {meta.schedule} → #{meta.channel ?? 'audit'}
-          </span>
-        )}
+        {dirty && <span class="unsaved">저장하지 않은 변경</span>}
       </div>
       {err && <p class="error">{err}</p>}
       <ParamsForm params={meta.params} values={values} setValues={setValues} onSubmit={runAll} />
+      <ScheduleEditor
+        schedule={meta.schedule}
+        channel={meta.channel}
+        nextRun={dirty ? null : nextRun}
+        onChange={(schedule, channel) => {
+          setMeta({ ...meta, schedule, channel });
+          setDirty(true);
+        }}
+      />
+      <RunHistory name={name} runs={runs} current={currentRun} />
       {cells.map((cell, i) => (
         <CellView
           key={cell.key}

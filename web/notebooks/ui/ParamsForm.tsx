@@ -40,7 +40,7 @@ export function ParamsForm({ params, values, setValues, onSubmit }: ParamsFormPr
               onInput={(e) => setValues({ ...values, [p.name]: (e.target as HTMLInputElement).value })}
             />
           )}
-          {p.type === 'date' && p.default !== undefined && !/^\d{4}/.test(String(p.default)) && <span class="note">기본: {String(p.default)}</span>}
+          {p.type === 'date' && values[p.name] === undefined && p.default !== undefined && !/^\d{4}/.test(String(p.default)) && <span class="note">기본: {String(p.default)}</span>}
         </label>
       ))}
     </form>
