@@ -62,3 +62,16 @@ test('a %-escape that is not UTF-8 is a 400 bad_url naming the parameter', async
   const ok = await fetch(`${srv.url}/api/stats/volume?by=day&from=2024-08-27&channel=${encodeURIComponent('개발')}`, { headers: { authorization: `Bearer ${ADMIN}` } });
   assert.equal(ok.status, 200);
 });
+
+test('/audit deep links are the built page with the CSP and frame headers; nothing from the URL is in the HTML', async () => {
+  const evil = '<script>alert(1)</script>';
+  for (const path of [`/audit/search?q=${encodeURIComponent(evil)}`, `/audit/messages/${encodeURIComponent(evil)}`, '/audit/topics?from=2024-08-27&to=2024-08-27&channel=dev']) {
+    const res = await fetch(`${srv.url}${path}`);
+    assert.equal(res.status, 200, path);
+    assert.match(res.headers.get('content-security-policy') ?? '', /script-src 'self'/);
+    assert.equal(res.headers.get('x-frame-options'), 'DENY');
+    const html = await res.text();
+    assert.match(html, /<title>kchat 감사<\/title>/);
+    assert.ok(!html.includes('alert(1)'), `${path}: the URL does not become HTML`);
+  }
+});
