@@ -1,7 +1,8 @@
 // The /audit page in a real browser (issue #14): a member's token is refused
 // in Korean; an auditor signs in with a token, follows a deep link to a Korean
 // search (a stem finds 배포가/배포했어요, highlighted), scrolls the newest-first
-// hits to the end (exact total), narrows by a person chip, exports the hits as
+// hits to the end (exact total), narrows by a person chip, opens a hit in its
+// conversation (before/after, more on scroll, permalink), exports the hits as
 // CSV (instants with +09:00), opens topic statistics from a deep link
 // (keywords without particles, Plot SVG charts) and searches a keyword; an
 // admin reads the audit log. Each view at 1280 and 375 px, no sideways scroll,
@@ -14,7 +15,7 @@ import type { Browser, Page } from 'playwright-core';
 import { browserProblem, launchBrowser, newPage, saveScreenshot, watch, type PageWatch } from '../helpers/browser.ts';
 import { kchat } from '../helpers/cli.ts';
 import { until } from '../helpers/ingest.ts';
-import { login, searchReady, startServer, tempDir, type TestServer } from '../helpers/server.ts';
+import { joinedMember, login, searchReady, startServer, tempDir, type TestServer } from '../helpers/server.ts';
 
 const skip = browserProblem() ?? (process.env.KAFKA_BROKERS ? false : 'KAFKA_BROKERS is not set: run through `npm test` (it starts a broker)');
 const WAIT = { timeout: 45_000 };
@@ -129,6 +130,45 @@ describe('the /audit page', { skip }, () => {
     });
   }
 
+  for (const width of WIDTHS) {
+    it(`a hit opens in its conversation: messages before and after, more on scroll, a permalink (${width} px)`, async () => {
+      const { page, context } = await open(width);
+      await signIn(page, `${srv.url}/audit/search?q=${encodeURIComponent('다시 공유합니다 20')}`, auditor);
+      await page.waitForSelector('.hit', WAIT);
+      assert.equal(await page.textContent('.total'), '1건 · 최신순');
+      const id = (await page.getAttribute('.hit', 'data-id'))!;
+      await page.click('.hit .hit-text');
+      await page.waitForSelector('.event.focused', WAIT);
+      assert.equal(new URL(page.url()).pathname, `/audit/messages/${encodeURIComponent(id)}`);
+      assert.equal(await page.textContent('.record .record-text'), DEPLOY(20));
+      assert.equal(await page.getAttribute('.permalink a', 'href'), page.url());
+      // the message in its channel: the 20 older events of the day above it, newer ones below, in time order
+      const texts = () => page.$$eval('.events .event .event-text', (els) => els.map((e) => e.textContent ?? ''));
+      let shown = await texts();
+      const at = shown.indexOf(DEPLOY(20));
+      assert.deepEqual(shown.slice(at - 2, at + 3), [DEPLOY(18), DEPLOY(19), DEPLOY(20), DEPLOY(21), DEPLOY(22)]);
+      assert.equal(at, 20, 'every older event of the channel is shown');
+      await assertNoSideways(page, 'conversation');
+      await saveScreenshot(page, `audit-conversation-${width}`);
+      // more on scroll: the newer end loads as it comes into view, up to the channel's last event
+      for (let i = 0; i < 10 && !(await page.$('text=가장 최근 대화까지 보았습니다')); i++) {
+        const n = (await texts()).length;
+        await page.evaluate(() => document.querySelector('.edge:last-of-type')?.scrollIntoView());
+        await page.waitForFunction((k) => document.querySelectorAll('.events .event').length > k || document.body.textContent?.includes('가장 최근 대화까지 보았습니다'), n, WAIT);
+      }
+      shown = await texts();
+      assert.equal(shown.length, LINES);
+      assert.equal(shown.at(-1), OTHER[(LINES - 1) % OTHER.length]);
+      // the permalink opens the same view in a fresh page
+      const again = await open(width);
+      await signIn(again.page, `${srv.url}/audit/messages/${encodeURIComponent(id)}`, auditor);
+      await again.page.waitForSelector('.event.focused', WAIT);
+      assert.equal(await again.page.textContent('.event.focused .event-text'), DEPLOY(20));
+      await again.context.close();
+      await context.close();
+    });
+  }
+
   it('exports the hits as CSV with instants', async () => {
     const { page, context } = await open(1280);
     await signIn(page, `${srv.url}/audit/search?q=${encodeURIComponent('배포 in:#dev')}`, auditor);
@@ -195,6 +235,27 @@ describe('the /audit page', { skip }, () => {
       await context.close();
     });
   }
+
+  // (a live message of today: after the tests that expect the imported day to be the last with data)
+  it('an edited message: the auditor finds its first wording and sees every version', async () => {
+    const ws = await joinedMember(srv.url, '민지', '공지');
+    ws.send({ type: 'message', channel: '공지', text: '배포 체크리스트 초안입니다', ref: 'm' });
+    const sent = await ws.next((f) => f.type === 'message' && f.meta?.ref === 'm');
+    ws.send({ type: 'edit', id: sent.id, text: '배포 체크리스트 최종본입니다', ref: 'e' });
+    await ws.next((f) => f.type === 'edit' && f.meta?.target === sent.id);
+    await ws.close();
+    const found = async () => ((await (await fetch(`${srv.url}/api/search?q=${encodeURIComponent('초안 in:#공지')}`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { hits: { edited: boolean }[] }).hits[0]?.edited;
+    await until(found, 'the edit applied in the search index');
+    const { page, context } = await open(1280);
+    await signIn(page, `${srv.url}/audit/search?q=${encodeURIComponent('초안')}`, auditor);
+    await page.waitForSelector('.hit .badge:has-text("수정됨")', WAIT);
+    await page.click('.hit .hit-text');
+    await page.waitForSelector('.versions li', WAIT);
+    assert.equal(await page.textContent('.record .record-text'), '배포 체크리스트 최종본입니다');
+    assert.deepEqual(await page.$$eval('.versions .version-text', (els) => els.map((e) => e.textContent)), ['배포 체크리스트 초안입니다', '배포 체크리스트 최종본입니다']);
+    await saveScreenshot(page, 'audit-versions-1280');
+    await context.close();
+  });
 
   it('an auditor has no audit-log tab; no page had a script error', async () => {
     const { page, context } = await open(375);
