@@ -169,6 +169,16 @@ describe('the /audit page', { skip }, () => {
     });
   }
 
+  it('a malformed query is told in Korean, naming what was wrong', async () => {
+    const { page, context } = await open(375);
+    await signIn(page, `${srv.url}/audit/search?q=${encodeURIComponent('배포 on:2024-13-45')}`, auditor);
+    const err = await page.waitForSelector('.search-view .error', WAIT);
+    const text = (await err.textContent()) ?? '';
+    assert.match(text, /^검색어를 읽지 못했습니다 — /);
+    assert.match(text, /on: needs a date written YYYY-MM-DD, got "2024-13-45"/);
+    await context.close();
+  });
+
   it('exports the hits as CSV with instants', async () => {
     const { page, context } = await open(1280);
     await signIn(page, `${srv.url}/audit/search?q=${encodeURIComponent('배포 in:#dev')}`, auditor);
@@ -265,8 +275,8 @@ describe('the /audit page', { skip }, () => {
     await context.close();
     for (const w of watches) {
       assert.deepEqual(w.pageErrors, []);
-      // the browser logs each refused request (the member's 403) as a console error; anything else is a fault
-      assert.deepEqual(w.consoleErrors.filter((e) => !/Failed to load resource: the server responded with a status of 403/.test(e)), []);
+      // the browser logs each refused request (the member's 403, the malformed query's 400) as a console error; anything else is a fault
+      assert.deepEqual(w.consoleErrors.filter((e) => !/Failed to load resource: the server responded with a status of 40[03]/.test(e)), []);
       assert.deepEqual(w.dialogs, []);
     }
   });

@@ -54,6 +54,7 @@ export function explain(err: unknown): string {
     if (err.status === 401) return '토큰이 올바르지 않습니다. 다시 로그인해 주세요.';
     if (err.status === 403) return '이 화면은 감사자(auditor) 또는 관리자 권한이 필요합니다.';
     if (err.status === 503) return `지금은 답할 수 없습니다: ${err.message}`;
+    if (err.status === 400) return `요청을 처리하지 못했습니다 — ${err.message}`;
   }
   return (err as Error).message;
 }

@@ -2,7 +2,7 @@
 // text, syntax help, highlighted hits newest first with infinite scroll, the
 // exact total, channel/person facets and a CSV of every hit.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, apiUrl, explain, token, type Hit, type SearchResult } from '../api.ts';
+import { api, ApiError, apiUrl, explain, token, type Hit, type SearchResult } from '../api.ts';
 import { withOperator } from '../query.ts';
 import type { Navigate } from './App.tsx';
 import { Link } from './App.tsx';
@@ -39,7 +39,7 @@ export function SearchView({ q, navigate }: { q: string; navigate: Navigate }) {
     setLoading(true);
     api<SearchResult>(apiUrl('/api/search', { q, limit: PAGE }))
       .then((r) => live && setRes({ q, hits: r.hits, total: r.total, next: r.next_cursor, facets: r.facets }))
-      .catch((e: unknown) => live && setError(explain(e)))
+      .catch((e: unknown) => live && setError(e instanceof ApiError && e.status === 400 ? `검색어를 읽지 못했습니다 — ${e.message}` : explain(e)))
       .finally(() => live && setLoading(false));
     return () => {
       live = false;
