@@ -323,4 +323,26 @@ describe('chat conversation UI in a real browser', { skip }, () => {
       await context.close();
     }
   });
+
+  it("on a touch screen a tap on a message shows its actions, and only that message's", async () => {
+    const context = await browser.newContext({ viewport: { width: 375, height: 800 }, hasTouch: true, isMobile: true, locale: 'ko-KR', timezoneId: 'Asia/Seoul' });
+    await context.addInitScript('globalThis.__name = globalThis.__name || ((f) => f);');
+    const t = await context.newPage();
+    try {
+      await loginAndJoin(t, srv.url, '하늘');
+      assert.equal(await t.evaluate(() => matchMedia('(hover: none)').matches), true, 'a touch screen without hover');
+      await say(a, '모바일에서 답글 달아 주세요');
+      const id = await seeMessage(t, '모바일에서 답글 달아 주세요');
+      const shown = () => t.$$eval('.messages .msg-actions', (els) => els.filter((e) => getComputedStyle(e).opacity === '1').map((e) => e.closest<HTMLElement>('.msg')?.dataset.id));
+      assert.deepEqual(await shown(), [], 'no buttons until a message is tapped');
+      await t.tap(`.msg[data-id="${id}"] .text`);
+      await t.waitForFunction((mid) => getComputedStyle(document.querySelector(`.msg[data-id="${mid}"] .msg-actions`)!).opacity === '1', id, WAIT);
+      assert.deepEqual(await shown(), [id]);
+      await t.tap(`.msg[data-id="${id}"] .msg-actions button[aria-label="답글 달기"]`);
+      await t.waitForSelector('.composer .composer-reply', WAIT);
+      assert.equal(await textOf(t, '.composer .composer-reply-text'), '서연님에게 답글: 모바일에서 답글 달아 주세요');
+    } finally {
+      await context.close();
+    }
+  });
 });

@@ -115,7 +115,8 @@ export function MessageItem({ e, store, continued = false, replies = 0, inThread
   const cls = ['msg', continued ? 'continued' : 'first', bot ? 'bot' : '', mine ? 'mine' : '', !mine && store.mentionsMe(e) ? 'mentions-me' : '', onlyMe ? 'only-me' : '', deleted ? 'deleted' : '', e.delivery ? `pending ${e.delivery}` : ''].filter(Boolean).join(' ');
   const when = new Date(e.ts).toISOString();
   return (
-    <li class={cls} data-id={e.id} data-type={e.type} data-delivery={e.delivery ?? 'sent'} data-reply-to={e.reply_to ?? undefined}>
+    // tabIndex -1: a tap on a touch screen focuses the message, which shows its actions
+    <li class={cls} tabIndex={-1} data-id={e.id} data-type={e.type} data-delivery={e.delivery ?? 'sent'} data-reply-to={e.reply_to ?? undefined}>
       <div class="gutter">
         {continued ? (
           <time class="hover-time" dateTime={when} title={formatFull(e.ts)}>
