@@ -29,16 +29,8 @@ export interface MessageRecord {
   replies?: unknown;
 }
 
-export type ContextEvent = Envelope & { edited?: boolean; deleted?: boolean };
-
-/** GET /api/messages/{id}/context?before=&after= */
-export interface MessageContext {
-  id: string;
-  channel: string;
-  events: ContextEvent[];
-  more_before: boolean;
-  more_after: boolean;
-}
+/** GET /api/messages/{id}/context?before=&after= (the server's own type) */
+export type { ContextEvent, MessageContext } from '../../ingest/versions.ts';
 
 /** A URL of the API with its query string built by URLSearchParams (every value percent-encoded). */
 export function apiUrl(path: string, params: Record<string, string | number | null | undefined>): string {
