@@ -103,7 +103,7 @@ export function createKafka(brokers: BrokerList, clientId: string, extra: Partia
 
 /**
  * A producer whose writes are acknowledged by the broker (acks=all) and idempotent.
- * Retries stay bounded on purpose (the client-wide policy above): a chat send must
+ * Retries stay bounded on purpose (about 30 s, below): a chat send must
  * end in delivery or an error frame within seconds, never wait forever on a dead
  * broker. kafkajs warns once at start that bounded retries may weaken exactly-once;
  * duplicates cannot reach storage anyway, since ingest keys rows by Kafka offset.
@@ -112,6 +112,10 @@ export function createKafka(brokers: BrokerList, clientId: string, extra: Partia
 export function createProducer(kafka: Kafka): Producer {
   return kafka.producer({
     createPartitioner: Partitioners.DefaultPartitioner,
+    // a partition whose leader died comes back when Kafka has elected another: retry at least
+    // every second until then (the client-wide back-off grows to 5 s, which a failover would wait
+    // out idle), for about as long as a chat send may wait (SEND_DEADLINE_MS, core/protocol.ts)
+    retry: { initialRetryTime: 100, maxRetryTime: 1000, retries: 30 },
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
@@ -208,6 +212,82 @@ export async function clusterIdAt(brokers: string[], timeoutMs = 3000): Promise<
   return (await describeClusterAt(brokers, timeoutMs))?.clusterId ?? null;
 }
 
+/**
+ * The cluster id that the broker at `address` (host:port) reports about itself,
+ * or null when it does not answer within `timeoutMs`. One Metadata request (v4,
+ * no topics) on one socket to exactly that broker: unlike a kafkajs admin, it
+ * never wanders off to other brokers of the cluster, so it cannot fail because
+ * another broker listed in the metadata has just died.
+ */
+export function brokerClusterId(address: string, timeoutMs = 3000): Promise<string | null> {
+  const colon = address.lastIndexOf(':');
+  const host = address.slice(0, colon).replace(/^\[|\]$/g, '');
+  const port = Number(address.slice(colon + 1));
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    let got = Buffer.alloc(0);
+    const done = (id: string | null) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(id);
+    };
+    const timer = setTimeout(() => done(null), timeoutMs);
+    socket.on('error', () => done(null));
+    socket.on('close', () => done(null));
+    socket.on('connect', () => socket.write(metadataRequest()));
+    socket.on('data', (chunk) => {
+      got = Buffer.concat([got, chunk]);
+      if (got.length < 4 || got.length < 4 + got.readInt32BE(0)) return;
+      done(clusterIdOfMetadata(got.subarray(4, 4 + got.readInt32BE(0))));
+    });
+  });
+}
+
+const PROBE_CLIENT = Buffer.from('kchat-cluster-check');
+
+/** Metadata request v4 (header v1): api key 3, no topics, no auto-creation. */
+function metadataRequest(): Buffer {
+  const body = Buffer.alloc(2 + 2 + 4 + 2 + PROBE_CLIENT.length + 4 + 1);
+  let o = body.writeInt16BE(3, 0);
+  o = body.writeInt16BE(4, o);
+  o = body.writeInt32BE(1, o);
+  o = body.writeInt16BE(PROBE_CLIENT.length, o);
+  o += PROBE_CLIENT.copy(body, o);
+  o = body.writeInt32BE(0, o); // topics: none (v1+: an empty array, not null, which would mean all)
+  body.writeInt8(0, o); // allow_auto_topic_creation
+  const size = Buffer.alloc(4);
+  size.writeInt32BE(body.length);
+  return Buffer.concat([size, body]);
+}
+
+/** cluster_id from a Metadata v4 response (after its size), or null when it is malformed. */
+function clusterIdOfMetadata(r: Buffer): string | null {
+  try {
+    let o = 4 + 4; // correlation id, throttle time
+    const str = (): string | null => {
+      const n = r.readInt16BE(o);
+      o += 2;
+      if (n < 0) return null;
+      o += n;
+      return r.toString('utf8', o - n, o);
+    };
+    const brokers = r.readInt32BE(o);
+    o += 4;
+    for (let i = 0; i < brokers; i++) {
+      o += 4; // node id
+      str(); // host
+      o += 4; // port
+      str(); // rack
+    }
+    return str();
+  } catch {
+    return null;
+  }
+}
+
+/** How long a producer keeps trying to connect after retriable failures (a broker that just died). */
+const PRODUCER_CONNECT_MS = 15_000;
+
 /** How long the cluster-id check of one new connection may take (on top of connecting). */
 const CHECK_TIMEOUT_MS = 8000;
 
@@ -264,7 +344,7 @@ export class KafkaClient {
       const socket = new net.Socket();
       socket.setKeepAlive(true, 60_000);
       const address = `${host}:${port}`;
-      void clusterIdAt([address], CHECK_TIMEOUT_MS).then((id) => {
+      void brokerClusterId(address, CHECK_TIMEOUT_MS).then((id) => {
         if (socket.destroyed) return;
         if (id === expected) {
           this.verifiedAt = Date.now();
@@ -342,16 +422,35 @@ export class KafkaClient {
 
   private connectedProducer(): Promise<Producer> {
     if (!this.producer) {
-      const producer = createProducer(this.kafka);
-      this.producer = producer.connect().then(
-        () => producer,
-        (err: unknown) => {
-          this.producer = null; // the next send tries again
-          throw err;
-        },
-      );
+      this.producer = this.connectProducer().catch((err: unknown) => {
+        this.producer = null; // the next send tries again
+        throw err;
+      });
     }
     return this.producer;
+  }
+
+  /**
+   * A new connected producer. kafkajs asks one broker for a producer id and does not
+   * retry when that broker has just died (its metadata may still name it), so a
+   * connect that fails on a retriable error is tried again with a new producer for
+   * a few seconds — about as long as Kafka takes to notice a dead broker.
+   */
+  private async connectProducer(): Promise<Producer> {
+    const deadline = Date.now() + PRODUCER_CONNECT_MS;
+    for (let attempt = 0; ; attempt++) {
+      const producer = createProducer(this.kafka);
+      try {
+        await producer.connect();
+        return producer;
+      } catch (err) {
+        await producer.disconnect().catch(() => undefined);
+        const retriable = (err as { retriable?: boolean }).retriable === true;
+        if (!retriable || this.closed || Date.now() >= deadline) throw err;
+        kafkaLog.warn({ err: (err as Error).message, attempt }, 'the producer could not connect; trying again');
+        await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** attempt, 2000)));
+      }
+    }
   }
 
   /**

@@ -26,6 +26,14 @@ export const HISTORY_PAGE = 50;
 export const MAX_ID = 128;
 /** Most nicks one `create` frame may name as members. */
 export const MAX_CREATE_MEMBERS = 100;
+/**
+ * Every send is answered within this long: its envelope comes back, or an error
+ * frame with its ref. Sized from a broker failover, not a network round trip: a
+ * crashed partition leader is fenced after Kafka's broker session timeout (9 s by
+ * default), a new one elected, and the producer's back-off finds it; a starved
+ * machine needs more. (Kafka's own producer allows 120 s, `delivery.timeout.ms`.)
+ */
+export const SEND_DEADLINE_MS = 30_000;
 /** Channel names starting with this are direct conversations, named by the server (`dm` frame). */
 export const DM_PREFIX = 'dm.';
 

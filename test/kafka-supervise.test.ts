@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { loadConfig } from '../core/config.ts';
-import { clusterIdAt, describeClusterAt, KafkaClient } from '../core/kafka.ts';
+import { brokerClusterId, clusterIdAt, describeClusterAt, KafkaClient } from '../core/kafka.ts';
 import { readBrokerState } from '../kafka/broker.ts';
 import { type Frame, joinedMember, startServer, tempDir, testBrokers, uniquePrefix, type WsClient } from './helpers/server.ts';
 
@@ -63,6 +63,15 @@ test('a cluster is found when the first address given is a broker that is down',
   assert.ok(found, 'the live broker answers although the first address is dead');
   assert.equal(found.clusterId, await clusterIdAt(live));
   assert.equal(await describeClusterAt([`127.0.0.1:${port}`], 2000), null, 'a dead address alone is no cluster');
+  // the per-connection check asks exactly one broker, over the wire
+  assert.equal(await brokerClusterId(live[0]), found.clusterId);
+  assert.equal(await brokerClusterId(`127.0.0.1:${port}`, 2000), null, 'a dead broker has no cluster id');
+  const held: net.Socket[] = [];
+  const mute = net.createServer((s) => void held.push(s)); // accepts and never answers
+  await new Promise<void>((r) => mute.listen(0, '127.0.0.1', () => r()));
+  assert.equal(await brokerClusterId(`127.0.0.1:${(mute.address() as net.AddressInfo).port}`, 500), null, 'a port that does not speak Kafka has none');
+  for (const s of held) s.destroy();
+  await new Promise<void>((r) => mute.close(() => r()));
 });
 
 test('a killed managed broker is restarted (on another port when its own is taken) and chat keeps working', { skip, timeout: 600_000 }, async () => {

@@ -6,6 +6,7 @@
 import { isImported, serialize, type Envelope } from '../../core/envelope.ts';
 import { decodeEnvelope, onConsumerCrash, restartConsumer, type Consumer, type KafkaClient } from '../../core/kafka.ts';
 import { logger } from '../../core/log.ts';
+import { SEND_DEADLINE_MS } from '../../core/protocol.ts';
 
 const log = logger('gateway.bus');
 
@@ -168,14 +169,14 @@ export class Bus {
           const queued = this.queue.includes(item);
           // not yet handed to kafkajs: drop it, so an error frame really means "not sent"
           if (queued) this.queue = this.queue.filter((q) => q !== item);
-          const secs = Math.round((this.o.sendTimeoutMs ?? 15_000) / 1000);
+          const secs = Math.round((this.o.sendTimeoutMs ?? SEND_DEADLINE_MS) / 1000);
           reject(
             new KafkaUnavailableError(
               queued ? `Kafka did not accept the event within ${secs} s; it was not sent` : `Kafka did not confirm the event within ${secs} s; it may still be delivered`,
               !queued,
             ),
           );
-        }, this.o.sendTimeoutMs ?? 15_000),
+        }, this.o.sendTimeoutMs ?? SEND_DEADLINE_MS),
       };
       this.queue.push(item);
       void this.flush();

@@ -4,10 +4,10 @@
 // failed — with the reason shown beside a retry button — when the server
 // refuses it, the echo does not come, or the connection dropped under it.
 import type { TimelineEvent } from './format.ts';
-import type { ClientFrame, Envelope, User } from './protocol.ts';
+import { SEND_DEADLINE_MS, type ClientFrame, type Envelope, type User } from './protocol.ts';
 
-/** A send not echoed back within this long (while connected) is shown as failed. */
-const CONFIRM_TIMEOUT_MS = 15_000;
+/** A send neither echoed nor refused within this long (while connected) is shown as failed: the server answers every send within its deadline, plus a margin for the trip. */
+const CONFIRM_TIMEOUT_MS = SEND_DEADLINE_MS + 5_000;
 
 export interface PendingSend {
   ref: string;

@@ -8,6 +8,7 @@ export {
   MAX_TEXT,
   nickProblem,
   parseServerFrame,
+  SEND_DEADLINE_MS,
   type ChannelInfo,
   type ClientFrame,
   type Envelope,
