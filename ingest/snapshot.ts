@@ -11,11 +11,11 @@
 // rows after a gap are left to the log, so nothing is stored twice.
 import fs from 'node:fs';
 import path from 'node:path';
-import { Database, type Session } from '../core/db.ts';
-import type { Envelope } from '../core/envelope.ts';
+import { Database } from '../core/db.ts';
 import { InputError } from '../core/errors.ts';
 import { messageLog } from './log.ts';
-import { appendMessages, envelopeRow, nowUs, type MessageRow } from './store.ts';
+import { MESSAGES } from './schema.ts';
+import { nowUs, OLD_NICK_KEYS } from './store.ts';
 
 export interface RestoreOptions {
   /** this node's (empty) database */
@@ -46,8 +46,6 @@ export interface RestoreResult {
 }
 
 const DAY_DIR = /^dt=\d{4}-\d{2}-\d{2}$/;
-/** Rows per appender call inside the one transaction (bounded memory for millions of rows). */
-const CHUNK_ROWS = 50_000;
 
 /** Load a snapshot into an empty node and record where ingest resumes, all in one transaction. */
 export async function restoreFromSnapshot(o: RestoreOptions): Promise<RestoreResult> {
@@ -82,43 +80,52 @@ export async function restoreFromSnapshot(o: RestoreOptions): Promise<RestoreRes
                   WHERE (snap.kafka_topic = ? AND snap.kafka_offset < resume.resume_at) OR snap.kafka_topic IS NULL`;
     const total = Number((await snap.one<{ n: number }>(`SELECT count(*) AS n ${keep}`, [o.topic]))?.n ?? 0);
     const all = Number((await snap.one<{ n: number }>('SELECT count(*) AS n FROM snap WHERE kafka_topic = ? OR kafka_topic IS NULL', [o.topic]))?.n ?? 0);
-    let rows = 0;
-    await o.db.transaction(async (tx) => {
-      const at = nowUs();
-      let chunk: MessageRow[] = [];
-      for await (const c of snap.stream(
-        `SELECT id, channel, user_id, nick, type, text, ts_ms, reply_to, kafka_topic, kafka_partition, kafka_offset, source, CAST(meta AS VARCHAR) AS meta ${keep}
-          ORDER BY snap.kafka_partition NULLS FIRST, snap.kafka_offset`,
-        [o.topic],
-      )) {
-        for (let i = 0; i < c.rowCount; i++) chunk.push(snapshotRow(c.columns.map((col) => col[i])));
-        if (chunk.length >= CHUNK_ROWS) {
-          rows += await flush(tx, chunk, at);
-          chunk = [];
-          o.onProgress?.(rows, total);
-        }
-      }
-      rows += await flush(tx, chunk, at);
-      o.onProgress?.(rows, total);
-      // the resume points, in the same transaction: ingest (ingest/resume.ts) moves its group here
-      for (const p of partitions) {
+    // One INSERT … SELECT per table in the node's own database, reading the Parquet straight
+    // (DuckDB's threads, no row through JavaScript); in log order, so rowids follow the log as
+    // ingest's would. The same columns ingest writes (ingest/store.ts messageValues, sideRows).
+    o.onProgress?.(0, total);
+    const resume = partitions.length ? `VALUES ${partitions.map((p) => `(${p.partition}, ${p.resume_at})`).join(', ')}` : 'SELECT NULL::INTEGER, NULL::BIGINT WHERE false';
+    // the node's database reads files only under its own folder (core/db.ts hardening): stage a copy there
+    const stage = path.join(path.dirname(path.resolve(o.db.file)), '.restore-stage');
+    fs.rmSync(stage, { recursive: true, force: true });
+    for (const f of files) fs.cpSync(f, path.join(stage, path.basename(path.dirname(f)), path.basename(f)));
+    const staged = files.map((f) => `'${path.join(stage, path.basename(path.dirname(f)), path.basename(f)).replace(/'/g, "''")}'`).join(', ');
+    const source = `(SELECT s.* FROM read_parquet([${staged}], union_by_name = true) s LEFT JOIN (${resume}) AS r(p, resume_at) ON s.kafka_partition = r.p
+                     WHERE (s.kafka_topic = $1 AND s.kafka_offset < r.resume_at) OR s.kafka_topic IS NULL)`;
+    const at = nowUs();
+    try {
+      await o.db.transaction(async (tx) => {
         await tx.run(
-          `INSERT INTO ingest_offsets (kafka_topic, kafka_partition, next_offset, updated_at) VALUES (?, ?, ?, now())
-           ON CONFLICT (kafka_topic, kafka_partition) DO UPDATE SET next_offset = excluded.next_offset, updated_at = excluded.updated_at`,
-          [o.topic, p.partition, p.resume_at],
+          `INSERT INTO messages (${MESSAGES.columns.map((c) => c.name).join(', ')})
+           SELECT id, channel, user_id, nick, type, coalesce(text, ''), make_timestamptz(CAST(ts_ms AS BIGINT) * 1000), ts_ms, reply_to,
+                  kafka_topic, kafka_partition, kafka_offset, make_timestamptz(CAST($2 AS BIGINT)), coalesce(source, 'kafka'), coalesce(CAST(meta AS VARCHAR), '{}')
+           FROM ${source} ORDER BY kafka_partition NULLS FIRST, kafka_offset`,
+          [o.topic, at],
         );
-      }
-    });
+        // the side tables from the rows just stored (this node was empty, so they are exactly the snapshot's)
+        await tx.run(
+          `INSERT INTO nick_history SELECT id, user_id, nullif(${OLD_NICK}, ''), nick, ts, channel, source FROM messages WHERE type = 'nick' ORDER BY rowid`,
+        );
+        await tx.run(`INSERT INTO channel_membership SELECT id, user_id, nick, channel, type, ts, source FROM messages WHERE type IN ('join', 'leave') ORDER BY rowid`);
+        // the resume points, in the same transaction: ingest (ingest/resume.ts) moves its group here
+        for (const p of partitions) {
+          await tx.run(
+            `INSERT INTO ingest_offsets (kafka_topic, kafka_partition, next_offset, updated_at) VALUES (?, ?, ?, now())
+             ON CONFLICT (kafka_topic, kafka_partition) DO UPDATE SET next_offset = excluded.next_offset, updated_at = excluded.updated_at`,
+            [o.topic, p.partition, p.resume_at],
+          );
+        }
+      });
+    } finally {
+      fs.rmSync(stage, { recursive: true, force: true });
+    }
+    const rows = Number((await o.db.one<{ n: number }>('SELECT count(*) AS n FROM messages'))?.n ?? 0);
+    o.onProgress?.(rows, total);
     const copied = o.parquetRoot ? copyDays(o.from, o.parquetRoot) : [];
     return { from: o.from, files: files.length, rows, left_to_log: all - rows, partitions, copied_days: copied };
   } finally {
     await snap.close();
   }
-}
-
-async function flush(tx: Session, rows: MessageRow[], at: bigint): Promise<number> {
-  if (rows.length) await appendMessages(tx, rows, at);
-  return rows.length;
 }
 
 /** The Parquet files of a snapshot folder, or a clear error naming what is missing. */
@@ -134,42 +141,8 @@ export function snapshotFiles(dir: string): string[] {
   return files;
 }
 
-/** A snapshot row as a messages row: ingest's own conversion (envelopeRow), the source and Kafka coordinates kept. */
-function snapshotRow(v: unknown[]): MessageRow {
-  const [id, channel, userId, nick, type, text, tsMs, replyTo, topic, partition, offset, source, meta] = v;
-  const metaText = typeof meta === 'string' ? meta : '{}';
-  const ts = tsMs === null || tsMs === undefined ? null : Number(tsMs);
-  // the row was a valid envelope when it was stored; only a nick change needs its meta read (the old nick)
-  const e = {
-    v: 1,
-    id: String(id),
-    type: String(type),
-    channel: String(channel),
-    user: { id: String(userId), nick: String(nick) },
-    text: String(text ?? ''),
-    ts: ts ?? 0,
-    reply_to: replyTo == null ? null : String(replyTo),
-    meta: type === 'nick' ? objectOf(metaText) : {},
-  } as Envelope;
-  return {
-    ...envelopeRow(e, String(topic ?? ''), Number(partition ?? 0), BigInt(Number(offset ?? 0)), metaText),
-    ts_us: ts === null ? null : BigInt(ts) * 1000n,
-    ts_ms: ts === null ? undefined : BigInt(ts),
-    kafka_topic: topic == null ? null : String(topic),
-    kafka_partition: partition == null ? null : Number(partition),
-    kafka_offset: offset == null ? null : BigInt(Number(offset)),
-    source: String(source ?? 'kafka'),
-  };
-}
-
-function objectOf(text: string): Record<string, unknown> {
-  try {
-    const m = JSON.parse(text) as unknown;
-    return m && typeof m === 'object' && !Array.isArray(m) ? (m as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
+/** A nick change's previous nick as ingest reads it (ingest/store.ts envelopeRow): the first of these meta keys that is a string. */
+const OLD_NICK = `CASE ${OLD_NICK_KEYS.map((k) => `WHEN json_type(meta, '$.${k}') = 'VARCHAR' THEN meta->>'$.${k}'`).join(' ')} END`;
 
 /** Copy the snapshot's days this node lacks into its own Parquet folder (it becomes a snapshot source too). */
 function copyDays(from: string, root: string): string[] {

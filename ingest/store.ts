@@ -33,10 +33,13 @@ export interface MessageRow {
   old_nick?: string | null;
 }
 
+/** Where a nick change's meta may carry the previous nick, first match wins (kchat writes old_nick; older producers the others). */
+export const OLD_NICK_KEYS: readonly string[] = ['old_nick', 'old', 'from', 'previous'];
+
 /** A Kafka envelope as a messages row. */
 export function envelopeRow(e: Envelope, topic: string, partition: number, offset: bigint, meta?: string): MessageRow {
   const m = e.meta as Record<string, unknown>;
-  const old = e.type === 'nick' ? pickString(m, ['old_nick', 'old', 'from', 'previous']) : null;
+  const old = e.type === 'nick' ? pickString(m, OLD_NICK_KEYS) : null;
   // imported history (kchat import-legacy): its file as source, its exact time or none
   const legacy = legacyColumns(e);
   if (legacy) {
@@ -71,7 +74,7 @@ function envelopeRowLive(e: Envelope, topic: string, partition: number, offset: 
   };
 }
 
-function pickString(m: Record<string, unknown>, keys: string[]): string | null {
+function pickString(m: Record<string, unknown>, keys: readonly string[]): string | null {
   for (const k of keys) if (typeof m[k] === 'string') return m[k] as string;
   return null;
 }

@@ -36,6 +36,7 @@ describe('kchat restore: a new audit node from a Parquet snapshot plus the log a
     const kafka = await testKafka(a, 'test-restore');
     const day1 = Array.from({ length: 10 }, (_, i) => said(i, KST_NOON('2024-08-27')));
     day1[3] = createEnvelope({ type: 'nick', channel: CHANNEL, user: { id: 'u_restore', nick: '민수짱' }, text: '민수 → 민수짱', meta: { old: '민수', new: '민수짱' }, ts: KST_NOON('2024-08-27') + 3 });
+    day1[5] = createEnvelope({ type: 'join', channel: CHANNEL, user: { id: 'u_restore2', nick: '지은' }, text: '', ts: KST_NOON('2024-08-27') + 5 });
     const day2 = Array.from({ length: 10 }, (_, i) => said(10 + i, KST_NOON('2024-08-28'), '민수짱'));
     await kafka.publish([...day1, ...day2]); // offsets 0–19 of the channel's partition
     await kafka.send(a.topics.events, [{ key: CHANNEL, value: '{"v":1,"type":"message" 깨진 레코드' }]); // offset 20: refused to the DLQ, never a row
@@ -78,6 +79,20 @@ describe('kchat restore: a new audit node from a Parquet snapshot plus the log a
       assert.deepEqual(nick, { old_nick: '민수', new_nick: '민수짱' }, 'side tables are filled as ingest fills them');
       const dlq = await dbB.one<{ n: number }>('SELECT count(*) AS n FROM ingest_errors');
       assert.equal(Number(dlq?.n), 1, 'the refused record is refused again on B, not lost from its record');
+      // row for row what A's ingest stored: every column but the time of storing
+      const dbA2 = await Database.open(a.dbPath);
+      try {
+        const rowsOf = (db: Database, sql: string) => db.all<Record<string, unknown>>(sql).then((rows) => JSON.stringify(rows, (_, v) => (typeof v === 'bigint' ? String(v) : v)));
+        const messages = `SELECT id, channel, user_id, nick, type, text, epoch_us(ts) AS ts, ts_ms, reply_to, kafka_topic, kafka_partition, kafka_offset, source, CAST(meta AS VARCHAR) AS meta
+                          FROM messages WHERE kafka_offset < 26 ORDER BY kafka_offset`;
+        assert.equal(await rowsOf(dbB, messages), await rowsOf(dbA2, messages));
+        for (const side of ['SELECT * EXCLUDE (ts), epoch_us(ts) AS ts FROM nick_history ORDER BY message_id', 'SELECT * EXCLUDE (ts), epoch_us(ts) AS ts FROM channel_membership ORDER BY message_id']) {
+          assert.equal(await rowsOf(dbB, side), await rowsOf(dbA2, side), side);
+        }
+        assert.equal(Number((await dbB.one<{ n: number }>('SELECT count(*) AS n FROM channel_membership'))?.n), 1, 'the join is a membership row');
+      } finally {
+        await dbA2.close();
+      }
     } finally {
       await dbB.close();
     }
