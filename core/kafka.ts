@@ -237,13 +237,18 @@ export function brokerClusterId(address: string, timeoutMs = 3000): Promise<stri
     socket.on('connect', () => socket.write(metadataRequest()));
     socket.on('data', (chunk) => {
       got = Buffer.concat([got, chunk]);
-      if (got.length < 4 || got.length < 4 + got.readInt32BE(0)) return;
-      done(clusterIdOfMetadata(got.subarray(4, 4 + got.readInt32BE(0))));
+      if (got.length < 4) return;
+      const size = got.readInt32BE(0);
+      // a metadata answer without topics is a few hundred bytes: anything claiming more is not a broker of ours
+      if (size < 0 || size > MAX_PROBE_ANSWER) return done(null);
+      if (got.length >= 4 + size) done(clusterIdOfMetadata(got.subarray(4, 4 + size)));
     });
   });
 }
 
 const PROBE_CLIENT = Buffer.from('kchat-cluster-check');
+/** Largest answer the probe reads (bytes after the size). */
+const MAX_PROBE_ANSWER = 1 << 20;
 
 /** Metadata request v4 (header v1): api key 3, no topics, no auto-creation. */
 function metadataRequest(): Buffer {

@@ -67,11 +67,23 @@ test('a cluster is found when the first address given is a broker that is down',
   assert.equal(await brokerClusterId(live[0]), found.clusterId);
   assert.equal(await brokerClusterId(`127.0.0.1:${port}`, 2000), null, 'a dead broker has no cluster id');
   const held: net.Socket[] = [];
+  // claims a 2 GiB answer and streams junk: given up at once, not buffered until the timeout
+  const liar = net.createServer((s) => {
+    held.push(s);
+    s.on('error', () => undefined);
+    s.write(Buffer.from([0x7f, 0xff, 0xff, 0xff]));
+    s.write(Buffer.alloc(64 * 1024, 0x41));
+  });
+  await new Promise<void>((r) => liar.listen(0, '127.0.0.1', () => r()));
+  const t0 = Date.now();
+  assert.equal(await brokerClusterId(`127.0.0.1:${(liar.address() as net.AddressInfo).port}`, 5000), null, 'an oversized answer is no cluster id');
+  assert.ok(Date.now() - t0 < 4000, 'refused without waiting for the timeout');
   const mute = net.createServer((s) => void held.push(s)); // accepts and never answers
   await new Promise<void>((r) => mute.listen(0, '127.0.0.1', () => r()));
   assert.equal(await brokerClusterId(`127.0.0.1:${(mute.address() as net.AddressInfo).port}`, 500), null, 'a port that does not speak Kafka has none');
   for (const s of held) s.destroy();
   await new Promise<void>((r) => mute.close(() => r()));
+  await new Promise<void>((r) => liar.close(() => r()));
 });
 
 test('a killed managed broker is restarted (on another port when its own is taken) and chat keeps working', { skip, timeout: 600_000 }, async () => {
