@@ -223,12 +223,14 @@ final class Indexer implements Runnable {
           store.refresh();
           lastRefresh = now;
         }
-        publish();
-        if (!caughtUp && reached(applied, startEnd)) {
+        // before publish(): a /sync waiter woken by it must find the flag set already, or the search
+        // it answers next says "still building" (caught up = what was in the log at start is searchable)
+        if (!caughtUp && store.unrefreshed() == 0 && reached(applied, startEnd)) {
           caughtUp = true;
           state = "ready";
           Log.info("index caught up with the log", "docs", store.docs(), "offsets", applied.toString());
         }
+        publish();
         if (!applied.equals(committedAt) && (now - lastCommit >= commitMs)) {
           commit();
           committedAt = new TreeMap<>(applied);
