@@ -11,7 +11,7 @@
 // rows after a gap are left to the log, so nothing is stored twice.
 import fs from 'node:fs';
 import path from 'node:path';
-import { Database } from '../core/db.ts';
+import type { Database } from '../core/db.ts';
 import { InputError } from '../core/errors.ts';
 import { messageLog } from './log.ts';
 import { MESSAGES } from './schema.ts';
@@ -56,13 +56,18 @@ export async function restoreFromSnapshot(o: RestoreOptions): Promise<RestoreRes
   if (Number(held?.n ?? 0) > 0) {
     throw new InputError('not_empty', `이 노드의 데이터베이스에 이미 메시지 ${held!.n}개가 있습니다: 스냅숏은 빈 DATA_DIR에만 복원합니다 (this node already holds ${held!.n} messages; restore into an empty DATA_DIR)`);
   }
-  // The snapshot is read by an in-memory DuckDB of its own: this node's database stays locked to its DATA_DIR.
-  const snap = await Database.open(':memory:');
+  // the node's database reads files only under its own folder (core/db.ts hardening): stage a copy there
+  const stage = path.join(path.dirname(path.resolve(o.db.file)), '.restore-stage');
+  fs.rmSync(stage, { recursive: true, force: true });
   try {
-    const list = files.map((f) => `'${f.replace(/'/g, "''")}'`).join(', ');
-    await snap.run(`CREATE VIEW snap AS SELECT * FROM read_parquet([${list}], union_by_name = true)`);
-    const runs = await snap.all<{ p: number; lo: number; hi: number }>(
-      `WITH o AS (SELECT DISTINCT kafka_partition AS p, kafka_offset AS o FROM snap WHERE kafka_topic = ? AND kafka_offset IS NOT NULL),
+    const staged = files.map((f) => {
+      const to = path.join(stage, path.basename(path.dirname(f)), path.basename(f));
+      fs.cpSync(f, to);
+      return `'${to.replace(/'/g, "''")}'`;
+    });
+    const snap = `read_parquet([${staged.join(', ')}], union_by_name = true)`;
+    const runs = await o.db.all<{ p: number; lo: number; hi: number }>(
+      `WITH o AS (SELECT DISTINCT kafka_partition AS p, kafka_offset AS o FROM ${snap} WHERE kafka_topic = $1 AND kafka_offset IS NOT NULL),
             g AS (SELECT p, o, o - row_number() OVER (PARTITION BY p ORDER BY o) AS run FROM o)
        SELECT p, min(o) AS lo, max(o) AS hi FROM g GROUP BY p, run ORDER BY p, lo`,
       [o.topic],
@@ -73,58 +78,45 @@ export async function restoreFromSnapshot(o: RestoreOptions): Promise<RestoreRes
       const run = runs.find((r) => Number(r.p) === p && Number(r.lo) <= start && Number(r.hi) + 1 >= start);
       return { partition: p, log_start: start, resume_at: run ? Number(run.hi) + 1 : start };
     });
-    await snap.run('CREATE TABLE resume (p INTEGER, resume_at BIGINT)');
-    if (partitions.length) await snap.run(`INSERT INTO resume VALUES ${partitions.map(() => '(?, ?)').join(', ')}`, partitions.flatMap((p) => [p.partition, p.resume_at]));
-    // this installation's records before each partition's gap, and rows that never came through Kafka (legacy imports)
-    const keep = `FROM snap LEFT JOIN resume ON snap.kafka_partition = resume.p
-                  WHERE (snap.kafka_topic = ? AND snap.kafka_offset < resume.resume_at) OR snap.kafka_topic IS NULL`;
-    const total = Number((await snap.one<{ n: number }>(`SELECT count(*) AS n ${keep}`, [o.topic]))?.n ?? 0);
-    const all = Number((await snap.one<{ n: number }>('SELECT count(*) AS n FROM snap WHERE kafka_topic = ? OR kafka_topic IS NULL', [o.topic]))?.n ?? 0);
-    // One INSERT … SELECT per table in the node's own database, reading the Parquet straight
-    // (DuckDB's threads, no row through JavaScript); in log order, so rowids follow the log as
-    // ingest's would. The same columns ingest writes (ingest/store.ts messageValues, sideRows).
-    o.onProgress?.(0, total);
     const resume = partitions.length ? `VALUES ${partitions.map((p) => `(${p.partition}, ${p.resume_at})`).join(', ')}` : 'SELECT NULL::INTEGER, NULL::BIGINT WHERE false';
-    // the node's database reads files only under its own folder (core/db.ts hardening): stage a copy there
-    const stage = path.join(path.dirname(path.resolve(o.db.file)), '.restore-stage');
-    fs.rmSync(stage, { recursive: true, force: true });
-    for (const f of files) fs.cpSync(f, path.join(stage, path.basename(path.dirname(f)), path.basename(f)));
-    const staged = files.map((f) => `'${path.join(stage, path.basename(path.dirname(f)), path.basename(f)).replace(/'/g, "''")}'`).join(', ');
-    const source = `(SELECT s.* FROM read_parquet([${staged}], union_by_name = true) s LEFT JOIN (${resume}) AS r(p, resume_at) ON s.kafka_partition = r.p
+    // this installation's records before each partition's gap, and rows that never came through Kafka (legacy imports)
+    const source = `(SELECT s.* FROM ${snap} s LEFT JOIN (${resume}) AS r(p, resume_at) ON s.kafka_partition = r.p
                      WHERE (s.kafka_topic = $1 AND s.kafka_offset < r.resume_at) OR s.kafka_topic IS NULL)`;
+    const total = Number((await o.db.one<{ n: number }>(`SELECT count(*) AS n FROM ${source}`, [o.topic]))?.n ?? 0);
+    const all = Number((await o.db.one<{ n: number }>(`SELECT count(*) AS n FROM ${snap} WHERE kafka_topic = $1 OR kafka_topic IS NULL`, [o.topic]))?.n ?? 0);
+    // One INSERT … SELECT per table, reading the Parquet straight (DuckDB's threads, no row through
+    // JavaScript); in log order, so rowids follow the log as ingest's would. The same columns ingest
+    // writes (ingest/store.ts messageValues, sideRows).
+    o.onProgress?.(0, total);
     const at = nowUs();
-    try {
-      await o.db.transaction(async (tx) => {
+    await o.db.transaction(async (tx) => {
+      await tx.run(
+        `INSERT INTO messages (${MESSAGES.columns.map((c) => c.name).join(', ')})
+         SELECT id, channel, user_id, nick, type, coalesce(text, ''), make_timestamptz(CAST(ts_ms AS BIGINT) * 1000), ts_ms, reply_to,
+                kafka_topic, kafka_partition, kafka_offset, make_timestamptz(CAST($2 AS BIGINT)), coalesce(source, 'kafka'), coalesce(CAST(meta AS VARCHAR), '{}')
+         FROM ${source} ORDER BY kafka_partition NULLS FIRST, kafka_offset`,
+        [o.topic, at],
+      );
+      // the side tables from the rows just stored (this node was empty, so they are exactly the snapshot's)
+      await tx.run(
+        `INSERT INTO nick_history SELECT id, user_id, nullif(${OLD_NICK}, ''), nick, ts, channel, source FROM messages WHERE type = 'nick' ORDER BY rowid`,
+      );
+      await tx.run(`INSERT INTO channel_membership SELECT id, user_id, nick, channel, type, ts, source FROM messages WHERE type IN ('join', 'leave') ORDER BY rowid`);
+      // the resume points, in the same transaction: ingest (ingest/resume.ts) moves its group here
+      for (const p of partitions) {
         await tx.run(
-          `INSERT INTO messages (${MESSAGES.columns.map((c) => c.name).join(', ')})
-           SELECT id, channel, user_id, nick, type, coalesce(text, ''), make_timestamptz(CAST(ts_ms AS BIGINT) * 1000), ts_ms, reply_to,
-                  kafka_topic, kafka_partition, kafka_offset, make_timestamptz(CAST($2 AS BIGINT)), coalesce(source, 'kafka'), coalesce(CAST(meta AS VARCHAR), '{}')
-           FROM ${source} ORDER BY kafka_partition NULLS FIRST, kafka_offset`,
-          [o.topic, at],
+          `INSERT INTO ingest_offsets (kafka_topic, kafka_partition, next_offset, updated_at) VALUES (?, ?, ?, now())
+           ON CONFLICT (kafka_topic, kafka_partition) DO UPDATE SET next_offset = excluded.next_offset, updated_at = excluded.updated_at`,
+          [o.topic, p.partition, p.resume_at],
         );
-        // the side tables from the rows just stored (this node was empty, so they are exactly the snapshot's)
-        await tx.run(
-          `INSERT INTO nick_history SELECT id, user_id, nullif(${OLD_NICK}, ''), nick, ts, channel, source FROM messages WHERE type = 'nick' ORDER BY rowid`,
-        );
-        await tx.run(`INSERT INTO channel_membership SELECT id, user_id, nick, channel, type, ts, source FROM messages WHERE type IN ('join', 'leave') ORDER BY rowid`);
-        // the resume points, in the same transaction: ingest (ingest/resume.ts) moves its group here
-        for (const p of partitions) {
-          await tx.run(
-            `INSERT INTO ingest_offsets (kafka_topic, kafka_partition, next_offset, updated_at) VALUES (?, ?, ?, now())
-             ON CONFLICT (kafka_topic, kafka_partition) DO UPDATE SET next_offset = excluded.next_offset, updated_at = excluded.updated_at`,
-            [o.topic, p.partition, p.resume_at],
-          );
-        }
-      });
-    } finally {
-      fs.rmSync(stage, { recursive: true, force: true });
-    }
+      }
+    });
     const rows = Number((await o.db.one<{ n: number }>('SELECT count(*) AS n FROM messages'))?.n ?? 0);
     o.onProgress?.(rows, total);
     const copied = o.parquetRoot ? copyDays(o.from, o.parquetRoot) : [];
     return { from: o.from, files: files.length, rows, left_to_log: all - rows, partitions, copied_days: copied };
   } finally {
-    await snap.close();
+    fs.rmSync(stage, { recursive: true, force: true });
   }
 }
 
