@@ -51,7 +51,7 @@ TOPICS_SCHEMA.push(...[STAGE_TERMS, STAGE_DAYS, STAGE_SPELLINGS].map(createTable
 const TOPIC_TABLES = ['topic_terms', 'topic_days', 'topic_spellings', 'topic_progress', 'topic_stage_terms', 'topic_stage_days', 'topic_stage_spellings'];
 
 /** Rows (by rowid) counted per merge: bounds memory; each merge is one transaction with its watermark. */
-const WINDOW_ROWS = 100_000;
+const WINDOW_ROWS = 25_000;
 /** Texts handed to the analyser at once. */
 const ANALYZE_BATCH = 2048;
 

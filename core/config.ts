@@ -82,7 +82,7 @@ export interface Config {
     url: string | null;
     /** KCHAT_SEARCH_TOKEN: its bearer token; unset = generated into $DATA_DIR/search-token */
     token: string | null;
-    /** KCHAT_SEARCH_HEAP: max heap of the service's JVM (default 512m; see docs/search.md) */
+    /** KCHAT_SEARCH_HEAP: max heap of the service's JVM (default 384m; see docs/search.md) */
     heap: string;
   };
   movies: { kobisApiKey: string | null; kobisBaseUrl: string; tmdbToken: string | null; tmdbBaseUrl: string; timeoutMs: number; cacheTtlSeconds: number };
@@ -93,7 +93,7 @@ export interface Config {
    * per-connection memory limit.
    */
   duckdb: {
-    /** KCHAT_DUCKDB_MEMORY (default 1GB): the buffer pool; a statement that needs more spills to disk, then fails */
+    /** KCHAT_DUCKDB_MEMORY (default 256MB, part of the product's 1.5 GiB budget, README): the buffer pool; a statement that needs more spills to disk, then fails */
     memoryLimit: string;
     /** KCHAT_DUCKDB_THREADS (default: CPU count, at most 4) */
     threads: number;
@@ -253,7 +253,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     search: {
       url: env.KCHAT_SEARCH_URL ? env.KCHAT_SEARCH_URL.replace(/\/+$/, '') : null,
       token: env.KCHAT_SEARCH_TOKEN || null,
-      heap: heap(env.KCHAT_SEARCH_HEAP, '512m'),
+      heap: heap(env.KCHAT_SEARCH_HEAP, '384m'),
     },
     movies: {
       kobisApiKey: env.KOBIS_API_KEY || null,
@@ -264,7 +264,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       cacheTtlSeconds: int(env.MOVIE_CACHE_TTL_SECONDS, 86400, 'MOVIE_CACHE_TTL_SECONDS'),
     },
     duckdb: {
-      memoryLimit: size(env.KCHAT_DUCKDB_MEMORY, '1GB', 'KCHAT_DUCKDB_MEMORY'),
+      memoryLimit: size(env.KCHAT_DUCKDB_MEMORY, '256MB', 'KCHAT_DUCKDB_MEMORY'),
       threads: int(env.KCHAT_DUCKDB_THREADS, Math.min(4, Math.max(1, os.availableParallelism())), 'KCHAT_DUCKDB_THREADS', 1),
       maxTempSize: size(env.KCHAT_DUCKDB_TEMP_MAX, '4GB', 'KCHAT_DUCKDB_TEMP_MAX'),
     },

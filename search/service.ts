@@ -45,7 +45,7 @@ export interface ServiceHealth {
   heap_max: number;
 }
 
-/** The JVM's options: heap from KCHAT_SEARCH_HEAP (docs/search.md says why 512m), the index itself is mmapped outside the heap. */
+/** The JVM's options: heap from KCHAT_SEARCH_HEAP (docs/search.md says why 384m), the index itself is mmapped outside the heap. */
 function jvmOptions(heap: string, extra: string[]): string[] {
   return [
     `-Xmx${heap}`,

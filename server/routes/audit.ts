@@ -34,7 +34,7 @@ import { hasRole } from '../../core/auth.ts';
 import { auditBotCommands } from '../../audit/index.ts';
 import { registerCommand } from '../../bots/index.ts';
 import { InputError } from '../../core/errors.ts';
-import { messageLog } from '../../ingest/index.ts';
+import { messageLog, type CommitNotice } from '../../ingest/index.ts';
 import { kiwiTerms } from '../../core/korean/terms.ts';
 import { logger } from '../../core/log.ts';
 import { CSV_BOM } from '../../core/csv.ts';
@@ -181,6 +181,13 @@ async function recordPrivateReads(ctx: Pick<PartContext, 'db' | 'directory'>, c:
 
 /** Background catch-up of the topic counts after commits, at most this often (requests also catch up first). */
 const TOPICS_EVERY_MS = 5_000;
+// A commit this large is ingest catching up or an import streaming in, not live chat. The background
+// count then waits until such commits stop for BULK_QUIET_MS (at most BULK_MAX_DEFER_MS): Kiwi's model
+// (~0.6 GB while loaded) is not resident beside ingest's and the search service's own catch-up, and the
+// two cores go to storing the events first. A stats request still catches up at once (audit/stats.ts).
+const BULK_COMMIT_ROWS = 2_000;
+const BULK_QUIET_MS = 3_000;
+const BULK_MAX_DEFER_MS = 300_000;
 
 /** The audit API part: routes on the search service (search/, via `backend`), keeps the topic counts caught up. */
 export function createAuditPart(ctx: PartContext, backend: SearchBackend): Part & { search: SearchClient } {
@@ -188,11 +195,15 @@ export function createAuditPart(ctx: PartContext, backend: SearchBackend): Part 
   let topicsTimer: NodeJS.Timeout | null = null;
   let topicsRun: Promise<unknown> | null = null;
   let topicsLast = 0;
+  /** when the current run of bulk commits began, and the last of them (0: none pending) */
+  let bulkSince = 0;
+  let bulkLast = 0;
   let unsubscribe = () => {};
   const stopping = new AbortController();
   const tickTopics = () => {
     if (topicsRun || stopping.signal.aborted) return;
     topicsLast = Date.now();
+    bulkSince = 0;
     // new messages counted; days an earlier analyser counted (rule tokenizer before the Kiwi model) recounted
     topicsRun = maintainTopics(ctx.db, ctx.config.tzReports, { signal: stopping.signal })
       .catch((err: unknown) => log.warn({ err }, 'topic counts catch-up failed'))
@@ -201,13 +212,20 @@ export function createAuditPart(ctx: PartContext, backend: SearchBackend): Part 
       });
   };
   // The message log says when rows were committed: catch up then, at most every TOPICS_EVERY_MS (no polling while idle).
-  const onCommit = () => {
+  const onCommit = (notice?: CommitNotice) => {
+    const now = Date.now();
+    if (notice && notice.rows >= BULK_COMMIT_ROWS) {
+      bulkLast = now;
+      if (!bulkSince) bulkSince = now;
+    }
     if (topicsTimer || stopping.signal.aborted) return;
+    const bulkWait = bulkSince ? Math.min(bulkLast + BULK_QUIET_MS, bulkSince + BULK_MAX_DEFER_MS) - now : 0;
     topicsTimer = setTimeout(() => {
       topicsTimer = null;
-      if (topicsRun) void topicsRun.finally(onCommit);
+      if (topicsRun) void topicsRun.finally(() => onCommit());
+      else if (bulkSince && Date.now() < Math.min(bulkLast + BULK_QUIET_MS, bulkSince + BULK_MAX_DEFER_MS)) onCommit(); // more bulk came: wait on
       else tickTopics();
-    }, Math.max(0, topicsLast + TOPICS_EVERY_MS - Date.now()));
+    }, Math.max(0, topicsLast + TOPICS_EVERY_MS - now, bulkWait));
     topicsTimer.unref();
   };
   // @bot 검색 / @bot 통계 for auditors, answered by the same search service.
@@ -224,10 +242,11 @@ export function createAuditPart(ctx: PartContext, backend: SearchBackend): Part 
       const offCommit = messageLog(ctx.db).onCommit(onCommit);
       // and once Kiwi has loaded (the model may arrive after start): days the rule tokenizer counted are recounted
       const kiwi = ctx.config.kiwi.enabled ? kiwiTerms(ctx.config).kiwi : null;
-      kiwi?.on('load', onCommit);
+      const onLoad = () => onCommit();
+      kiwi?.on('load', onLoad);
       unsubscribe = () => {
         offCommit();
-        kiwi?.off('load', onCommit);
+        kiwi?.off('load', onLoad);
       };
       tickTopics();
     },
