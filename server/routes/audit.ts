@@ -13,6 +13,10 @@ import {
   botUsage,
   listAuditLog,
   maintainTopics,
+  newPace,
+  noteCommit,
+  noteCount,
+  untilNextCount,
   requireAdmin,
   period,
   POS,
@@ -179,31 +183,17 @@ async function recordPrivateReads(ctx: Pick<PartContext, 'db' | 'directory'>, c:
   });
 }
 
-/** Background catch-up of the topic counts after commits, at most this often (requests also catch up first). */
-const TOPICS_EVERY_MS = 5_000;
-// A commit this large is ingest catching up or an import streaming in, not live chat. The background
-// count then waits until such commits stop for BULK_QUIET_MS (at most BULK_MAX_DEFER_MS): Kiwi's model
-// (~0.6 GB while loaded) is not resident beside ingest's and the search service's own catch-up, and the
-// two cores go to storing the events first. A stats request still catches up at once (audit/stats.ts).
-const BULK_COMMIT_ROWS = 2_000;
-const BULK_QUIET_MS = 3_000;
-const BULK_MAX_DEFER_MS = 300_000;
-
 /** The audit API part: routes on the search service (search/, via `backend`), keeps the topic counts caught up. */
 export function createAuditPart(ctx: PartContext, backend: SearchBackend): Part & { search: SearchClient } {
   const search = new SearchClient(backend);
   let topicsTimer: NodeJS.Timeout | null = null;
   let topicsRun: Promise<unknown> | null = null;
-  let topicsLast = 0;
-  /** when the current run of bulk commits began, and the last of them (0: none pending) */
-  let bulkSince = 0;
-  let bulkLast = 0;
+  const pace = newPace();
   let unsubscribe = () => {};
   const stopping = new AbortController();
   const tickTopics = () => {
     if (topicsRun || stopping.signal.aborted) return;
-    topicsLast = Date.now();
-    bulkSince = 0;
+    noteCount(pace, Date.now());
     // new messages counted; days an earlier analyser counted (rule tokenizer before the Kiwi model) recounted
     topicsRun = maintainTopics(ctx.db, ctx.config.tzReports, { signal: stopping.signal })
       .catch((err: unknown) => log.warn({ err }, 'topic counts catch-up failed'))
@@ -211,21 +201,16 @@ export function createAuditPart(ctx: PartContext, backend: SearchBackend): Part 
         topicsRun = null;
       });
   };
-  // The message log says when rows were committed: catch up then, at most every TOPICS_EVERY_MS (no polling while idle).
+  // The message log says when rows were committed: catch up then, paced (audit/topics-pace.ts; no polling while idle).
   const onCommit = (notice?: CommitNotice) => {
-    const now = Date.now();
-    if (notice && notice.rows >= BULK_COMMIT_ROWS) {
-      bulkLast = now;
-      if (!bulkSince) bulkSince = now;
-    }
+    if (notice) noteCommit(pace, notice.rows, Date.now());
     if (topicsTimer || stopping.signal.aborted) return;
-    const bulkWait = bulkSince ? Math.min(bulkLast + BULK_QUIET_MS, bulkSince + BULK_MAX_DEFER_MS) - now : 0;
     topicsTimer = setTimeout(() => {
       topicsTimer = null;
       if (topicsRun) void topicsRun.finally(() => onCommit());
-      else if (bulkSince && Date.now() < Math.min(bulkLast + BULK_QUIET_MS, bulkSince + BULK_MAX_DEFER_MS)) onCommit(); // more bulk came: wait on
+      else if (untilNextCount(pace, Date.now()) > 0) onCommit(); // bulk commits came meanwhile: wait on
       else tickTopics();
-    }, Math.max(0, topicsLast + TOPICS_EVERY_MS - now, bulkWait));
+    }, untilNextCount(pace, Date.now()));
     topicsTimer.unref();
   };
   // @bot 검색 / @bot 통계 for auditors, answered by the same search service.

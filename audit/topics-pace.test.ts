@@ -1,0 +1,51 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BULK_ROWS_PER_SECOND, BULK_MAX_DEFER_MS, BULK_QUIET_MS, TOPICS_EVERY_MS, newPace, noteCommit, noteCount, untilNextCount } from './topics-pace.ts';
+
+test('live chat: a count at most every TOPICS_EVERY_MS after the last', () => {
+  const p = newPace();
+  assert.equal(untilNextCount(p, 1_000_000), 0, 'never counted: at once');
+  noteCount(p, 1_000_000);
+  // 500 people typing: ~500 rows a second in commits of 50, for a minute
+  for (let t = 1_000_000; t < 1_060_000; t += 100) noteCommit(p, 50, t);
+  assert.equal(untilNextCount(p, 1_060_000), 0, 'live chat never holds the count back');
+  noteCount(p, 1_060_000);
+  noteCommit(p, 3, 1_060_500);
+  assert.equal(untilNextCount(p, 1_060_500), TOPICS_EVERY_MS - 500);
+});
+
+test('many small commits at a bulk rate count as bulk (ingest commits an import every ~100 ms)', () => {
+  const p = newPace();
+  noteCount(p, 0);
+  let t = 100_000;
+  for (let i = 0; i < 50; i++, t += 100) noteCommit(p, 1_200, t);
+  assert.equal(untilNextCount(p, t - 100), BULK_QUIET_MS);
+});
+
+test('bulk commits (an import, a catch-up) hold the count until they have stopped for BULK_QUIET_MS', () => {
+  const p = newPace();
+  noteCount(p, 0);
+  let t = 60_000;
+  for (let i = 0; i < 20; i++, t += 1_000) {
+    noteCommit(p, BULK_ROWS_PER_SECOND, t);
+    assert.equal(untilNextCount(p, t), BULK_QUIET_MS, `still streaming at ${t}`);
+  }
+  const lastBulk = t - 1_000;
+  noteCommit(p, 1, t); // a live message meanwhile does not extend the wait
+  assert.equal(untilNextCount(p, t), lastBulk + BULK_QUIET_MS - t);
+  assert.equal(untilNextCount(p, lastBulk + BULK_QUIET_MS), 0);
+  noteCount(p, lastBulk + BULK_QUIET_MS);
+  noteCommit(p, 1, lastBulk + BULK_QUIET_MS + 10);
+  assert.equal(untilNextCount(p, lastBulk + BULK_QUIET_MS + 10), TOPICS_EVERY_MS - 10, 'back to the live pace');
+});
+
+test('a bulk that never stops defers the count by BULK_MAX_DEFER_MS at most', () => {
+  const p = newPace();
+  const start = 10_000_000;
+  for (let t = start; t <= start + BULK_MAX_DEFER_MS + 60_000; t += 500) {
+    noteCommit(p, 50_000, t);
+    const wait = untilNextCount(p, t);
+    assert.ok(t + wait <= start + BULK_MAX_DEFER_MS || wait === 0, `at ${t - start} ms the count waits ${wait} ms`);
+  }
+  assert.equal(untilNextCount(p, start + BULK_MAX_DEFER_MS), 0);
+});
