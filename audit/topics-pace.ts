@@ -1,7 +1,7 @@
 // When the background topic count (audit/topics.ts, via the audit part) runs
 // next. After commits, at most every TOPICS_EVERY_MS. Commits adding
 // BULK_ROWS_PER_SECOND or more rows within a second are ingest catching up or
-// an import streaming in, not live chat (200 people typing make ~200 a
+// an import streaming in, not live chat (500 people typing make ~500 a
 // second): the count then waits until that rate has stopped for
 // BULK_QUIET_MS, but never longer than BULK_MAX_DEFER_MS in all. Why: Kiwi's
 // model (~0.6 GB while loaded) is then not resident beside ingest's and the
@@ -10,7 +10,7 @@
 // at once (audit/stats.ts), so no answer is ever staler for this.
 
 export const TOPICS_EVERY_MS = 5_000;
-export const BULK_ROWS_PER_SECOND = 2_000;
+export const BULK_ROWS_PER_SECOND = 1_000;
 export const BULK_QUIET_MS = 3_000;
 export const BULK_MAX_DEFER_MS = 300_000;
 

@@ -152,6 +152,11 @@ export function readSpool(layout: TableLayout, file: string): unknown[][] {
     });
 }
 
+// The longest spool line read_json accepts: a row carries a Kafka record (≤ 1 MiB) in a few columns,
+// JSON-escaped (quotes and backslashes double) — 16 MiB is far above that. DuckDB reads in buffers of
+// twice this size from its memory limit, so 64 MiB here made each read take 128 MiB of a 256 MB pool.
+const MAX_SPOOL_LINE = 16 << 20;
+
 /** INSERT INTO the layout's table every row of the spool files, in file and line order (one statement). */
 export function spoolInsertSql(layout: TableLayout, files: readonly string[]): string {
   if (!files.length) throw new Error('spoolInsertSql: no files');
@@ -161,6 +166,6 @@ export function spoolInsertSql(layout: TableLayout, files: readonly string[]): s
   return (
     `INSERT INTO ${layout.table} (${cols.map((c) => `"${c.name}"`).join(', ')}) ` +
     `SELECT ${cols.map((c, i) => readBack(c.type, `c${i}`)).join(', ')} ` +
-    `FROM read_json([${list}], format = 'newline_delimited', columns = {${spec}}, maximum_object_size = 67108864)`
+    `FROM read_json([${list}], format = 'newline_delimited', columns = {${spec}}, maximum_object_size = ${MAX_SPOOL_LINE})`
   );
 }
