@@ -49,3 +49,14 @@ test('a bulk that never stops defers the count by BULK_MAX_DEFER_MS at most', ()
   }
   assert.equal(untilNextCount(p, start + BULK_MAX_DEFER_MS), 0);
 });
+
+test('a bulk committed in large, seconds-apart commits waits twice its longest gap', () => {
+  const p = newPace();
+  noteCount(p, 0);
+  // ingest storing an import: ~30,000 rows every 2–7 s
+  const at = [100_000, 102_000, 105_400, 112_200, 115_600];
+  for (const t of at) noteCommit(p, 30_000, t);
+  const last = at[at.length - 1];
+  assert.equal(untilNextCount(p, last + 3_500), 2 * 6_800 - 3_500, 'a 3.5 s pause is not the end of it');
+  assert.equal(untilNextCount(p, last + 2 * 6_800), 0);
+});

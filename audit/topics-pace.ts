@@ -2,8 +2,10 @@
 // next. After commits, at most every TOPICS_EVERY_MS. Commits adding
 // BULK_ROWS_PER_SECOND or more rows within a second are ingest catching up or
 // an import streaming in, not live chat (500 people typing make ~500 a
-// second): the count then waits until that rate has stopped for
-// BULK_QUIET_MS, but never longer than BULK_MAX_DEFER_MS in all. Why: Kiwi's
+// second): the count then waits until that has stopped — no bulk commit for
+// BULK_QUIET_MS or twice the longest gap between the bulk's commits, whichever
+// is longer (a busy ingest commits tens of thousands of rows every few
+// seconds) — but never longer than BULK_MAX_DEFER_MS in all. Why: Kiwi's
 // model (~0.6 GB while loaded) is then not resident beside ingest's and the
 // search service's own catch-up (the product stays under its 1.5 GiB budget),
 // and the two cores store the events first. A stats request still catches up
@@ -11,7 +13,7 @@
 
 export const TOPICS_EVERY_MS = 5_000;
 export const BULK_ROWS_PER_SECOND = 1_000;
-export const BULK_QUIET_MS = 3_000;
+export const BULK_QUIET_MS = 5_000;
 export const BULK_MAX_DEFER_MS = 300_000;
 
 export interface TopicsPace {
@@ -20,12 +22,14 @@ export interface TopicsPace {
   /** when the current run of bulk commits began, and its latest commit (0 = none since the last count) */
   bulkSince: number;
   bulkLast: number;
+  /** the longest gap between two bulk commits of the current run */
+  bulkGap: number;
   /** rows committed in the current one-second window, and when it began */
   windowRows: number;
   windowStart: number;
 }
 
-export const newPace = (): TopicsPace => ({ last: 0, bulkSince: 0, bulkLast: 0, windowRows: 0, windowStart: 0 });
+export const newPace = (): TopicsPace => ({ last: 0, bulkSince: 0, bulkLast: 0, bulkGap: 0, windowRows: 0, windowStart: 0 });
 
 /** Note a commit of `rows` rows at `now`. */
 export function noteCommit(p: TopicsPace, rows: number, now: number): void {
@@ -35,14 +39,15 @@ export function noteCommit(p: TopicsPace, rows: number, now: number): void {
   }
   p.windowRows += rows;
   if (p.windowRows < BULK_ROWS_PER_SECOND) return;
+  if (p.bulkSince) p.bulkGap = Math.max(p.bulkGap, now - p.bulkLast);
+  else p.bulkSince = now;
   p.bulkLast = now;
-  if (!p.bulkSince) p.bulkSince = now;
 }
 
 /** Milliseconds until the next count may start (0 = now). */
 export function untilNextCount(p: TopicsPace, now: number): number {
   const paced = p.last + TOPICS_EVERY_MS;
-  const bulk = p.bulkSince ? Math.min(p.bulkLast + BULK_QUIET_MS, p.bulkSince + BULK_MAX_DEFER_MS) : 0;
+  const bulk = p.bulkSince ? Math.min(p.bulkLast + Math.max(BULK_QUIET_MS, 2 * p.bulkGap), p.bulkSince + BULK_MAX_DEFER_MS) : 0;
   return Math.max(0, paced - now, bulk - now);
 }
 
@@ -51,4 +56,5 @@ export function noteCount(p: TopicsPace, now: number): void {
   p.last = now;
   p.bulkSince = 0;
   p.bulkLast = 0;
+  p.bulkGap = 0;
 }
