@@ -55,6 +55,9 @@ final class Indexer implements Runnable {
   private Map<Integer, Long> wanted = new TreeMap<>();
   private volatile boolean stopping;
   private volatile boolean caughtUp;
+  /** the largest lag since the indexer was last idle: a long catch-up (an import, a restart) gives its heap back when it ends */
+  private long burst;
+  private static final long BURST_RECORDS = 100_000;
   private volatile String state = "starting";
   private volatile long lag = -1;
   final AtomicLong indexed = new AtomicLong();
@@ -231,6 +234,16 @@ final class Indexer implements Runnable {
           Log.info("index caught up with the log", "docs", store.docs(), "offsets", applied.toString());
         }
         publish();
+        burst = Math.max(burst, lag);
+        if (idle && lag == 0 && burst >= BURST_RECORDS && store.unrefreshed() == 0) {
+          // G1 would return the heap the catch-up grew by itself, but only after its periodic collection
+          // (15 s idle); meanwhile the product's other processes (Kiwi counting the same import's topics)
+          // may need that memory now
+          burst = 0;
+          long before = Runtime.getRuntime().totalMemory();
+          System.gc();
+          Log.info("catch-up done: heap given back", "committed_mib_before", before >> 20, "committed_mib_after", Runtime.getRuntime().totalMemory() >> 20);
+        }
         if (!applied.equals(committedAt) && (now - lastCommit >= commitMs)) {
           commit();
           committedAt = new TreeMap<>(applied);
