@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BULK_ROWS_PER_SECOND, BULK_MAX_DEFER_MS, BULK_QUIET_MS, TOPICS_EVERY_MS, newPace, noteCommit, noteCount, untilNextCount } from './topics-pace.ts';
+import { BULK_BACKLOG, BULK_ROWS_PER_SECOND, BULK_MAX_DEFER_MS, BULK_QUIET_MS, TOPICS_EVERY_MS, newPace, noteCommit, noteCount, untilNextCount } from './topics-pace.ts';
 
 test('live chat: a count at most every TOPICS_EVERY_MS after the last', () => {
   const p = newPace();
@@ -59,4 +59,20 @@ test('a bulk committed in large, seconds-apart commits waits twice its longest g
   const last = at[at.length - 1];
   assert.equal(untilNextCount(p, last + 3_500), 2 * 6_800 - 3_500, 'a 3.5 s pause is not the end of it');
   assert.equal(untilNextCount(p, last + 2 * 6_800), 0);
+});
+
+test('while ingest is behind (an import still streaming in), the count waits however slowly commits come', () => {
+  const p = newPace();
+  noteCount(p, 0);
+  // a 40,000-row commit every 6–9 s, each leaving more behind
+  noteCommit(p, 40_000, 100_000, 300_000);
+  noteCommit(p, 40_000, 106_000, 250_000);
+  assert.equal(untilNextCount(p, 106_000 + 60_000), BULK_MAX_DEFER_MS - 66_000, 'no quiet period counts while behind');
+  // ingest has caught up: the quiet rule applies from its last commit
+  noteCommit(p, 30_000, 115_000, BULK_BACKLOG - 1);
+  assert.equal(untilNextCount(p, 115_000), 2 * 9_000);
+  assert.equal(untilNextCount(p, 115_000 + 2 * 9_000), 0);
+  noteCount(p, 133_000);
+  noteCommit(p, 5, 140_000, 0);
+  assert.equal(untilNextCount(p, 140_000), 0, 'live again');
 });

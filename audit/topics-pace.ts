@@ -2,7 +2,9 @@
 // next. After commits, at most every TOPICS_EVERY_MS. Commits adding
 // BULK_ROWS_PER_SECOND or more rows within a second are ingest catching up or
 // an import streaming in, not live chat (500 people typing make ~500 a
-// second): the count then waits until that has stopped — no bulk commit for
+// second), and so are commits after which ingest knows BULK_BACKLOG records
+// or more still wait in Kafka: the count then waits until that has stopped —
+// ingest caught up, and no bulk commit for
 // BULK_QUIET_MS or twice the longest gap between the bulk's commits, whichever
 // is longer (a busy ingest commits tens of thousands of rows every few
 // seconds) — but never longer than BULK_MAX_DEFER_MS in all. Why: Kiwi's
@@ -13,6 +15,7 @@
 
 export const TOPICS_EVERY_MS = 5_000;
 export const BULK_ROWS_PER_SECOND = 1_000;
+export const BULK_BACKLOG = 1_000;
 export const BULK_QUIET_MS = 5_000;
 export const BULK_MAX_DEFER_MS = 300_000;
 
@@ -24,21 +27,24 @@ export interface TopicsPace {
   bulkLast: number;
   /** the longest gap between two bulk commits of the current run */
   bulkGap: number;
+  /** the last commit left ingest BULK_BACKLOG or more records behind */
+  behind: boolean;
   /** rows committed in the current one-second window, and when it began */
   windowRows: number;
   windowStart: number;
 }
 
-export const newPace = (): TopicsPace => ({ last: 0, bulkSince: 0, bulkLast: 0, bulkGap: 0, windowRows: 0, windowStart: 0 });
+export const newPace = (): TopicsPace => ({ last: 0, bulkSince: 0, bulkLast: 0, bulkGap: 0, behind: false, windowRows: 0, windowStart: 0 });
 
-/** Note a commit of `rows` rows at `now`. */
-export function noteCommit(p: TopicsPace, rows: number, now: number): void {
+/** Note a commit of `rows` rows at `now`, after which `backlog` records wait in Kafka (when known). */
+export function noteCommit(p: TopicsPace, rows: number, now: number, backlog?: number): void {
   if (now - p.windowStart >= 1_000) {
     p.windowStart = now;
     p.windowRows = 0;
   }
   p.windowRows += rows;
-  if (p.windowRows < BULK_ROWS_PER_SECOND) return;
+  if (backlog !== undefined) p.behind = backlog >= BULK_BACKLOG;
+  if (p.windowRows < BULK_ROWS_PER_SECOND && !p.behind) return;
   if (p.bulkSince) p.bulkGap = Math.max(p.bulkGap, now - p.bulkLast);
   else p.bulkSince = now;
   p.bulkLast = now;
@@ -47,7 +53,8 @@ export function noteCommit(p: TopicsPace, rows: number, now: number): void {
 /** Milliseconds until the next count may start (0 = now). */
 export function untilNextCount(p: TopicsPace, now: number): number {
   const paced = p.last + TOPICS_EVERY_MS;
-  const bulk = p.bulkSince ? Math.min(p.bulkLast + Math.max(BULK_QUIET_MS, 2 * p.bulkGap), p.bulkSince + BULK_MAX_DEFER_MS) : 0;
+  const quietUntil = p.behind ? Infinity : p.bulkLast + Math.max(BULK_QUIET_MS, 2 * p.bulkGap);
+  const bulk = p.bulkSince ? Math.min(quietUntil, p.bulkSince + BULK_MAX_DEFER_MS) : 0;
   return Math.max(0, paced - now, bulk - now);
 }
 
@@ -57,4 +64,5 @@ export function noteCount(p: TopicsPace, now: number): void {
   p.bulkSince = 0;
   p.bulkLast = 0;
   p.bulkGap = 0;
+  p.behind = false;
 }

@@ -185,6 +185,12 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
     const bad = group.flatMap((b) => b.bad);
     const rows = group.reduce((n, b) => n + b.rows, 0);
     const entries = [...marks.entries()];
+    // what is known to wait in Kafka once this group is stored (the high watermarks the fetches saw)
+    let backlog = 0;
+    for (const [p, h] of high) {
+      const n = marks.get(p) ?? next.get(p) ?? 0n;
+      if (h > n) backlog += Number(h - n);
+    }
     let lastRow = -1n;
     await messages.appendSpooled(
       {
@@ -193,6 +199,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
         channels: [...new Set(group.flatMap((b) => b.channels))],
         nicks: group.flatMap((b) => b.nicks),
         members: group.flatMap((b) => b.members),
+        backlog,
       },
       {
         before: async (tx) => void (lastRow = await lastRowid(tx)),

@@ -93,6 +93,8 @@ export interface CommitNotice {
   rows: number;
   /** channels they belong to */
   channels: string[];
+  /** records ingest knows are still waiting in Kafka after this commit (when the writer knows: ingest's consumer) */
+  backlog?: number;
 }
 
 export interface PageOptions {
@@ -110,6 +112,8 @@ export interface SpooledRows {
   channels: string[];
   nicks: unknown[][];
   members: unknown[][];
+  /** records still waiting in Kafka behind these (told to commit listeners) */
+  backlog?: number;
 }
 
 export class MessageLog {
@@ -167,7 +171,7 @@ export class MessageLog {
       log.warn({ err: (err as Error).message, files: batch.files }, 'spooled insert failed; trying once more with the rows stored one by one');
       await write(false);
     }
-    if (batch.rows > 0) this.tell({ rows: batch.rows, channels: batch.channels });
+    if (batch.rows > 0) this.tell({ rows: batch.rows, channels: batch.channels, ...(batch.backlog !== undefined ? { backlog: batch.backlog } : {}) });
   }
 
   /** Be told after every commit that added rows; returns the unsubscribe function. Listeners must not throw (errors are logged). */

@@ -203,7 +203,7 @@ export function createAuditPart(ctx: PartContext, backend: SearchBackend): Part 
   };
   // The message log says when rows were committed: catch up then, paced (audit/topics-pace.ts; no polling while idle).
   const onCommit = (notice?: CommitNotice) => {
-    if (notice) noteCommit(pace, notice.rows, Date.now());
+    if (notice) noteCommit(pace, notice.rows, Date.now(), notice.backlog);
     if (topicsTimer || stopping.signal.aborted) return;
     topicsTimer = setTimeout(() => {
       topicsTimer = null;
