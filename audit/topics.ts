@@ -58,8 +58,13 @@ const ANALYZE_BATCH = 2048;
 /** Chooses the analyser for a run. */
 export type AnalyzerChoice = TermAnalyzer | (() => Promise<TermAnalyzer>);
 
-/** Requests: Kiwi when it is loaded, else the rule tokenizer while it loads (never keep a request waiting for the model). */
-export const requestAnalyzer = (): Promise<TermAnalyzer> => chooseTermAnalyzer(loadConfig());
+/**
+ * Requests: Kiwi, waiting for it to load when its model is on disk (a few seconds; the request itself waits at most
+ * its catch-up budget, then answers with what is counted and says what is not). The rule tokenizer only while the
+ * model is being fetched or cannot be: counting with it when Kiwi is seconds away would put inflected verbs into the
+ * answer (and make a recount) — which happened once background counting waited out imports (audit/topics-pace.ts).
+ */
+export const requestAnalyzer = (): Promise<TermAnalyzer> => chooseTermAnalyzer(loadConfig(), { wait: true });
 /** Background work (recounts, the server's tick, the CLI): wait for Kiwi to load when its model is there. */
 export const backgroundAnalyzer = (): Promise<TermAnalyzer> => chooseTermAnalyzer(loadConfig(), { wait: true });
 
