@@ -8,7 +8,7 @@
 // gives up on it (a broker restart); records are applied by offset, so a
 // replay after a rebuild applies nothing twice.
 import crypto from 'node:crypto';
-import { onConsumerCrash, restartConsumer, type Consumer, type KafkaClient, type KafkaMessage } from '../core/kafka.ts';
+import { onConsumerCrash, restartConsumer, topicOffsets, type Consumer, type KafkaClient, type KafkaMessage } from '../core/kafka.ts';
 import { logger } from '../core/log.ts';
 
 const log = logger('accounts.feed');
@@ -79,7 +79,7 @@ export class StateFeed {
     try {
       const out = new Map<string, number>();
       for (const topic of this.books.keys()) {
-        const offsets = await admin.fetchTopicOffsets(topic);
+        const offsets = await topicOffsets(admin, topic);
         out.set(topic, Number(offsets.find((p) => p.partition === 0)?.high ?? 0));
       }
       return out;

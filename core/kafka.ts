@@ -122,6 +122,26 @@ export function createProducer(kafka: Kafka): Producer {
   });
 }
 
+/**
+ * A topic's low and high offsets per partition, read again (back-off 50 ms → 0.5 s, for up to 15 s) while the
+ * broker answers with a retriable error — "not the leader" for a partition whose leadership a busy or just-started
+ * broker has not settled yet. Read at start by every consumer that replays or resumes (gateway, accounts, ingest):
+ * one such answer must not stop the server. `anyError`: retry whatever the error (a topic just created).
+ */
+export async function topicOffsets(admin: Admin, topic: string, o: { anyError?: boolean; withinMs?: number } = {}): Promise<{ partition: number; offset: string; high: string; low: string }[]> {
+  const deadline = Date.now() + (o.withinMs ?? 15_000);
+  for (let delay = 50; ; delay = Math.min(delay * 2, 500)) {
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } catch (err) {
+      const retriable = o.anyError || (err as { retriable?: boolean }).retriable === true;
+      if (!retriable || Date.now() > deadline) throw err;
+      kafkaLog.debug({ topic, error: (err as Error).message }, 'topic offsets not readable yet; asking again');
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
+
 /** A Kafka message for an envelope: key = channel (per-channel order), value = the one serializer's JSON. */
 export function envelopeMessage(e: Envelope): Message {
   return { key: envelopeKey(e), value: serialize(e), timestamp: String(e.ts) };
@@ -501,16 +521,7 @@ export class KafkaClient {
   }
 
   private async untilReadable(admin: Admin, topic: string): Promise<void> {
-    const deadline = Date.now() + 15_000;
-    for (let delay = 50; ; delay = Math.min(delay * 2, 500)) {
-      try {
-        await admin.fetchTopicOffsets(topic);
-        return;
-      } catch (err) {
-        if (Date.now() > deadline) throw err;
-        await new Promise((r) => setTimeout(r, delay));
-      }
-    }
+    await topicOffsets(admin, topic, { anyError: true });
   }
 
   private async warnOnDrift(admin: Admin, specs: TopicSpec[]): Promise<void> {

@@ -20,7 +20,7 @@ import path from 'node:path';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { SpoolWriter } from '../core/db-spool.ts';
 import type { Config } from '../core/config.ts';
-import { KafkaClient, type Admin, type Consumer, type EachBatchPayload, type KafkaMessage } from '../core/kafka.ts';
+import { KafkaClient, topicOffsets, type Admin, type Consumer, type EachBatchPayload, type KafkaMessage } from '../core/kafka.ts';
 import { logger } from '../core/log.ts';
 import { decodeRecord } from './decode.ts';
 import { DeadLetters, type DlqNote, type Refused } from './dlq.ts';
@@ -150,7 +150,7 @@ async function run(d: FetcherData): Promise<void> {
   const deadLetters = await DeadLetters.open(kafka, topic);
 
   const refreshHigh = async () => {
-    const offsets = await admin.fetchTopicOffsets(topic);
+    const offsets = await topicOffsets(admin, topic);
     post({ t: 'high', high: offsets.map((o) => [o.partition, o.high]) });
   };
   const release = (rows: number) => {

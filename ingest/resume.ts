@@ -9,7 +9,7 @@
 // one is positioned at the database's next offset, or at the start of the log
 // when the database has none; records before it are skipped by the consumer
 // as before.
-import type { Admin, Consumer } from '../core/kafka.ts';
+import { topicOffsets, type Admin, type Consumer } from '../core/kafka.ts';
 import { logger } from '../core/log.ts';
 
 const log = logger('ingest.resume');
@@ -25,7 +25,7 @@ export interface ResumeOptions {
 
 /** Call before consumer.run(): every assignment starts where the database ends. */
 export async function resumeFromDatabase(o: ResumeOptions): Promise<void> {
-  const start = new Map((await o.admin.fetchTopicOffsets(o.topic)).map((p) => [p.partition, BigInt(p.low)]));
+  const start = new Map((await topicOffsets(o.admin, o.topic)).map((p) => [p.partition, BigInt(p.low)]));
   const [committed] = await o.admin.fetchOffsets({ groupId: o.group, topics: [o.topic] });
   // the group got further than this database: a lost, emptied or replaced DATA_DIR under the same group
   const behind = (committed?.partitions ?? []).filter((p) => BigInt(p.offset) > (o.next.get(p.partition) ?? start.get(p.partition) ?? 0n));

@@ -4,7 +4,7 @@
 // the topic, then feeds every consumed envelope to the gateway — and is
 // rebuilt if kafkajs gives up on it (broker restarts).
 import { isImported, serialize, type Envelope } from '../../core/envelope.ts';
-import { decodeEnvelope, onConsumerCrash, restartConsumer, type Consumer, type KafkaClient } from '../../core/kafka.ts';
+import { decodeEnvelope, onConsumerCrash, restartConsumer, topicOffsets, type Consumer, type KafkaClient } from '../../core/kafka.ts';
 import { logger } from '../../core/log.ts';
 import { SEND_DEADLINE_MS } from '../../core/protocol.ts';
 
@@ -65,7 +65,7 @@ export class Bus {
     await admin.connect();
     let offsets: { partition: number; high: string; low: string }[];
     try {
-      offsets = await admin.fetchTopicOffsets(this.topic);
+      offsets = await topicOffsets(admin, this.topic);
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
