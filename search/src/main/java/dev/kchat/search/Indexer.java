@@ -126,11 +126,16 @@ final class Indexer implements Runnable {
     }
   }
 
-  /** Wait until everything up to `target` is visible to searches; false when the time ran out first. */
+  /**
+   * Wait until everything up to `target` is visible to searches and the index has caught up with the log as it was
+   * at start (searches answer "still building" until then); false when the time ran out first. After a restart the
+   * resumed offsets are visible at once, before the indexer's first poll sets the caught-up flag: without the flag
+   * here, a /sync answered in that moment let the next search say "still building" (seen in CI).
+   */
   boolean awaitVisible(Map<Integer, Long> target, long timeoutMs) throws InterruptedException {
     long deadline = System.currentTimeMillis() + timeoutMs;
     synchronized (lock) {
-      if (reached(visible, target)) return true;
+      if (caughtUp && reached(visible, target)) return true;
       Map<Integer, Long> merged = new TreeMap<>(wanted);
       target.forEach((p, off) -> merged.merge(p, off, Math::max));
       wanted = merged;
@@ -139,7 +144,7 @@ final class Indexer implements Runnable {
     try {
       consumer.wakeup(); // do not sit out a poll: refresh as soon as the records are in
       synchronized (lock) {
-        while (!reached(visible, target)) {
+        while (!(caughtUp && reached(visible, target))) {
           long left = deadline - System.currentTimeMillis();
           if (left <= 0) return false;
           lock.wait(left);
