@@ -505,23 +505,19 @@ export class KafkaClient {
         } catch (err) {
           // Another process created them between our list and create: fine. On a cluster, the
           // wait for leaders can also ask a broker the new topic has not reached yet ("does not
-          // host this topic-partition"): created all the same; untilReadable below waits for it.
+          // host this topic-partition"): created all the same; the offsets read below wait for it.
           if (!/already exists|does not host this topic-partition/i.test((err as Error).message)) throw err;
         }
         kafkaLog.info({ topics: missing.map((t) => t.name), brokers: cluster.brokers.length }, 'created Kafka topics');
         // leaders are elected, but a new partition may still answer "not the leader" for a
         // moment: wait until offsets can be read, so the first consumer does not trip on it
-        for (const t of missing) await this.untilReadable(admin, t.name);
+        for (const t of missing) await topicOffsets(admin, t.name, { anyError: true });
       }
       await this.warnOnDrift(admin, specs.filter((t) => existing.has(t.name)));
       return specs;
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
-  }
-
-  private async untilReadable(admin: Admin, topic: string): Promise<void> {
-    await topicOffsets(admin, topic, { anyError: true });
   }
 
   private async warnOnDrift(admin: Admin, specs: TopicSpec[]): Promise<void> {
