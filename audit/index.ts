@@ -8,6 +8,6 @@ export { POS, StatsError, VOLUME_BY, botUsage, lastDayWithData, period, topics, 
 export { TOPICS_SCHEMA, catchUpTopics } from './topics.ts';
 export * from './notebook/index.ts';
 export { importZeppelin, ZeppelinImportError, type ImportReport } from './zeppelin/import.ts';
-export { newPace, noteCommit, noteCount, untilNextCount, type TopicsPace } from './topics-pace.ts';
+export { inBulk, KIWI_BULK_QUIET_MS, newPace, noteCommit, noteCount, untilNextCount, yieldsToBulk, type TopicsPace } from './topics-pace.ts';
 export { maintainTopics, rebuildTopics, type RebuildProgress, type RebuildResult } from './topics-rebuild.ts';
 export { exportChunks, exportOrder, exportRange, exportSource, mboxSeparator, newSummary, rangeFile, EXPORT_FORMATS, MAX_EXPORT_DAYS, type ExportChunk, type ExportEvent, type ExportFormat, type ExportRange, type ExportSource, type ExportSummary } from './export/index.ts';

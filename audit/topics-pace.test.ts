@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BULK_BACKLOG, BULK_ROWS_PER_SECOND, BULK_MAX_DEFER_MS, BULK_QUIET_MS, TOPICS_EVERY_MS, newPace, noteCommit, noteCount, untilNextCount } from './topics-pace.ts';
+import { BULK_BACKLOG, BULK_ROWS_PER_SECOND, BULK_MAX_DEFER_MS, BULK_QUIET_MS, TOPICS_EVERY_MS, inBulk, newPace, noteCommit, noteCount, untilNextCount, yieldsToBulk } from './topics-pace.ts';
 
 test('live chat: a count at most every TOPICS_EVERY_MS after the last', () => {
   const p = newPace();
@@ -75,4 +75,38 @@ test('while ingest is behind (an import still streaming in), the count waits how
   noteCount(p, 133_000);
   noteCommit(p, 5, 140_000, 0);
   assert.equal(untilNextCount(p, 140_000), 0, 'live again');
+});
+
+test('inBulk: from the first bulk commit until the count that follows it', () => {
+  const p = newPace();
+  noteCount(p, 0);
+  noteCommit(p, 40, 1_000);
+  assert.equal(inBulk(p), false, 'live chat is not a bulk');
+  noteCommit(p, 30, 2_000, BULK_BACKLOG);
+  assert.equal(inBulk(p), true, 'records waiting in Kafka: a bulk, whatever the commit size');
+  noteCommit(p, 30, 60_000, 0);
+  assert.equal(inBulk(p), true, 'caught up, but the count has not run yet');
+  noteCount(p, 70_000);
+  assert.equal(inBulk(p), false);
+});
+
+test('yieldsToBulk: a count begun before a bulk stops for it; one the bulk forced (max defer) does not', () => {
+  const p = newPace();
+  noteCount(p, 0); // an import's first rows looked like chat: a count started
+  assert.equal(yieldsToBulk(p), false);
+  noteCommit(p, 30, 1_000, BULK_BACKLOG * 5);
+  assert.equal(yieldsToBulk(p), true, 'the bulk began after the count: it yields');
+  // the bulk lasts: the count waits at most BULK_MAX_DEFER_MS, then runs and is not stopped again
+  for (let t = 2_000; t <= BULK_MAX_DEFER_MS + 1_000; t += 2_000) noteCommit(p, 20_000, t, BULK_BACKLOG * 5);
+  assert.equal(untilNextCount(p, BULK_MAX_DEFER_MS + 1_000), 0);
+  noteCount(p, BULK_MAX_DEFER_MS + 1_000);
+  noteCommit(p, 20_000, BULK_MAX_DEFER_MS + 3_000, BULK_BACKLOG * 5);
+  assert.equal(inBulk(p), true);
+  assert.equal(yieldsToBulk(p), false, 'forced by the wait limit: it runs on');
+  // after the bulk, a count starts in quiet: the next bulk makes it yield again
+  noteCommit(p, 5, BULK_MAX_DEFER_MS + 60_000, 0);
+  noteCount(p, BULK_MAX_DEFER_MS + 70_000);
+  assert.equal(yieldsToBulk(p), false);
+  noteCommit(p, BULK_ROWS_PER_SECOND, BULK_MAX_DEFER_MS + 71_000);
+  assert.equal(yieldsToBulk(p), true);
 });

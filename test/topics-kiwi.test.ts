@@ -159,6 +159,23 @@ test('the worker is released after it has been idle, and comes back on the next 
   await k.kiwi.release();
 });
 
+test('releaseIfIdle: a loaded worker that has been quiet for the given time is released at once', async () => {
+  const k = new KiwiTerms(new KiwiAnalyzer({ modelDir: modelDir(), idleMs: 600_000, fetch: false, enabled: true }));
+  assert.equal(await k.kiwi.releaseIfIdle(0), false, 'nothing loaded: nothing to release');
+  const [first] = await k.terms(['회의록 올렸어요']);
+  assert.deepEqual(first.map((t) => t.term), ['회의록', '올리다']);
+  assert.equal(await k.kiwi.releaseIfIdle(60_000), false, 'used just now: it stays');
+  assert.equal(k.kiwi.state(), 'ready');
+  await new Promise((r) => setTimeout(r, 50));
+  const released = once(k.kiwi, 'release');
+  assert.equal(await k.kiwi.releaseIfIdle(20), true);
+  await released;
+  assert.equal(k.kiwi.state(), 'idle');
+  const [again] = await k.terms(['컨슈머 재시작했어요']);
+  assert.deepEqual(again.map((t) => t.term), ['컨슈머', '재시작']);
+  await k.kiwi.release();
+});
+
 test("SQL's ko_tokens() gives the nouns topic statistics count, ko_lemmas() the verbs", async () => {
   const box = await SqlSandbox.open(fx.db, { dataDir: fx.dir });
   try {

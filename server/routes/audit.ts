@@ -12,11 +12,14 @@ import {
   VOLUME_BY,
   botUsage,
   listAuditLog,
+  inBulk,
+  KIWI_BULK_QUIET_MS,
   maintainTopics,
   newPace,
   noteCommit,
   noteCount,
   untilNextCount,
+  yieldsToBulk,
   requireAdmin,
   period,
   POS,
@@ -189,21 +192,35 @@ export function createAuditPart(ctx: PartContext, backend: SearchBackend): Part 
   let topicsTimer: NodeJS.Timeout | null = null;
   let topicsRun: Promise<unknown> | null = null;
   const pace = newPace();
+  // the shared Kiwi analyser of topic counts (null when turned off)
+  const kiwi = ctx.config.kiwi.enabled ? kiwiTerms(ctx.config).kiwi : null;
   let unsubscribe = () => {};
   const stopping = new AbortController();
+  // stops the running count when a bulk begins after it (yieldsToBulk), or at shutdown
+  let countStop: AbortController | null = null;
   const tickTopics = () => {
     if (topicsRun || stopping.signal.aborted) return;
     noteCount(pace, Date.now());
+    countStop = new AbortController();
     // new messages counted; days an earlier analyser counted (rule tokenizer before the Kiwi model) recounted
-    topicsRun = maintainTopics(ctx.db, ctx.config.tzReports, { signal: stopping.signal })
+    topicsRun = maintainTopics(ctx.db, ctx.config.tzReports, { signal: AbortSignal.any([stopping.signal, countStop.signal]) })
       .catch((err: unknown) => log.warn({ err }, 'topic counts catch-up failed'))
       .finally(() => {
         topicsRun = null;
+        countStop = null;
       });
   };
   // The message log says when rows were committed: catch up then, paced (audit/topics-pace.ts; no polling while idle).
   const onCommit = (notice?: CommitNotice) => {
-    if (notice) noteCommit(pace, notice.rows, Date.now(), notice.backlog);
+    if (notice) {
+      noteCommit(pace, notice.rows, Date.now(), notice.backlog);
+      // A bulk streams in: no count runs before its end (audit/topics-pace.ts). One begun before it stops at
+      // its next batch (its unfinished window is counted later, once), and a Kiwi model left loaded goes: ~0.6 GB that ingest and search need more now.
+      if (topicsRun && countStop && !countStop.signal.aborted && yieldsToBulk(pace)) {
+        log.info('a bulk ingest began: the topic count stops now and resumes when the bulk has ended');
+        countStop.abort();
+      } else if (!topicsRun && inBulk(pace)) void kiwi?.releaseIfIdle(KIWI_BULK_QUIET_MS);
+    }
     if (topicsTimer || stopping.signal.aborted) return;
     topicsTimer = setTimeout(() => {
       topicsTimer = null;
@@ -226,7 +243,6 @@ export function createAuditPart(ctx: PartContext, backend: SearchBackend): Part 
       // Term counts for topic statistics: first (possibly long) catch-up in the background, then after commits.
       const offCommit = messageLog(ctx.db).onCommit(onCommit);
       // and once Kiwi has loaded (the model may arrive after start): days the rule tokenizer counted are recounted
-      const kiwi = ctx.config.kiwi.enabled ? kiwiTerms(ctx.config).kiwi : null;
       const onLoad = () => onCommit();
       kiwi?.on('load', onLoad);
       unsubscribe = () => {

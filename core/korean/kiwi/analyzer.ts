@@ -54,6 +54,8 @@ export class KiwiAnalyzer extends EventEmitter {
   private pending = new Map<number, Pending>();
   private idleTimer: NodeJS.Timeout | null = null;
   private busy = 0;
+  /** when the worker last finished a piece of work (or loaded) */
+  private lastUsed = 0;
   private shared = new SharedArrayBuffer(SYNC_BYTES);
   private stats = { loads: 0, loadMs: 0, words: 0, texts: 0 };
 
@@ -166,12 +168,25 @@ export class KiwiAnalyzer extends EventEmitter {
     }
   }
 
+  /**
+   * Terminate the worker now if it is loaded and has done nothing for `quietMs`
+   * (the topic count's pace calls this while a bulk ingest streams in: the
+   * model's ~0.6 GB is worth more to ingest and search then, and the count
+   * waits for the bulk's end anyway). Resolves whether it was released.
+   */
+  async releaseIfIdle(quietMs: number): Promise<boolean> {
+    if (!this.readyWorker || this.busy > 0 || Date.now() - this.lastUsed < quietMs) return false;
+    await this.release();
+    return true;
+  }
+
   private clearIdle(): void {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = null;
   }
 
   private armIdle(): void {
+    this.lastUsed = Date.now();
     if (this.busy > 0 || !this.worker) return;
     this.clearIdle();
     this.idleTimer = setTimeout(() => {

@@ -1,0 +1,86 @@
+// The background topic count and a bulk that starts after it (an import's
+// first rows arrive slowly and look like chat, so a count may begin on them):
+// the count stops at its next batch, Kiwi's model (~0.6 GB) is not kept
+// loaded while the bulk streams in, and after the bulk the count resumes and
+// counts every message exactly once. Real DuckDB file, real Kiwi worker; the
+// commits are the message log's own notices (ingest's consumer sends the same).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { auditFixture, corpusRows, insertMessages, type AuditFixture, type CorpusMessage } from '../audit/fixtures.ts';
+import { ensureModel, modelDir } from '../core/korean/kiwi/model.ts';
+import { kiwiTerms, releaseKiwi } from '../core/korean/terms.ts';
+import type { KafkaClient } from '../core/kafka.ts';
+import { createAuditPart } from '../server/routes/audit.ts';
+
+const NOUNS = ['서버', '배포', '로그', '컨슈머', '파티션', '대시보드', '회의록', '노션', '마이그레이션', '모니터링', '장애', '일정'];
+const ENDINGS = ['가 죽었어요', '를 봤는데요', ' 확인했습니다', '이 늦어졌어요', ' 끝났습니다', '에 올렸어요', ' 다시 봐 주세요'];
+
+/** `n` messages of one September day in varied sentences, from offset `from` on. */
+function messages(n: number, from: number, day = 15): CorpusMessage[] {
+  return Array.from({ length: n }, (_, i) => {
+    const k = from + i;
+    const min = String(k % 60).padStart(2, '0');
+    const hour = String(9 + (Math.floor(k / 60) % 10)).padStart(2, '0');
+    return {
+      id: `y${k}`,
+      channel: ['dev', 'ops', 'general'][k % 3],
+      nick: `사람${k % 17}`,
+      text: `${NOUNS[k % NOUNS.length]}${ENDINGS[k % ENDINGS.length]} ${NOUNS[(k * 7 + 3) % NOUNS.length]} ${k}번`,
+      at: `2024-09-${day} ${hour}:${min}`,
+    };
+  });
+}
+
+const offsetRows = (ms: CorpusMessage[], from: number) => corpusRows(ms).map((r, i) => ({ ...r, partition: 0, offset: from + i }));
+
+let fx: AuditFixture;
+before(async () => {
+  await ensureModel(modelDir());
+  fx = await auditFixture([]);
+  await insertMessages(fx.db, offsetRows(messages(20_000, 0), 0));
+});
+after(async () => {
+  await releaseKiwi();
+  await fx.close();
+});
+
+const progress = async () => (await fx.db.one<{ last: number }>('SELECT last_rowid::DOUBLE AS last FROM topic_progress WHERE id = 1'))?.last ?? -1;
+const lastRow = async () => (await fx.db.one<{ last: number }>('SELECT max(rowid)::DOUBLE AS last FROM messages'))!.last;
+const counted = async () => (await fx.db.one<{ n: number }>('SELECT coalesce(sum(messages), 0)::DOUBLE AS n FROM topic_days'))!.n;
+
+test('a count begun before a bulk stops for it, Kiwi is released meanwhile, and every message is counted once after', async () => {
+  const kiwi = kiwiTerms(fx.config).kiwi;
+  assert.equal(kiwi.isReady(), false);
+  const part = createAuditPart({ config: fx.config, db: fx.db, auth: fx.auth, kafka: null as unknown as KafkaClient }, { endpoint: () => null, unavailable: () => 'no search here' });
+  const loaded = once(kiwi, 'load');
+  const released = once(kiwi, 'release');
+  let next = 20_000;
+  // an import streaming in: a 1,000-row commit every second is a bulk (audit/topics-pace.ts)
+  const commit = async () => {
+    await insertMessages(fx.db, offsetRows(messages(1_000, next, 16), next));
+    next += 1_000;
+  };
+  try {
+    await part.start?.(); // the first count begins on the 20,000 messages already there
+    await commit();
+    await loaded;
+    let freed = false;
+    void released.then(() => (freed = true));
+    for (let i = 0; i < 20 && !freed; i++) {
+      await new Promise((r) => setTimeout(r, 1_000));
+      await commit();
+    }
+    assert.ok(freed, 'Kiwi was released while the bulk streamed in');
+    assert.equal(kiwi.isReady(), false);
+    // the count stopped at its next 2,048-row batch: no 25,000-row window was merged, so nothing is marked counted
+    assert.ok((await progress()) < (await lastRow()), 'the count did not run through the bulk');
+    // the bulk ends: after its quiet time the count resumes (Kiwi loads again) and finishes, each message once
+    const deadline = Date.now() + 120_000;
+    while ((await progress()) < (await lastRow()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+    assert.equal(await progress(), await lastRow(), 'the count caught up after the bulk');
+    assert.equal(await counted(), next, 'every message counted exactly once');
+  } finally {
+    await part.stop?.();
+  }
+});
