@@ -223,24 +223,30 @@ export async function analyseLog(
   signal?: AbortSignal,
 ): Promise<boolean> {
   let pending: { position: number; channel: string; ts: number | null; text: string }[] = [];
-  const flush = async () => {
-    const terms = await analyzer.terms(pending.map((r) => r.text));
+  const flush = async (): Promise<boolean> => {
+    let terms: TopicTerm[][];
+    try {
+      terms = await analyzer.terms(pending.map((r) => r.text), signal);
+    } catch (err) {
+      if (signal?.aborted) return false; // stopped while waiting for the analyser (e.g. Kiwi still loading)
+      throw err;
+    }
     const out = pending.map((r, i) => ({ position: r.position, channel: r.channel, ts: r.ts, terms: terms[i] }));
     pending = [];
     await each(out);
+    return true;
   };
   const fields = ['position', 'channel', 'text', 'ts'] as const;
   const log = messageLog(db);
   const rows = 'after' in query ? log.readSince(query.after, { fields, types: ['message'] }) : log.read({ fields, types: ['message'], from: query.from, to: query.to });
   for await (const b of rows) {
     for (let i = 0; i < b.size; i++) pending.push({ position: b.position[i], channel: b.channel[i], ts: b.ts[i], text: b.text[i] ?? '' });
-    if (pending.length >= ANALYZE_BATCH) await flush();
+    if (pending.length >= ANALYZE_BATCH && !(await flush())) return false;
     // Let requests and ingest run between batches; on abort (shutdown) stop.
     if (signal?.aborted) return false;
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  if (pending.length) await flush();
-  return true;
+  return pending.length ? flush() : true;
 }
 
 async function readNew(db: Database, tz: string, options: CatchUpOptions): Promise<CatchUpStats> {

@@ -176,6 +176,28 @@ test('releaseIfIdle: a loaded worker that has been quiet for the given time is r
   await k.kiwi.release();
 });
 
+test('a load that nothing waits for any more is stopped — not a failure — and a caller without a signal keeps it going', async () => {
+  const k = new KiwiAnalyzer({ modelDir: modelDir(), idleMs: 600_000, fetch: false, enabled: true });
+  const stop = new AbortController();
+  const waiting = k.analyze(['회의록'], false, stop.signal);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(k.state(), 'loading');
+  stop.abort(); // e.g. the topic count yielded to a bulk ingest
+  assert.equal(await waiting, null);
+  assert.equal(k.state(), 'idle', 'stopped, not failed');
+  assert.equal(k.info().loads, 0);
+  // two callers, one stops waiting: the other still gets its answer from the load
+  const stop2 = new AbortController();
+  const a = k.analyze(['서버'], false, stop2.signal);
+  const b = k.analyze(['회의록'], false);
+  stop2.abort();
+  assert.equal(await a, null);
+  assert.deepEqual(await b, [['회의록', 'NNG']]);
+  assert.equal(k.state(), 'ready');
+  assert.equal(k.info().loads, 1);
+  await k.release();
+});
+
 test("SQL's ko_tokens() gives the nouns topic statistics count, ko_lemmas() the verbs", async () => {
   const box = await SqlSandbox.open(fx.db, { dataDir: fx.dir });
   try {

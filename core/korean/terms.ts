@@ -34,7 +34,8 @@ export interface TopicTerm {
 export interface TermAnalyzer {
   /** recorded beside the counts it made (`rule`, `kiwi-0.23.0`) */
   readonly name: string;
-  terms(texts: readonly string[]): Promise<TopicTerm[][]>;
+  /** `signal`: the caller stops waiting (a count that yields); the analysis may then reject */
+  terms(texts: readonly string[], signal?: AbortSignal): Promise<TopicTerm[][]>;
 }
 
 /** Light verbs and copulas: in every sentence, never a topic. */
@@ -229,17 +230,17 @@ export class KiwiTerms implements TermAnalyzer {
     return this.cache.size;
   }
 
-  async terms(texts: readonly string[]): Promise<TopicTerm[][]> {
+  async terms(texts: readonly string[], signal?: AbortSignal): Promise<TopicTerm[][]> {
     const plan = this.plan(texts);
     if (plan.missing.length) {
-      const res = await this.kiwi.analyze(plan.missing, false);
+      const res = await this.kiwi.analyze(plan.missing, false, signal);
       if (!res) throw new KiwiUnavailableError(this.kiwi.failureReason());
       this.learn(plan.missing, res);
     }
     const ctx = this.contextTexts(plan);
     let ctxRes: (TextMorphs | null)[] = [];
     if (ctx.length) {
-      const res = await this.kiwi.analyze(ctx.map((i) => plan.words[i].join(' ')), true);
+      const res = await this.kiwi.analyze(ctx.map((i) => plan.words[i].join(' ')), true, signal);
       if (!res) throw new KiwiUnavailableError(this.kiwi.failureReason());
       ctxRes = res;
     }

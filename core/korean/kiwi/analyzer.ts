@@ -56,6 +56,9 @@ export class KiwiAnalyzer extends EventEmitter {
   private busy = 0;
   /** when the worker last finished a piece of work (or loaded) */
   private lastUsed = 0;
+  /** calls waiting for the worker to load, and the worker being loaded (a load nobody waits for any more is stopped) */
+  private waiting = 0;
+  private loading: Worker | null = null;
   private shared = new SharedArrayBuffer(SYNC_BYTES);
   private stats = { loads: 0, loadMs: 0, words: 0, texts: 0 };
 
@@ -99,11 +102,11 @@ export class KiwiAnalyzer extends EventEmitter {
    * Analyse each word alone (`context` false) or each text as a whole (`context` true).
    * Resolves null when Kiwi is unavailable; a single word that Kiwi rejects comes back null.
    */
-  async analyze(items: string[], context: false): Promise<(Morphs | null)[] | null>;
-  async analyze(items: string[], context: true): Promise<(TextMorphs | null)[] | null>;
-  async analyze(items: string[], context: boolean): Promise<unknown[] | null> {
+  async analyze(items: string[], context: false, signal?: AbortSignal): Promise<(Morphs | null)[] | null>;
+  async analyze(items: string[], context: true, signal?: AbortSignal): Promise<(TextMorphs | null)[] | null>;
+  async analyze(items: string[], context: boolean, signal?: AbortSignal): Promise<unknown[] | null> {
     if (items.length === 0) return [];
-    const worker = await this.start();
+    const worker = await this.started(signal);
     if (!worker) return null;
     this.busy++;
     this.clearIdle();
@@ -154,6 +157,36 @@ export class KiwiAnalyzer extends EventEmitter {
     }
   }
 
+  /**
+   * The loaded worker, waiting for a load if needed; null when Kiwi is unavailable
+   * or `signal` stopped the wait. When every caller waiting for a load has
+   * stopped waiting (a topic count that yielded to a bulk ingest), the load
+   * itself is stopped: the model is not built for nobody.
+   */
+  private async started(signal?: AbortSignal): Promise<Worker | null> {
+    if (this.worker && this.readyWorker) return this.worker;
+    if (signal?.aborted) return null;
+    this.waiting++;
+    let onAbort = () => {};
+    const stopped = new Promise<null>((resolve) => {
+      onAbort = () => resolve(null);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([this.start(), stopped]);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      this.waiting--;
+      if (this.waiting === 0 && this.loading) {
+        const w = this.loading;
+        this.loading = null;
+        this.starting = null;
+        log.info('Kiwi load stopped: nothing waits for it any more');
+        void w.terminate();
+      }
+    }
+  }
+
   /** Terminate the worker now (its memory goes back to the system). */
   async release(): Promise<void> {
     this.clearIdle();
@@ -198,13 +231,18 @@ export class KiwiAnalyzer extends EventEmitter {
   private start(): Promise<Worker | null> {
     if (!this.options.enabled || this.failure) return Promise.resolve(null);
     if (this.worker && this.readyWorker) return Promise.resolve(this.worker);
-    this.starting ??= this.load().catch((err: unknown) => {
+    if (this.starting) return this.starting;
+    const attempt: Promise<Worker | null> = this.load().catch((err: unknown) => {
+      // a load stopped because nothing waited for it (started()) is not a failure: the next call loads again
+      if (this.starting !== attempt) return null;
       this.failure = (err as Error).message;
       this.starting = null;
+      this.loading = null;
       log.error({ err: this.failure }, 'Kiwi is unavailable: topic statistics use the rule tokenizer');
       return null;
     });
-    return this.starting;
+    this.starting = attempt;
+    return attempt;
   }
 
   private async load(): Promise<Worker> {
@@ -227,6 +265,7 @@ export class KiwiAnalyzer extends EventEmitter {
       stderr: true,
     });
     worker.unref();
+    this.loading = worker;
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error) => reject(new Error(`the Kiwi worker failed to load: ${err.message}`));
       worker.once('error', onError);
@@ -261,6 +300,7 @@ export class KiwiAnalyzer extends EventEmitter {
       for (const p of this.pending.values()) p.reject(new Error(`the Kiwi worker stopped (code ${code})`));
       this.pending.clear();
     });
+    this.loading = null;
     this.worker = worker;
     this.readyWorker = true;
     this.stats.loads++;
