@@ -133,7 +133,9 @@ async function rebuildDay(db: Database, tz: string, day: string, analyzer: Await
 export async function maintainTopics(db: Database, tz: string, o: { signal?: AbortSignal; analyzer?: AnalyzerChoice } = {}): Promise<void> {
   // Kiwi weighs ~0.65 GiB while loaded: it is loaded only when there is something to count or recount.
   if (!o.analyzer && !(await hasTopicWork(db))) return;
-  const analyzer = await resolveAnalyzer(o.analyzer, backgroundAnalyzer);
+  // (stopped while Kiwi loads — the count yields to a bulk ingest —: the load stops too, nothing is counted)
+  const analyzer = await resolveAnalyzer(o.analyzer, () => backgroundAnalyzer(o.signal));
+  if (o.signal?.aborted) return;
   await catchUpTopics(db, tz, { analyzer, signal: o.signal });
   // The rule tokenizer never recounts days Kiwi made (it is only the stand-in).
   if (analyzer.name === 'rule' || o.signal?.aborted) return;

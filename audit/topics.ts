@@ -66,7 +66,7 @@ export type AnalyzerChoice = TermAnalyzer | (() => Promise<TermAnalyzer>);
  */
 export const requestAnalyzer = (): Promise<TermAnalyzer> => chooseTermAnalyzer(loadConfig(), { wait: true });
 /** Background work (recounts, the server's tick, the CLI): wait for Kiwi to load when its model is there. */
-export const backgroundAnalyzer = (): Promise<TermAnalyzer> => chooseTermAnalyzer(loadConfig(), { wait: true });
+export const backgroundAnalyzer = (signal?: AbortSignal): Promise<TermAnalyzer> => chooseTermAnalyzer(loadConfig(), { wait: true, signal });
 
 export async function resolveAnalyzer(choice: AnalyzerChoice | undefined, fallback: () => Promise<TermAnalyzer> = requestAnalyzer): Promise<TermAnalyzer> {
   if (!choice) return fallback();

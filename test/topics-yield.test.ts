@@ -49,37 +49,65 @@ const progress = async () => (await fx.db.one<{ last: number }>('SELECT last_row
 const lastRow = async () => (await fx.db.one<{ last: number }>('SELECT max(rowid)::DOUBLE AS last FROM messages'))!.last;
 const counted = async () => (await fx.db.one<{ n: number }>('SELECT coalesce(sum(messages), 0)::DOUBLE AS n FROM topic_days'))!.n;
 
-test('a count begun before a bulk stops for it, Kiwi is released meanwhile, and every message is counted once after', async () => {
-  const kiwi = kiwiTerms(fx.config).kiwi;
-  assert.equal(kiwi.isReady(), false);
+/** Start the audit part (its first count begins on what is there) and stream 1,000-row commits every second until `until()` or 20 s. */
+async function bulkDuring(until: () => boolean, firstOffset: number): Promise<{ part: ReturnType<typeof createAuditPart>; next: number }> {
   const part = createAuditPart({ config: fx.config, db: fx.db, auth: fx.auth, kafka: null as unknown as KafkaClient }, { endpoint: () => null, unavailable: () => 'no search here' });
-  const loaded = once(kiwi, 'load');
-  const released = once(kiwi, 'release');
-  let next = 20_000;
-  // an import streaming in: a 1,000-row commit every second is a bulk (audit/topics-pace.ts)
+  let next = firstOffset;
   const commit = async () => {
-    await insertMessages(fx.db, offsetRows(messages(1_000, next, 16), next));
+    await insertMessages(fx.db, offsetRows(messages(1_000, next, 20), next));
     next += 1_000;
   };
-  try {
-    await part.start?.(); // the first count begins on the 20,000 messages already there
+  await part.start?.();
+  await commit(); // an import streaming in: a 1,000-row commit every second is a bulk (audit/topics-pace.ts)
+  for (let i = 0; i < 20 && !until(); i++) {
+    await new Promise((r) => setTimeout(r, 1_000));
     await commit();
-    await loaded;
-    let freed = false;
-    void released.then(() => (freed = true));
-    for (let i = 0; i < 20 && !freed; i++) {
-      await new Promise((r) => setTimeout(r, 1_000));
-      await commit();
-    }
+  }
+  return { part, next };
+}
+
+/** After the bulk (quiet for 5 s or twice its commit gap) the count resumes and finishes: every message once. */
+async function countedOnceAfter(next: number): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while ((await progress()) < (await lastRow()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+  assert.equal(await progress(), await lastRow(), 'the count caught up after the bulk');
+  assert.equal(await counted(), next, 'every message counted exactly once');
+}
+
+test('a count begun (Kiwi loaded) before a bulk stops for it, Kiwi is released during it, every message is counted once after', async () => {
+  const kiwi = kiwiTerms(fx.config).kiwi;
+  assert.equal(await kiwi.ready(), true);
+  let freed = false;
+  void once(kiwi, 'release').then(() => (freed = true));
+  const { part, next } = await bulkDuring(() => freed, 20_000);
+  try {
     assert.ok(freed, 'Kiwi was released while the bulk streamed in');
     assert.equal(kiwi.isReady(), false);
     // the count stopped at its next 2,048-row batch: no 25,000-row window was merged, so nothing is marked counted
     assert.ok((await progress()) < (await lastRow()), 'the count did not run through the bulk');
-    // the bulk ends: after its quiet time the count resumes (Kiwi loads again) and finishes, each message once
-    const deadline = Date.now() + 120_000;
-    while ((await progress()) < (await lastRow()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
-    assert.equal(await progress(), await lastRow(), 'the count caught up after the bulk');
-    assert.equal(await counted(), next, 'every message counted exactly once');
+    await countedOnceAfter(next);
+  } finally {
+    await part.stop?.();
+  }
+});
+
+test('a count begun while Kiwi is not loaded does not load it for a bulk that begins: the load stops, and is no failure', async () => {
+  const kiwi = kiwiTerms(fx.config).kiwi;
+  await kiwi.release();
+  const base = (await counted()) as number;
+  await insertMessages(fx.db, offsetRows(messages(20_000, base, 19), base));
+  const loads = kiwi.info().loads;
+  let loaded = false;
+  void once(kiwi, 'load').then(() => (loaded = true));
+  const start = Date.now();
+  const { part, next } = await bulkDuring(() => Date.now() - start > 8_000, base + 20_000);
+  try {
+    assert.equal(loaded, false, 'Kiwi was not loaded during the bulk');
+    assert.equal(kiwi.info().loads, loads);
+    assert.notEqual(kiwi.state(), 'failed');
+    assert.ok((await progress()) < (await lastRow()));
+    await countedOnceAfter(next);
+    assert.equal(kiwi.info().loads, loads + 1, 'loaded once, for the count after the bulk');
   } finally {
     await part.stop?.();
   }

@@ -346,12 +346,12 @@ export async function releaseKiwi(): Promise<void> {
  * in the background for the next call. With `wait`, a loadable model is
  * waited for (a few seconds) instead — for background work such as recounts.
  */
-export async function chooseTermAnalyzer(config: Pick<Config, 'kiwi'>, options: { wait?: boolean } = {}): Promise<TermAnalyzer> {
+export async function chooseTermAnalyzer(config: Pick<Config, 'kiwi'>, options: { wait?: boolean; signal?: AbortSignal } = {}): Promise<TermAnalyzer> {
   if (!config.kiwi.enabled) return ruleTerms;
   const k = kiwiTerms(config);
   if (k.kiwi.isReady()) return k;
   if (k.kiwi.state() === 'failed') return ruleTerms;
-  if (options.wait && k.kiwi.modelPresent()) return (await k.kiwi.ready()) ? k : ruleTerms;
+  if (options.wait && k.kiwi.modelPresent()) return (await k.kiwi.ready(options.signal)) ? k : ruleTerms;
   void k.kiwi.ready();
   return ruleTerms;
 }

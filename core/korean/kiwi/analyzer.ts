@@ -93,9 +93,9 @@ export class KiwiAnalyzer extends EventEmitter {
     return { state: this.state(), model: this.options.modelDir, version: KIWI_MODEL_VERSION, ...this.stats, ...(this.failure ? { error: this.failure } : {}) };
   }
 
-  /** Start the worker (fetching the model first if allowed); resolves false when Kiwi cannot be used. */
-  async ready(): Promise<boolean> {
-    return (await this.start()) !== null;
+  /** Start the worker (fetching the model first if allowed); resolves false when Kiwi cannot be used or `signal` stopped the wait. */
+  async ready(signal?: AbortSignal): Promise<boolean> {
+    return (await this.started(signal)) !== null;
   }
 
   /**
