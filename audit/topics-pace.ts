@@ -4,10 +4,10 @@
 // an import streaming in, not live chat (500 people typing make ~500 a
 // second), and so are commits after which ingest knows BULK_BACKLOG records
 // or more still wait in Kafka: the count then waits until that has stopped —
-// ingest caught up, and no bulk commit for
-// BULK_QUIET_MS or twice the longest gap between the bulk's commits, whichever
-// is longer (a busy ingest commits tens of thousands of rows every few
-// seconds) — but never longer than BULK_MAX_DEFER_MS in all. Why: Kiwi's
+// ingest caught up, and no bulk commit for BULK_QUIET_MS or twice the longest
+// gap between the bulk's commits, whichever is longer (a busy ingest commits
+// tens of thousands of rows every few seconds) — but never longer than
+// BULK_MAX_DEFER_MS in all. Why: Kiwi's
 // model (~0.6 GB while loaded) is then not resident beside ingest's and the
 // search service's own catch-up (the product stays under its 1.5 GiB budget),
 // and the two cores store the events first. A stats request still catches up
@@ -65,7 +65,7 @@ const quietUntil = (p: TopicsPace): number => (p.behind ? Infinity : p.bulkLast 
 /** A run of bulk commits is under way (the count waits for its end). */
 export const inBulk = (p: TopicsPace): boolean => p.bulkSince !== 0;
 
-/** A running count should stop at its next window: a bulk began after it started. */
+/** A running count should stop at its next batch: a bulk began after it started. */
 export const yieldsToBulk = (p: TopicsPace): boolean => inBulk(p) && !p.countForced;
 
 /** Milliseconds until the next count may start (0 = now). */

@@ -215,7 +215,8 @@ export function createAuditPart(ctx: PartContext, backend: SearchBackend): Part 
     if (notice) {
       noteCommit(pace, notice.rows, Date.now(), notice.backlog);
       // A bulk streams in: no count runs before its end (audit/topics-pace.ts). One begun before it stops at
-      // its next batch (its unfinished window is counted later, once), and a Kiwi model left loaded goes: ~0.6 GB that ingest and search need more now.
+      // its next batch (its unfinished window is counted later, once), and a Kiwi model left loaded goes:
+      // ~0.6 GB that ingest and search need more now.
       if (topicsRun && countStop && !countStop.signal.aborted && yieldsToBulk(pace)) {
         log.info('a bulk ingest began: the topic count stops now and resumes when the bulk has ended');
         countStop.abort();
