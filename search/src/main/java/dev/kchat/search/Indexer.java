@@ -55,7 +55,7 @@ final class Indexer implements Runnable {
   private Map<Integer, Long> wanted = new TreeMap<>();
   private volatile boolean stopping;
   private volatile boolean caughtUp;
-  /** the largest lag since the indexer was last idle: a long catch-up (an import, a restart) gives its heap back when it ends */
+  /** records applied since the heap was last given back: a long catch-up (an import, a restart) gives its heap back when it ends */
   private long burst;
   private static final long BURST_RECORDS = 100_000;
   private volatile String state = "starting";
@@ -239,8 +239,9 @@ final class Indexer implements Runnable {
           Log.info("index caught up with the log", "docs", store.docs(), "offsets", applied.toString());
         }
         publish();
-        burst = Math.max(burst, lag);
-        if (idle && lag == 0 && burst >= BURST_RECORDS && store.unrefreshed() == 0) {
+        // (counted in records, not by the largest lag: an indexer that keeps pace with an import never lags far)
+        burst += records.count();
+        if (records.isEmpty() && lag == 0 && burst >= BURST_RECORDS && store.unrefreshed() == 0) {
           // G1 would return the heap the catch-up grew by itself, but only after its periodic collection
           // (15 s idle); meanwhile the product's other processes (Kiwi counting the same import's topics)
           // may need that memory now
