@@ -29,6 +29,7 @@ import type { Worker } from 'node:worker_threads';
 import type { Config } from '../core/config.ts';
 import type { Database, Session } from '../core/db.ts';
 import type { KafkaClient } from '../core/kafka.ts';
+import { collectGarbage } from '../core/heap.ts';
 import { logger } from '../core/log.ts';
 import { tsWorker } from '../core/threads.ts';
 import type { FetcherData, FetcherMessage, MainMessage, RejectedRecord } from './fetcher.ts';
@@ -67,6 +68,8 @@ export interface IngestHealth {
   restarts: number;
   /** refused records chat.dlq could not take (kept in ingest_errors only) */
   dlq_failed: number;
+  /** bursts after which ingest's threads gave their grown heaps back (core/heap.ts) */
+  heap_given_back: number;
   /** what is wrong now (writes failing, consumer down), and since when */
   error?: string;
   error_at?: string;
@@ -93,12 +96,22 @@ export interface IngestOptions {
   fromBeginning?: boolean;
   /** Kafka group session timeout (ms): how long a killed consumer holds its partitions (default 30 s) */
   sessionTimeout?: number;
+  /** rows of a burst after which, caught up and quiet, the heaps go back (default BURST_ROWS; tests use less) */
+  burstRows?: number;
 }
 
 type Batch = Extract<FetcherMessage, { t: 'batch' }>;
 
 /** Smallest gap between two DuckDB commits while the groups are small (the live trickle); see flushSoon. */
 const LIVE_COMMIT_INTERVAL_MS = 100;
+/**
+ * A burst (an import streaming in, a catch-up) of this many rows, then ingest
+ * caught up and no batch for BURST_QUIET_MS: both ingest threads collect their
+ * garbage (core/heap.ts), or the heaps the burst grew stay grown while the
+ * topic count loads Kiwi for the same rows.
+ */
+const BURST_ROWS = 100_000;
+const BURST_QUIET_MS = 2_000;
 /** Spool folders of earlier runs older than this are left-overs of a crash. */
 const STALE_SPOOL_MS = 10 * 60_000;
 
@@ -137,7 +150,28 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
   const wake = () => {
     if (!isCaughtUp()) return;
     for (const w of waiters.splice(0)) w();
+    collectAfterBurst();
   };
+  const burstRows = options.burstRows ?? BURST_ROWS;
+  let burst = 0;
+  let lastBatchMs = 0;
+  let collections = 0;
+  let collectTimer: NodeJS.Timeout | null = null;
+  function collectAfterBurst(delay = BURST_QUIET_MS): void {
+    if (burst < burstRows || collectTimer || stopping) return;
+    collectTimer = setTimeout(() => {
+      collectTimer = null;
+      if (stopping || !isCaughtUp()) return; // the next catch-up (wake) arms it again
+      const quietFor = Date.now() - lastBatchMs;
+      if (queue.length || flushing || quietFor < BURST_QUIET_MS) return collectAfterBurst(Math.max(100, BURST_QUIET_MS - quietFor));
+      burst = 0;
+      collections++;
+      tell({ t: 'collect' });
+      const { before, after } = collectGarbage();
+      log.info({ heap_mib_before: before >> 20, heap_mib_after: after >> 20 }, 'burst stored: heap given back');
+    }, delay);
+    collectTimer.unref();
+  }
 
   const { clusterId } = await kafka.connectionInfo();
   const data: FetcherData = {
@@ -218,6 +252,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
     for (const [p, n] of entries) next.set(p, n);
     stored += rows;
     rejected += bad.length;
+    burst += rows + bad.length;
     status.dlqFailed += group.reduce((n, b) => n + b.dlqMissing, 0);
     lastBatchAt = new Date().toISOString();
     status.committed();
@@ -298,6 +333,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
     switch (m.t) {
       case 'batch':
         firstBatchAt ??= Date.now();
+        lastBatchMs = Date.now();
         high.set(m.partition, BigInt(m.high));
         if (m.gen < minGen) {
           if (m.file) fs.rmSync(m.file, { force: true });
@@ -356,6 +392,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
       stoppingP ??= (async () => {
         status.state = 'stopped';
         if (restartTimer) clearTimeout(restartTimer);
+        if (collectTimer) clearTimeout(collectTimer);
         // the fetcher waits (a while) for what it handed over to be committed, then leaves the group
         tell({ t: 'stop' });
         const timer = setTimeout(() => stoppedResolve(), 10_000);
@@ -379,6 +416,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
         partitions,
         stored,
         rejected,
+        heap_given_back: collections,
         last_batch_at: lastBatchAt,
         first_batch_at: firstBatchAt,
       };

@@ -19,6 +19,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { SpoolWriter } from '../core/db-spool.ts';
+import { collectGarbage } from '../core/heap.ts';
 import type { Config } from '../core/config.ts';
 import { KafkaClient, topicOffsets, type Admin, type Consumer, type EachBatchPayload, type KafkaMessage } from '../core/kafka.ts';
 import { logger } from '../core/log.ts';
@@ -103,6 +104,8 @@ export type MainMessage =
   /** drop the consumer and everything handed over; start again from these marks (DuckDB's) as generation `gen` */
   | { t: 'restart'; gen: number; marks: [number, string][] }
   | { t: 'refresh' }
+  /** a burst (import, catch-up) has been stored and ingest is caught up: give the heap it grew back */
+  | { t: 'collect' }
   | { t: 'brokers'; id: number; brokers: string[] }
   | { t: 'stop' };
 
@@ -311,6 +314,9 @@ async function run(d: FetcherData): Promise<void> {
       rebuild(m.gen, m.marks).catch((err: Error) => post({ t: 'crashed', error: err.message, restart: false }));
     } else if (m.t === 'refresh') {
       refreshHigh().catch((err: Error) => log.debug({ err: err.message }, 'high watermark refresh failed'));
+    } else if (m.t === 'collect') {
+      const { before, after } = collectGarbage();
+      log.info({ heap_mib_before: before >> 20, heap_mib_after: after >> 20 }, 'burst stored: fetcher heap given back');
     } else if (m.t === 'stop') {
       void stop();
     }

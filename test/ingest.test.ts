@@ -132,5 +132,20 @@ describe('ingest consumer', { skip: list ? false : 'KAFKA_BROKERS is not set (np
     await ingest.caughtUp();
     assert.equal((await db.one<{ n: number }>('SELECT count(*) AS n FROM messages'))!.n, before + 1);
     assert.equal((await db.one<{ n: number }>('SELECT count(*) AS n FROM ingest_errors'))!.n, errorsBefore);
+    assert.equal(ingest.health().heap_given_back, 0, 'a few hundred rows are no burst (BURST_ROWS)');
+  });
+
+  test('after a burst, caught up and quiet, ingest gives the heaps it grew back; a record after it is still stored', async () => {
+    await ingest.stop();
+    // (what DuckDB holds already is skipped, not stored again: the burst is 150 new records)
+    ingest = await startIngest({ config: t.config, db, kafka, sessionTimeout: 6000, burstRows: 100 });
+    await kafka.publish(Array.from({ length: 150 }, (_, i) => chatEnvelope(5000 + i, Date.UTC(2024, 7, 28, 3, 0, i))));
+    await ingest.caughtUp();
+    await until(async () => ingest.health().heap_given_back === 1, 'the heaps given back once the burst was stored');
+    const extra = chatEnvelope(9998);
+    await kafka.publish(extra);
+    await until(async () => (await db.one<{ n: number }>('SELECT count(*) AS n FROM messages WHERE id = ?', [extra.id]))!.n === 1, 'a record after the collection');
+    assert.ok((await db.one<{ n: number }>('SELECT count(*) AS n FROM messages WHERE ts_ms >= ?', [Date.UTC(2024, 7, 28)]))!.n >= 140, 'the burst was stored');
+    assert.equal(ingest.health().heap_given_back, 1, 'one record is no new burst');
   });
 });
