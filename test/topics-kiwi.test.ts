@@ -156,6 +156,8 @@ test('the worker is released after it has been idle, and comes back on the next 
   const [second] = await k.terms(['컨슈머 그룹 재시작했어요']);
   assert.deepEqual(second.map((t) => t.term), ['컨슈머', '그룹', '재시작']);
   assert.equal(k.kiwi.info().loads, 2);
+  // the model files' bytes (~95 MB read into the worker to build the model) are not kept beside it
+  assert.ok(k.kiwi.info().loadLeftMiB < 16, `${k.kiwi.info().loadLeftMiB} MiB of buffers left in the worker after loading`);
   await k.kiwi.release();
 });
 

@@ -60,7 +60,7 @@ export class KiwiAnalyzer extends EventEmitter {
   private waiting = 0;
   private loading: Worker | null = null;
   private shared = new SharedArrayBuffer(SYNC_BYTES);
-  private stats = { loads: 0, loadMs: 0, words: 0, texts: 0 };
+  private stats = { loads: 0, loadMs: 0, words: 0, texts: 0, loadLeftMiB: 0 };
 
   constructor(readonly options: KiwiOptions) {
     super();
@@ -270,8 +270,9 @@ export class KiwiAnalyzer extends EventEmitter {
       const onError = (err: Error) => reject(new Error(`the Kiwi worker failed to load: ${err.message}`));
       worker.once('error', onError);
       worker.once('exit', (code) => reject(new Error(`the Kiwi worker exited while loading (code ${code})`)));
-      worker.on('message', (msg: { type: string; id?: number; result?: unknown; error?: string; ms?: number }) => {
+      worker.on('message', (msg: { type: string; id?: number; result?: unknown; error?: string; ms?: number; buffers?: number }) => {
         if (msg.type === 'ready') {
+          this.stats.loadLeftMiB = Math.round((msg.buffers ?? 0) / 1048576);
           worker.off('error', onError);
           resolve();
         } else if (msg.type === 'result' && msg.id !== undefined) {
@@ -305,7 +306,7 @@ export class KiwiAnalyzer extends EventEmitter {
     this.readyWorker = true;
     this.stats.loads++;
     this.stats.loadMs = Date.now() - started;
-    log.info({ ms: this.stats.loadMs, version: KIWI_MODEL_VERSION }, 'Kiwi worker loaded');
+    log.info({ ms: this.stats.loadMs, version: KIWI_MODEL_VERSION, buffers_left_mib: this.stats.loadLeftMiB }, 'Kiwi worker loaded');
     this.emit('load', this.stats.loadMs);
     this.armIdle();
     return worker;

@@ -18,6 +18,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 
 const { modelDir, files, options, shared } = workerData;
 
@@ -50,6 +52,11 @@ const id = call({
 });
 for (const f of files) mod.FS.unlink(`/model/${f}`);
 mod.FS.rmdir('/model');
+// The files' bytes (~95 MB, read into this thread's JS heap) are garbage now: collect them at once, as
+// core/heap.ts does (this plain-JS worker cannot import it), or they stay beside the model until V8
+// happens to run a full collection in a thread that is mostly idle between batches.
+v8.setFlagsFromString('--expose-gc');
+vm.runInNewContext('gc')();
 const version = call({ method: 'version', args: [] });
 
 /** One word → [form, tag, …] of the morphemes worth counting. */
@@ -115,4 +122,5 @@ parentPort.on('message', (msg) => {
     Atomics.notify(state, 0);
   }
 });
-parentPort.postMessage({ type: 'ready', ms: Math.round(performance.now() - started), version });
+// (buffers: the thread's ArrayBuffers left once loaded — the model files' bytes should be gone; analyzer.ts reports it)
+parentPort.postMessage({ type: 'ready', ms: Math.round(performance.now() - started), version, buffers: process.memoryUsage().arrayBuffers });
