@@ -13,7 +13,8 @@ let gc: (() => void) | null = null;
 /** Collect now; returns the thread's heap size (bytes) before and after. */
 export function collectGarbage(): { before: number; after: number } {
   if (!gc) {
-    // the documented way to reach V8's gc() without starting node with --expose-gc (worker threads cannot be given it)
+    // V8's gc() without starting node with --expose-gc (a worker thread cannot be given V8 flags):
+    // set the flag, and a context made after it has gc()
     v8.setFlagsFromString('--expose-gc');
     gc = vm.runInNewContext('gc') as () => void;
   }
