@@ -115,7 +115,8 @@ describe('chat UI in a real browser', { skip }, () => {
     await b.fill('#channel-name', CHANNEL);
     await b.press('#channel-name', 'Enter');
     await b.waitForSelector(`.channel[data-channel="${CHANNEL}"][aria-current=page]`, { state: 'attached', ...WAIT });
-    assert.equal(await b.$eval('#channel-dialog', (d) => (d as HTMLDialogElement).open), false, 'the dialog closes after joining');
+    // the dialog closes after joining (it may close a moment after the channel shows: wait for it, do not sample once)
+    await b.waitForFunction(() => !(document.querySelector('#channel-dialog') as HTMLDialogElement).open, undefined, WAIT);
 
     await waitOnline(a, (n) => n.includes('민수') && n.includes('지영'));
     await waitOnline(b, (n) => n.includes('민수') && n.includes('지영'));

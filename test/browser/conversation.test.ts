@@ -267,13 +267,16 @@ describe('chat conversation UI in a real browser', { skip }, () => {
     for (const page of [a, b]) {
       await page.waitForFunction((mid) => document.querySelector(`.msg[data-id="${mid}"] .text`)?.textContent?.trim() === '삭제된 메시지입니다', id, WAIT);
       const html = await page.content();
-      assert.ok(!html.includes('1234'), `the deleted text is nowhere in the page: …${html.slice(html.indexOf('1234') - 300, html.indexOf('1234') + 50)}`);
+      // (the text itself, not just its digits: a random message id may contain 1234)
+      const at = html.indexOf('1234입니다');
+      assert.ok(at < 0 && !html.includes('비밀번호는'), `the deleted text is nowhere in the page: …${html.slice(at - 300, at + 50)}`);
     }
     await saveScreenshot(b, 'conversation-deleted-375x800-light');
     await b.reload();
     await b.waitForSelector(`.msg[data-id="${id}"]`, WAIT);
     assert.equal((await textOf(b, `.msg[data-id="${id}"] .text`)).trim(), '삭제된 메시지입니다');
-    assert.ok(!(await b.content()).includes('1234'), 'history after a reload has no deleted text');
+    const reloaded = await b.content();
+    assert.ok(!reloaded.includes('1234입니다') && !reloaded.includes('비밀번호는'), 'history after a reload has no deleted text');
     // the reply count after a reload comes from history (the server counts the replies)
     await b.waitForFunction(
       () => [...document.querySelectorAll('.msg')].some((m) => m.querySelector('.text')?.textContent === '금요일 점심 메뉴 정해 주세요' && m.querySelector('.reply-count')?.textContent?.trim() === '답글 2개'),
