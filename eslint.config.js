@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['**/.venv/**', '**/.pg/**', 'node_modules/**', 'data/**', 'web/dist/**', 'kafka/libs/**', 'test-results/**', 'bench/results/**'] },
+  { ignores: ['**/.venv/**', '**/.pg/**', 'node_modules/**', 'data/**', 'web/dist/**', 'server/dist/**', 'kafka/libs/**', 'test-results/**', 'bench/results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -10,7 +10,7 @@ import { connectKafka, type BrokerHandle } from '../kafka/broker.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** folders that never hold our tests (dependencies, data, build output, fetched jars, venvs) */
-const SKIP = new Set(['node_modules', 'data', 'web/dist', 'kafka/libs', 'bench/.venv', 'bench/results', 'test-results', '.git', '.venv']);
+const SKIP = new Set(['node_modules', 'data', 'web/dist', 'server/dist', 'kafka/libs', 'bench/.venv', 'bench/results', 'test-results', '.git', '.venv']);
 
 const HELP = `Usage: npm test [-- [--unit] [node test flags…] [filter…]]
 

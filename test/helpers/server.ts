@@ -51,6 +51,8 @@ export interface StartOptions {
   prefix?: string;
   /** extra node flags for the server process (e.g. ['--cpu-prof']) */
   nodeArgs?: string[];
+  /** run the compiled server in server/dist as `npm start` does (build it first: server/build.ts), not the sources through tsx */
+  compiled?: boolean;
 }
 
 export interface TestServer {
@@ -67,7 +69,7 @@ export interface TestServer {
   kill(): Promise<void>;
 }
 
-/** Start `server/main.ts` as a child process with PORT=0; resolves once it prints its URL. */
+/** Start `server/main.ts` (or its compiled copy) as a child process with PORT=0; resolves once it prints its URL. */
 export async function startServer(opts: StartOptions = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? tempDir('kchat-srv-');
   const prefix = opts.prefix ?? uniquePrefix();
@@ -84,8 +86,9 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     ...opts.env,
   };
   if (!env.KAFKA_BROKERS) testBrokers();
-  // node --import tsx: one process, so signals reach the server itself
-  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', path.join(repoRoot, 'server', 'main.ts')], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // node itself, not npm: one process, so signals reach the server itself
+  const main = opts.compiled ? [path.join(repoRoot, 'server', 'dist', 'server', 'main.js')] : ['--import', 'tsx', path.join(repoRoot, 'server', 'main.ts')];
+  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...main], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   proc.stderr!.on('data', (d: Buffer) => {
     err += d.toString();
