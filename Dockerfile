@@ -15,12 +15,12 @@ ENV NODE_ENV=production \
 
 WORKDIR /app
 # Everything runs as the unprivileged `node` user, who must own /app:
-# `npm start` rebuilds web/dist (prestart) and writes /app/data.
+# `npm start` rebuilds web/dist and server/dist (prestart) and writes /app/data.
 RUN chown node:node /app
 USER node
 
 # Dependencies first, so code edits do not reinstall them. Dev dependencies
-# stay: tsx runs the TypeScript server and vite builds the web UI.
+# stay: vite builds the web UI, esbuild compiles the server, tsx runs the CLI.
 COPY --chown=node:node package.json package-lock.json ./
 RUN npm ci --include=dev --no-audit --no-fund
 
