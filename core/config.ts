@@ -93,7 +93,7 @@ export interface Config {
    * per-connection memory limit.
    */
   duckdb: {
-    /** KCHAT_DUCKDB_MEMORY (default 256MB, part of the product's 1.5 GiB budget, README): the buffer pool; a statement that needs more spills to disk, then fails */
+    /** KCHAT_DUCKDB_MEMORY (default 192MB, part of the product's 1.5 GiB budget, README "Memory"): the buffer pool; a statement that needs more spills to disk, then fails */
     memoryLimit: string;
     /** KCHAT_DUCKDB_THREADS (default: CPU count, at most 4) */
     threads: number;
@@ -264,7 +264,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       cacheTtlSeconds: int(env.MOVIE_CACHE_TTL_SECONDS, 86400, 'MOVIE_CACHE_TTL_SECONDS'),
     },
     duckdb: {
-      memoryLimit: size(env.KCHAT_DUCKDB_MEMORY, '256MB', 'KCHAT_DUCKDB_MEMORY'),
+      memoryLimit: size(env.KCHAT_DUCKDB_MEMORY, '192MB', 'KCHAT_DUCKDB_MEMORY'),
       threads: int(env.KCHAT_DUCKDB_THREADS, Math.min(4, Math.max(1, os.availableParallelism())), 'KCHAT_DUCKDB_THREADS', 1),
       maxTempSize: size(env.KCHAT_DUCKDB_TEMP_MAX, '4GB', 'KCHAT_DUCKDB_TEMP_MAX'),
     },

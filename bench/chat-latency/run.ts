@@ -10,13 +10,14 @@ import { atExit, benchArgs, benchBroker, benchTempDir, joinWhenOpen, latencySumm
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { endToEndLatency } from '../../kafka/tools.ts';
+import { buildServer } from '../../server/build.ts';
 import { login, startServer, type TestServer } from '../../test/helpers/server.ts';
 
 const args = benchArgs(
   `Usage: npx tsx bench/chat-latency/run.ts [--clients 200] [--channels 10] [--duration 30] [--rate 1]
         [--kafka-messages 3000] [--gateway-only] [--url URL] [--profile DIR]
 
-Starts its own broker and a kchat server (server/main.ts, everything \`npm start\` runs),
+Starts its own broker and a kchat server as \`npm start\` runs it (compiled, with its command line),
 logs in N websocket clients spread over the channels, warms up for 5 s, then per round
 has each client send RATE messages/s for DURATION s (sends spread over each second) and
 records every fan-out copy's latency; then runs Kafka's EndToEndLatency on the same broker.
@@ -182,7 +183,8 @@ await runBench({
       const env: Record<string, string> = { KAFKA_BROKERS: broker.brokers.join(','), NODE_ENV: 'production', LOG_LEVEL: 'warn' };
       if (args.values['gateway-only']) Object.assign(env, { KCHAT_INGEST: '0', KCHAT_BOTS: '0', KCHAT_SCHEDULER: '0' });
       const nodeArgs = args.values.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.values.profile}`] : [];
-      server = await startServer({ prefix: broker.prefix, dataDir: benchTempDir('chat-latency-server'), env, nodeArgs });
+      await buildServer();
+      server = await startServer({ compiled: true, prefix: broker.prefix, dataDir: benchTempDir('chat-latency-server'), env, nodeArgs });
       atExit(async () => void (await server?.stop()));
       url = server.url;
     }

@@ -51,7 +51,7 @@ export interface StartOptions {
   prefix?: string;
   /** extra node flags for the server process (e.g. ['--cpu-prof']) */
   nodeArgs?: string[];
-  /** run the compiled server in server/dist as `npm start` does (build it first: server/build.ts), not the sources through tsx */
+  /** run the compiled server in server/dist with `npm start`'s command line (build it first: server/build.ts), not the sources through tsx */
   compiled?: boolean;
 }
 
@@ -67,6 +67,19 @@ export interface TestServer {
   stop(): Promise<number | null>;
   /** SIGKILL: a crash, nothing cleaned up */
   kill(): Promise<void>;
+}
+
+/** `npm start`'s command line (package.json): its environment assignments, then node's arguments. */
+export function npmStart(): { env: Record<string, string>; args: string[] } {
+  const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const words = pkg.scripts.start.trim().split(/\s+/);
+  const env: Record<string, string> = {};
+  while (/^[A-Z_][A-Z0-9_]*=/.test(words[0] ?? '')) {
+    const w = words.shift()!;
+    env[w.slice(0, w.indexOf('='))] = w.slice(w.indexOf('=') + 1);
+  }
+  if (words.shift() !== 'node') throw new Error(`package.json's start script does not run node: ${pkg.scripts.start}`);
+  return { env, args: words.map((w) => (w.startsWith('-') ? w : path.join(repoRoot, w))) };
 }
 
 /** Start `server/main.ts` (or its compiled copy) as a child process with PORT=0; resolves once it prints its URL. */
@@ -87,8 +100,8 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
   };
   if (!env.KAFKA_BROKERS) testBrokers();
   // node itself, not npm: one process, so signals reach the server itself
-  const main = opts.compiled ? [path.join(repoRoot, 'server', 'dist', 'server', 'main.js')] : ['--import', 'tsx', path.join(repoRoot, 'server', 'main.ts')];
-  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...main], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const start = opts.compiled ? npmStart() : { env: {}, args: ['--import', 'tsx', path.join(repoRoot, 'server', 'main.ts')] };
+  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...start.args], { cwd: repoRoot, env: { ...env, ...start.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   proc.stderr!.on('data', (d: Buffer) => {
     err += d.toString();
