@@ -17,7 +17,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import type { Kafka } from 'kafkajs';
-import type { Config } from '../../core/config.ts';
+import { duckdbSettings, type Config } from '../../core/config.ts';
 import { Database } from '../../core/db.ts';
 import { createKafka, envelopeMessage, KafkaClient } from '../../core/kafka.ts';
 import { dayRange } from '../../core/time.ts';
@@ -85,7 +85,8 @@ async function preload(kafka: Kafka, topic: string, n: number): Promise<number> 
 async function ingestOnce(config: Config, kafka: KafkaClient, topic: string, n: number, keepDb = false): Promise<{ fetchRate: number; totalRate: number; loopP99: number; loopMax: number; db: Database | null; config: Config }> {
   const dir = benchTempDir('ingest-db');
   const dbConfig = { ...config, dataDir: dir, dbPath: path.join(dir, 'kchat.duckdb') };
-  const db = await Database.open(dbConfig.dbPath);
+  // the DuckDB settings `npm start` opens its database with (memory limit, threads, spill folder)
+  const db = await Database.open(dbConfig.dbPath, { settings: duckdbSettings(dbConfig) });
   // what the ingest costs the event loop that also serves the websockets in `npm start`
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
