@@ -48,11 +48,12 @@ const call = (req) => {
 // the peak of a load than writing the files into the in-memory file system first).
 const { FS } = mod;
 const DEVICE_MAJOR = 64; // Emscripten's own devices use 1, 5 and 6
+const openFds = new Set(); // a build that fails midway may leave some open: closed after it either way
 function fileDevice(file) {
   const size = fs.statSync(file).size;
   return {
-    open(stream) { stream.kchatFd = fs.openSync(file, 'r'); },
-    close(stream) { fs.closeSync(stream.kchatFd); },
+    open(stream) { openFds.add((stream.kchatFd = fs.openSync(file, 'r'))); },
+    close(stream) { openFds.delete(stream.kchatFd); fs.closeSync(stream.kchatFd); },
     read(stream, buffer, offset, length, position) { return fs.readSync(stream.kchatFd, buffer, offset, length, position); },
     llseek(stream, offset, whence) {
       const at = offset + (whence === 1 ? stream.position : whence === 2 ? size : 0);
@@ -67,10 +68,15 @@ files.forEach((f, i) => {
   FS.registerDevice(dev, fileDevice(path.join(modelDir, f)));
   FS.mkdev(`/model/${f}`, 0o444, dev);
 });
-const id = call({
-  method: 'build',
-  args: [{ modelPath: '/model', loadMultiDict: false, loadDefaultDict: true, loadTypoDict: true, integrateAllomorph: true, modelType: 'none' }],
-});
+let id;
+try {
+  id = call({
+    method: 'build',
+    args: [{ modelPath: '/model', loadMultiDict: false, loadDefaultDict: true, loadTypoDict: true, integrateAllomorph: true, modelType: 'none' }],
+  });
+} finally {
+  for (const fd of openFds) fs.closeSync(fd);
+}
 for (const f of files) FS.unlink(`/model/${f}`);
 FS.rmdir('/model');
 // Whatever the build left in this thread's heap is garbage now: collect it at once, as core/heap.ts
