@@ -267,6 +267,56 @@ describe('legacy import of relatives: Parquet, JSON with raw non-ASCII, broken l
   });
 });
 
+describe('legacy import read in a worker thread (large files)', { skip: haveData ? false : `${legacyDir} is absent` }, () => {
+  test('gives the same envelopes, counts and rejected lines as reading in the producing thread, for every format', async () => {
+    const t = tempEnv('legacy-thread');
+    try {
+      const mixed = path.join(t.dataDir, 'mixed.log');
+      fs.writeFileSync(
+        mixed,
+        [
+          `{'message': '스레드에서 읽어도 같아요', 'time': '2024-08-27 09:00:00', 'user': '민수', 'offset': 1}`,
+          `{'message': '잘린 줄`,
+          `{'message': '시간 없는 줄', 'user': '지은'}`,
+          `{'message': '${'가'.repeat(400_000)}', 'time': '2024-08-27 09:00:02', 'user': '도윤'}`,
+          `{'message': '스레드에서 읽어도 같아요', 'time': '2024-08-27 09:00:00', 'user': '민수', 'offset': 1}`,
+        ].join('\n'),
+      );
+      const files = [...FILES.map((f) => path.join(legacyDir, f)), mixed];
+      /** Every message produced, as [key, envelope] (a record without a time carries its import's time: left out). */
+      const run = async (threadMinBytes: number) => {
+        const sent: [string, Record<string, unknown>][] = [];
+        const result = await importToKafka({
+          config: t.config,
+          files,
+          threadMinBytes,
+          send: async (messages) => {
+            for (const m of messages) {
+              assert.ok(Buffer.isBuffer(m.value));
+              const e = JSON.parse(m.value.toString('utf8'));
+              assert.equal(m.timestamp, String(e.ts));
+              if (e.meta.legacy.no_time) delete e.ts;
+              sent.push([String(m.key), e]);
+            }
+          },
+          known: async function* () {},
+        });
+        return { result, sent };
+      };
+      const here = await run(Number.POSITIVE_INFINITY);
+      const threaded = await run(0);
+      assert.deepEqual(threaded.result, here.result);
+      assert.deepEqual(threaded.sent, here.sent);
+      const m = threaded.result.files.at(-1)!;
+      assert.deepEqual([m.read, m.imported, m.duplicates, m.rejected.map((r) => r.line)], [5, 2, 1, [2, 4]]);
+      assert.match(m.rejected[1].reason, /record too large for the chat log/);
+      assert.equal(threaded.sent.length, 520 + 122 + 1169 + 72 + 2);
+    } finally {
+      t.cleanup();
+    }
+  });
+});
+
 describe('kchat import-legacy --json', { skip: haveData ? false : `${legacyDir} is absent` }, () => {
   test('prints the design.md summary shape on stdout', () => {
     const t = tempEnv('legacy-cli');

@@ -1,9 +1,10 @@
 // `kchat import-legacy`: the bootcamp's log files → envelopes on chat.events,
 // like every other event, so every audit node (ingest → DuckDB) and the
 // search service see them. Streaming and bounded: records are read, checked
-// and produced in batches (one batch in flight while the next is prepared);
-// what stays in memory per file is a compact set of the ids seen (16 bytes a
-// record, idset.ts) and the list of rejected lines.
+// and serialised in batches by a worker thread (prepare-thread.ts) while this
+// thread produces the previous batch (one request in flight); what stays in
+// memory per file is a compact set of the ids seen (16 bytes a record,
+// idset.ts), the list of rejected lines and a few batches.
 //
 // Counts always add up: read = imported + duplicates + rejected, where
 // duplicates are records whose id was already stored (asked before the file
@@ -13,24 +14,28 @@
 // nothing.
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import type { Config } from '../../core/config.ts';
 import { channelName } from '../../core/envelope.ts';
 import { InputError } from '../../core/errors.ts';
-import { envelopeMessage, type Message } from '../../core/kafka.ts';
+import type { Message } from '../../core/kafka.ts';
 import { logger } from '../../core/log.ts';
-import { EVENTS_MAX_MESSAGE_BYTES } from '../../core/topics.ts';
+import { tsWorker } from '../../core/threads.ts';
 import type { LegacyFormat } from './formats.ts';
 import { IdSet } from './idset.ts';
-import { normalise } from './records.ts';
-import { openRecords } from './stream.ts';
+import { prepareBatch, RECORD_OVERHEAD, SEND_BYTES, type PreparedBatch } from './prepare.ts';
+import type { PrepareData, PrepareReply } from './prepare-thread.ts';
+import type { NormaliseOptions } from './records.ts';
+import { openRecords, type RecordStream } from './stream.ts';
 
 const log = logger('ingest.legacy');
 
-/** Records per produce request, and bytes: the records of one partition form one Kafka batch, and chat.events takes at most 1 MiB (core/topics.ts). */
+/** Records per produce request (and at most SEND_BYTES, prepare.ts). */
 const SEND_BATCH = 4000;
-const SEND_BYTES = EVENTS_MAX_MESSAGE_BYTES - (1 << 17);
-/** What a record adds to a Kafka batch besides its value and key (varints, attributes, deltas: a generous bound). */
-const RECORD_OVERHEAD = 32;
+/** Files from this size on are read in a worker thread; below it the thread's start (~0.3 s) costs more than it saves. */
+export const THREAD_MIN_BYTES = 4 << 20;
+/** Batches the worker thread prepares ahead of the one being sent. */
+const AHEAD = 2;
 
 export interface FileSummary {
   file: string;
@@ -60,6 +65,8 @@ export interface ImportOptions {
   /** the ids already stored for a source (`legacy:<file name>`), in batches */
   known: (source: string) => AsyncIterable<string[]>;
   onProgress?: (p: ImportProgress) => void;
+  /** read files of at least this many bytes in a worker thread (default THREAD_MIN_BYTES; Parquet is always read here) */
+  threadMinBytes?: number;
 }
 
 /** The `source` column of a file's rows. */
@@ -82,6 +89,39 @@ export function checkImportArgs(files: string[], channel: string | undefined): s
   return ch;
 }
 
+/** A file's batches, prepared here or by a worker thread, with how far into the file each ends. */
+async function* preparedBatches(stream: RecordStream, file: string, options: NormaliseOptions, threaded: boolean): AsyncGenerator<{ batch: PreparedBatch; position: number }> {
+  if (!threaded) {
+    for await (const raw of stream.batches()) yield { batch: prepareBatch(raw, options), position: stream.position() };
+    return;
+  }
+  const worker: Worker = tsWorker(new URL('./prepare-thread.ts', import.meta.url), { file, options } satisfies PrepareData, 'kchat-import-reader');
+  const replies: PrepareReply[] = [];
+  let wake: (() => void) | null = null;
+  const arrive = (r: PrepareReply) => {
+    replies.push(r);
+    wake?.();
+  };
+  worker.on('message', arrive);
+  worker.on('error', (err) => arrive({ error: err.message }));
+  worker.on('exit', (code) => arrive({ error: `the import's reading thread ended (exit code ${code})` }));
+  try {
+    for (let i = 0; i < AHEAD; i++) worker.postMessage('next');
+    for (;;) {
+      while (!replies.length) await new Promise<void>((resolve) => (wake = resolve));
+      wake = null;
+      const r = replies.shift()!;
+      if ('error' in r) throw new Error(`${path.basename(file)}: ${r.error}`);
+      if ('done' in r) return;
+      worker.postMessage('next');
+      yield r;
+    }
+  } finally {
+    worker.removeAllListeners('exit');
+    await worker.terminate();
+  }
+}
+
 export async function importFile(o: ImportOptions, file: string, channel: string): Promise<FileSummary> {
   const base = path.basename(file);
   const started = Date.now();
@@ -92,7 +132,8 @@ export async function importFile(o: ImportOptions, file: string, channel: string
   for await (const ids of o.known(sourceOf(file))) {
     for (const id of ids) if (seen.add(id)) known++;
   }
-  const opts = { file: base, format: stream.format, channel, tz: o.config.tzReports, importedAt: started };
+  const options: NormaliseOptions = { file: base, format: stream.format, channel, tz: o.config.tzReports, importedAt: started };
+  const threaded = stream.format !== 'parquet' && stream.size >= (o.threadMinBytes ?? THREAD_MIN_BYTES);
   let out: Message[] = [];
   let outBytes = 0;
   let inFlight: Promise<void> = Promise.resolve();
@@ -104,39 +145,30 @@ export async function importFile(o: ImportOptions, file: string, channel: string
     inFlight = o.send(batch);
     inFlight.catch(() => undefined); // observed by the next await
   };
-  for await (const batch of stream.batches()) {
-    for (const rec of batch) {
-      summary.read++;
-      const n = normalise(rec, opts);
-      if (!n.ok) {
-        summary.rejected.push({ line: rec.line, reason: n.reason });
-        continue;
-      }
-      if (seen.has(n.envelope.id)) {
+  for await (const { batch, position } of preparedBatches(stream, file, options, threaded)) {
+    summary.read += batch.read;
+    for (const r of batch.rejected) summary.rejected.push(r);
+    const { values, ends } = batch;
+    for (let i = 0, start = 0; i < batch.ids.length; start = ends[i], i++) {
+      if (!seen.add(batch.ids[i])) {
         summary.duplicates++;
         continue;
       }
-      const m = envelopeMessage(n.envelope);
-      const size = Buffer.byteLength(m.value as string) + Buffer.byteLength(m.key as string) + RECORD_OVERHEAD;
-      if (size > SEND_BYTES) {
-        // the envelope keeps the line as written (meta.legacy.original): a line this long cannot go through Kafka
-        summary.rejected.push({ line: rec.line, reason: `record too large for the chat log (${size} bytes as an envelope; at most ${SEND_BYTES})` });
-        continue;
-      }
-      seen.add(n.envelope.id);
+      const key = batch.keys[i];
+      const size = ends[i] - start + Buffer.byteLength(key) + RECORD_OVERHEAD;
       if (outBytes + size > SEND_BYTES && out.length) await flush();
-      out.push(m);
+      out.push({ key, value: Buffer.from(values.buffer, values.byteOffset + start, ends[i] - start), timestamp: batch.timestamps[i] });
       outBytes += size;
       summary.imported++;
       if (out.length >= SEND_BATCH) await flush();
     }
-    o.onProgress?.({ file, bytes: stream.position(), size: stream.size, read: summary.read, imported: summary.imported });
+    o.onProgress?.({ file, bytes: position, size: stream.size, read: summary.read, imported: summary.imported });
   }
   if (out.length) await flush();
   await inFlight;
   o.onProgress?.({ file, bytes: stream.size, size: stream.size, read: summary.read, imported: summary.imported });
   log.info(
-    { file: base, format: stream.format, read: summary.read, imported: summary.imported, duplicates: summary.duplicates, rejected: summary.rejected.length, known, ms: Date.now() - started },
+    { file: base, format: stream.format, read: summary.read, imported: summary.imported, duplicates: summary.duplicates, rejected: summary.rejected.length, known, threaded, ms: Date.now() - started },
     'legacy file sent to the chat log',
   );
   return summary;

@@ -3,7 +3,7 @@
 // deterministic id from the file name and the record's content (its position
 // only when it has neither time nor offset), so re-importing a file finds its
 // records already there.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { channelName } from '../../core/envelope.ts';
 import type { Envelope } from '../../core/envelope.ts';
 import { cleanText } from '../../core/text.ts';
@@ -177,7 +177,7 @@ export function normalise(rec: RawRecord, o: NormaliseOptions): Normalised {
   // offset a record has nothing to tell a repeat from a new line, so its
   // position is part of its identity (repeated "hi"s are real messages).
   const identity = JSON.stringify([sender, tsUs?.toString() ?? null, text, offset, tsUs === null && offset === null ? rec.index : null]);
-  const id = 'lg_' + createHash('sha256').update(o.file).update('\n').update(identity).digest('hex').slice(0, 32);
+  const id = 'lg_' + hash('sha256', `${o.file}\n${identity}`).slice(0, 32);
 
   const known = new Set([user.key, msg.key, time?.key, off?.key, endField?.key, ch?.key]);
   const extra = Object.fromEntries(Object.entries(f).filter(([k]) => !known.has(k)));

@@ -34,7 +34,9 @@ function jsonLine(r: RawRecord): RawRecord {
     return { ...r, error: `invalid JSON: ${(err as Error).message}` };
   }
   const obj = asObject(value);
-  return obj ? { ...r, fields: obj } : { ...r, error: 'record is not a JSON object' };
+  if (obj) r.fields = obj;
+  else r.error = 'record is not a JSON object';
+  return r;
 }
 
 function pythonLine(r: RawRecord): RawRecord {
