@@ -1,8 +1,8 @@
 // `kchat import-legacy` beside a running server: the CLI reads the file
 // itself and produces to Kafka (it is not shipped to the server), the server's
 // ingest stores the records, counts are honest (a re-import is all
-// duplicates), imported history is never pushed to sockets, and the server
-// keeps answering while the import runs.
+// duplicates), imported history is never pushed to sockets, the server
+// keeps answering while the import runs, and the import keeps pace with it.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -54,7 +54,7 @@ test('the CLI produces through Kafka beside a server, which stores them; counts 
   ws.send({ type: 'join', channel: 'legacy' });
   await ws.next((f) => f.type === 'presence' && f.channel === 'legacy');
 
-  const running = cli(['import-legacy', file, '--json']);
+  const running = kchat(['import-legacy', file, '--json'], srv.dataDir, { env: { KCHAT_TOPIC_PREFIX: srv.prefix, LOG_LEVEL: 'info' } });
   // the server keeps answering while the import runs
   const health = await fetch(`${srv.url}/healthz`);
   assert.equal(health.status, 200);
@@ -72,6 +72,9 @@ test('the CLI produces through Kafka beside a server, which stores them; counts 
   assert.match(f.rejected[1].reason, /empty user/);
   assert.equal(f.read, f.imported + f.duplicates + f.rejected.length);
   assert.doesNotMatch(r.stderr, /forward/i);
+  // it kept pace with the server (asked its /healthz how far ingest and search are behind; ingest/legacy/pace.test.ts waits)
+  assert.match(r.stderr, /"msg":"legacy file sent to the chat log"/);
+  assert.match(r.stderr, /"paced_ms":\d+/);
 
   // the server's ingest stores them
   await until(async () => (await storedCount()) === LINES, 'the imported records stored by the server');

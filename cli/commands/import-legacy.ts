@@ -1,7 +1,8 @@
 // `kchat import-legacy FILE… [--channel C] [--json]`: the bootcamp's logs →
 // envelopes on chat.events (ingest/legacy/import.ts). Runs in the CLI process,
 // which reads the files itself and produces straight to Kafka — also beside a
-// running server, which then only answers which records it stored already.
+// running server, which then only answers which records it stored already and
+// how far behind it is (the import keeps pace with it, ingest/legacy/pace.ts).
 // Without a server this process also stores the records (it runs ingest
 // until caught up), so they are in DuckDB when the command returns.
 import type { Command } from 'commander';
@@ -32,6 +33,20 @@ function knownFromServer(server: RunningServer) {
       yield lines.filter((l) => l !== '');
     }
     if (rest) yield [rest];
+  };
+}
+
+/** How far a running server's ingest and search service are behind the log (its /healthz), or null when it does not say. */
+function serverBehind(server: RunningServer) {
+  return async (): Promise<number | null> => {
+    try {
+      const res = await fetch(`${server.url}/healthz`, { signal: AbortSignal.timeout(2_000) });
+      const h = (await res.json()) as { parts?: Record<string, { lag?: unknown }> };
+      const lags = [h.parts?.ingest?.lag, h.parts?.search?.lag].filter((n): n is number => typeof n === 'number');
+      return lags.length ? Math.max(...lags) : null;
+    } catch {
+      return null; // a server that does not answer is not waited for: Kafka keeps the records
+    }
   };
 }
 
@@ -85,6 +100,7 @@ export function define(program: Command, exec: Exec): void {
               channel: opts.channel,
               send: async (messages) => void (await kafka.send(kafka.names.topics.events, messages)),
               known: db ? (source) => storedIds(db, source) : knownFromServer(server!),
+              behind: server ? serverBehind(server) : undefined,
               onProgress: (p) => bar?.update(p),
             });
           } finally {

@@ -26,6 +26,7 @@ import { IdSet } from './idset.ts';
 import { prepareBatch, RECORD_OVERHEAD, SEND_BYTES, type PreparedBatch } from './prepare.ts';
 import type { PrepareData, PrepareReply } from './prepare-thread.ts';
 import type { NormaliseOptions } from './records.ts';
+import { pacer, type Pacer } from './pace.ts';
 import { openRecords, type RecordStream } from './stream.ts';
 
 const log = logger('ingest.legacy');
@@ -67,6 +68,8 @@ export interface ImportOptions {
   onProgress?: (p: ImportProgress) => void;
   /** read files of at least this many bytes in a worker thread (default THREAD_MIN_BYTES; Parquet is always read here) */
   threadMinBytes?: number;
+  /** beside a running server: how many records its ingest or search service is behind the log (the import keeps pace, pace.ts) */
+  behind?: () => Promise<number | null>;
 }
 
 /** The `source` column of a file's rows. */
@@ -122,7 +125,7 @@ async function* preparedBatches(stream: RecordStream, file: string, options: Nor
   }
 }
 
-export async function importFile(o: ImportOptions, file: string, channel: string): Promise<FileSummary> {
+export async function importFile(o: ImportOptions, file: string, channel: string, pace: Pacer | null = null): Promise<FileSummary> {
   const base = path.basename(file);
   const started = Date.now();
   const stream = await openRecords(file);
@@ -142,6 +145,7 @@ export async function importFile(o: ImportOptions, file: string, channel: string
     out = [];
     outBytes = 0;
     await inFlight; // one request in flight: the next batch is prepared meanwhile, memory stays bounded
+    await pace?.beforeSend(batch.length);
     inFlight = o.send(batch);
     inFlight.catch(() => undefined); // observed by the next await
   };
@@ -168,7 +172,7 @@ export async function importFile(o: ImportOptions, file: string, channel: string
   await inFlight;
   o.onProgress?.({ file, bytes: stream.size, size: stream.size, read: summary.read, imported: summary.imported });
   log.info(
-    { file: base, format: stream.format, read: summary.read, imported: summary.imported, duplicates: summary.duplicates, rejected: summary.rejected.length, known, threaded, ms: Date.now() - started },
+    { file: base, format: stream.format, read: summary.read, imported: summary.imported, duplicates: summary.duplicates, rejected: summary.rejected.length, known, threaded, paced_ms: pace?.waitedMs, ms: Date.now() - started },
     'legacy file sent to the chat log',
   );
   return summary;
@@ -176,7 +180,8 @@ export async function importFile(o: ImportOptions, file: string, channel: string
 
 export async function importLegacy(o: ImportOptions): Promise<{ files: FileSummary[] }> {
   const channel = checkImportArgs(o.files, o.channel);
+  const pace = o.behind ? pacer({ behind: o.behind, onStall: (lag) => log.warn({ lag }, 'the server stopped catching up with the import; producing without waiting for it') }) : null;
   const files: FileSummary[] = [];
-  for (const f of o.files) files.push(await importFile(o, f, channel));
+  for (const f of o.files) files.push(await importFile(o, f, channel, pace));
   return { files };
 }

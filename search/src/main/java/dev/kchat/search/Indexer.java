@@ -55,9 +55,11 @@ final class Indexer implements Runnable {
   private Map<Integer, Long> wanted = new TreeMap<>();
   private volatile boolean stopping;
   private volatile boolean caughtUp;
-  /** records applied since the heap was last given back: a long catch-up (an import, a restart) gives its heap back when it ends */
+  /** records applied since the heap was last given back: a catch-up (an import, a restart) gives its heap back when it ends */
   private long burst;
-  private static final long BURST_RECORDS = 100_000;
+  private static final long BURST_RECORDS = 10_000;
+  /** ... if G1 grew the heap past this meanwhile (idle it holds ~64 MiB): chat at its own pace never triggers a collection */
+  private static final long GROWN_BYTES = 128L << 20;
   private volatile String state = "starting";
   private volatile long lag = -1;
   final AtomicLong indexed = new AtomicLong();
@@ -245,10 +247,14 @@ final class Indexer implements Runnable {
           // G1 would return the heap the catch-up grew by itself, but only after its periodic collection
           // (15 s idle); meanwhile the product's other processes (Kiwi counting the same import's topics)
           // may need that memory now
+          // (the tail of an import kept at the server's pace is short: counting only long bursts left
+          // the heap its last seconds grew until G1's periodic collection, while Kiwi loaded beside it)
           burst = 0;
           long before = Runtime.getRuntime().totalMemory();
-          System.gc();
-          Log.info("catch-up done: heap given back", "committed_mib_before", before >> 20, "committed_mib_after", Runtime.getRuntime().totalMemory() >> 20);
+          if (before > GROWN_BYTES) {
+            System.gc();
+            Log.info("catch-up done: heap given back", "committed_mib_before", before >> 20, "committed_mib_after", Runtime.getRuntime().totalMemory() >> 20);
+          }
         }
         if (!applied.equals(committedAt) && (now - lastCommit >= commitMs)) {
           commit();
