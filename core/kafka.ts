@@ -229,7 +229,15 @@ export async function describeClusterAt(brokers: string[], timeoutMs = 3000): Pr
 
 /** The cluster id of the Kafka at `brokers`, or null when it does not answer in time. */
 export async function clusterIdAt(brokers: string[], timeoutMs = 3000): Promise<string | null> {
-  return (await describeClusterAt(brokers, timeoutMs))?.clusterId ?? null;
+  // one failed probe is not "no answer within timeoutMs": a broker busy creating topics or collecting
+  // garbage may drop or stall one connection, so ask again until the time is up
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const answer = await describeClusterAt(brokers, Math.max(deadline - Date.now(), 250));
+    if (answer) return answer.clusterId;
+    if (deadline - Date.now() < 250) return null;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 /**
