@@ -136,6 +136,7 @@ export async function importFile(o: ImportOptions, file: string, channel: string
     for (const id of ids) if (seen.add(id)) known++;
   }
   const options: NormaliseOptions = { file: base, format: stream.format, channel, tz: o.config.tzReports, importedAt: started };
+  const pacedBefore = pace?.waitedMs ?? 0;
   const threaded = stream.format !== 'parquet' && stream.size >= (o.threadMinBytes ?? THREAD_MIN_BYTES);
   let out: Message[] = [];
   let outBytes = 0;
@@ -172,7 +173,7 @@ export async function importFile(o: ImportOptions, file: string, channel: string
   await inFlight;
   o.onProgress?.({ file, bytes: stream.size, size: stream.size, read: summary.read, imported: summary.imported });
   log.info(
-    { file: base, format: stream.format, read: summary.read, imported: summary.imported, duplicates: summary.duplicates, rejected: summary.rejected.length, known, threaded, paced_ms: pace?.waitedMs, ms: Date.now() - started },
+    { file: base, format: stream.format, read: summary.read, imported: summary.imported, duplicates: summary.duplicates, rejected: summary.rejected.length, known, threaded, paced_ms: pace ? pace.waitedMs - pacedBefore : undefined, ms: Date.now() - started },
     'legacy file sent to the chat log',
   );
   return summary;
