@@ -39,6 +39,8 @@ export interface ServiceHealth {
   indexed: number;
   rejected: number;
   resumed: boolean;
+  /** the search loop has been warmed up after the start (Warmer.java); searches are answered before too */
+  warm: boolean;
   offsets: Record<string, number>;
   index_bytes: number;
   heap_used: number;
@@ -98,6 +100,8 @@ export class SearchService {
   constructor(
     private readonly config: Config,
     private readonly brokers: string[],
+    /** warmMinDocs: warm up after a start from this many documents (the service's default: 200,000) */
+    private readonly options: { warmMinDocs?: number } = {},
   ) {
     this.dir = path.join(config.dataDir, 'search');
     this.remote = config.search.url !== null;
@@ -181,6 +185,7 @@ export class SearchService {
       String(this.lastPort()),
       '--log-level',
       this.config.logLevel === 'debug' || this.config.logLevel === 'trace' ? 'debug' : 'info',
+      ...(this.options.warmMinDocs === undefined ? [] : ['--warm-min-docs', String(this.options.warmMinDocs)]),
     ];
     this.startedAt = Date.now();
     // Own process group: Ctrl-C reaches only us, and we stop the service after the parts that use it.
@@ -317,7 +322,7 @@ export class SearchService {
     const details = {
       state: this.state,
       ...(this.remote ? { url: this.url } : { pid: this.child?.pid ?? null }),
-      ...(h ? { docs: h.docs, lag: h.lag, indexed: h.indexed, rejected: h.rejected, resumed: h.resumed, index_bytes: h.index_bytes, caught_up: h.status === 'ok' } : {}),
+      ...(h ? { docs: h.docs, lag: h.lag, indexed: h.indexed, rejected: h.rejected, resumed: h.resumed, index_bytes: h.index_bytes, caught_up: h.status === 'ok', warm: h.warm } : {}),
       ...(this.restarts ? { restarts: this.restarts } : {}),
       ...(this.error ? { [this.state === 'ready' ? 'last_exit' : 'error']: this.error } : {}),
     };

@@ -5,6 +5,9 @@
 // survived, the token required, and the Java fold equal to fold.ts.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { auditFixture, type AuditFixture, type RawValue } from '../audit/fixtures.ts';
 import { SearchClient, type SearchView } from '../audit/search/index.ts';
 import { fold } from '../audit/search/fold.ts';
@@ -216,5 +219,44 @@ describe('offsets live in the Lucene commit', () => {
     assert.equal(h.restarts, 1);
     assert.equal((await found(['장애중메시지'])).length, 20);
     assert.equal((await found(['메시지'], AUDITOR, { channels: ['restart'] })).length, 71);
+  });
+});
+
+describe('warming up after a start', () => {
+  test('a small index has nothing to warm: the service says warm without searching', async () => {
+    const h = await service.health();
+    assert.equal(h.warm, true);
+    assert.doesNotMatch(fs.readFileSync(path.join(fx.dir, 'search', 'service.log'), 'utf8'), /"warmed up"/);
+  });
+
+  test('from --warm-min-docs on, the service warms up on its own frequent words once caught up, and answers the same', async () => {
+    const texts = ['배포 끝났습니다 확인 부탁드려요', '서버 배포가 늦어졌어요', '배포 일정 공유드립니다', '어제 배포한 서버 로그 확인했어요'];
+    await produce(...Array.from({ length: 120 }, (_, i) => envelope({ id: `w${i}`, channel: i % 2 ? 'warm' : 'ops', text: texts[i % texts.length] })));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kchat-warm-'));
+    // a second node on the same topic, built from Kafka, warming from 100 documents on
+    const second = new SearchService({ ...fx.config, dataDir: dir }, fx.config.kafkaBrokers!, { warmMinDocs: 100 });
+    try {
+      await second.start();
+      await second.sync(120_000);
+      const deadline = Date.now() + 60_000;
+      while ((await second.health()).warm !== true && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      assert.equal((await second.health()).warm, true);
+      const warmed = fs
+        .readFileSync(path.join(dir, 'search', 'service.log'), 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('"warmed up"'))
+        .map((l) => JSON.parse(l) as { searches: number });
+      assert.equal(warmed.length, 1, 'one warm-up per start');
+      assert.ok(warmed[0].searches >= 8, `searches run while warming: ${warmed[0].searches}`);
+      const via = new SearchClient(second);
+      const ours = await via.search(query([fold('배포')]), { limit: 5, view: AUDITOR });
+      const first = await client.search(query([fold('배포')]), { limit: 5, view: AUDITOR });
+      assert.ok(ours.total >= 120);
+      assert.equal(ours.total, first.total);
+      assert.deepEqual(ours.facets, first.facets);
+    } finally {
+      await second.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

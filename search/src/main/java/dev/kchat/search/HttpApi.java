@@ -21,7 +21,7 @@ import org.apache.lucene.search.IndexSearcher;
  * The service's HTTP/JSON API (loopback by default). Every request needs
  * {@code Authorization: Bearer <KCHAT_SEARCH_TOKEN>}: the index holds every
  * message of every channel.
- *   GET  /health  → {"status":"ok"|"starting", "docs", "lag", "offsets", …}
+ *   GET  /health  → {"status":"ok"|"starting", "warm", "docs", "lag", "offsets", …}
  *   POST /search  a SearchQuery → {"hits","has_more","total","facets","took_ms","fresh"}
  *   POST /sync    {"timeout_ms"} → waits until the log's current end is searchable
  * Errors are {"error": "…"} with 400 (bad query), 401, 404, 405, 413 or 503.
@@ -37,8 +37,9 @@ final class HttpApi {
   private final Indexer indexer;
   private final long started = System.currentTimeMillis();
   private final Searcher searcher;
+  private final Warmer warmer;
 
-  HttpApi(String host, int port, String token, Store store, Indexer indexer, int threads, int searchThreads) throws IOException {
+  HttpApi(String host, int port, String token, Store store, Indexer indexer, int threads, int searchThreads, long warmMinDocs) throws IOException {
     this.token = sha256(token);
     this.store = store;
     this.indexer = indexer;
@@ -47,6 +48,7 @@ final class HttpApi {
       t.setDaemon(true);
       return t;
     }), searchThreads);
+    this.warmer = new Warmer(store, searcher, warmMinDocs, indexer::caughtUp);
     // small answers must not wait for a delayed ACK (Nagle): ~40 ms per request otherwise
     System.setProperty("sun.net.httpserver.nodelay", "true");
     HttpServer bound;
@@ -71,8 +73,12 @@ final class HttpApi {
     return server.getAddress().getPort();
   }
 
+  /** Answer requests, and warm the search loop up in the background meanwhile. */
   void start() {
     server.start();
+    Thread warming = new Thread(warmer, "search-warmer");
+    warming.setDaemon(true);
+    warming.start();
   }
 
   void stop() {
@@ -136,6 +142,7 @@ final class HttpApi {
     ObjectNode h = JSON.createObjectNode();
     h.put("status", indexer.caughtUp() ? "ok" : "starting");
     h.put("state", indexer.state());
+    h.put("warm", warmer.warm());
     h.put("docs", store.docs());
     h.put("resumed", !store.resumedFrom().isEmpty());
     h.put("lag", indexer.lag());

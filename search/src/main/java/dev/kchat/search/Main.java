@@ -35,6 +35,8 @@ public final class Main {
         --ram-buffer-mb N         indexing buffer before a segment is flushed (default 64)
         --threads N               HTTP worker threads (default 4)
         --search-threads N        threads one search may use over the segments (default: cores, at most 4)
+        --warm-min-docs N         warm the search loop up after the start from this many documents
+                                  (default 200000; smaller indexes answer fast from the first search)
         --log-level LEVEL         trace|debug|info|warn|error (default info)
         --parent-pid N            exit (with a last commit) when process N is gone
       """;
@@ -79,7 +81,7 @@ public final class Main {
     Log.info("index opened", "dir", index, "docs", store.docs(), "ms", System.currentTimeMillis() - t0);
     Indexer indexer = new Indexer(brokers, topic, group, store, types, (long) number(a, "commit-ms", 5000), (long) number(a, "refresh-ms", 1000));
     int searchThreads = (int) number(a, "search-threads", Math.min(4, Runtime.getRuntime().availableProcessors()));
-    HttpApi api = new HttpApi(a.getOrDefault("host", "127.0.0.1"), (int) number(a, "port", 0), token, store, indexer, (int) number(a, "threads", 4), searchThreads);
+    HttpApi api = new HttpApi(a.getOrDefault("host", "127.0.0.1"), (int) number(a, "port", 0), token, store, indexer, (int) number(a, "threads", 4), searchThreads, (long) number(a, "warm-min-docs", Warmer.MIN_DOCS));
     Thread indexing = new Thread(indexer, "search-indexer");
     indexing.start();
     api.start();
