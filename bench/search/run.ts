@@ -142,8 +142,21 @@ async function startProductServer(): Promise<void> {
   atExit(async () => void (await srv.stop()));
   server = { url: srv.url, admin, proc: srv.proc };
   const t0 = performance.now();
-  for (let last = 0; ; ) {
-    const ingest = ((await (await fetch(`${srv.url}/healthz`)).json()) as { parts?: { ingest?: { lag?: number; stored?: number } } }).parts?.ingest;
+  for (let last = 0, failingSince = 0; ; ) {
+    let ingest: { lag?: number; stored?: number } | undefined;
+    try {
+      const res = await fetch(`${srv.url}/healthz`, { signal: AbortSignal.timeout(10_000) });
+      ingest = ((await res.json()) as { parts?: { ingest?: { lag?: number; stored?: number } } }).parts?.ingest;
+      failingSince = 0;
+    } catch (err) {
+      // a busy server may miss a probe; a dead one (or one silent for a minute) stops the run with its last log lines
+      failingSince ||= performance.now();
+      const gone = srv.proc.exitCode !== null || srv.proc.signalCode !== null;
+      if (gone || performance.now() - failingSince > 60_000) {
+        const how = gone ? `exited (${srv.proc.signalCode ?? `code ${srv.proc.exitCode}`})` : 'did not answer /healthz for 60 s';
+        throw new Error(`the product's server ${how} while storing the history (${(err as Error).message}); its last log lines:\n${srv.stderr().slice(-4000)}`, { cause: err });
+      }
+    }
     if (ingest && ingest.lag === 0 && (ingest.stored ?? 0) >= N) break;
     if (performance.now() - last > 30_000) {
       last = performance.now();
