@@ -27,6 +27,19 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+/**
+ * Our level for a kafkajs log entry. kafkajs' connection logs every error
+ * response from a broker ("Response ListOffsets(key: 2, version: 3)") as an
+ * error before its caller decides: a retriable one (a leader moving, a topic
+ * created a moment ago) is retried and usually succeeds, and a failure reaches
+ * our code, which reports it. So those are warnings here: a healthy first
+ * start on a busy machine logged two errors otherwise.
+ */
+export function kafkaLogLevel(level: number, message: string): 'error' | 'warn' | 'info' | 'debug' {
+  const ours = LEVELS[level] ?? 'info';
+  return ours === 'error' && message.startsWith('Response ') ? 'warn' : ours;
+}
+
 /** What a part that keeps one long-running consumer shows for health and restarts. */
 export interface ConsumerOwner {
   consumer: Consumer | null;
@@ -94,8 +107,7 @@ export function createKafka(brokers: BrokerList, clientId: string, extra: Partia
       () =>
       ({ level, log }) => {
         const { message, ...rest } = log;
-        // kafkajs is chatty about expected reconnects; keep them at debug unless they are errors.
-        kafkaLog[LEVELS[level] ?? 'info']({ ...rest, clientId }, message);
+        kafkaLog[kafkaLogLevel(level, String(message))]({ ...rest, clientId }, message);
       },
     ...extra,
   });
