@@ -23,14 +23,14 @@ import org.apache.lucene.util.BytesRef;
 /**
  * Warms a freshly started service, as Solr's firstSearcher queries do. The JIT
  * compiles the search loop only during the first searches over millions of
- * matches: right after a restart, a common word at 10M messages took 400–700 ms
- * instead of ~40 ms, for the first users to ask. So once the index is open, a
+ * matches: right after a restart, the most common words at 10M messages took
+ * 640–730 ms instead of 40–110 ms, for the first users to ask. So once the
+ * indexer has caught up with the log (after a first build from Kafka too), a
  * background thread runs a few searches built from the index's own most
  * frequent bigram and trigram and its most common six-character substring (a
  * term, a phrase, an exclusion, a channel, a person, a time range, a member's
- * view), each a few times, once the indexer has caught up with the
- * log (after a first build from Kafka too). Searches are answered meanwhile;
- * /health says {@code "warm": true} when it is done.
+ * view), each a few times. Searches are answered meanwhile; /health says
+ * {@code "warm": true} when it is done (docs/search.md).
  */
 final class Warmer implements Runnable {
   /** the default size from which to warm up: below it the first searches are fast anyway */
