@@ -85,11 +85,14 @@ function decode(type: ColumnType, v: unknown): unknown {
   }
 }
 
+/** What a spool writer buffers before it writes (one write per this much, not per row). */
+const SPOOL_BUFFER = 1 << 20;
+
 /** A file of rows for one table, written line by line (rows in layout order, as Session.insert takes them). */
 export class SpoolWriter {
   private readonly fd: number;
-  private lines: string[] = [];
-  private pending = 0;
+  private buf = Buffer.allocUnsafe(SPOOL_BUFFER);
+  private pos = 0;
   private closed = false;
   rows = 0;
 
@@ -104,20 +107,50 @@ export class SpoolWriter {
     const o: Record<string, unknown> = {};
     const cols = this.layout.columns;
     for (let c = 0; c < cols.length; c++) o[`c${c}`] = encode(cols[c].type, row[c]);
-    const line = JSON.stringify(o);
-    this.lines.push(line);
-    this.pending += line.length;
+    this.text(JSON.stringify(o) + '\n');
     this.rows++;
-    if (this.pending > 1 << 20) this.flush();
+  }
+
+  /**
+   * A line of another shape (the caller's `SpoolShape`): `head`, the bytes of
+   * one JSON value as they are, `tail`. The caller vouches that `body` is one
+   * valid UTF-8 JSON value without a line break (e.g. a record's own bytes),
+   * so nothing is parsed or encoded again here.
+   */
+  addBytes(head: string, body: Uint8Array, tail: string): void {
+    this.text(head);
+    this.room(body.length);
+    if (body.length > this.buf.length) this.writeAll(body);
+    else {
+      this.buf.set(body, this.pos);
+      this.pos += body.length;
+    }
+    this.text(tail + '\n');
+    this.rows++;
+  }
+
+  private text(s: string): void {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit
+    const most = s.length * 3;
+    this.room(most);
+    if (most > this.buf.length) this.writeAll(Buffer.from(s));
+    else this.pos += this.buf.write(s, this.pos);
+  }
+
+  /** Make room for `n` more bytes: write what is buffered when they would not fit. */
+  private room(n: number): void {
+    if (this.pos + n > this.buf.length) this.flush();
   }
 
   private flush(): void {
-    if (!this.lines.length) return;
+    if (this.pos === 0) return;
+    this.writeAll(this.buf.subarray(0, this.pos));
+    this.pos = 0;
+  }
+
+  private writeAll(bytes: Uint8Array): void {
     // writeSync may write less than asked (a disk filling up): go on until all is written or it throws (ENOSPC)
-    const bytes = Buffer.from(this.lines.join('\n') + '\n');
     for (let done = 0; done < bytes.length; ) done += fs.writeSync(this.fd, bytes, done);
-    this.lines = [];
-    this.pending = 0;
   }
 
   /** Write what is buffered and close; the file is complete when this returns (or it throws). */
@@ -136,11 +169,27 @@ export class SpoolWriter {
 }
 
 /**
+ * A second line shape a spool file may mix with the layout's rows: its own
+ * fields, how to tell its lines apart, and each column's value from its
+ * fields, in SQL (for DuckDB's reader) and in JavaScript (for `readSpool`).
+ */
+export interface SpoolShape {
+  /** field → read_json type */
+  fields: Record<string, string>;
+  /** SQL, true on lines of this shape (e.g. `r IS NOT NULL`) */
+  when: string;
+  /** column name → SQL expression over the fields */
+  values: Record<string, string>;
+  /** a parsed line of this shape → the row in layout order (instants as bigint µs), or undefined when it is not one */
+  row(line: Record<string, unknown>): unknown[] | undefined;
+}
+
+/**
  * The rows of a spool file, in layout order (instants as bigint µs, blobs as
  * Buffers): for the rare statement DuckDB's reader refuses, so the caller can
  * store them the ordinary way and say which line was at fault.
  */
-export function readSpool(layout: TableLayout, file: string): unknown[][] {
+export function readSpool(layout: TableLayout, file: string, shape?: SpoolShape): unknown[][] {
   const cols = layout.columns;
   return fs
     .readFileSync(file, 'utf8')
@@ -148,6 +197,11 @@ export function readSpool(layout: TableLayout, file: string): unknown[][] {
     .filter(Boolean)
     .map((line) => {
       const o = JSON.parse(line) as Record<string, unknown>;
+      if (shape && !('c0' in o)) {
+        const row = shape.row(o);
+        if (!row) throw new Error(`${file}: a line that is neither a row nor of the spool's other shape`);
+        return row;
+      }
       return cols.map((c, i) => decode(c.type, o[`c${i}`]));
     });
 }
@@ -157,15 +211,20 @@ export function readSpool(layout: TableLayout, file: string): unknown[][] {
 // twice this size from its memory limit, so 64 MiB here made each read take 128 MiB of a 256 MB pool.
 const MAX_SPOOL_LINE = 16 << 20;
 
-/** INSERT INTO the layout's table every row of the spool files, in file and line order (one statement). */
-export function spoolInsertSql(layout: TableLayout, files: readonly string[]): string {
+/** INSERT INTO the layout's table every row of the spool files, in file and line order (one statement); lines of `shape` too. */
+export function spoolInsertSql(layout: TableLayout, files: readonly string[], shape?: SpoolShape): string {
   if (!files.length) throw new Error('spoolInsertSql: no files');
   const cols = layout.columns;
-  const spec = cols.map((c, i) => `c${i}: '${JSON_TYPE[c.type]}'`).join(', ');
+  const spec = [...cols.map((c, i) => `c${i}: '${JSON_TYPE[c.type]}'`), ...Object.entries(shape?.fields ?? {}).map(([f, t]) => `${f}: '${t.replace(/'/g, "''")}'`)].join(', ');
   const list = files.map((f) => `'${f.replace(/'/g, "''")}'`).join(', ');
+  const value = (c: TableLayout['columns'][number], i: number) => {
+    const row = readBack(c.type, `c${i}`);
+    const other = shape?.values[c.name];
+    return other ? `CASE WHEN ${shape!.when} THEN ${other} ELSE ${row} END` : row;
+  };
   return (
     `INSERT INTO ${layout.table} (${cols.map((c) => `"${c.name}"`).join(', ')}) ` +
-    `SELECT ${cols.map((c, i) => readBack(c.type, `c${i}`)).join(', ')} ` +
+    `SELECT ${cols.map(value).join(', ')} ` +
     `FROM read_json([${list}], format = 'newline_delimited', columns = {${spec}}, maximum_object_size = ${MAX_SPOOL_LINE})`
   );
 }

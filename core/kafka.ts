@@ -190,11 +190,11 @@ export function decodeEnvelope(topic: string, partition: number, offset: string,
 }
 
 /** The same without the per-process memo: for a reader that is alone in its thread (ingest's fetcher), where a memo only costs a copy. */
-export function decodeBytes(value: Buffer | null): Decoded {
+export function decodeBytes(value: Buffer | null, options: { remember?: boolean } = {}): Decoded {
   if (value === null || value.length === 0) return { ok: false, reason: 'empty record (no value)' };
   if (!isUtf8(value)) return { ok: false, reason: 'value is not valid UTF-8 (lone surrogate or broken byte sequence)' };
   const bom = value.length >= 3 && value[0] === 0xef && value[1] === 0xbb && value[2] === 0xbf;
-  const parsed = parseRecord(value.toString('utf8', bom ? 3 : 0));
+  const parsed = parseRecord(value.toString('utf8', bom ? 3 : 0), options);
   if (!parsed.ok) return parsed;
   return { ok: true, envelope: parsed.envelope, canonical: !bom && parsed.canonical === true };
 }

@@ -14,7 +14,8 @@ import { envelopeRow, type MessageRow } from './store.ts';
 
 export type RefusalCode = 'empty_record' | 'invalid_utf8' | 'invalid_envelope' | 'text_too_long' | 'decode_failed';
 
-export type Decoded = { ok: true; row: MessageRow } | { ok: false; code: RefusalCode; reason: string };
+/** `canonical`: the record's bytes are exactly the row's envelope as the one serializer writes it (core/envelope.ts). */
+export type Decoded = { ok: true; row: MessageRow; canonical: boolean } | { ok: false; code: RefusalCode; reason: string };
 
 const refuse = (code: RefusalCode, why: string): Decoded => ({ ok: false, code, reason: `${code}: ${why}` });
 
@@ -25,7 +26,7 @@ const refuse = (code: RefusalCode, why: string): Decoded => ({ ok: false, code, 
  */
 export function decodeRecord(value: Buffer | null, topic: string, partition: number, offset: bigint): Decoded {
   try {
-    const d = decodeBytes(value);
+    const d = decodeBytes(value, { remember: false }); // ingest never serialises what it parsed
     if (!d.ok) {
       // (refusals are rare: classifying them again costs nothing on the hot path)
       if (value === null || value.length === 0) return refuse('empty_record', d.reason);
@@ -37,7 +38,7 @@ export function decodeRecord(value: Buffer | null, topic: string, partition: num
       const sent = sentTextLength(value!);
       if (sent > MAX_TEXT) return refuse('text_too_long', `text is ${sent.toLocaleString('en-US')} characters; the limit is ${MAX_TEXT.toLocaleString('en-US')} (refused, not stored truncated)`);
     }
-    return { ok: true, row: envelopeRow(d.envelope, topic, partition, offset) };
+    return { ok: true, row: envelopeRow(d.envelope, topic, partition, offset), canonical: d.canonical };
   } catch (err) {
     return refuse('decode_failed', String((err as Error)?.message ?? err).slice(0, 300));
   }

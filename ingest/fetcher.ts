@@ -5,7 +5,8 @@
 //   1. decodes and validates every record with the one envelope parser,
 //   2. sends rejected records to chat.dlq (first: never lost; ingest/dlq.ts
 //      reduces what the topic cannot take),
-//   3. writes the rows to a spool file (core/db-spool.ts) and hands the batch
+//   3. writes the rows to a spool file (core/db-spool.ts; a record that is the
+//      envelope as written goes in as its own bytes, ingest/record-lines.ts) and hands the batch
 //      to the main thread (ingest/consumer.ts), which commits rows, errors and
 //      the partition's high-water mark in one DuckDB transaction;
 //   4. commits the Kafka offsets only once the main thread says that
@@ -25,10 +26,11 @@ import { KafkaClient, topicOffsets, type Admin, type Consumer, type EachBatchPay
 import { logger } from '../core/log.ts';
 import { decodeRecord } from './decode.ts';
 import { DeadLetters, type DlqNote, type Refused } from './dlq.ts';
+import { RecordLines, spoolRecord } from './record-lines.ts';
 import { resumeFromDatabase } from './resume.ts';
 import { MESSAGES } from './schema.ts';
 import { retryDelay } from './status.ts';
-import { messageValues, nowUs, sideRows } from './store.ts';
+import { nowUs, sideRows } from './store.ts';
 
 const log = logger('ingest.fetcher');
 
@@ -229,6 +231,7 @@ async function run(d: FetcherData): Promise<void> {
   /** Decode a partition batch from `from` on: good rows into a spool file (complete, or removed and thrown), refusals aside. */
   function spool(messages: KafkaMessage[], partition: number, from: bigint, file: string): Spooled {
     const at = nowUs();
+    const lines = new RecordLines(topic, partition, at);
     let writer: SpoolWriter | null = null;
     const out: Spooled = { writer: null, nicks: [], members: [], channels: new Set(), bad: [], last: -1n };
     try {
@@ -242,7 +245,7 @@ async function run(d: FetcherData): Promise<void> {
           continue;
         }
         writer ??= new SpoolWriter(MESSAGES, file);
-        writer.add(messageValues(r.row, at));
+        spoolRecord(writer, lines, r.row, r.canonical, m.value!, offset);
         sideRows(r.row, out.nicks, out.members);
         out.channels.add(r.row.channel);
       }

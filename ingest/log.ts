@@ -19,6 +19,7 @@ import type { Envelope } from '../core/envelope.ts';
 import { CHANGE_TYPES } from '../core/protocol.ts';
 import { logger } from '../core/log.ts';
 import { readSpool, spoolInsertSql } from '../core/db-spool.ts';
+import { RECORD_LINES } from './record-lines.ts';
 import { rowEnvelope } from './rows.ts';
 import { CHANNEL_MEMBERSHIP, ensureIngestSchema, MESSAGES, NICK_HISTORY } from './schema.ts';
 import { isBug } from './status.ts';
@@ -157,8 +158,8 @@ export class MessageLog {
     const write = (viaReader: boolean) =>
       this.db.transaction(async (tx) => {
         await options.before?.(tx);
-        if (batch.files.length && viaReader) await tx.run(spoolInsertSql(MESSAGES, batch.files));
-        else for (const f of batch.files) await tx.insert(MESSAGES, readSpool(MESSAGES, f));
+        if (batch.files.length && viaReader) await tx.run(spoolInsertSql(MESSAGES, batch.files, RECORD_LINES));
+        else for (const f of batch.files) await tx.insert(MESSAGES, readSpool(MESSAGES, f, RECORD_LINES));
         await tx.insert(NICK_HISTORY, batch.nicks);
         await tx.insert(CHANNEL_MEMBERSHIP, batch.members);
         await options.also?.(tx);
