@@ -1,6 +1,6 @@
 // kafkajs 2.2.4 as patched by patches/kafkajs+2.2.4.patch (applied by
-// `npm ci` through patch-package): the producer's hot spots rewritten, same
-// bytes and same grouping as before. If `npm ci` did not apply the patch these
+// `npm ci` through patch-package): the producer's hot spots and the record
+// decoder's int64 arithmetic rewritten, same bytes, grouping and values as before. If `npm ci` did not apply the patch these
 // still pass on the original code, so the first test checks it is applied.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -65,4 +65,28 @@ test('a record batch of Korean values of every size around the encoder’s growt
     decoded.records.map((r) => [r.key.toString(), r.value.toString(), r.headers.trace?.toString()]),
     values.map((v, i) => [`키${i}`, v.toString(), i % 2 ? `값${i}` : undefined]),
   );
+});
+
+test('records decode to the offsets and timestamps of int64 arithmetic, across deltas of every varint length and offsets beyond 2^53', async () => {
+  const Long = require('kafkajs/src/utils/long.js') as { fromValue: (v: string | number) => { add: (n: number) => { toString: () => string } } };
+  const decodeRecord = require('kafkajs/src/protocol/recordBatch/record/v0/decoder.js') as (d: unknown, ctx: object) => { offset: string; timestamp: string; value: Buffer };
+  assert.match(fs.readFileSync(require.resolve('kafkajs/src/protocol/recordBatch/record/v0/decoder.js'), 'utf8'), /addToDecimal/, 'the patch is applied');
+  const deltas = [0, 1, -1, 63, 64, -64, -65, 8191, 8192, 2 ** 31, -(2 ** 31), 2 ** 41, 2 ** 47 - 1, -(2 ** 47), 2 ** 48, -(2 ** 49), 2 ** 52];
+  const firsts = ['0', '12345', '999999999999999', '9007199254740990', '9223372036854775000'];
+  let checked = 0;
+  for (const timestampDelta of deltas) {
+    for (const firstOffset of firsts) {
+      for (const offsetDelta of [0, 5, 2 ** 30]) {
+        const record = (await Record({ key: null, value: Buffer.from('값'), offsetDelta, timestampDelta })) as { buffer: Buffer };
+        const d = new Decoder(record.buffer) as { readVarInt: () => number };
+        d.readVarInt(); // the record's length
+        const r = decodeRecord(d, { firstOffset, firstTimestamp: '1732000000000', magicByte: 2, timestampType: 0 });
+        assert.equal(r.offset, Long.fromValue(firstOffset).add(offsetDelta).toString(), `offset ${firstOffset} + ${offsetDelta}`);
+        assert.equal(r.timestamp, Long.fromValue('1732000000000').add(timestampDelta).toString(), `timestamp + ${timestampDelta}`);
+        assert.equal(r.value.toString(), '값');
+        checked++;
+      }
+    }
+  }
+  assert.equal(checked, deltas.length * firsts.length * 3);
 });
