@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { loadConfig } from '../../core/config.ts';
+import { duckdbSettings, loadConfig } from '../../core/config.ts';
 import { Database } from '../../core/db.ts';
 import { KafkaClient } from '../../core/kafka.ts';
 import { startIngest } from '../../ingest/consumer.ts';
@@ -21,7 +21,8 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kchat-ingest-prof-'));
 const prefix = topic.slice(0, topic.length - 'chat.events'.length);
 const config = loadConfig({ ...process.env, DATA_DIR: dir, KCHAT_TOPIC_PREFIX: prefix, LOG_LEVEL: 'warn' });
 const kafka = new KafkaClient({ config, brokers: process.env.KAFKA_BROKERS.split(','), clientId: 'bench-ingest-prof' });
-const db = await Database.open(config.dbPath);
+// the DuckDB settings `npm start` opens its database with (memory limit, threads, spill folder)
+const db = await Database.open(config.dbPath, { settings: duckdbSettings(config) });
 const t0 = Date.now();
 const ingest = await startIngest({ config, db, kafka, topic, groupId: `bench-prof-${randomUUID()}` });
 await ingest.caughtUp();
