@@ -59,3 +59,37 @@ test('web/ imports the contract instead of declaring its own Envelope or ClientF
   visit(path.join(root, 'web'));
   assert.deepEqual(offenders, []);
 });
+
+test('every refused frame is named in Korean first, with the English after it', () => {
+  const frames = [
+    '이건 JSON이 아니에요',
+    '[1,2,3]',
+    '{"channel":"잡담"}',
+    '{"type":"dance"}',
+    '{"type":"join"}',
+    '{"type":"join","channel":"공백 있는 채널"}',
+    '{"type":"message","channel":"잡담","text":42}',
+    '{"type":"message","channel":"잡담","text":" \\u0001 "}',
+    `{"type":"message","channel":"잡담","text":"${'가'.repeat(MAX_TEXT + 1)}"}`,
+    '{"type":"message","channel":"잡담","text":"답장","reply_to":5}',
+    '{"type":"history","channel":"잡담","before":{}}',
+    '{"type":"history","channel":"잡담","limit":0}',
+    '{"type":"create","channel":"새방","private":"yes"}',
+    '{"type":"create","channel":"새방","members":"민수"}',
+    '{"type":"read","channel":"잡담","ts":-1}',
+    '{"type":"invite","channel":"잡담","nick":" "}',
+    '{"type":"edit","id":7,"text":"고침"}',
+    '{"type":"nick","nick":""}',
+  ];
+  for (const frame of frames) {
+    assert.throws(
+      () => parseClientFrame(frame),
+      (e: FrameError) => {
+        assert.ok(e instanceof FrameError, frame);
+        assert.match(e.message.split(' (')[0], /[가-힣]/, `Korean before the English: ${frame.slice(0, 50)} → ${e.message}`);
+        assert.match(e.message, /\([^)]*[a-z]{3,}/, `the English follows: ${e.message}`);
+        return true;
+      },
+    );
+  }
+});

@@ -276,7 +276,7 @@ export function refOfFrame(data: string): string | undefined {
 }
 
 function need(raw: Record<string, unknown>, field: string, ref: string | undefined): unknown {
-  if (raw[field] === undefined || raw[field] === null) throw new FrameError('missing_field', `'${String(raw.type)}' frame needs field '${field}'`, ref);
+  if (raw[field] === undefined || raw[field] === null) throw new FrameError('missing_field', `'${String(raw.type)}' 프레임에 '${field}' 필드가 필요합니다 ('${String(raw.type)}' frame needs field '${field}')`, ref);
   return raw[field];
 }
 
@@ -285,14 +285,14 @@ function channelOf(raw: Record<string, unknown>, ref: string | undefined): strin
   const channel = channelName(value);
   if (!channel) {
     const shown = typeof value === 'string' ? `"${cleanText(value, 60)}"` : `a ${typeof value}`;
-    throw new FrameError('bad_channel', `channel ${shown} is not a valid channel name (letters, digits, - _ . ; at most ${MAX_CHANNEL} characters)`, ref);
+    throw new FrameError('bad_channel', `채널 이름 ${shown}을(를) 쓸 수 없습니다: 글자, 숫자, - _ . 로 ${MAX_CHANNEL}자까지 (channel ${shown} is not a valid channel name: letters, digits, - _ . ; at most ${MAX_CHANNEL} characters)`, ref);
   }
   return channel;
 }
 
 /** Message text as sent: cleaned, refused (never truncated) when over MAX_TEXT or empty. */
 export function messageText(text: unknown, ref?: string): string {
-  if (typeof text !== 'string') throw new FrameError('bad_field', `field 'text' must be a string, got a ${typeof text}`, ref);
+  if (typeof text !== 'string') throw new FrameError('bad_field', `'text' 필드는 문자열이어야 합니다 (field 'text' must be a string, got a ${typeof text})`, ref);
   const cleaned = cleanText(text, Number.MAX_SAFE_INTEGER);
   const length = codePointLength(cleaned);
   if (length > MAX_TEXT) throw new FrameError('text_too_long', `글이 ${length}자로 너무 깁니다: 최대 ${MAX_TEXT}자 (text is ${length} characters; the limit is ${MAX_TEXT})`, ref);
@@ -306,14 +306,14 @@ export function parseClientFrame(data: string): ParsedClientFrame {
   try {
     raw = JSON.parse(data);
   } catch (err) {
-    throw new FrameError('bad_json', `frame is not valid JSON: ${(err as Error).message}`);
+    throw new FrameError('bad_json', `프레임이 올바른 JSON이 아닙니다 (frame is not valid JSON: ${(err as Error).message})`);
   }
-  if (!isObject(raw)) throw new FrameError('bad_frame', 'frame must be a JSON object with a "type" field');
+  if (!isObject(raw)) throw new FrameError('bad_frame', '프레임은 "type" 필드가 있는 JSON 객체여야 합니다 (frame must be a JSON object with a "type" field)');
   const ref = refOf(raw);
-  if (raw.type === undefined) throw new FrameError('missing_field', "frame needs field 'type'", ref);
+  if (raw.type === undefined) throw new FrameError('missing_field', "프레임에 'type' 필드가 필요합니다 (frame needs field 'type')", ref);
   if (typeof raw.type !== 'string' || !(CLIENT_FRAME_TYPES as readonly string[]).includes(raw.type)) {
     const shown = typeof raw.type === 'string' ? `"${cleanText(raw.type, 40)}"` : `a ${typeof raw.type}`;
-    throw new FrameError('unknown_type', `unknown frame type ${shown} (expected one of ${CLIENT_FRAME_TYPES.join(', ')})`, ref);
+    throw new FrameError('unknown_type', `알 수 없는 프레임 종류 ${shown} (unknown frame type ${shown}; expected one of ${CLIENT_FRAME_TYPES.join(', ')})`, ref);
   }
   const type = raw.type as ClientFrameType;
   switch (type) {
@@ -325,7 +325,7 @@ export function parseClientFrame(data: string): ParsedClientFrame {
       const text = messageText(need(raw, 'text', ref), ref);
       const replyTo = raw.reply_to ?? null;
       if (replyTo !== null && (typeof replyTo !== 'string' || replyTo.length === 0 || replyTo.length > MAX_ID)) {
-        throw new FrameError('bad_field', `field 'reply_to' must be an event id (a string of 1–${MAX_ID} characters) or null`, ref);
+        throw new FrameError('bad_field', `'reply_to' 필드는 메시지 id이거나 null이어야 합니다 (field 'reply_to' must be an event id, a string of 1–${MAX_ID} characters, or null)`, ref);
       }
       return { type: 'message', channel, text, reply_to: replyTo, ref };
     }
@@ -339,19 +339,19 @@ export function parseClientFrame(data: string): ParsedClientFrame {
       const channel = channelOf(raw, ref);
       const before = raw.before ?? null;
       if (before !== null && !(typeof before === 'number' && Number.isFinite(before)) && !(typeof before === 'string' && before.length > 0 && before.length <= MAX_ID)) {
-        throw new FrameError('bad_field', "field 'before' must be a timestamp (ms), an event id, or absent", ref);
+        throw new FrameError('bad_field', "'before' 필드는 시각(ms)이나 메시지 id여야 합니다 (field 'before' must be a timestamp in ms, an event id, or absent)", ref);
       }
       const limit = raw.limit ?? HISTORY_PAGE;
       if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > HISTORY_PAGE) {
-        throw new FrameError('bad_field', `field 'limit' must be an integer from 1 to ${HISTORY_PAGE}`, ref);
+        throw new FrameError('bad_field', `'limit' 필드는 1부터 ${HISTORY_PAGE}까지의 정수여야 합니다 (field 'limit' must be an integer from 1 to ${HISTORY_PAGE})`, ref);
       }
       return { type: 'history', channel, before: before as number | string | null, limit, ref };
     }
     case 'create': {
       const channel = channelOf(raw, ref);
-      if (raw.private !== undefined && typeof raw.private !== 'boolean') throw new FrameError('bad_field', "field 'private' must be true or false", ref);
+      if (raw.private !== undefined && typeof raw.private !== 'boolean') throw new FrameError('bad_field', "'private' 필드는 true 또는 false여야 합니다 (field 'private' must be true or false)", ref);
       const members = raw.members ?? [];
-      if (!Array.isArray(members) || members.length > MAX_CREATE_MEMBERS) throw new FrameError('bad_field', `field 'members' must be a list of at most ${MAX_CREATE_MEMBERS} nicks`, ref);
+      if (!Array.isArray(members) || members.length > MAX_CREATE_MEMBERS) throw new FrameError('bad_field', `'members' 필드는 닉네임 ${MAX_CREATE_MEMBERS}개까지의 목록이어야 합니다 (field 'members' must be a list of at most ${MAX_CREATE_MEMBERS} nicks)`, ref);
       return { type: 'create', channel, private: raw.private === true, members: members.map((m) => nickOf(m, 'members', ref)), ref };
     }
     case 'invite':
@@ -361,7 +361,7 @@ export function parseClientFrame(data: string): ParsedClientFrame {
     case 'read': {
       const channel = channelOf(raw, ref);
       const ts = raw.ts ?? null;
-      if (ts !== null && !(typeof ts === 'number' && Number.isSafeInteger(ts) && ts >= 0)) throw new FrameError('bad_field', "field 'ts' must be a time in epoch milliseconds, or absent (now)", ref);
+      if (ts !== null && !(typeof ts === 'number' && Number.isSafeInteger(ts) && ts >= 0)) throw new FrameError('bad_field', "'ts' 필드는 epoch 밀리초 시각이어야 합니다, 없으면 지금 (field 'ts' must be a time in epoch milliseconds, or absent for now)", ref);
       return { type: 'read', channel, ts: ts as number | null, ref };
     }
     case 'edit':
@@ -384,7 +384,7 @@ function idOf(raw: Record<string, unknown>, ref: string | undefined): string {
 /** Someone else's nick named in a frame (invite, dm, create members): a string, trimmed; any account may be named. */
 function nickOf(value: unknown, field: string, ref: string | undefined): string {
   if (typeof value !== 'string' || value.trim().length === 0 || [...value.trim()].length > MAX_NICK_SHOWN) {
-    throw new FrameError('bad_field', `field '${field}' must name people by nick (non-empty strings of at most ${MAX_NICK_SHOWN} characters)`, ref);
+    throw new FrameError('bad_field', `'${field}' 필드는 사람을 닉네임으로 가리켜야 합니다: ${MAX_NICK_SHOWN}자까지, 비어 있지 않게 (field '${field}' must name people by nick: non-empty strings of at most ${MAX_NICK_SHOWN} characters)`, ref);
   }
   return cleanText(value, MAX_NICK_SHOWN * 2).trim().replace(/^@/, '');
 }
