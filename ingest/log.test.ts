@@ -7,9 +7,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Database } from '../core/db.ts';
+import { createTableSql, Database } from '../core/db.ts';
 import { createEnvelope, type Envelope } from '../core/envelope.ts';
 import { messageLog, type CommitNotice } from './log.ts';
+import { MESSAGES } from './schema.ts';
 import { envelopeRow, type MessageRow } from './store.ts';
 
 const T0 = Date.UTC(2024, 7, 27, 0, 0, 0); // 2024-08-27 09:00 Seoul
@@ -41,12 +42,18 @@ test('append commits rows and tells listeners after the commit; a failed append 
   await new Promise((r) => setTimeout(r, 50));
   assert.deepEqual(seen, [{ notice: { rows: 5, channels: ['개발', '공지'] }, visible: 5 }]);
 
-  // the same coordinates again: the constraint fails, the transaction (and what `also` wrote) rolls back, no notice
+  // a write in the same transaction fails after the rows: the rows and what `also` wrote roll back, no notice
   await assert.rejects(
-    log.append(rowsOf(envelopes(1)), { also: (tx) => tx.run("CREATE TABLE also_written (a VARCHAR)").then(() => undefined) }),
-    /constraint|duplicate/i,
+    log.append(rowsOf(envelopes(1), 50), {
+      also: async (tx) => {
+        await tx.run('CREATE TABLE also_written (a VARCHAR)');
+        await tx.run('SELECT error(?)', ['쓰기 실패 (injected)']);
+      },
+    }),
+    /쓰기 실패/,
   );
   assert.equal((await db.one<{ n: number }>("SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = 'also_written'"))!.n, 0);
+  assert.equal((await db.one<{ n: number }>('SELECT count(*) AS n FROM messages'))!.n, 5, 'the rows rolled back');
   assert.equal(seen.length, 1);
   off();
   await log.append(rowsOf(envelopes(1), 100));
@@ -168,7 +175,46 @@ test('a file from before the log (with search_text) is migrated once, rows and p
       { position: 5000, text: '회의는 0시에 시작합니다' },
       { position: 5001, text: '회의는 1시에 시작합니다' },
     ]);
-    await assert.rejects(db.run("INSERT INTO messages (id, channel, user_id, nick, type, text, ingested_at, source, kafka_topic, kafka_partition, kafka_offset) VALUES ('x','a','u','n','message','t',now(),'kafka','chat.events',0,3)"), /constraint|duplicate/i, 'the uniqueness constraint came along');
+    assert.equal((await db.one<{ n: number }>("SELECT count(*) AS n FROM duckdb_constraints() WHERE table_name = 'messages' AND constraint_type = 'UNIQUE'"))!.n, 0, 'the offset index went too');
+    await db.close();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a file with the (topic, partition, offset) index on messages loses it once; rows, positions and side tables kept', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kchat-log-unique-'));
+  const uniqueOnMessages = "SELECT count(*) AS n FROM duckdb_constraints() WHERE table_name = 'messages' AND constraint_type = 'UNIQUE'";
+  try {
+    const file = path.join(dir, 'kchat.duckdb');
+    let db = await Database.open(file);
+    // the layout before: today's columns, plus the index
+    await db.run(createTableSql(MESSAGES).replace(/\)\s*$/, ', UNIQUE (kafka_topic, kafka_partition, kafka_offset))'));
+    assert.equal((await db.one<{ n: number }>(uniqueOnMessages))!.n, 1);
+    await db.run(`INSERT INTO messages SELECT 'm' || i, '개발', 'u', '민수', 'message', '예전 메시지 ' || i,
+      make_timestamp(${T0}000 + i * 1000000), ${T0} + i * 1000, NULL, 'chat.events', (i % 6)::INTEGER, i // 6, now(), 'kafka', '{}' FROM range(6000) r(i)`);
+    await db.close();
+
+    db = await Database.open(file);
+    const log = messageLog(db);
+    await log.append(rowsOf(envelopes(2), 10_000));
+    assert.equal((await db.one<{ n: number }>(uniqueOnMessages))!.n, 0);
+    const tail: { position: number; text: string }[] = [];
+    for await (const b of log.readSince(5997, { fields: ['position', 'text'] })) for (let i = 0; i < b.size; i++) tail.push({ position: b.position[i], text: b.text[i] });
+    assert.deepEqual(tail, [
+      { position: 5998, text: '예전 메시지 5998' },
+      { position: 5999, text: '예전 메시지 5999' },
+      { position: 6000, text: '회의는 0시에 시작합니다' },
+      { position: 6001, text: '회의는 1시에 시작합니다' },
+    ]);
+    const head = await db.all<{ id: string; p: number; o: number }>('SELECT id, kafka_partition AS p, kafka_offset::INTEGER AS o FROM messages ORDER BY rowid LIMIT 3');
+    assert.deepEqual(head, [{ id: 'm0', p: 0, o: 0 }, { id: 'm1', p: 1, o: 0 }, { id: 'm2', p: 2, o: 0 }]);
+    await db.close();
+
+    // opened again: nothing left to rebuild, the rows as they were
+    db = await Database.open(file);
+    await messageLog(db).ready();
+    assert.equal((await db.one<{ n: number }>('SELECT count(*) AS n FROM messages'))!.n, 6002);
     await db.close();
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

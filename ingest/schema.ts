@@ -6,6 +6,15 @@
 // its (topic, partition, offset), and a producer that re-sends the same
 // envelope id must never wedge the consumer on a constraint error. Legacy rows
 // have deterministic ids and the importer checks them before inserting.
+//
+// Why no UNIQUE (topic, partition, offset) on messages either (there was one
+// until 2026-12): what keeps a redelivery out is ingest's high-water mark per
+// partition, written in the same transaction as the rows (ingest_offsets;
+// offsets below it are skipped before anything is written). The index only
+// repeated that check, and DuckDB keeps it in its memory pool: ~8 bytes a row,
+// 160 MiB at 20.5M rows, and at ~22M rows in npm start's 192MB pool every
+// ingest commit failed with "Out of Memory Error: failed to pin block" — the
+// history stopped growing. Older files lose it once (rebuildMessages).
 import { createTableSql, defineTable, type Database } from '../core/db.ts';
 import { logger } from '../core/log.ts';
 
@@ -31,7 +40,6 @@ export const MESSAGES = defineTable(
     source: 'VARCHAR NOT NULL',
     meta: 'JSON',
   },
-  ['UNIQUE (kafka_topic, kafka_partition, kafka_offset)'],
 );
 
 export const NICK_HISTORY = defineTable('nick_history', {
@@ -113,27 +121,34 @@ const ready = new WeakSet<Database>();
 export async function ensureIngestSchema(db: Database): Promise<void> {
   if (ready.has(db)) return;
   await db.ensureSchema(INGEST_SCHEMA);
-  await dropSearchText(db);
+  await rebuildMessages(db);
   ready.add(db);
 }
 
 /**
- * Files written before the message log dropped `search_text` (a lower-cased
- * copy of every text that nothing read) still have it, NOT NULL, so the
- * current inserts would fail. DuckDB cannot drop a column that sits before an
- * indexed one, so the table is rebuilt once in one transaction, rows in their
- * order (positions — rowids — stay the same: the table is append-only).
+ * Files written by an older kchat may have, on messages, a `search_text`
+ * column (a lower-cased copy of every text that nothing read; NOT NULL, so
+ * the current inserts would fail) or the UNIQUE (topic, partition, offset)
+ * index (see the top of this file). DuckDB can drop neither a column before
+ * an indexed one nor a constraint, so the table is rebuilt once, in one
+ * transaction, rows in their order: the copy reads the table in rowid order
+ * (DuckDB preserves insertion order unless told not to), so positions —
+ * rowids — stay the same for an append-only table.
  */
-async function dropSearchText(db: Database): Promise<void> {
-  const has = await db.one<{ n: number }>("SELECT count(*) AS n FROM duckdb_columns() WHERE table_name = 'messages' AND column_name = 'search_text' AND schema_name = 'main'");
-  if (!has?.n) return;
+async function rebuildMessages(db: Database): Promise<void> {
+  const searchText = await db.one<{ n: number }>("SELECT count(*) AS n FROM duckdb_columns() WHERE table_name = 'messages' AND column_name = 'search_text' AND schema_name = 'main'");
+  const unique = await db.one<{ n: number }>("SELECT count(*) AS n FROM duckdb_constraints() WHERE table_name = 'messages' AND constraint_type = 'UNIQUE' AND schema_name = 'main'");
+  if (!searchText?.n && !unique?.n) return;
+  const rows = await db.one<{ n: number }>('SELECT count(*) AS n FROM messages');
+  const why = [searchText?.n ? 'the unused search_text column' : '', unique?.n ? 'the (topic, partition, offset) index' : ''].filter(Boolean).join(' and ');
+  log.info({ rows: Number(rows?.n ?? 0) }, `messages: rebuilding the table once without ${why}…`);
   const t0 = Date.now();
   const cols = MESSAGES.columns.map((c) => c.name).join(', ');
   await db.transaction(async (tx) => {
     await tx.run(createTableSql({ ...MESSAGES, table: 'messages_migrating' }));
-    await tx.run(`INSERT INTO messages_migrating SELECT ${cols} FROM messages ORDER BY rowid`);
+    await tx.run(`INSERT INTO messages_migrating SELECT ${cols} FROM messages`);
     await tx.run('DROP TABLE messages');
     await tx.run('ALTER TABLE messages_migrating RENAME TO messages');
   });
-  log.info({ ms: Date.now() - t0 }, 'messages: dropped the unused search_text column');
+  log.info({ ms: Date.now() - t0, rows: Number(rows?.n ?? 0) }, `messages: rebuilt without ${why}`);
 }
