@@ -193,6 +193,9 @@ test('a file with the (topic, partition, offset) index on messages loses it once
     assert.equal((await db.one<{ n: number }>(uniqueOnMessages))!.n, 1);
     await db.run(`INSERT INTO messages SELECT 'm' || i, '개발', 'u', '민수', 'message', '예전 메시지 ' || i,
       make_timestamp(${T0}000 + i * 1000000), ${T0} + i * 1000, NULL, 'chat.events', (i % 6)::INTEGER, i // 6, now(), 'kafka', '{}' FROM range(6000) r(i)`);
+    // a re-imported duplicate removed (ingest/legacy/stored.ts) leaves a gap: later rows keep their positions
+    await db.run("DELETE FROM messages WHERE id IN ('m1', 'm2500')");
+    const before = await db.all<{ pos: number; id: string }>("SELECT rowid::INTEGER AS pos, id FROM messages WHERE id IN ('m0', 'm2', 'm2501', 'm5999') ORDER BY rowid");
     await db.close();
 
     db = await Database.open(file);
@@ -208,13 +211,16 @@ test('a file with the (topic, partition, offset) index on messages loses it once
       { position: 6001, text: '회의는 1시에 시작합니다' },
     ]);
     const head = await db.all<{ id: string; p: number; o: number }>('SELECT id, kafka_partition AS p, kafka_offset::INTEGER AS o FROM messages ORDER BY rowid LIMIT 3');
-    assert.deepEqual(head, [{ id: 'm0', p: 0, o: 0 }, { id: 'm1', p: 1, o: 0 }, { id: 'm2', p: 2, o: 0 }]);
+    assert.deepEqual(head, [{ id: 'm0', p: 0, o: 0 }, { id: 'm2', p: 2, o: 0 }, { id: 'm3', p: 3, o: 0 }]);
+    assert.deepEqual(await db.all("SELECT rowid::INTEGER AS pos, id FROM messages WHERE id IN ('m0', 'm2', 'm2501', 'm5999') ORDER BY rowid"), before);
+    assert.deepEqual(before.map((r) => r.pos), [0, 2, 2501, 5999]);
+    assert.equal((await db.one<{ n: number }>("SELECT count(*) AS n FROM messages WHERE id = '' OR source = '(gap)'"))!.n, 0, 'no placeholder left');
     await db.close();
 
     // opened again: nothing left to rebuild, the rows as they were
     db = await Database.open(file);
     await messageLog(db).ready();
-    assert.equal((await db.one<{ n: number }>('SELECT count(*) AS n FROM messages'))!.n, 6002);
+    assert.equal((await db.one<{ n: number }>('SELECT count(*) AS n FROM messages'))!.n, 6000);
     await db.close();
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

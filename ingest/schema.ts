@@ -122,7 +122,15 @@ export async function ensureIngestSchema(db: Database): Promise<void> {
   if (ready.has(db)) return;
   await db.ensureSchema(INGEST_SCHEMA);
   await rebuildMessages(db);
+  await removeGapHolders(db); // left by a rebuild that stopped between its two transactions
   ready.add(db);
+}
+
+const GAP = "'(gap)'";
+
+/** The placeholders a rebuild held deleted rows' positions with (no real row has this source or an empty id). */
+async function removeGapHolders(db: Database): Promise<void> {
+  await db.run(`DELETE FROM messages WHERE source = ${GAP} AND id = ''`);
 }
 
 /**
@@ -133,22 +141,34 @@ export async function ensureIngestSchema(db: Database): Promise<void> {
  * an indexed one nor a constraint, so the table is rebuilt once, in one
  * transaction, rows in their order: the copy reads the table in rowid order
  * (DuckDB preserves insertion order unless told not to), so positions —
- * rowids — stay the same for an append-only table.
+ * rowids, which readers keep (topic_progress) — stay the same. Where rows
+ * were deleted (re-imported duplicates, ingest/legacy/stored.ts) a copy would
+ * close the gaps and move every later position down: placeholders hold the
+ * gaps during the copy and are deleted after it, as the rows were.
  */
 async function rebuildMessages(db: Database): Promise<void> {
   const searchText = await db.one<{ n: number }>("SELECT count(*) AS n FROM duckdb_columns() WHERE table_name = 'messages' AND column_name = 'search_text' AND schema_name = 'main'");
   const unique = await db.one<{ n: number }>("SELECT count(*) AS n FROM duckdb_constraints() WHERE table_name = 'messages' AND constraint_type = 'UNIQUE' AND schema_name = 'main'");
   if (!searchText?.n && !unique?.n) return;
-  const rows = await db.one<{ n: number }>('SELECT count(*) AS n FROM messages');
+  const rows = await db.one<{ n: number; top: number | null }>('SELECT count(*) AS n, max(rowid) AS top FROM messages');
+  const gaps = rows?.top === null || rows?.top === undefined ? 0 : Number(rows.top) + 1 - Number(rows.n);
   const why = [searchText?.n ? 'the unused search_text column' : '', unique?.n ? 'the (topic, partition, offset) index' : ''].filter(Boolean).join(' and ');
-  log.info({ rows: Number(rows?.n ?? 0) }, `messages: rebuilding the table once without ${why}…`);
+  log.info({ rows: Number(rows?.n ?? 0), gaps }, `messages: rebuilding the table once without ${why}…`);
   const t0 = Date.now();
   const cols = MESSAGES.columns.map((c) => c.name).join(', ');
+  const held = MESSAGES.columns.map((c) => (!c.notNull ? c.name : c.name === 'source' ? `coalesce(source, ${GAP})` : c.type === 'TIMESTAMPTZ' ? `coalesce(${c.name}, now())` : `coalesce(${c.name}, '')`)).join(', ');
   await db.transaction(async (tx) => {
     await tx.run(createTableSql({ ...MESSAGES, table: 'messages_migrating' }));
-    await tx.run(`INSERT INTO messages_migrating SELECT ${cols} FROM messages`);
+    if (!gaps) await tx.run(`INSERT INTO messages_migrating SELECT ${cols} FROM messages`);
+    else {
+      await tx.run(
+        `INSERT INTO messages_migrating SELECT ${held} FROM range(0, ${Number(rows!.top) + 1}) g(pos) LEFT JOIN (SELECT rowid AS pos, ${cols} FROM messages) m USING (pos) ORDER BY pos`,
+      );
+    }
     await tx.run('DROP TABLE messages');
     await tx.run('ALTER TABLE messages_migrating RENAME TO messages');
   });
+  // (deleted in a transaction of their own: rows deleted before their insert commits are gone, positions and all)
+  if (gaps) await removeGapHolders(db);
   log.info({ ms: Date.now() - t0, rows: Number(rows?.n ?? 0) }, `messages: rebuilt without ${why}`);
 }
