@@ -130,7 +130,8 @@ const GAP = "'(gap)'";
 
 /** The placeholders a rebuild held deleted rows' positions with (no real row has this source or an empty id). */
 async function removeGapHolders(db: Database): Promise<void> {
-  await db.run(`DELETE FROM messages WHERE source = ${GAP} AND id = ''`);
+  const left = await db.one<{ n: number }>(`SELECT count(*) AS n FROM messages WHERE source = ${GAP} AND id = ''`);
+  if (left?.n) await db.run(`DELETE FROM messages WHERE source = ${GAP} AND id = ''`);
 }
 
 /**
