@@ -122,7 +122,9 @@ export async function ensureIngestSchema(db: Database): Promise<void> {
   if (ready.has(db)) return;
   await db.ensureSchema(INGEST_SCHEMA);
   await rebuildMessages(db);
-  await removeGapHolders(db); // left by a rebuild that stopped between its two transactions
+  // a rebuild's placeholders go in a transaction of their own (rows deleted before their insert commits are gone,
+  // positions and all); this also clears those of a rebuild that stopped in between
+  await removeGapHolders(db);
   ready.add(db);
 }
 
@@ -169,7 +171,5 @@ async function rebuildMessages(db: Database): Promise<void> {
     await tx.run('DROP TABLE messages');
     await tx.run('ALTER TABLE messages_migrating RENAME TO messages');
   });
-  // (deleted in a transaction of their own: rows deleted before their insert commits are gone, positions and all)
-  if (gaps) await removeGapHolders(db);
   log.info({ ms: Date.now() - t0, rows: Number(rows?.n ?? 0) }, `messages: rebuilt without ${why}`);
 }
