@@ -45,6 +45,8 @@ export interface ServiceHealth {
   index_bytes: number;
   heap_used: number;
   heap_max: number;
+  /** memory the facets' per-document ordinals take (outside the heap) */
+  facets_bytes: number;
 }
 
 /** The JVM's options: heap from KCHAT_SEARCH_HEAP (docs/search.md says why 384m), the index itself is mmapped outside the heap. */
@@ -100,8 +102,11 @@ export class SearchService {
   constructor(
     private readonly config: Config,
     private readonly brokers: string[],
-    /** warmMinDocs: warm up after a start from this many documents (the service's default: 200,000) */
-    private readonly options: { warmMinDocs?: number } = {},
+    /**
+     * warmMinDocs: warm up after a start from this many documents (the service's default: 200,000);
+     * facetBytes: memory for the facets' per-document ordinals (default a quarter of the heap; 0 reads them from the index)
+     */
+    private readonly options: { warmMinDocs?: number; facetBytes?: number } = {},
   ) {
     this.dir = path.join(config.dataDir, 'search');
     this.remote = config.search.url !== null;
@@ -186,6 +191,7 @@ export class SearchService {
       '--log-level',
       this.config.logLevel === 'debug' || this.config.logLevel === 'trace' ? 'debug' : 'info',
       ...(this.options.warmMinDocs === undefined ? [] : ['--warm-min-docs', String(this.options.warmMinDocs)]),
+      ...(this.options.facetBytes === undefined ? [] : ['--facet-bytes', String(this.options.facetBytes)]),
     ];
     this.startedAt = Date.now();
     // Own process group: Ctrl-C reaches only us, and we stop the service after the parts that use it.

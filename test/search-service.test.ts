@@ -233,8 +233,9 @@ describe('warming up after a start', () => {
     const texts = ['배포 끝났습니다 확인 부탁드려요', '서버 배포가 늦어졌어요', '배포 일정 공유드립니다', '어제 배포한 서버 로그 확인했어요'];
     await produce(...Array.from({ length: 120 }, (_, i) => envelope({ id: `w${i}`, channel: i % 2 ? 'warm' : 'ops', text: texts[i % texts.length] })));
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kchat-warm-'));
-    // a second node on the same topic, built from Kafka, warming from 100 documents on
-    const second = new SearchService({ ...fx.config, dataDir: dir }, fx.config.kafkaBrokers!, { warmMinDocs: 100 });
+    // a second node on the same topic, built from Kafka, warming from 100 documents on; it counts facets from
+    // the index's doc values (no memory for per-document ordinals), the first node from its copies
+    const second = new SearchService({ ...fx.config, dataDir: dir }, fx.config.kafkaBrokers!, { warmMinDocs: 100, facetBytes: 0 });
     try {
       await second.start();
       await second.sync(120_000);
@@ -254,6 +255,8 @@ describe('warming up after a start', () => {
       assert.ok(ours.total >= 120);
       assert.equal(ours.total, first.total);
       assert.deepEqual(ours.facets, first.facets);
+      assert.equal((await second.sync(10_000)).facets_bytes, 0);
+      assert.ok((await service.sync(10_000)).facets_bytes > 0, 'the first node holds its ordinals outside the heap');
     } finally {
       await second.stop();
       fs.rmSync(dir, { recursive: true, force: true });

@@ -12,8 +12,10 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.lucene.search.IndexSearcher;
 
@@ -38,16 +40,24 @@ final class HttpApi {
   private final long started = System.currentTimeMillis();
   private final Searcher searcher;
   private final Warmer warmer;
+  private final Facets facets;
+  /** reads the log's end for searches that want fresh answers (one at a time: the probe is one Kafka consumer) */
+  private final ExecutorService probes = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "search-probe");
+    t.setDaemon(true);
+    return t;
+  });
 
-  HttpApi(String host, int port, String token, Store store, Indexer indexer, int threads, int searchThreads, long warmMinDocs) throws IOException {
+  HttpApi(String host, int port, String token, Store store, Indexer indexer, int threads, int searchThreads, long warmMinDocs, Facets facets) throws IOException {
     this.token = sha256(token);
     this.store = store;
     this.indexer = indexer;
+    this.facets = facets;
     this.searcher = new Searcher(Executors.newFixedThreadPool(Math.max(1, searchThreads - 1), r -> {
       Thread t = new Thread(r, "search-worker");
       t.setDaemon(true);
       return t;
-    }), searchThreads);
+    }), searchThreads, facets);
     this.warmer = new Warmer(store, searcher, warmMinDocs, indexer::caughtUp);
     // small answers must not wait for a delayed ACK (Nagle): ~40 ms per request otherwise
     System.setProperty("sun.net.httpserver.nodelay", "true");
@@ -89,6 +99,7 @@ final class HttpApi {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    probes.shutdownNow();
   }
 
   private static byte[] sha256(String s) {
@@ -154,6 +165,7 @@ final class HttpApi {
     Runtime rt = Runtime.getRuntime();
     h.put("heap_used", rt.totalMemory() - rt.freeMemory());
     h.put("heap_max", rt.maxMemory());
+    h.put("facets_bytes", facets.bytes()); // outside the heap, within its budget
     h.put("uptime_ms", System.currentTimeMillis() - started);
     return h;
   }
@@ -167,15 +179,27 @@ final class HttpApi {
       send(ex, e instanceof BadBody b ? b.status : 400, error(e.getMessage()));
       return;
     }
-    boolean fresh = true;
-    if (q.freshMs > 0) fresh = awaitFresh(q.freshMs);
-    else if (!indexer.caughtUp()) fresh = false;
-    IndexSearcher s = store.searchers.acquire();
-    ObjectNode out;
-    try {
-      out = searcher.search(s, q);
-    } finally {
-      store.searchers.release(s);
+    // The log's end is read beside the search, not before it (a broker round trip, 1–10 ms): when the searcher
+    // already held everything up to it, the answer stands; otherwise wait until it is searchable and search again.
+    Future<Map<Integer, Long>> end = q.freshMs > 0 && !probeResting() ? probes.submit(indexer::endOffsets) : null;
+    Map<Integer, Long> seen = indexer.visibleOffsets(); // before the acquire: the searcher holds at least these
+    boolean caughtUp = indexer.caughtUp();
+    ObjectNode out = run(q);
+    boolean fresh;
+    if (q.freshMs <= 0) {
+      fresh = caughtUp;
+    } else {
+      long w0 = System.nanoTime();
+      Map<Integer, Long> target = end == null ? null : endOffsets(end);
+      out.put("probe_wait_ms", (System.nanoTime() - w0) / 1e6); // the log's end read after the search was done: time the answer waited for it
+      if (target == null) {
+        fresh = false;
+      } else if (caughtUp && Indexer.reached(seen, target)) {
+        fresh = true;
+      } else {
+        fresh = awaitVisible(target, q.freshMs);
+        out = run(q);
+      }
     }
     out.put("fresh", fresh);
     out.put("caught_up", indexer.caughtUp());
@@ -198,23 +222,50 @@ final class HttpApi {
     send(ex, ok ? 200 : 503, out);
   }
 
+  private ObjectNode run(SearchQuery q) throws IOException {
+    IndexSearcher s = store.searchers.acquire();
+    try {
+      return searcher.search(s, q);
+    } finally {
+      store.searchers.release(s);
+    }
+  }
+
   /** when reading the log's end last failed: searches meanwhile answer from the index at once */
   private volatile long probeFailedAt;
 
-  /** Wait (up to ms) until everything in the log now is searchable. */
-  private boolean awaitFresh(long ms) {
-    if (System.currentTimeMillis() - probeFailedAt < 5_000) return false;
+  private boolean probeResting() {
+    return System.currentTimeMillis() - probeFailedAt < 5_000;
+  }
+
+  /** The log's end as the probe read it; null when Kafka could not be asked (the answer is then not "fresh"). */
+  private Map<Integer, Long> endOffsets(Future<Map<Integer, Long>> end) {
     try {
-      Map<Integer, Long> end = indexer.endOffsets();
-      return indexer.awaitVisible(end, ms);
+      return end.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    } catch (ExecutionException e) {
+      if (System.currentTimeMillis() - probeFailedAt >= 60_000) Log.warn("could not read the log's end offsets (Kafka away?); answering from the index as it is", "error", String.valueOf(e.getCause().getMessage()));
+      probeFailedAt = System.currentTimeMillis();
+      return null;
+    }
+  }
+
+  private boolean awaitVisible(Map<Integer, Long> target, long ms) {
+    try {
+      return indexer.awaitVisible(target, ms);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;
-    } catch (RuntimeException e) {
-      if (System.currentTimeMillis() - probeFailedAt >= 60_000) Log.warn("could not read the log's end offsets (Kafka away?); answering from the index as it is", "error", e.getMessage());
-      probeFailedAt = System.currentTimeMillis();
-      return false;
     }
+  }
+
+  /** Wait (up to ms) until everything in the log now is searchable. */
+  private boolean awaitFresh(long ms) {
+    if (probeResting()) return false;
+    Map<Integer, Long> end = endOffsets(probes.submit(indexer::endOffsets));
+    return end != null && awaitVisible(end, ms);
   }
 
   private static final class BadBody extends Exception {

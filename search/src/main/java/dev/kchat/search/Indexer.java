@@ -164,7 +164,7 @@ final class Indexer implements Runnable {
     }
   }
 
-  private static boolean reached(Map<Integer, Long> have, Map<Integer, Long> target) {
+  static boolean reached(Map<Integer, Long> have, Map<Integer, Long> target) {
     for (Map.Entry<Integer, Long> t : target.entrySet()) {
       if (have.getOrDefault(t.getKey(), 0L) < t.getValue()) return false;
     }

@@ -37,6 +37,8 @@ public final class Main {
         --search-threads N        threads one search may use over the segments (default: cores, at most 4)
         --warm-min-docs N         warm the search loop up after the start from this many documents
                                   (default 200000; smaller indexes answer fast from the first search)
+        --facet-bytes N           memory (outside the heap) for the facets' per-document ordinals, two bytes
+                                  a message (default a quarter of -Xmx; 0 = read them from the index)
         --log-level LEVEL         trace|debug|info|warn|error (default info)
         --parent-pid N            exit (with a last commit) when process N is gone
       """;
@@ -77,11 +79,13 @@ public final class Main {
     Files.createDirectories(index);
 
     long t0 = System.currentTimeMillis();
-    Store store = Store.open(index, topic, types, number(a, "ram-buffer-mb", 64));
+    // the facets' per-document ordinals (2 bytes a message, outside the heap): by default a quarter of -Xmx, 48M messages at 384m
+    Facets facets = new Facets((long) number(a, "facet-bytes", Runtime.getRuntime().maxMemory() / 4));
+    Store store = Store.open(index, topic, types, number(a, "ram-buffer-mb", 64), facets::prepare);
     Log.info("index opened", "dir", index, "docs", store.docs(), "ms", System.currentTimeMillis() - t0);
     Indexer indexer = new Indexer(brokers, topic, group, store, types, (long) number(a, "commit-ms", 5000), (long) number(a, "refresh-ms", 1000));
     int searchThreads = (int) number(a, "search-threads", Math.min(4, Runtime.getRuntime().availableProcessors()));
-    HttpApi api = new HttpApi(a.getOrDefault("host", "127.0.0.1"), (int) number(a, "port", 0), token, store, indexer, (int) number(a, "threads", 4), searchThreads, (long) number(a, "warm-min-docs", Warmer.MIN_DOCS));
+    HttpApi api = new HttpApi(a.getOrDefault("host", "127.0.0.1"), (int) number(a, "port", 0), token, store, indexer, (int) number(a, "threads", 4), searchThreads, (long) number(a, "warm-min-docs", Warmer.MIN_DOCS), facets);
     Thread indexing = new Thread(indexer, "search-indexer");
     indexing.start();
     api.start();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.CharBuffer;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -42,11 +43,12 @@ final class Searcher {
 
   private final ExecutorService pool;
   private final int threads;
-  private final Facets facets = new Facets();
+  private final Facets facets;
 
-  Searcher(ExecutorService pool, int threads) {
+  Searcher(ExecutorService pool, int threads, Facets facets) {
     this.pool = pool;
     this.threads = threads;
+    this.facets = facets;
   }
 
   private record Candidate(LeafReaderContext leaf, int doc, long ts, BytesRef id) {}
@@ -142,6 +144,7 @@ final class Searcher {
     Newest newest = new Newest(k);
     long[] chanCounts = new long[0];
     long[] nickCounts = new long[0];
+    int[] counts = new int[0];
     for (Segment seg : segments) {
       LeafReaderContext leaf = seg.leaf;
       LeafReader reader = leaf.reader();
@@ -150,9 +153,12 @@ final class Searcher {
       TwoPhaseIterator twoPhase = scorer.twoPhaseIterator();
       DocIdSetIterator it = twoPhase == null ? scorer.iterator() : twoPhase.approximation();
       Bits live = reader.getLiveDocs();
-      SortedDocValues cn = DocValues.getSorted(reader, Schema.CHANNEL_NICK);
-      int[][] ids = facets.ordinals(reader);
-      int[] counts = new int[cn.getValueCount()];
+      Facets.Segment fs = facets.segment(reader);
+      CharBuffer ordOfDoc = fs.ordOfDoc;
+      SortedDocValues cn = ordOfDoc == null ? DocValues.getSorted(reader, Schema.CHANNEL_NICK) : null;
+      // by ordinal, the last for matches without one; reused across segments (zeroed as it is read below)
+      int none = fs.channelOf.length;
+      if (counts.length <= none) counts = new int[Math.max(none + 1, counts.length * 2)];
       // the page needs this segment's ts only if it can hold a doc newer than the page's oldest (and older than the cursor)
       boolean cursorAllows = q.afterTs == null || seg.minTs <= q.afterTs;
       boolean paging = cursorAllows && (newest.size < k || seg.maxTs >= newest.oldest());
@@ -163,19 +169,26 @@ final class Searcher {
         if (live != null && !live.get(doc)) continue;
         if (twoPhase != null && !twoPhase.matches()) continue;
         segTotal++;
-        if (cn.advanceExact(doc)) counts[cn.ordValue()]++;
+        if (ordOfDoc != null) {
+          char ord = ordOfDoc.get(doc);
+          counts[ord == Facets.NONE ? none : ord]++;
+        } else {
+          counts[cn.advanceExact(doc) ? cn.ordValue() : none]++;
+        }
         if (ts == null) continue;
         long t = ts.advanceExact(doc) ? ts.longValue() : Long.MIN_VALUE;
         if (q.afterTs != null && (t > q.afterTs || (t == q.afterTs && idAt(idValues, doc).compareTo(q.afterId) >= 0))) continue;
         newest.offer(leaf, t, doc);
       }
       part.total += segTotal;
+      counts[none] = 0;
       if (segTotal > 0) {
-        int[] chanOf = ids[0];
-        int[] nickOf = ids[1];
-        for (int ord = 0; ord < counts.length; ord++) {
+        int[] chanOf = fs.channelOf;
+        int[] nickOf = fs.nickOf;
+        for (int ord = 0; ord < none; ord++) {
           int c = counts[ord];
           if (c == 0) continue;
+          counts[ord] = 0;
           if (chanOf[ord] >= chanCounts.length) chanCounts = java.util.Arrays.copyOf(chanCounts, facets.channelCount());
           if (nickOf[ord] >= nickCounts.length) nickCounts = java.util.Arrays.copyOf(nickCounts, facets.nickCount());
           chanCounts[chanOf[ord]] += c;
@@ -248,13 +261,15 @@ final class Searcher {
         ties.add(new Candidate(leaf, doc, t, idOf(leaf.reader(), doc)));
         return;
       }
-      Candidate dropped = new Candidate(leaves[0], docs[0], ts[0], null);
+      LeafReaderContext droppedLeaf = leaves[0];
+      int droppedDoc = docs[0];
+      long droppedTs = ts[0];
       ts[0] = t;
       docs[0] = doc;
       leaves[0] = leaf;
       down(0);
-      if (ts[0] != dropped.ts) ties.clear(); // the oldest kept is newer now: earlier ties are out
-      else ties.add(new Candidate(dropped.leaf, dropped.doc, dropped.ts, idOf(dropped.leaf.reader(), dropped.doc)));
+      if (ts[0] == droppedTs) ties.add(new Candidate(droppedLeaf, droppedDoc, droppedTs, idOf(droppedLeaf.reader(), droppedDoc)));
+      else if (!ties.isEmpty()) ties.clear(); // the oldest kept is newer now: earlier ties are out
     }
 
     void drain(List<Candidate> into) throws IOException {

@@ -77,7 +77,7 @@ final class Store implements Closeable {
   }
 
   /** Open (or create) the index in dir for topic; an index of an older layout is rebuilt, one of another topic refused. */
-  static Store open(Path dir, String topic, Set<String> types, double ramBufferMb) throws IOException {
+  static Store open(Path dir, String topic, Set<String> types, double ramBufferMb, IndexWriter.IndexReaderWarmer mergedSegmentWarmer) throws IOException {
     // The index is memory-mapped (MMapDirectory on 64-bit JVMs); the small segments that near-real-time
     // refreshes flush stay in the heap until they merge (no mmap/unmap of tiny files at every refresh).
     Directory directory = new NRTCachingDirectory(FSDirectory.open(dir), 8, 48);
@@ -100,7 +100,8 @@ final class Store implements Closeable {
     IndexWriterConfig config = new IndexWriterConfig(Schema.analyzer())
         .setOpenMode(mode)
         .setRAMBufferSizeMB(ramBufferMb)
-        .setCommitOnClose(false);
+        .setCommitOnClose(false)
+        .setMergedSegmentWarmer(mergedSegmentWarmer); // a merged segment is prepared for searches before they see it
     ConcurrentMergeScheduler merges = new ConcurrentMergeScheduler();
     merges.setMaxMergesAndThreads(2, 1); // one merge thread: the machine has other work to do
     config.setMergeScheduler(merges);
