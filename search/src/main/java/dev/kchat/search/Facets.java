@@ -36,13 +36,12 @@ final class Facets {
     /** channel id and nick id of each channel_nick ordinal */
     final int[] channelOf;
     final int[] nickOf;
-    /** the ordinal of each document, or null (more ordinals than a char holds, or over the budget): read the doc value */
-    final CharBuffer ordOfDoc;
+    /** the ordinal of each document once copied, else null (read the doc value) */
+    volatile CharBuffer ordOfDoc;
 
-    Segment(int[] channelOf, int[] nickOf, CharBuffer ordOfDoc) {
+    Segment(int[] channelOf, int[] nickOf) {
       this.channelOf = channelOf;
       this.nickOf = nickOf;
-      this.ordOfDoc = ordOfDoc;
     }
   }
 
@@ -63,19 +62,42 @@ final class Facets {
     return used.get();
   }
 
-  /** Build a segment's facet data ahead of its first search (the writer calls this for every merged segment). */
+  /** Copy a segment's ordinals ahead of its first search (the writer calls this for every merged segment). */
   void prepare(LeafReader reader) throws IOException {
-    segment(reader);
+    segment(reader, true);
   }
 
-  /** This segment's facet data, built on first use and dropped when the segment closes. */
-  Segment segment(LeafReader reader) throws IOException {
+  /**
+   * This segment's facet data, built on first use and dropped when the segment closes. The ordinals are copied
+   * when `copy` (a search with many candidates here, a merged segment): a rare word's search right after a restart
+   * does not wait for copies it gains nothing from.
+   */
+  Segment segment(LeafReader reader, boolean copy) throws IOException {
     IndexReader.CacheHelper helper = reader.getCoreCacheHelper();
     IndexReader.CacheKey key = helper == null ? null : helper.getKey();
-    if (key != null) {
-      Segment cached = bySegment.get(key);
-      if (cached != null) return cached;
+    Segment seg = key == null ? null : bySegment.get(key);
+    if (seg == null) {
+      seg = mapOrdinals(reader);
+      if (key != null) {
+        Segment raced = bySegment.putIfAbsent(key, seg);
+        if (raced != null) {
+          seg = raced;
+        } else {
+          Segment mine = seg;
+          helper.addClosedListener(k -> {
+            bySegment.remove(k);
+            CharBuffer held = mine.ordOfDoc;
+            if (held != null) used.addAndGet(-2L * held.capacity());
+          });
+        }
+      }
     }
+    // only for a segment whose copy can be dropped with it (a key) and that fits the budget
+    if (copy && key != null && seg.ordOfDoc == null && seg.channelOf.length < NONE) copyOrdinals(reader, seg);
+    return seg;
+  }
+
+  private Segment mapOrdinals(LeafReader reader) throws IOException {
     SortedDocValues dv = DocValues.getSorted(reader, Schema.CHANNEL_NICK);
     int n = dv.getValueCount();
     int[] chan = new int[n];
@@ -86,34 +108,29 @@ final class Facets {
       chan[ord] = id(channelIds, channels, sep < 0 ? v : v.substring(0, sep));
       nick[ord] = id(nickIds, nicks, sep < 0 ? "" : v.substring(sep + 1));
     }
-    CharBuffer ordOfDoc = null;
-    long bytes = 2L * reader.maxDoc();
-    // only for a segment whose searches are then cached (a key to drop it by) and that fits the budget
-    if (key != null && n < NONE && used.addAndGet(bytes) <= budget) {
-      ordOfDoc = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.nativeOrder()).asCharBuffer();
-      SortedDocValues seq = DocValues.getSorted(reader, Schema.CHANNEL_NICK);
+    return new Segment(chan, nick);
+  }
+
+  private void copyOrdinals(LeafReader reader, Segment seg) throws IOException {
+    synchronized (seg) {
+      if (seg.ordOfDoc != null) return;
+      int maxDoc = reader.maxDoc();
+      long bytes = 2L * maxDoc;
+      if (used.addAndGet(bytes) > budget) {
+        used.addAndGet(-bytes);
+        return;
+      }
+      CharBuffer ords = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.nativeOrder()).asCharBuffer();
+      SortedDocValues dv = DocValues.getSorted(reader, Schema.CHANNEL_NICK);
       int next = 0;
-      for (int doc = seq.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = seq.nextDoc()) {
-        while (next < doc) ordOfDoc.put(next++, NONE);
-        ordOfDoc.put(doc, (char) seq.ordValue());
+      for (int doc = dv.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = dv.nextDoc()) {
+        while (next < doc) ords.put(next++, NONE);
+        ords.put(doc, (char) dv.ordValue());
         next = doc + 1;
       }
-      while (next < reader.maxDoc()) ordOfDoc.put(next++, NONE);
-    } else if (key != null && n < NONE) {
-      used.addAndGet(-bytes);
+      while (next < maxDoc) ords.put(next++, NONE);
+      seg.ordOfDoc = ords;
     }
-    Segment out = new Segment(chan, nick, ordOfDoc);
-    if (key == null) return out;
-    Segment raced = bySegment.putIfAbsent(key, out);
-    if (raced != null) {
-      if (ordOfDoc != null) used.addAndGet(-bytes);
-      return raced;
-    }
-    long held = ordOfDoc == null ? 0 : bytes;
-    helper.addClosedListener(k -> {
-      if (bySegment.remove(k) != null) used.addAndGet(-held);
-    });
-    return out;
   }
 
   private static int id(Map<String, Integer> ids, List<String> names, String name) {

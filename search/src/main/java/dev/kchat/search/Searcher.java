@@ -38,6 +38,8 @@ import org.apache.lucene.util.BytesRef;
  */
 final class Searcher {
   static final int FACETS = 20;
+  /** a search with candidates in 1/16 of a segment or more copies its facet ordinals (Facets) */
+  private static final int COPY_FROM_PART = 16;
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
 
@@ -153,7 +155,8 @@ final class Searcher {
       TwoPhaseIterator twoPhase = scorer.twoPhaseIterator();
       DocIdSetIterator it = twoPhase == null ? scorer.iterator() : twoPhase.approximation();
       Bits live = reader.getLiveDocs();
-      Facets.Segment fs = facets.segment(reader);
+      // copy this segment's facet ordinals once a search visits a good part of it (not for a rare word)
+      Facets.Segment fs = facets.segment(reader, it.cost() >= reader.maxDoc() / COPY_FROM_PART);
       CharBuffer ordOfDoc = fs.ordOfDoc;
       SortedDocValues cn = ordOfDoc == null ? DocValues.getSorted(reader, Schema.CHANNEL_NICK) : null;
       // by ordinal, the last for matches without one; reused across segments (zeroed as it is read below)
