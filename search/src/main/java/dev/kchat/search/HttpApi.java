@@ -186,12 +186,13 @@ final class HttpApi {
     boolean caughtUp = indexer.caughtUp();
     ObjectNode out = run(q);
     boolean fresh;
+    double probeWaitMs = 0;
     if (q.freshMs <= 0) {
       fresh = caughtUp;
     } else {
       long w0 = System.nanoTime();
       Map<Integer, Long> target = end == null ? null : endOffsets(end);
-      out.put("probe_wait_ms", (System.nanoTime() - w0) / 1e6); // the log's end read after the search was done: time the answer waited for it
+      probeWaitMs = (System.nanoTime() - w0) / 1e6; // the log's end read after the search was done: time the answer waited for it
       if (target == null) {
         fresh = false;
       } else if (caughtUp && Indexer.reached(seen, target)) {
@@ -201,6 +202,7 @@ final class HttpApi {
         out = run(q);
       }
     }
+    if (q.freshMs > 0) out.put("probe_wait_ms", probeWaitMs);
     out.put("fresh", fresh);
     out.put("caught_up", indexer.caughtUp());
     out.put("lag", indexer.lag());
