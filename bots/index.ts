@@ -62,7 +62,7 @@ export interface BotsDeps {
 
 export interface RunningBots {
   publish(e: Envelope): Promise<void>;
-  health(): { ok: boolean; status: string; detail?: string; schedules: number; airflowWatcher: boolean };
+  health(): { ok: boolean; status: string; detail?: string; restarts: number; schedules: number; airflowWatcher: boolean };
   stop(): Promise<void>;
   schedule: ScheduleBot;
   watcher: AirflowWatcher | null;
@@ -136,7 +136,7 @@ export async function startBots(deps: BotsDeps): Promise<RunningBots> {
     runtime,
     health() {
       const h = runtime.health();
-      return { ok: h.status === 'ok' || h.status === 'recovering', status: h.status, ...(h.detail ? { detail: h.detail } : {}), schedules: schedule!.schedules().length, airflowWatcher: watcher !== null };
+      return { ok: h.status === 'ok' || h.status === 'recovering', status: h.status, ...(h.detail ? { detail: h.detail } : {}), restarts: h.restarts, schedules: schedule!.schedules().length, airflowWatcher: watcher !== null };
     },
     async stop() {
       schedule!.stop();

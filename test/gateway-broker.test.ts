@@ -58,13 +58,18 @@ test('a broker restart mid-chat: reconnect, and no message is silently lost', { 
     b.send({ type: 'message', channel: 'outage', text: '잘 들려요' });
     await a.next(isMessage('잘 들려요'), 120_000);
     // messages flow again, so the server reports healthy once every part's consumers have rejoined
-    // (kafkajs restarts a crashed consumer after its backoff; the bots' health follows it)
+    // (kafkajs restarts a crashed consumer after its backoff, or the part builds it again; the bots' health follows it)
     let health = await fetch(`${srv.url}/healthz`);
     for (let delay = 100, deadline = Date.now() + 120_000; health.status !== 200 && Date.now() < deadline; delay = Math.min(delay * 2, 2000)) {
       await new Promise((r) => setTimeout(r, delay));
       health = await fetch(`${srv.url}/healthz`);
     }
     assert.equal(health.status, 200, await health.clone().text());
+    // and the bots answer again: their questions consumer runs (rebuilt if kafkajs gave up on it)
+    a.send({ type: 'message', channel: 'outage', text: '@bot 도움말', ref: 'help' });
+    const question = await a.next((f) => f.type === 'message' && f.meta?.ref === 'help', 120_000);
+    const answer = await a.next((f) => f.type === 'bot' && f.reply_to === question.id, 180_000);
+    assert.match(answer.text, /도움말/);
     await Promise.all([a.close(), b.close()]);
   } finally {
     await srv.stop();

@@ -14,6 +14,7 @@ import { fold } from '../audit/search/fold.ts';
 import type { ParsedQuery } from '../audit/search/query.ts';
 import { isInputError } from '../core/errors.ts';
 import { SearchService } from '../search/index.ts';
+import { until } from './helpers/ingest.ts';
 
 let fx: AuditFixture;
 let service: SearchService;
@@ -224,7 +225,11 @@ describe('offsets live in the Lucene commit', () => {
 
 describe('warming up after a start', () => {
   test('a small index has nothing to warm: the service says warm without searching', async () => {
-    const h = await service.health();
+    // the warmer looks at the log's end every 200 ms: right after a restart it may not have looked yet
+    const h = await until(async () => {
+      const health = await service.health();
+      return health.warm ? health : false;
+    }, 'the service to say warm', 10_000);
     assert.equal(h.warm, true);
     assert.doesNotMatch(fs.readFileSync(path.join(fx.dir, 'search', 'service.log'), 'utf8'), /"warmed up"/);
   });

@@ -9,7 +9,7 @@
 import type { Config } from '../../core/config.ts';
 import type { Database } from '../../core/db.ts';
 import { isImported, type Envelope } from '../../core/envelope.ts';
-import { decodeEnvelope, envelopeMessage, type Consumer, type KafkaClient } from '../../core/kafka.ts';
+import { decodeEnvelope, envelopeMessage, onConsumerCrash, restartConsumer, type Consumer, type ConsumerOwner, type KafkaClient } from '../../core/kafka.ts';
 import { logger } from '../../core/log.ts';
 import { fileToken } from '../../core/secrets.ts';
 import { KafkaClaimer } from './claims.ts';
@@ -36,21 +36,33 @@ export interface RuntimeOptions {
   limiter?: RateLimiter;
 }
 
+type Part = 'questions' | 'sync';
+
+/** How long a crashed consumer may take to join its group again before the bots report "down". */
+const RECOVERY_MS = 2 * 60_000;
+
+function idle(): ConsumerOwner {
+  return { consumer: null, stopped: false, lastError: null, restarts: 0, state: 'idle' };
+}
+
 export interface RuntimeHealth {
   /** recovering: a consumer is restarting after a retriable crash (healthy, answers resume by themselves) */
   status: 'ok' | 'recovering' | 'starting' | 'down';
   detail?: string;
+  /** consumers built again after kafkajs gave up on them, since the start */
+  restarts: number;
 }
 
 export class KafkaBotRuntime {
   readonly claimer: KafkaClaimer;
   readonly dispatcher: Dispatcher;
-  private questions: Consumer | null = null;
-  private sync: Consumer | null = null;
+  /** the two long-running consumers, each rebuilt by core/kafka.ts when kafkajs gives up on it */
+  private readonly owners: Record<Part, ConsumerOwner> = { questions: idle(), sync: idle() };
   /** set once stopped */
-  private state: RuntimeHealth = { status: 'starting' };
-  private readonly joined = new Set<'questions' | 'sync'>();
-  private readonly crashed = new Map<'questions' | 'sync', { restart: boolean; detail: string }>();
+  private state: { status: 'starting' | 'down'; detail?: string } = { status: 'starting' };
+  private readonly joined = new Set<Part>();
+  /** why a part is not running now (it is being restarted), until it joins its group again */
+  private readonly crashed = new Map<Part, { detail: string; since: number }>();
 
   constructor(private readonly opts: RuntimeOptions) {
     this.claimer = new KafkaClaimer(opts.kafka);
@@ -78,17 +90,20 @@ export class KafkaBotRuntime {
   }
 
   async start(): Promise<void> {
-    const { kafka, config } = this.opts;
-    const { topics, groups } = kafka.names;
     await this.claimer.start();
+    await this.runQuestions();
+    await this.runSync();
+  }
 
-    this.questions = kafka.consumer({ groupId: this.opts.groupId ?? groups.bots, maxWaitTimeInMs: 100 });
-    this.watch(this.questions, 'questions');
-    await this.questions.connect();
+  /** (Re)build the questions consumer: each question answered by the process owning its channel's partition. */
+  private async runQuestions(): Promise<void> {
+    const { kafka } = this.opts;
+    const consumer = this.consumerFor('questions', this.opts.groupId ?? kafka.names.groups.bots, () => this.runQuestions());
+    await consumer.connect();
     // From the beginning when the group is new, so a question produced while partitions move between
     // processes is never skipped; questions older than QUESTION_MAX_AGE_MS are not answered (too late to help).
-    await this.questions.subscribe({ topic: topics.events, fromBeginning: true });
-    await this.questions.run({
+    await consumer.subscribe({ topic: kafka.names.topics.events, fromBeginning: true });
+    await consumer.run({
       partitionsConsumedConcurrently: 3,
       eachMessage: async ({ topic, message, partition }) => {
         // decoded once per process (core/kafka.ts), shared with the gateway and ingest
@@ -105,13 +120,16 @@ export class KafkaBotRuntime {
         }
       },
     });
+  }
 
+  /** (Re)build the sync consumer: a private group, so every process sees every event (schedules made in chat). */
+  private async runSync(): Promise<void> {
+    const { kafka, config } = this.opts;
     const instance = fileToken(config.dataDir, 'bot-instance-id');
-    this.sync = kafka.consumer({ groupId: groups.botsSync(instance), maxWaitTimeInMs: 100 });
-    this.watch(this.sync, 'sync');
-    await this.sync.connect();
-    await this.sync.subscribe({ topic: topics.events, fromBeginning: true });
-    await this.sync.run({
+    const consumer = this.consumerFor('sync', kafka.names.groups.botsSync(instance), () => this.runSync());
+    await consumer.connect();
+    await consumer.subscribe({ topic: kafka.names.topics.events, fromBeginning: true });
+    await consumer.run({
       eachMessage: async ({ topic, partition, message }) => {
         const parsed = decodeEnvelope(topic, partition, message.offset, message.value);
         if (!parsed.ok || isImported(parsed.envelope)) return;
@@ -127,12 +145,15 @@ export class KafkaBotRuntime {
   }
 
   /**
-   * Health follows both consumers. After a retriable crash (the broker came
-   * back and its group coordinator is still loading) kafkajs restarts the
-   * consumer itself: that is "recovering", still healthy, until it has joined
-   * its group again; a crash kafkajs does not restart from is "down".
+   * A new consumer for one of the two parts, watched: health follows it, and
+   * when kafkajs gives up on it after a crash (e.g. "Failed to find group
+   * coordinator" while a restarted broker loads its groups) core/kafka.ts
+   * builds it again with `run`, so the bots never stay silent after an outage.
    */
-  private watch(consumer: Consumer, name: 'questions' | 'sync'): void {
+  private consumerFor(name: Part, groupId: string, run: () => Promise<void>): Consumer {
+    const owner = this.owners[name];
+    const consumer = this.opts.kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+    owner.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, () => {
       this.joined.add(name);
       this.crashed.delete(name);
@@ -140,22 +161,36 @@ export class KafkaBotRuntime {
     consumer.on(consumer.events.CRASH, (ev) => {
       this.joined.delete(name);
       const why = String(ev.payload.error?.message ?? ev.payload.error);
-      const restart = ev.payload.restart !== false;
-      this.crashed.set(name, { restart, detail: `${name} consumer crashed${restart ? ', restarting' : ''}: ${why}` });
+      const since = this.crashed.get(name)?.since ?? Date.now();
+      this.crashed.set(name, { detail: `${name} consumer crashed, restarting: ${why}`, since });
     });
+    onConsumerCrash(consumer, owner, log, `bots ${name} consumer`, () => restartConsumer(owner, run, log, `bots ${name} consumer`));
+    return consumer;
   }
 
+  /**
+   * Health follows both consumers. After a crash (the broker came back and its
+   * group coordinator is still loading) the consumer is restarted, by kafkajs
+   * or by us: that is "recovering", still healthy, until it has joined its
+   * group again; "down" when that has not happened for RECOVERY_MS.
+   */
   health(): RuntimeHealth {
-    if (this.state.status === 'down') return this.state;
-    const detail = [...this.crashed.values()].map((c) => c.detail).join('; ');
-    if ([...this.crashed.values()].some((c) => !c.restart)) return { status: 'down', detail };
-    if (this.crashed.size) return { status: 'recovering', detail };
-    return this.joined.has('questions') && this.joined.has('sync') ? { status: 'ok' } : { status: 'starting' };
+    const restarts = this.owners.questions.restarts + this.owners.sync.restarts;
+    if (this.state.status === 'down') return { ...this.state, restarts };
+    if (this.crashed.size) {
+      const detail = [...this.crashed.values()].map((c) => c.detail).join('; ');
+      const oldest = Math.min(...[...this.crashed.values()].map((c) => c.since));
+      return { status: Date.now() - oldest > RECOVERY_MS ? 'down' : 'recovering', detail, restarts };
+    }
+    return { status: this.joined.has('questions') && this.joined.has('sync') ? 'ok' : 'starting', restarts };
   }
 
   async stop(): Promise<void> {
-    await this.questions?.disconnect().catch(() => undefined);
-    await this.sync?.disconnect().catch(() => undefined);
+    for (const owner of Object.values(this.owners)) {
+      owner.stopped = true;
+      owner.state = 'stopped';
+      await owner.consumer?.disconnect().catch(() => undefined);
+    }
     await this.claimer.stop();
     this.state = { status: 'down', detail: 'stopped' };
   }
