@@ -230,3 +230,23 @@ test('the background maintenance loads Kiwi only when there is something to coun
   assert.ok(day.keywords.some((k) => k.term === '쿠버네티스'));
   await kiwi.kiwi.release();
 });
+
+test('a worker released while idle is not loaded again just to be chosen: only a word its cache does not know loads it', async () => {
+  const config = loadConfig();
+  const chosen = await chooseTermAnalyzer(config, { wait: true });
+  assert.equal(chosen, kiwi);
+  const [first] = await chosen.terms(['배포 일정 공유드립니다']);
+  assert.deepEqual(first.map((t) => t.term), ['배포', '일정', '공유', '드리다']);
+  await kiwi.kiwi.release();
+  const loads = kiwi.kiwi.info().loads;
+  const again = await chooseTermAnalyzer(config, { wait: true });
+  assert.equal(again, kiwi, 'Kiwi is still the analyser (its counts keep their label)');
+  assert.equal(kiwi.kiwi.state(), 'idle', 'choosing it did not load the model');
+  const [cached] = await again.terms(['배포 일정 공유드립니다']);
+  assert.deepEqual(cached, first, 'the same terms from the cache');
+  assert.equal(kiwi.kiwi.state(), 'idle', 'every word was in the cache');
+  const [fresh] = await again.terms(['로드밸런서 인증서를 갱신했어요']);
+  assert.deepEqual(fresh.map((t) => t.term), ['로드밸런서', '인증서', '갱신']);
+  assert.equal(kiwi.kiwi.info().loads, loads + 1, 'a new word loaded it');
+  assert.equal(kiwi.kiwi.state(), 'ready');
+});

@@ -6,19 +6,21 @@
 // record at a time). Target (issue #17): p99 ≤ 3 × Kafka's p99 + 10 ms, zero lost.
 //
 //   npx tsx bench/chat-latency/run.ts            # own broker, full server, 200 clients, 3 × 30 s
-import { atExit, benchArgs, benchBroker, benchTempDir, joinWhenOpen, latencySummary, numberArg, runBench, type BenchBroker } from '../lib/index.ts';
+import { atExit, benchArgs, benchBroker, benchTempDir, joinWhenOpen, latencySummary, numberArg, runBench, treeCpuSeconds, type BenchBroker } from '../lib/index.ts';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { endToEndLatency } from '../../kafka/tools.ts';
 import { buildServer } from '../../server/build.ts';
-import { login, startServer, type TestServer } from '../../test/helpers/server.ts';
+import { login, searchReady, startServer, type TestServer } from '../../test/helpers/server.ts';
 
 const args = benchArgs(
   `Usage: npx tsx bench/chat-latency/run.ts [--clients 200] [--channels 10] [--duration 30] [--rate 1]
-        [--kafka-messages 3000] [--gateway-only] [--url URL] [--profile DIR]
+        [--kafka-messages 3000] [--warmup 30] [--gateway-only] [--url URL] [--profile DIR]
 
-Starts its own broker and a kchat server as \`npm start\` runs it (compiled, with its command line),
-logs in N websocket clients spread over the channels, warms up for 5 s, then per round
+Starts its own broker and a kchat server as \`npm start\` runs it (compiled, with its command line,
+search service included), logs in N websocket clients spread over the channels, warms up by sending
+as a round does for WARMUP s (the new broker's and search service's JIT compilers are busy for about
+a minute after they start, and the server's lazy work — Kiwi's first load — happens then), then per round
 has each client send RATE messages/s for DURATION s (sends spread over each second) and
 records every fan-out copy's latency; then runs Kafka's EndToEndLatency on the same broker.
   --gateway-only  run the server without ingest, bots and scheduler
@@ -30,6 +32,7 @@ records every fan-out copy's latency; then runs Kafka's EndToEndLatency on the s
     duration: { type: 'string', default: '30' },
     rate: { type: 'string', default: '1' },
     'kafka-messages': { type: 'string', default: '3000' },
+    warmup: { type: 'string', default: '30' },
     'gateway-only': { type: 'boolean', default: false },
     url: { type: 'string' },
     profile: { type: 'string' },
@@ -40,7 +43,7 @@ const CHANNELS = numberArg(args.values, 'channels', { min: 1 });
 const DURATION_S = numberArg(args.values, 'duration', { min: 1 });
 const RATE = numberArg(args.values, 'rate', { min: 0.01, integer: false });
 const KAFKA_MESSAGES = numberArg(args.values, 'kafka-messages', { min: 100 });
-const WARMUP_S = 5;
+const WARMUP_S = numberArg(args.values, 'warmup', { min: 1 });
 const DRAIN_MS = 15_000;
 if (args.values.url && !process.env.KAFKA_BROKERS) {
   process.stderr.write('--url needs KAFKA_BROKERS set to the broker that server uses (for the baseline on the same broker)\n');
@@ -151,7 +154,7 @@ let broker: BenchBroker;
 let server: TestServer | null = null;
 let e2eTopicNo = 0;
 
-const mode = args.values.url ? `the server at ${args.values.url}` : args.values['gateway-only'] ? 'gateway only' : 'full server: gateway + ingest + bots';
+const mode = args.values.url ? `the server at ${args.values.url}` : args.values['gateway-only'] ? 'gateway only' : 'full server: gateway + ingest + bots + search service';
 await runBench({
   name: 'chat-latency',
   title: `Chat latency: ${CLIENTS} clients × ${RATE} msg/s in ${CHANNELS} channels, ${DURATION_S} s per round (${mode}) vs Kafka EndToEndLatency`,
@@ -174,18 +177,21 @@ await runBench({
     },
     info: {
       clientLoopP99: 'bench client event-loop delay p99 [ms]',
+      serverCpu: 'server + search service CPU while sending [% of one core]',
     },
   },
   async setup() {
     broker = await benchBroker('chat-latency');
     let url = args.values.url;
     if (!url) {
-      const env: Record<string, string> = { KAFKA_BROKERS: broker.brokers.join(','), NODE_ENV: 'production', LOG_LEVEL: 'warn' };
-      if (args.values['gateway-only']) Object.assign(env, { KCHAT_INGEST: '0', KCHAT_BOTS: '0', KCHAT_SCHEDULER: '0' });
+      // KCHAT_SEARCH on: the search service (a JVM consuming chat.events) runs beside the server as with `npm start`
+      const env: Record<string, string> = { KAFKA_BROKERS: broker.brokers.join(','), NODE_ENV: 'production', LOG_LEVEL: 'warn', KCHAT_SEARCH: 'on' };
+      if (args.values['gateway-only']) Object.assign(env, { KCHAT_INGEST: '0', KCHAT_BOTS: '0', KCHAT_SCHEDULER: '0', KCHAT_SEARCH: 'off' });
       const nodeArgs = args.values.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.values.profile}`] : [];
       await buildServer();
       server = await startServer({ compiled: true, prefix: broker.prefix, dataDir: benchTempDir('chat-latency-server'), env, nodeArgs });
       atExit(async () => void (await server?.stop()));
+      if (!args.values['gateway-only']) await searchReady(server);
       url = server.url;
     }
     await connect(url);
@@ -198,7 +204,11 @@ await runBench({
     await endToEndLatency({ brokers: broker.brokers, topic: `${broker.prefix}e2e-latency-warmup`, messages: 200, size: 300, acks: 'all' });
   },
   async round() {
+    const cpu0 = server ? treeCpuSeconds(server.proc.pid!) : NaN;
+    const t0 = performance.now();
     const { p, sendSeconds, loopP99 } = await sendPhase(DURATION_S);
+    // (over the sends and the drain after them)
+    const serverCpu = server ? (100 * (treeCpuSeconds(server.proc.pid!) - cpu0)) / ((performance.now() - t0) / 1000) : NaN;
     const ours = latencySummary(p.latencies);
     const kafka = await endToEndLatency({ brokers: broker.brokers, topic: `${broker.prefix}e2e-latency-${++e2eTopicNo}`, messages: KAFKA_MESSAGES, size: 300, acks: 'all' });
     return {
@@ -213,6 +223,7 @@ await runBench({
       kafkaP50: kafka.p50Ms,
       kafkaP99: kafka.p99Ms,
       clientLoopP99: loopP99,
+      serverCpu,
     };
   },
   target(m, rounds) {

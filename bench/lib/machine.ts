@@ -1,6 +1,7 @@
 // What a figure was measured on: the machine, the code and how busy the
 // machine was. Every benchmark prints this beside its figures, because on a
 // shared 2-core box the load moves the figures more than most code changes.
+import fs from 'node:fs';
 import os from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -51,4 +52,32 @@ function gitCommit(): string {
 
 function round2(x: number): number {
   return Math.round(x * 100) / 100;
+}
+
+/**
+ * CPU seconds (user + system, all threads) used so far by process `pid` and
+ * its descendants that are still running (Linux /proc; 0 elsewhere). Read
+ * before and after a round: what the product cost, steadier than a latency
+ * tail on a shared machine.
+ */
+export function treeCpuSeconds(pid: number): number {
+  const hz = 100; // USER_HZ: 100 on Linux for every architecture Node supports
+  let ticks = 0;
+  const seen = new Set<number>();
+  const visit = (p: number): void => {
+    if (seen.has(p)) return;
+    seen.add(p);
+    try {
+      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+      for (const t of fs.readdirSync(`/proc/${p}/task`)) {
+        for (const c of fs.readFileSync(`/proc/${p}/task/${t}/children`, 'utf8').split(' ').filter(Boolean)) visit(Number(c));
+      }
+    } catch {
+      // gone, or not Linux
+    }
+  };
+  visit(pid);
+  return ticks / hz;
 }

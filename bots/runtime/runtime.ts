@@ -152,7 +152,10 @@ export class KafkaBotRuntime {
    */
   private consumerFor(name: Part, groupId: string, run: () => Promise<void>): Consumer {
     const owner = this.owners[name];
-    const consumer = this.opts.kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+    // The broker holds each fetch until 64 KiB or 100 ms have gathered: a bot answers a person, so
+    // 100 ms more is nothing, while a fetch (and kafkajs' offset commit after it) per chat message
+    // on each of the two consumers was most of the requests on the gateway's event loop.
+    const consumer = this.opts.kafka.consumer({ groupId, maxWaitTimeInMs: 100, minBytes: 64 * 1024 });
     owner.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, () => {
       this.joined.add(name);

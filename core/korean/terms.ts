@@ -344,13 +344,18 @@ export async function releaseKiwi(): Promise<void> {
  * The analyser to count with now: Kiwi when its worker is loaded; otherwise
  * the rule tokenizer, while the model is loaded (and fetched, the first time)
  * in the background for the next call. With `wait`, a loadable model is
- * waited for (a few seconds) instead — for background work such as recounts.
+ * waited for (a few seconds) instead — for background work such as recounts —
+ * or, once it has loaded in this process, loaded by the first text that needs it.
  */
 export async function chooseTermAnalyzer(config: Pick<Config, 'kiwi'>, options: { wait?: boolean; signal?: AbortSignal } = {}): Promise<TermAnalyzer> {
   if (!config.kiwi.enabled) return ruleTerms;
   const k = kiwiTerms(config);
   if (k.kiwi.isReady()) return k;
   if (k.kiwi.state() === 'failed') return ruleTerms;
+  // Loaded before and released since (idle): it loads again when a text has a word its cache does not
+  // know, not just to be chosen — a count every few seconds on a steady chat's vocabulary otherwise
+  // rebuilt the ~0.6 GB model every minute (seconds of a core each time, beside the chat).
+  if (options.wait && k.kiwi.info().loads > 0 && k.kiwi.modelPresent()) return k;
   if (options.wait && k.kiwi.modelPresent()) return (await k.kiwi.ready(options.signal)) ? k : ruleTerms;
   void k.kiwi.ready();
   return ruleTerms;

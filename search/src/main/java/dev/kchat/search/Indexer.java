@@ -225,7 +225,11 @@ final class Indexer implements Runnable {
         updateApplied();
         long now = System.currentTimeMillis();
         lag = totalLag();
-        boolean idle = records.isEmpty() || lag == 0;
+        // Idle = the poll found nothing. Not "caught up": a live chat is caught up after every poll, and a
+        // refresh per poll (each one a new segment, merged again later) made the indexer and its JIT
+        // compiler the busiest threads on the machine at 200 messages/s. A search never needs it: it waits
+        // for the log's end and asks for its own refresh (`asked`); otherwise at most every refreshMs.
+        boolean idle = records.isEmpty();
         boolean asked = waiting.get() > 0 && wantedReached();
         // while catching up on a long backlog, refresh rarely: every refresh flushes a segment
         long every = lag > 100_000 ? Math.max(refreshMs, 15_000) : refreshMs;
