@@ -2,7 +2,11 @@
 // queues up while a send is in flight, answering every send within a bound),
 // and a consumer in this gateway's own group that warms up from the tail of
 // the topic, then feeds every consumed envelope to the gateway — and is
-// rebuilt if kafkajs gives up on it (broker restarts).
+// rebuilt if kafkajs gives up on it (broker restarts). It commits what it
+// has handed over once a second, not after every fetch: kafkajs' commit per
+// batch was a request (and a write on the broker's group coordinator) per chat
+// message; a rejoin or a rebuild replays at most that second, and the history
+// ring drops what it has already seen (server/gateway/index.ts).
 import { isImported, serialize, type Envelope } from '../../core/envelope.ts';
 import { decodeEnvelope, onConsumerCrash, restartConsumer, topicOffsets, type Consumer, type KafkaClient } from '../../core/kafka.ts';
 import { logger } from '../../core/log.ts';
@@ -50,6 +54,9 @@ export class Bus {
   restarts = 0;
   private warm: { target: Map<number, bigint>; done: () => void } | null = null;
   private readonly next = new Map<number, bigint>();
+  /** what the last commit said, per partition */
+  private readonly committed = new Map<number, bigint>();
+  private commitTimer: NodeJS.Timeout | null = null;
   state: 'idle' | 'warming' | 'ready' | 'restarting' | 'stopped' = 'idle';
 
   private readonly topic: string;
@@ -85,6 +92,8 @@ export class Bus {
     });
     this.checkWarm();
     await this.runConsumer(true);
+    this.commitTimer = setInterval(() => void this.commitHandedOver(), 1000);
+    this.commitTimer.unref();
     for (const s of seeks) this.consumer!.seek({ topic: this.topic, partition: s.partition, offset: s.offset.toString() });
     // A stuck warm-up must not keep the gateway from serving forever.
     const timeout = new Promise<void>((resolve) => setTimeout(resolve, 60_000).unref());
@@ -124,6 +133,7 @@ export class Bus {
     await consumer.connect();
     await consumer.subscribe({ topic: this.topic, fromBeginning });
     await consumer.run({
+      autoCommit: false,
       eachMessage: async ({ topic, partition, message }) => {
         this.next.set(partition, BigInt(message.offset) + 1n);
         // parsed once per process (shared with bots and ingest); a record whose bytes already are the
@@ -144,6 +154,20 @@ export class Bus {
         this.checkWarm();
       },
     });
+  }
+
+  /** Commit the positions handed over since the last commit (once a second while running). */
+  private async commitHandedOver(): Promise<void> {
+    const consumer = this.consumer;
+    const offsets = [...this.next].filter(([p, o]) => this.committed.get(p) !== o);
+    if (!consumer || !offsets.length) return;
+    try {
+      await consumer.commitOffsets(offsets.map(([partition, offset]) => ({ topic: this.topic, partition, offset: offset.toString() })));
+      for (const [p, o] of offsets) this.committed.set(p, o);
+    } catch (err) {
+      // mid-rebalance or the coordinator moving: the next second tries again
+      log.debug({ err: (err as Error).message }, 'gateway offsets not committed this time');
+    }
   }
 
   private rebuild(): Promise<void> {
@@ -223,6 +247,8 @@ export class Bus {
     while ((this.flushing || this.queue.length) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     this.stopped = true;
     this.state = 'stopped';
+    if (this.commitTimer) clearInterval(this.commitTimer);
+    this.commitTimer = null;
     await this.consumer?.disconnect().catch(() => undefined);
   }
 
