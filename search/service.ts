@@ -104,9 +104,10 @@ export class SearchService {
     private readonly brokers: string[],
     /**
      * warmMinDocs: warm up after a start from this many documents (the service's default: 200,000);
-     * facetBytes: memory for the facets' per-document ordinals (default a quarter of the heap; 0 reads them from the index)
+     * facetBytes: memory for the facets' per-document ordinals (default a quarter of the heap; 0 reads them from the index);
+     * paceMs: the indexer's pause between polls while chat trickles in (the service's default: 50; 0 = none)
      */
-    private readonly options: { warmMinDocs?: number; facetBytes?: number } = {},
+    private readonly options: { warmMinDocs?: number; facetBytes?: number; paceMs?: number } = {},
   ) {
     this.dir = path.join(config.dataDir, 'search');
     this.remote = config.search.url !== null;
@@ -192,6 +193,7 @@ export class SearchService {
       this.config.logLevel === 'debug' || this.config.logLevel === 'trace' ? 'debug' : 'info',
       ...(this.options.warmMinDocs === undefined ? [] : ['--warm-min-docs', String(this.options.warmMinDocs)]),
       ...(this.options.facetBytes === undefined ? [] : ['--facet-bytes', String(this.options.facetBytes)]),
+      ...(this.options.paceMs === undefined ? [] : ['--pace-ms', String(this.options.paceMs)]),
     ];
     this.startedAt = Date.now();
     // Own process group: Ctrl-C reaches only us, and we stop the service after the parts that use it.

@@ -2,7 +2,8 @@
 // event applied by message id (edits keep their versions, deletes flag,
 // ephemeral answers stay with auditors, members see their channels only),
 // bad records skipped, offsets resumed from the last Lucene commit, a crash
-// survived, the token required, and the Java fold equal to fold.ts.
+// survived, the token required, the Java fold equal to fold.ts, and the
+// indexer's pause between polls of a live trickle cut short by a search.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -267,4 +268,31 @@ describe('warming up after a start', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+test('while chat trickles in the indexer pauses between polls, and a search that waits for the log wakes it', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kchat-pace-'));
+  // a pause far longer than a search waits for the log's end (1 s): only the wake-up can make the search fresh
+  const node = new SearchService({ ...fx.config, dataDir: dir }, fx.config.kafkaBrokers!, { paceMs: 5_000 });
+  try {
+    await node.start();
+    await node.sync(120_000);
+    const indexed = async () => (await node.health()).indexed as number;
+    // two single records: after the second one the indexer is in a pause of its own (no search woke it since)
+    for (const text of ['천천히 들어오는 대화 하나', '천천히 들어오는 대화 둘']) {
+      const before = await indexed();
+      await fx.produce([envelope({ channel: 'trickle', text })]);
+      await until(async () => (await indexed()) > before, 'the record to be indexed', 30_000);
+    }
+    const paused = await indexed();
+    await fx.produce([envelope({ id: 'pace-1', channel: 'trickle', text: '느긋한인덱서도 검색하면 바로 깨어납니다' })]);
+    await new Promise((r) => setTimeout(r, 1_000));
+    assert.equal(await indexed(), paused, 'the record waits for the end of the pause');
+    const r = await new SearchClient(node).search(query([fold('느긋한인덱서')]), { limit: 5, view: AUDITOR });
+    assert.equal(r.total, 1, 'the search woke the indexer and found what was just said');
+    assert.equal(r.hits[0].id, 'pace-1');
+  } finally {
+    await node.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -44,6 +45,16 @@ final class Indexer implements Runnable {
   private final String group;
   private final long commitMs;
   private final long refreshMs;
+  private final long paceMs;
+  /** the indexing thread, unparked by a search that waits for it (see PACE_RECORDS) */
+  private volatile Thread runner;
+  /**
+   * A poll that brought fewer records than this while the index is caught up is a live chat's trickle: the next
+   * poll waits paceMs first (or until a search waits). With fetch.min.bytes at 1 the indexer otherwise fetched,
+   * indexed and went back to Kafka for every one or two messages: at 200 messages/s it was the broker's busiest
+   * client (~100 fetches/s) and woke up as often, on the machine that also carries the chat's gateway.
+   */
+  private static final int PACE_RECORDS = 1_000;
 
   private final Object lock = new Object();
   /** next offset applied to the writer, per partition (indexer thread) */
@@ -66,13 +77,14 @@ final class Indexer implements Runnable {
   final AtomicLong rejected = new AtomicLong();
   private long lastRejectLog;
 
-  Indexer(String brokers, String topic, String group, Store store, Set<String> types, long commitMs, long refreshMs) {
+  Indexer(String brokers, String topic, String group, Store store, Set<String> types, long commitMs, long refreshMs, long paceMs) {
     this.topic = topic;
     this.group = group;
     this.store = store;
     this.types = types;
     this.commitMs = commitMs;
     this.refreshMs = refreshMs;
+    this.paceMs = paceMs;
     this.consumer = new KafkaConsumer<>(props(brokers, group, "kchat-search-indexer"));
     this.probe = new KafkaConsumer<>(props(brokers, null, "kchat-search-probe"));
   }
@@ -144,7 +156,9 @@ final class Indexer implements Runnable {
     }
     waiting.incrementAndGet();
     try {
-      consumer.wakeup(); // do not sit out a poll: refresh as soon as the records are in
+      consumer.wakeup(); // do not sit out a poll (or a pause between polls): refresh as soon as the records are in
+      Thread t = runner;
+      if (t != null) LockSupport.unpark(t);
       synchronized (lock) {
         while (!(caughtUp && reached(visible, target))) {
           long left = deadline - System.currentTimeMillis();
@@ -174,6 +188,8 @@ final class Indexer implements Runnable {
   void stop() {
     stopping = true;
     consumer.wakeup();
+    Thread t = runner;
+    if (t != null) LockSupport.unpark(t);
   }
 
   /** Assign and position every partition and read the log's end, retrying while Kafka cannot be reached; null when stopped first. */
@@ -198,6 +214,7 @@ final class Indexer implements Runnable {
 
   @Override
   public void run() {
+    runner = Thread.currentThread();
     try {
       Map<Integer, Long> startEnd = connect();
       if (startEnd == null) {
@@ -268,6 +285,10 @@ final class Indexer implements Runnable {
         if (now - lastPartitionCheck >= 30_000) {
           lastPartitionCheck = now;
           assignNewPartitions();
+        }
+        // (unpark's permit covers a search that arrives between the check and the park)
+        if (paceMs > 0 && caughtUp && !records.isEmpty() && records.count() < PACE_RECORDS && waiting.get() == 0 && !stopping) {
+          LockSupport.parkNanos(paceMs * 1_000_000L);
         }
       }
       if (!applied.equals(committedAt)) commit();

@@ -32,6 +32,8 @@ public final class Main {
         --port N                  listen port (default 0 = any free port)
         --commit-ms N             Lucene commit (with offsets) at most this often (default 5000)
         --refresh-ms N            new messages searchable within this while busy (default 1000)
+        --pace-ms N               while a live chat trickles in, poll Kafka at most this often
+                                  (default 50; 0 = after every record batch; a search never waits for it)
         --ram-buffer-mb N         indexing buffer before a segment is flushed (default 64)
         --threads N               HTTP worker threads (default 4)
         --search-threads N        threads one search may use over the segments (default: cores, at most 4)
@@ -83,7 +85,7 @@ public final class Main {
     Facets facets = new Facets((long) number(a, "facet-bytes", Runtime.getRuntime().maxMemory() / 4));
     Store store = Store.open(index, topic, types, number(a, "ram-buffer-mb", 64), facets::prepare);
     Log.info("index opened", "dir", index, "docs", store.docs(), "ms", System.currentTimeMillis() - t0);
-    Indexer indexer = new Indexer(brokers, topic, group, store, types, (long) number(a, "commit-ms", 5000), (long) number(a, "refresh-ms", 1000));
+    Indexer indexer = new Indexer(brokers, topic, group, store, types, (long) number(a, "commit-ms", 5000), (long) number(a, "refresh-ms", 1000), (long) number(a, "pace-ms", 50));
     int searchThreads = (int) number(a, "search-threads", Math.min(4, Runtime.getRuntime().availableProcessors()));
     HttpApi api = new HttpApi(a.getOrDefault("host", "127.0.0.1"), (int) number(a, "port", 0), token, store, indexer, (int) number(a, "threads", 4), searchThreads, (long) number(a, "warm-min-docs", Warmer.MIN_DOCS), facets);
     Thread indexing = new Thread(indexer, "search-indexer");
