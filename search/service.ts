@@ -105,9 +105,11 @@ export class SearchService {
     /**
      * warmMinDocs: warm up after a start from this many documents (the service's default: 200,000);
      * facetBytes: memory for the facets' per-document ordinals (default a quarter of the heap; 0 reads them from the index);
-     * paceMs: the indexer's pause between polls while chat trickles in (the service's default: 50; 0 = none)
+     * paceMs: the indexer's pause between polls while chat trickles in (the service's default: 50; 0 = none);
+     * searchThreads / splitMinDocs: threads one search uses, and the smallest part of a segment one of them takes
+     * (the service's defaults: the cores, at most 4 / 50,000)
      */
-    private readonly options: { warmMinDocs?: number; facetBytes?: number; paceMs?: number } = {},
+    private readonly options: { warmMinDocs?: number; facetBytes?: number; paceMs?: number; searchThreads?: number; splitMinDocs?: number } = {},
   ) {
     this.dir = path.join(config.dataDir, 'search');
     this.remote = config.search.url !== null;
@@ -194,6 +196,8 @@ export class SearchService {
       ...(this.options.warmMinDocs === undefined ? [] : ['--warm-min-docs', String(this.options.warmMinDocs)]),
       ...(this.options.facetBytes === undefined ? [] : ['--facet-bytes', String(this.options.facetBytes)]),
       ...(this.options.paceMs === undefined ? [] : ['--pace-ms', String(this.options.paceMs)]),
+      ...(this.options.searchThreads === undefined ? [] : ['--search-threads', String(this.options.searchThreads)]),
+      ...(this.options.splitMinDocs === undefined ? [] : ['--split-min-docs', String(this.options.splitMinDocs)]),
     ];
     this.startedAt = Date.now();
     // Own process group: Ctrl-C reaches only us, and we stop the service after the parts that use it.

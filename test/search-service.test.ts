@@ -3,7 +3,8 @@
 // ephemeral answers stay with auditors, members see their channels only),
 // bad records skipped, offsets resumed from the last Lucene commit, a crash
 // survived, the token required, the Java fold equal to fold.ts, and the
-// indexer's pause between polls of a live trickle cut short by a search.
+// indexer's pause between polls of a live trickle cut short by a search,
+// and search threads sharing one search in pieces of segments.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -291,6 +292,53 @@ test('while chat trickles in the indexer pauses between polls, and a search that
     const r = await new SearchClient(node).search(query([fold('느긋한인덱서')]), { limit: 5, view: AUDITOR });
     assert.equal(r.total, 1, 'the search woke the indexer and found what was just said');
     assert.equal(r.hits[0].id, 'pace-1');
+  } finally {
+    await node.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('search threads sharing a search in small pieces of segments answer exactly what one pass over each segment does', async () => {
+  // enough documents over several commits (segments) that every search is cut into pieces of a few documents
+  const words = ['배포', '장애', '회의록', '마이그레이션'];
+  for (let batch = 0; batch < 4; batch++) {
+    await produce(
+      ...Array.from({ length: 60 }, (_, i) =>
+        envelope({ id: `p${batch}-${i}`, channel: ['piece-a', 'piece-b', 'piece-c'][i % 3], nick: ['민수', '지연', '하늘'][(i + batch) % 3], text: `${words[i % 4]} 조각 ${batch}번째 묶음의 ${i}번 메시지${i % 7 === 0 ? ' 희귀한낱말' : ''}` }),
+      ),
+    );
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kchat-pieces-'));
+  const node = new SearchService({ ...fx.config, dataDir: dir }, fx.config.kafkaBrokers!, { searchThreads: 3, splitMinDocs: 3 });
+  try {
+    await node.start();
+    await node.sync(120_000);
+    const via = new SearchClient(node);
+    // every page, followed by its cursor, from both nodes
+    const pages = async (c: SearchClient, must: string[], extra: Partial<ParsedQuery>) => {
+      const out: { total: number; ids: string[]; facets: unknown }[] = [];
+      let cursor: { ts: number; id: string } | null = null;
+      do {
+        const r = await c.search(query(must.map(fold), extra), { limit: 7, view: AUDITOR, cursor });
+        out.push({ total: r.total, ids: r.hits.map((h) => h.id), facets: r.facets });
+        const last = r.hits.at(-1);
+        cursor = r.next_cursor && last ? { ts: last.ts, id: last.id } : null;
+      } while (cursor);
+      return out;
+    };
+    for (const [must, extra] of [
+      [['조각'], {}],
+      [['배포'], {}],
+      [['희귀한낱말'], {}],
+      [['메시지'], { channels: ['piece-b'] }],
+      [['묶음', '장애'], {}],
+    ] as [string[], Partial<ParsedQuery>][]) {
+      const ours = await pages(via, must, extra);
+      const first = await pages(client, must, extra);
+      assert.ok(first[0].total > 0, `${must}: found`);
+      assert.deepEqual(ours, first, `${must.join(' ')}: same totals, facets and pages`);
+      assert.equal(new Set(ours.flatMap((p) => p.ids)).size, first[0].total, `${must.join(' ')}: the pages hold every match once`);
+    }
   } finally {
     await node.stop();
     fs.rmSync(dir, { recursive: true, force: true });

@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.lucene.document.LongPoint;
 import org.apache.lucene.index.DocValues;
 import org.apache.lucene.index.LeafReader;
@@ -33,8 +35,9 @@ import org.apache.lucene.util.BytesRef;
  * keeps the newest matches after the cursor for the page (order ts desc, id
  * desc). Segments are visited newest first (their newest ts comes from the
  * ts points), so once the page is full, older segments only count: their
- * matches' ts is not even read. The segments are split over the search
- * threads (two on this machine) and the parts merged.
+ * matches' ts is not even read. The search threads (two on this machine)
+ * share the work in pieces of segments, each taking the next one when done,
+ * and their parts are merged.
  */
 final class Searcher {
   static final int FACETS = 20;
@@ -46,10 +49,12 @@ final class Searcher {
   private final ExecutorService pool;
   private final int threads;
   private final Facets facets;
+  private final int minRange;
 
-  Searcher(ExecutorService pool, int threads, Facets facets) {
+  Searcher(ExecutorService pool, int threads, int minRange, Facets facets) {
     this.pool = pool;
     this.threads = threads;
+    this.minRange = minRange;
     this.facets = facets;
   }
 
@@ -67,6 +72,14 @@ final class Searcher {
 
   private record Segment(LeafReaderContext leaf, long minTs, long maxTs) {}
 
+  /** The docs [from, to) of a segment: a piece of a search for one thread. */
+  private record Range(Segment seg, int from, int to) {}
+
+  /** by default a segment is not cut into pieces smaller than this: a piece costs its own scorer */
+  static final int SPLIT_MIN_DOCS = 50_000;
+  /** pieces per search thread, so that a thread that falls behind is made up for by the others */
+  private static final int PIECES_PER_THREAD = 8;
+
   private static Segment segment(LeafReaderContext leaf) throws IOException {
     PointValues points = leaf.reader().getPointValues(Schema.TS);
     if (points == null || points.size() == 0) return new Segment(leaf, Long.MIN_VALUE, Long.MAX_VALUE);
@@ -78,36 +91,41 @@ final class Searcher {
     List<Segment> segments = new ArrayList<>();
     for (LeafReaderContext leaf : searcher.getIndexReader().leaves()) segments.add(segment(leaf));
     segments.sort(Comparator.comparingLong((Segment s) -> s.maxTs).reversed());
-    // newest first into as many groups as threads, each group about the same number of docs
-    int groups = Math.max(1, Math.min(threads, segments.size()));
-    List<List<Segment>> split = new ArrayList<>();
-    long[] size = new long[groups];
-    for (int g = 0; g < groups; g++) split.add(new ArrayList<>());
+    // The documents go out in pieces, newest segments first, to the search threads, each taking the next piece
+    // when done with one: merges leave one or two segments with most of the docs, and matches gather unevenly (a
+    // topic's busy days), so a fixed share per thread left one thread with most of a common word's search while
+    // the other waited; so did a thread that started late (Lucene 9 searches a segment in one thread).
+    long docs = 0;
+    for (Segment s : segments) docs += s.leaf.reader().maxDoc();
+    int helpers = (int) Math.max(0, Math.min(threads - 1, docs / minRange - 1));
+    long size = Math.max(minRange, docs / ((helpers + 1L) * PIECES_PER_THREAD));
+    List<Range> pieces = new ArrayList<>();
     for (Segment s : segments) {
-      int g = 0;
-      for (int i = 1; i < groups; i++) if (size[i] < size[g]) g = i;
-      split.get(g).add(s);
-      size[g] += s.leaf.reader().maxDoc();
+      int maxDoc = s.leaf.reader().maxDoc();
+      int n = (int) Math.max(1, maxDoc / size);
+      for (int i = 0; i < n; i++) pieces.add(new Range(s, (int) ((long) maxDoc * i / n), (int) ((long) maxDoc * (i + 1) / n)));
+    }
+    AtomicInteger next = new AtomicInteger();
+    // a helper runs only if it starts before the pieces are gone; the caller claims those that have not started
+    // (the pool busy with another search), so it never waits for a thread with nothing left to do
+    List<AtomicBoolean> started = new ArrayList<>();
+    List<Future<Part>> running = new ArrayList<>();
+    for (int i = 0; i < helpers; i++) {
+      AtomicBoolean mine = new AtomicBoolean();
+      started.add(mine);
+      running.add(pool.submit(() -> mine.compareAndSet(false, true) ? collect(weight, pieces, next, q) : null));
     }
     List<Part> parts = new ArrayList<>();
-    if (groups == 1) {
-      parts.add(collect(weight, split.get(0), q));
-    } else {
-      List<Future<Part>> running = new ArrayList<>();
-      for (int g = 1; g < groups; g++) {
-        List<Segment> mine = split.get(g);
-        running.add(pool.submit(() -> collect(weight, mine, q)));
-      }
-      parts.add(collect(weight, split.get(0), q));
-      for (Future<Part> f : running) {
-        try {
-          parts.add(f.get());
-        } catch (ExecutionException e) {
-          throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IOException("search interrupted", e);
-        }
+    parts.add(collect(weight, pieces, next, q));
+    for (int i = 0; i < helpers; i++) {
+      if (started.get(i).compareAndSet(false, true)) continue;
+      try {
+        parts.add(running.get(i).get());
+      } catch (ExecutionException e) {
+        throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("search interrupted", e);
       }
     }
     long total = 0;
@@ -138,8 +156,8 @@ final class Searcher {
     return out;
   }
 
-  /** One thread's pass over its segments (newest first). */
-  private Part collect(Weight weight, List<Segment> segments, SearchQuery q) throws IOException {
+  /** One thread's share of a search: the next piece not taken yet, until none is left. */
+  private Part collect(Weight weight, List<Range> pieces, AtomicInteger next, SearchQuery q) throws IOException {
     long cpu0 = CPU.getCurrentThreadCpuTime();
     int k = q.limit + 1;
     Part part = new Part();
@@ -147,7 +165,9 @@ final class Searcher {
     long[] chanCounts = new long[0];
     long[] nickCounts = new long[0];
     int[] counts = new int[0];
-    for (Segment seg : segments) {
+    for (int piece = next.getAndIncrement(); piece < pieces.size(); piece = next.getAndIncrement()) {
+      Range range = pieces.get(piece);
+      Segment seg = range.seg;
       LeafReaderContext leaf = seg.leaf;
       LeafReader reader = leaf.reader();
       Scorer scorer = weight.scorer(leaf);
@@ -168,7 +188,7 @@ final class Searcher {
       NumericDocValues ts = paging ? DocValues.getNumeric(reader, Schema.TS) : null;
       SortedDocValues idValues = paging && q.afterTs != null ? DocValues.getSorted(reader, Schema.ID) : null;
       long segTotal = 0;
-      for (int doc = it.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = it.nextDoc()) {
+      for (int doc = range.from == 0 ? it.nextDoc() : it.advance(range.from); doc < range.to; doc = it.nextDoc()) {
         if (live != null && !live.get(doc)) continue;
         if (twoPhase != null && !twoPhase.matches()) continue;
         segTotal++;
