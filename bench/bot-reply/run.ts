@@ -4,7 +4,7 @@
 // baseline, measured before each question in the same round).
 //
 //   npx tsx bench/bot-reply/run.ts [--n 200]      # own broker, 3 rounds of N questions
-import { atExit, benchArgs, benchBroker, latencySummary, numberArg, runBench, type BenchBroker } from '../lib/index.ts';
+import { atExit, benchArgs, benchBroker, latencySummary, numberArg, prepareServerFiles, runBench, type BenchBroker } from '../lib/index.ts';
 import { createEnvelope } from '../../core/envelope.ts';
 import { KafkaClient } from '../../core/kafka.ts';
 import { BrokerHarness, question } from '../../bots/runtime/harness.ts';
@@ -47,6 +47,7 @@ await runBench({
   },
   async setup() {
     broker = await benchBroker('bot-reply');
+    await prepareServerFiles();
     server = await startServer({ prefix: broker.prefix, env: { KAFKA_BROKERS: broker.brokers.join(','), NODE_ENV: 'production', LOG_LEVEL: 'error', KCHAT_SCHEDULES_FILE: '' } });
     atExit(async () => void (await server?.stop()));
     const config = broker.config({ DATA_DIR: server.dataDir });

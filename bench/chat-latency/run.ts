@@ -6,7 +6,7 @@
 // record at a time). Target (issue #17): p99 ≤ 3 × Kafka's p99 + 10 ms, zero lost.
 //
 //   npx tsx bench/chat-latency/run.ts            # own broker, full server, 200 clients, 3 × 30 s
-import { atExit, benchArgs, benchBroker, benchTempDir, joinWhenOpen, latencySummary, numberArg, runBench, treeCpuSeconds, type BenchBroker } from '../lib/index.ts';
+import { atExit, benchArgs, benchBroker, benchTempDir, joinWhenOpen, latencySummary, numberArg, prepareServerFiles, runBench, treeCpuSeconds, type BenchBroker } from '../lib/index.ts';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { endToEndLatency } from '../../kafka/tools.ts';
@@ -189,6 +189,7 @@ await runBench({
       if (args.values['gateway-only']) Object.assign(env, { KCHAT_INGEST: '0', KCHAT_BOTS: '0', KCHAT_SCHEDULER: '0', KCHAT_SEARCH: 'off' });
       const nodeArgs = args.values.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.values.profile}`] : [];
       await buildServer();
+      await prepareServerFiles({ ...process.env, ...env });
       server = await startServer({ compiled: true, prefix: broker.prefix, dataDir: benchTempDir('chat-latency-server'), env, nodeArgs });
       atExit(async () => void (await server?.stop()));
       if (!args.values['gateway-only']) await searchReady(server);

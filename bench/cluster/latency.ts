@@ -6,7 +6,7 @@
 // costs Kafka itself.
 //
 //   npx tsx bench/cluster/latency.ts      # own clusters, 60 clients × 1 msg/s, 3 × 20 s per cluster
-import { atExit, benchArgs, benchTempDir, joinWhenOpen, latencySummary, numberArg, runBench } from '../lib/index.ts';
+import { atExit, benchArgs, benchTempDir, joinWhenOpen, latencySummary, numberArg, prepareServerFiles, runBench } from '../lib/index.ts';
 import crypto from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
@@ -64,6 +64,7 @@ async function side(name: string, nodes: number): Promise<Side> {
   atExit(() => cluster.stop());
   const env: Record<string, string> = { KAFKA_BROKERS: cluster.brokers.join(','), NODE_ENV: 'production', LOG_LEVEL: 'warn' };
   if (args.values['gateway-only']) Object.assign(env, { KCHAT_INGEST: '0', KCHAT_BOTS: '0', KCHAT_SCHEDULER: '0' });
+  await prepareServerFiles({ ...process.env, ...env });
   const server = await startServer({ prefix: `bench.cluster.${crypto.randomBytes(3).toString('hex')}.`, dataDir: benchTempDir(`cluster-server-${nodes}`), env });
   atExit(async () => void (await server.stop()));
   const s: Side = { name, cluster, server, sockets: [], phase: newPhase(), e2eNo: 0 };

@@ -8,4 +8,5 @@ export { BENCH_CHANNELS, koreanChat } from './chat-data.ts';
 export { formatLoad, loadAverage, machineInfo, repoRoot, treeCpuSeconds, type LoadAverage, type MachineInfo } from './machine.ts';
 export { fmt, markdown, metricList, runBench, type BenchReport, type MetricTable, type BenchSpec, type Metric, type RoundRecord, type Verdict } from './run.ts';
 export { latencySummary, median, percentile, spread, type LatencySummary, type Spread } from './stats.ts';
+export { prepareServerFiles } from './product.ts';
 export { joinWhenOpen } from './socket.ts';

@@ -12,7 +12,7 @@
 // in-memory index and on PostgreSQL; the service's RSS and the server's; the
 // service restarted cleanly and after SIGKILL until a rare word is answered
 // with its exact total; the in-memory index rebuilt (its restart).
-import { atExit, benchArgs, benchBroker, benchTempDir, numberArg, percentile, repoRoot, runBench, type MetricTable } from '../lib/index.ts';
+import { atExit, benchArgs, benchBroker, benchTempDir, numberArg, percentile, prepareServerFiles, repoRoot, runBench, type MetricTable } from '../lib/index.ts';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -135,6 +135,7 @@ async function startProductServer(): Promise<void> {
   const ep = service.endpoint()!;
   // The product's server on the same topic, as an audit node runs it: ingest stores the whole history in its
   // DuckDB (its memory counts in the product's RSS); search goes to this run's service (no second JVM); bots off.
+  await prepareServerFiles();
   const srv = await startServer({
     prefix: config.topicPrefix,
     env: { KAFKA_BROKERS: brokers.join(','), ADMIN_TOKEN: admin, KCHAT_SEARCH_URL: ep.url, KCHAT_SEARCH_TOKEN: ep.token, KCHAT_BOTS: 'off', KCHAT_SCHEDULER: 'off', LOG_LEVEL: 'warn' },

@@ -1,6 +1,8 @@
 // The Kiwi model files (kiwi-nlp ships the analyser as WebAssembly, no model
 // inside). They come from PyPI's `kiwipiepy_model` source archive, fetched
-// once with pip (the registry's own client) into a gitignored folder —
+// once — the pinned file straight from PyPI's file host, or with pip (which
+// follows the machine's pip settings, e.g. a mirror) when that fails — into a
+// gitignored folder —
 // core/korean/kiwi/model/ unless KCHAT_KIWI_MODEL_DIR says otherwise — like
 // the Kafka jars: a stamp names the archive's SHA-256, an interrupted fetch
 // never leaves a half-filled folder. Run by hand or from .ci/run:
@@ -10,6 +12,8 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadConfig, type Config } from '../../config.ts';
 import { logger } from '../../log.ts';
@@ -20,6 +24,13 @@ const log = logger('korean.kiwi');
 export const KIWI_MODEL_VERSION = '0.23.0';
 /** SHA-256 of kiwipiepy_model-0.23.0.tar.gz as PyPI serves it; a different archive is refused. */
 const ARCHIVE_SHA256 = '498a22f5585e6c4a162423d7557eb3ee3f71cddc6e0aeb2650c50467e85933e2';
+/**
+ * Where PyPI's index (https://pypi.org/simple/kiwipiepy-model/) points for that archive. Fetched directly
+ * because `pip download --no-binary :all:` first builds setuptools from source for the sdist's metadata:
+ * a minute of both cores on a fresh machine, against ~3 s for the 88 MB file itself.
+ */
+const ARCHIVE_URL =
+  'https://files.pythonhosted.org/packages/77/59/28403890c5f757254bf2068ff321fb3e656fb2e5658a3de8bfc092e4fd83/kiwipiepy_model-0.23.0.tar.gz';
 /** What the analyser loads (multi.dict — WikiData proper nouns, 12 MB — is left out: it costs memory, not topic quality). */
 export const MODEL_FILES = ['combiningRule.txt', 'cong.mdl', 'default.dict', 'dialect.dict', 'extract.mdl', 'nounchr.mdl', 'sj.morph', 'typo.dict'] as const;
 
@@ -73,20 +84,43 @@ function run(cmd: string, args: string[], cwd?: string): Promise<{ code: number 
 
 const tail = (s: string) => s.trim().split('\n').slice(-8).join('\n');
 
+/** The pinned archive from PyPI's file host, streamed to `file`; never throws (pip is the fallback). */
+async function fetchArchive(file: string): Promise<{ ok: true } | { ok: false; reason: string }> {
+  try {
+    const res = await fetch(ARCHIVE_URL, { signal: AbortSignal.timeout(10 * 60_000) });
+    if (!res.ok || !res.body) return { ok: false, reason: `HTTP ${res.status}` };
+    await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), fs.createWriteStream(file, { mode: 0o600 }));
+    return { ok: true };
+  } catch (err) {
+    fs.rmSync(file, { force: true });
+    const e = err as Error & { cause?: { code?: string; message?: string } };
+    return { ok: false, reason: e.cause?.code ?? e.cause?.message ?? e.message };
+  }
+}
+
+/** `pip download` of the sdist into `work` (it honours pip.conf: index mirrors, certificates, proxies). */
+async function pipDownload(work: string, archive: string, directReason: string): Promise<void> {
+  const python = process.env.PYTHON || 'python3';
+  const pip = await run(python, ['-m', 'pip', 'download', '--no-deps', '--no-binary', ':all:', '--disable-pip-version-check', '-q', '-d', work, `kiwipiepy_model==${KIWI_MODEL_VERSION}`]);
+  if (pip.code !== 0 || !fs.existsSync(archive)) {
+    throw new Error(
+      `could not fetch the Kiwi model (kiwipiepy_model ${KIWI_MODEL_VERSION}): ${ARCHIVE_URL} gave ${directReason}, and \`${python} -m pip download\`` +
+        ` ${pip.code === null ? 'is not available' : `exited ${pip.code}`}. Reach PyPI (directly or with pip), or put the files` +
+        ` ${MODEL_FILES.join(', ')} in KCHAT_KIWI_MODEL_DIR.\n${tail(pip.output)}`,
+    );
+  }
+}
+
 async function download(dir: string): Promise<string> {
   const started = Date.now();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kchat-kiwi-'));
   try {
     log.info({ version: KIWI_MODEL_VERSION, dir }, 'fetching the Kiwi model from PyPI (kiwipiepy_model, ~88 MB, first use only)');
-    const python = process.env.PYTHON || 'python3';
-    const pip = await run(python, ['-m', 'pip', 'download', '--no-deps', '--no-binary', ':all:', '--disable-pip-version-check', '-q', '-d', work, `kiwipiepy_model==${KIWI_MODEL_VERSION}`]);
     const archive = path.join(work, `kiwipiepy_model-${KIWI_MODEL_VERSION}.tar.gz`);
-    if (pip.code !== 0 || !fs.existsSync(archive)) {
-      throw new Error(
-        `could not fetch the Kiwi model (kiwipiepy_model ${KIWI_MODEL_VERSION}) with \`${python} -m pip download\`` +
-          ` (${pip.code === null ? 'pip is not available' : `exit ${pip.code}`}). Install Python 3 with pip and reach PyPI, or put the files` +
-          ` ${MODEL_FILES.join(', ')} in KCHAT_KIWI_MODEL_DIR.\n${tail(pip.output)}`,
-      );
+    const direct = await fetchArchive(archive);
+    if (!direct.ok) {
+      log.warn({ url: ARCHIVE_URL, reason: direct.reason }, 'direct download of the Kiwi model failed; trying pip');
+      await pipDownload(work, archive, direct.reason);
     }
     const sha = createHash('sha256').update(fs.readFileSync(archive)).digest('hex');
     if (sha !== ARCHIVE_SHA256) throw new Error(`the downloaded kiwipiepy_model archive has SHA-256 ${sha}, expected ${ARCHIVE_SHA256}: refused`);
@@ -119,7 +153,7 @@ async function download(dir: string): Promise<string> {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
     process.stdout.write(
-      `Usage: npx tsx core/korean/kiwi/model.ts\n\nFetch the Kiwi model (PyPI kiwipiepy_model ${KIWI_MODEL_VERSION}, with pip) into\n` +
+      `Usage: npx tsx core/korean/kiwi/model.ts\n\nFetch the Kiwi model (PyPI kiwipiepy_model ${KIWI_MODEL_VERSION}; pip is the fallback) into\n` +
         `${modelDir()} (KCHAT_KIWI_MODEL_DIR overrides). Skips the download when the files are there.\n`,
     );
   } else {
