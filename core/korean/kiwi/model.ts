@@ -22,15 +22,21 @@ const log = logger('korean.kiwi');
 
 /** kiwi-nlp and the model must be the same release (the model format changes between releases). */
 export const KIWI_MODEL_VERSION = '0.23.0';
-/** SHA-256 of kiwipiepy_model-0.23.0.tar.gz as PyPI serves it; a different archive is refused. */
-const ARCHIVE_SHA256 = '498a22f5585e6c4a162423d7557eb3ee3f71cddc6e0aeb2650c50467e85933e2';
+/** Where the model's archive comes from, and the SHA-256 it must have (a different archive is refused). */
+export interface ModelArchive {
+  url: string;
+  sha256: string;
+}
+
 /**
- * Where PyPI's index (https://pypi.org/simple/kiwipiepy-model/) points for that archive. Fetched directly
- * because `pip download --no-binary :all:` first builds setuptools from source for the sdist's metadata:
- * a minute of both cores on a fresh machine, against ~3 s for the 88 MB file itself.
+ * kiwipiepy_model-0.23.0.tar.gz where PyPI's index (https://pypi.org/simple/kiwipiepy-model/) points for it.
+ * Fetched directly because `pip download --no-binary :all:` first builds setuptools from source for the sdist's
+ * metadata: a minute of both cores on a fresh machine, against ~3 s for the 88 MB file itself.
  */
-const ARCHIVE_URL =
-  'https://files.pythonhosted.org/packages/77/59/28403890c5f757254bf2068ff321fb3e656fb2e5658a3de8bfc092e4fd83/kiwipiepy_model-0.23.0.tar.gz';
+export const PYPI_ARCHIVE: ModelArchive = {
+  url: 'https://files.pythonhosted.org/packages/77/59/28403890c5f757254bf2068ff321fb3e656fb2e5658a3de8bfc092e4fd83/kiwipiepy_model-0.23.0.tar.gz',
+  sha256: '498a22f5585e6c4a162423d7557eb3ee3f71cddc6e0aeb2650c50467e85933e2',
+};
 /** What the analyser loads (multi.dict — WikiData proper nouns, 12 MB — is left out: it costs memory, not topic quality). */
 export const MODEL_FILES = ['combiningRule.txt', 'cong.mdl', 'default.dict', 'dialect.dict', 'extract.mdl', 'nounchr.mdl', 'sj.morph', 'typo.dict'] as const;
 
@@ -55,12 +61,12 @@ export function modelReady(dir: string = modelDir()): boolean {
 
 const fetching = new Map<string, Promise<string>>();
 
-/** Make sure the model is in `dir` (download once); resolves to the folder. */
-export function ensureModel(dir: string = modelDir()): Promise<string> {
+/** Make sure the model is in `dir` (download once); resolves to the folder. `source`: tests serve their own archive. */
+export function ensureModel(dir: string = modelDir(), source: ModelArchive = PYPI_ARCHIVE): Promise<string> {
   if (modelReady(dir)) return Promise.resolve(dir);
   let p = fetching.get(dir);
   if (!p) {
-    p = download(dir).finally(() => fetching.delete(dir));
+    p = download(dir, source).finally(() => fetching.delete(dir));
     fetching.set(dir, p);
   }
   return p;
@@ -85,9 +91,9 @@ function run(cmd: string, args: string[], cwd?: string): Promise<{ code: number 
 const tail = (s: string) => s.trim().split('\n').slice(-8).join('\n');
 
 /** The pinned archive from PyPI's file host, streamed to `file`; never throws (pip is the fallback). */
-async function fetchArchive(file: string): Promise<{ ok: true } | { ok: false; reason: string }> {
+async function fetchArchive(url: string, file: string): Promise<{ ok: true } | { ok: false; reason: string }> {
   try {
-    const res = await fetch(ARCHIVE_URL, { signal: AbortSignal.timeout(10 * 60_000) });
+    const res = await fetch(url, { signal: AbortSignal.timeout(10 * 60_000) });
     if (!res.ok || !res.body) return { ok: false, reason: `HTTP ${res.status}` };
     await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), fs.createWriteStream(file, { mode: 0o600 }));
     return { ok: true };
@@ -99,31 +105,31 @@ async function fetchArchive(file: string): Promise<{ ok: true } | { ok: false; r
 }
 
 /** `pip download` of the sdist into `work` (it honours pip.conf: index mirrors, certificates, proxies). */
-async function pipDownload(work: string, archive: string, directReason: string): Promise<void> {
+async function pipDownload(work: string, archive: string, url: string, directReason: string): Promise<void> {
   const python = process.env.PYTHON || 'python3';
   const pip = await run(python, ['-m', 'pip', 'download', '--no-deps', '--no-binary', ':all:', '--disable-pip-version-check', '-q', '-d', work, `kiwipiepy_model==${KIWI_MODEL_VERSION}`]);
   if (pip.code !== 0 || !fs.existsSync(archive)) {
     throw new Error(
-      `could not fetch the Kiwi model (kiwipiepy_model ${KIWI_MODEL_VERSION}): ${ARCHIVE_URL} gave ${directReason}, and \`${python} -m pip download\`` +
+      `could not fetch the Kiwi model (kiwipiepy_model ${KIWI_MODEL_VERSION}): ${url} gave ${directReason}, and \`${python} -m pip download\`` +
         ` ${pip.code === null ? 'is not available' : `exited ${pip.code}`}. Reach PyPI (directly or with pip), or put the files` +
         ` ${MODEL_FILES.join(', ')} in KCHAT_KIWI_MODEL_DIR.\n${tail(pip.output)}`,
     );
   }
 }
 
-async function download(dir: string): Promise<string> {
+async function download(dir: string, source: ModelArchive): Promise<string> {
   const started = Date.now();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kchat-kiwi-'));
   try {
     log.info({ version: KIWI_MODEL_VERSION, dir }, 'fetching the Kiwi model from PyPI (kiwipiepy_model, ~88 MB, first use only)');
     const archive = path.join(work, `kiwipiepy_model-${KIWI_MODEL_VERSION}.tar.gz`);
-    const direct = await fetchArchive(archive);
+    const direct = await fetchArchive(source.url, archive);
     if (!direct.ok) {
-      log.warn({ url: ARCHIVE_URL, reason: direct.reason }, 'direct download of the Kiwi model failed; trying pip');
-      await pipDownload(work, archive, direct.reason);
+      log.warn({ url: source.url, reason: direct.reason }, 'direct download of the Kiwi model failed; trying pip');
+      await pipDownload(work, archive, source.url, direct.reason);
     }
     const sha = createHash('sha256').update(fs.readFileSync(archive)).digest('hex');
-    if (sha !== ARCHIVE_SHA256) throw new Error(`the downloaded kiwipiepy_model archive has SHA-256 ${sha}, expected ${ARCHIVE_SHA256}: refused`);
+    if (sha !== source.sha256) throw new Error(`the downloaded kiwipiepy_model archive has SHA-256 ${sha}, expected ${source.sha256}: refused`);
     const members = MODEL_FILES.map((f) => `kiwipiepy_model-${KIWI_MODEL_VERSION}/kiwipiepy_model/${f}`);
     const untar = await run('tar', ['-xzf', archive, '-C', work, ...members]);
     if (untar.code !== 0) throw new Error(`could not unpack the Kiwi model archive: ${tail(untar.output)}`);
