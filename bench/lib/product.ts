@@ -1,8 +1,7 @@
 // What a started kchat server would otherwise fetch on first use, fetched
-// before the timed part, as .ci/run does: the Kiwi model (topic nouns; an
-// 88 MB download and a fresh worker's load in the middle of a warm-up or a
-// first round, on a fresh clone). Benchmarks that start a server call this
-// before it.
+// before the timed part, as .ci/run does: the Kiwi model (topic nouns; on a
+// fresh clone its 88 MB download otherwise lands in the warm-up or the first
+// round). Benchmarks that start a server call this before it.
 import { loadConfig } from '../../core/config.ts';
 import { ensureModel, modelDir, modelReady } from '../../core/korean/kiwi/model.ts';
 
