@@ -31,7 +31,8 @@ export interface ModelArchive {
 /**
  * kiwipiepy_model-0.23.0.tar.gz where PyPI's index (https://pypi.org/simple/kiwipiepy-model/) points for it.
  * Fetched directly because `pip download --no-binary :all:` first builds setuptools from source for the sdist's
- * metadata: a minute of both cores on a fresh machine, against ~3 s for the 88 MB file itself.
+ * metadata: on a new machine two python processes held a third to two thirds of a core each through a whole 30 s
+ * benchmark warm-up, against ~3 s for the 88 MB file itself.
  */
 export const PYPI_ARCHIVE: ModelArchive = {
   url: 'https://files.pythonhosted.org/packages/77/59/28403890c5f757254bf2068ff321fb3e656fb2e5658a3de8bfc092e4fd83/kiwipiepy_model-0.23.0.tar.gz',
@@ -90,11 +91,14 @@ function run(cmd: string, args: string[], cwd?: string): Promise<{ code: number 
 
 const tail = (s: string) => s.trim().split('\n').slice(-8).join('\n');
 
-/** The pinned archive from PyPI's file host, streamed to `file`; never throws (pip is the fallback). */
+/** The archive at `url`, streamed to `file`; never throws (pip is the fallback). */
 async function fetchArchive(url: string, file: string): Promise<{ ok: true } | { ok: false; reason: string }> {
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(10 * 60_000) });
-    if (!res.ok || !res.body) return { ok: false, reason: `HTTP ${res.status}` };
+    if (!res.ok || !res.body) {
+      await res.body?.cancel(); // an unread error page would hold the connection until collected
+      return { ok: false, reason: `HTTP ${res.status}` };
+    }
     await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), fs.createWriteStream(file, { mode: 0o600 }));
     return { ok: true };
   } catch (err) {
