@@ -25,6 +25,7 @@ import type { Config } from '../core/config.ts';
 import { KafkaClient, topicOffsets, type Admin, type Consumer, type EachBatchPayload, type KafkaMessage } from '../core/kafka.ts';
 import { logger } from '../core/log.ts';
 import { decodeRecord } from './decode.ts';
+import { INGEST_FETCH, INGEST_PARTITIONS_CONCURRENTLY } from './fetch-settings.ts';
 import { DeadLetters, type DlqNote, type Refused } from './dlq.ts';
 import { RecordLines, spoolRecord } from './record-lines.ts';
 import { resumeFromDatabase } from './resume.ts';
@@ -113,7 +114,6 @@ export type MainMessage =
 
 /** Handed to the main thread but not yet committed: the fetcher waits above this (memory bound, ~70 MB of rows). */
 const MAX_INFLIGHT_ROWS = 300_000;
-const PARTITIONS_CONCURRENTLY = 6;
 /** While waiting for commits, the consumer heartbeats this often (it must not drop out of its group). */
 const HEARTBEAT_WAIT_MS = 2000;
 
@@ -261,11 +261,7 @@ async function run(d: FetcherData): Promise<void> {
   async function startConsumer(): Promise<void> {
     const c = kafka.consumer({
       groupId: d.group,
-      // throughput: large fetches, and a broker that waits a moment for a fuller one (commits are the cost to amortise)
-      maxBytesPerPartition: 16 * 1024 * 1024,
-      maxBytes: 64 * 1024 * 1024,
-      minBytes: 64 * 1024,
-      maxWaitTimeInMs: 250,
+      ...INGEST_FETCH,
       sessionTimeout: d.sessionTimeout,
       heartbeatInterval: Math.min(3000, Math.floor(d.sessionTimeout / 3)),
     });
@@ -282,7 +278,7 @@ async function run(d: FetcherData): Promise<void> {
     // remembers (ingest/resume.ts); every consumer, also a rebuilt one, seeks there on each assignment
     await resumeFromDatabase({ consumer: c, admin, group: d.group, topic, next: stored });
     await c.subscribe({ topics: [topic], fromBeginning: d.fromBeginning });
-    await c.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: PARTITIONS_CONCURRENTLY, eachBatch });
+    await c.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: INGEST_PARTITIONS_CONCURRENTLY, eachBatch });
   }
 
   async function rebuild(newGen: number, marks: [number, string][]): Promise<void> {

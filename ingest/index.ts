@@ -14,6 +14,7 @@ export { opsNotifier, pipelineEnvelope } from './ops.ts';
 export { INGEST_SCHEMA, ensureIngestSchema } from './schema.ts';
 export { MessageLog, messageLog, type LogPosition, type LogField, type LogBatch, type CommitNotice, type PageOptions } from './log.ts';
 export { envelopeRow, type MessageRow } from './store.ts';
+export { INGEST_FETCH, INGEST_PARTITIONS_CONCURRENTLY } from './fetch-settings.ts';
 export type { MessageRecord, MessageContext, ContextEvent, Thread } from './versions.ts';
 
 /**

@@ -22,7 +22,7 @@ import { Database } from '../../core/db.ts';
 import { createKafka, envelopeMessage, KafkaClient } from '../../core/kafka.ts';
 import { dayRange } from '../../core/time.ts';
 import { consumerPerformance } from '../../kafka/tools.ts';
-import { runPipeline, startIngest } from '../../ingest/index.ts';
+import { INGEST_FETCH, INGEST_PARTITIONS_CONCURRENTLY, runPipeline, startIngest } from '../../ingest/index.ts';
 
 const args = benchArgs(
   `Usage: npx tsx bench/ingest/run.ts [--messages 1000000] [--skip-python]
@@ -103,6 +103,39 @@ async function ingestOnce(config: Config, kafka: KafkaClient, topic: string, n: 
   return { fetchRate: n / ((t1 - first) / 1000), totalRate: n / ((t1 - t0) / 1000), loopP99: loop.percentile(99) / 1e6, loopMax: loop.max / 1e6, db: keepDb ? db : null, config: dbConfig };
 }
 
+/**
+ * What reading the topic costs Node before anything is checked or stored: the
+ * product's kafkajs client (patched) with ingest's fetch settings and
+ * concurrency, a fresh group; with `parse`, each record's value is also
+ * decoded and given to JSON.parse, the least any ingest that looks at the
+ * envelopes does. msgs/s from the first batch to the n-th record, as for ours.
+ */
+async function nodeRead(kafka: KafkaClient, topic: string, n: number, parse: boolean): Promise<number> {
+  const consumer = kafka.consumer({ groupId: `${config.topicPrefix}node-read-${randomUUID()}`, ...INGEST_FETCH });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  let first = 0;
+  let count = 0;
+  let fields = 0;
+  const last = await new Promise<number>((resolve, reject) => {
+    consumer
+      .run({
+        autoCommit: false,
+        partitionsConsumedConcurrently: INGEST_PARTITIONS_CONCURRENTLY,
+        eachBatch: async ({ batch }) => {
+          first ||= performance.now();
+          if (parse) for (const m of batch.messages) fields += Object.keys(JSON.parse(m.value!.toString('utf8')) as object).length;
+          count += batch.messages.length;
+          if (count >= n) resolve(performance.now());
+        },
+      })
+      .catch(reject);
+  });
+  await consumer.disconnect();
+  if (count < n || (parse && fields < n)) throw new Error(`the Node read got ${count} of ${n} records`);
+  return n / ((last - first) / 1000);
+}
+
 /** bench/.venv with pandas + pyarrow, created on first use. */
 function ensureVenv(): string {
   const venv = path.join(repoRoot, 'bench', '.venv');
@@ -142,6 +175,9 @@ await runBench({
     baseline: {
       cpFetch: 'Kafka ConsumerPerformance, fetch only [msgs/s]',
       cpTotal: 'Kafka ConsumerPerformance, incl. group join [msgs/s]',
+      nodeFetch: 'Node, kafkajs as ingest reads: fetch only, nothing checked or stored [msgs/s]',
+      nodeParse: 'Node, the same + JSON.parse of every record, nothing checked or stored [msgs/s]',
+      nodeParseRatio: 'ratio Node fetch + JSON.parse / ConsumerPerformance fetch only [×]',
       bootcamp: 'bootcamp job (regex + eval + pandas → parquet) [s]',
     },
   },
@@ -164,12 +200,16 @@ await runBench({
     await preload(kafka, warmTopic, WARMUP_N);
     await ingestOnce(config, client, warmTopic, WARMUP_N);
     await consumerPerformance({ brokers: broker.brokers, topic: warmTopic, messages: WARMUP_N, group: `${broker.prefix}cp-warmup`, timeoutMs: 30_000 });
+    await nodeRead(client, warmTopic, WARMUP_N, false);
+    await nodeRead(client, warmTopic, WARMUP_N, true);
   },
   async round(i) {
     const ours = await ingestOnce(config, client, topic, N, true);
     const db = ours.db!;
     const cp = await consumerPerformance({ brokers: broker.brokers, topic, messages: N, group: `${broker.prefix}cp-${i}`, timeoutMs: 30_000 });
     if (cp.messages < N) throw new Error(`ConsumerPerformance read ${cp.messages} of ${N} records`);
+    const nodeFetch = await nodeRead(client, topic, N, false);
+    const nodeParse = await nodeRead(client, topic, N, true);
     // DuckDB may write only under its own data dir: the pipeline's Parquet goes there
     const p = await runPipeline({ config: ours.config, db, date: DAY });
     if (p.status !== 'success' || p.rows !== N) throw new Error(`pipeline: ${p.status} ${p.rows} ${p.reason ?? ''}`);
@@ -195,6 +235,9 @@ await runBench({
       cpFetch: cp.fetchMessagesPerSec,
       cpTotal: cp.messagesPerSec,
       ratio: ours.fetchRate / cp.fetchMessagesPerSec,
+      nodeFetch,
+      nodeParse,
+      nodeParseRatio: nodeParse / cp.fetchMessagesPerSec,
       loopP99: ours.loopP99,
       loopMax: ours.loopMax,
       pipeline,
@@ -208,5 +251,6 @@ await runBench({
   }),
   notes: [
     'One consumer over 6 partitions. "First batch → caught up" leaves out the consumer-group join, as ConsumerPerformance\'s fetch-only figure does. Every round checks that DuckDB holds exactly N rows.',
+    'The two Node rows are a ceiling, not a competitor: the same topic read in this process by the product\'s kafkajs client with ingest\'s fetch settings, once touching nothing and once giving every record to JSON.parse, with nothing checked or stored. No ingest written in Node that reads the envelopes can be faster than the second.',
   ],
 });
