@@ -11,5 +11,5 @@ export const INGEST_FETCH = {
   maxWaitTimeInMs: 250,
 } as const;
 
-/** partitions whose batches ingest's fetcher handles concurrently (the bench topic and chat.events have 6) */
+/** partitions whose batches the fetcher handles concurrently (the events topic has 6) */
 export const INGEST_PARTITIONS_CONCURRENTLY = 6;
