@@ -209,6 +209,31 @@ describe('offsets live in the Lucene commit', () => {
     assert.equal((await found(['재시작'])).length, 51);
   });
 
+  test('after a restart, a repeat of an edited or deleted message (a replayed import) does not undo the edit or the delete', async () => {
+    const original = envelope({ id: 'sp-edit', channel: 'restart-sp', text: '점검 공지는 월요일입니다' });
+    const doomed = envelope({ id: 'sp-del', channel: 'restart-sp', text: '임시 비밀번호는 여기 있어요' });
+    await produce(
+      original,
+      envelope({ id: 'sp-edit-1', type: 'edit', channel: 'restart-sp', text: '점검 공지는 화요일로 바뀌었습니다', meta: { target: 'sp-edit' } }),
+      doomed,
+      envelope({ id: 'sp-del-1', type: 'delete', channel: 'restart-sp', nick: '관리팀', meta: { target: 'sp-del', role: 'admin' } }),
+    );
+    await service.stop();
+    service = new SearchService(fx.config, fx.config.kafkaBrokers!);
+    client = new SearchClient(service);
+    await service.start();
+    // the started service knows these documents from the index alone (nothing of them is read from Kafka again)
+    assert.equal((await service.health()).resumed, true);
+    await produce(original, doomed);
+    const [edited] = await found(['점검공지'], AUDITOR, { channels: ['restart-sp'] });
+    assert.equal(edited.text, '점검 공지는 화요일로 바뀌었습니다');
+    assert.deepEqual(edited.versions?.map((v) => v.text), ['점검 공지는 월요일입니다']);
+    const member: SearchView = { role: 'member', channels: ['restart-sp'] };
+    assert.deepEqual(await ids(['비밀번호'], member), []);
+    const [deleted] = await found(['임시비밀번호'], AUDITOR, { channels: ['restart-sp'] });
+    assert.equal(deleted.deleted, true);
+  });
+
   test('a crashed service: search answers 503 meanwhile, the supervisor restarts it, and nothing is lost or doubled', async () => {
     process.kill(service.pid!, 'SIGKILL');
     await assert.rejects(

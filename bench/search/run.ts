@@ -118,16 +118,22 @@ async function untilWarm(t0: number): Promise<number> {
   return (performance.now() - t0) / 1000;
 }
 
+/** a restarted service that is not searchable after this much is broken, not slow: the run stops and says why */
+const SEARCHABLE_WITHIN_MS = 10 * 60_000;
+
 /** Seconds from now until the service answers the rare word with its exact total. */
 async function untilSearchable(t0: number): Promise<number> {
-  for (;;) {
+  let last = '';
+  while (performance.now() - t0 < SEARCHABLE_WITHIN_MS) {
     try {
       if ((await client.search(parseQuery(RARE), { limit: 20 })).total === rareTotal) return (performance.now() - t0) / 1000;
-    } catch {
-      // 503 while starting
+    } catch (err) {
+      last = (err as Error).message; // 503 while starting
     }
     await new Promise((r) => setTimeout(r, 20));
   }
+  const h = await service.health().catch(() => ({}));
+  throw new Error(`the restarted search service was not searchable within ${SEARCHABLE_WITHIN_MS / 60_000} min (last answer: ${last || 'a wrong total'}; health: ${JSON.stringify(h)})`);
 }
 
 async function startProductServer(): Promise<void> {

@@ -14,17 +14,22 @@ import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.SegmentInfos;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.IndexSearcher;
-import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.DocIdSetIterator;
+import org.apache.lucene.search.ScoreMode;
+import org.apache.lucene.search.Scorer;
 import org.apache.lucene.search.SearcherFactory;
 import org.apache.lucene.search.SearcherManager;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.search.Weight;
+import org.apache.lucene.util.Bits;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.store.NRTCachingDirectory;
@@ -134,14 +139,28 @@ final class Store implements Closeable {
     return out;
   }
 
+  /**
+   * The ids of the edited, deleted and held documents, read by walking their
+   * matches segment by segment: memory grows with how many there are, not with
+   * the index (a top-N search for "all of them" sized its queue by maxDoc:
+   * ~1.6 GB of placeholders at 50M documents, an OutOfMemoryError at start).
+   */
   private void loadSpecial() throws IOException {
     IndexSearcher s = searchers.acquire();
     try {
       BooleanQuery.Builder q = new BooleanQuery.Builder();
       for (String flag : new String[] {Schema.EDITED, Schema.DELETED, Schema.PENDING}) q.add(new TermQuery(new Term(flag, Schema.YES)), BooleanClause.Occur.SHOULD);
-      TopDocs top = s.search(q.build(), Math.max(1, s.getIndexReader().maxDoc()));
-      StoredFields fields = s.storedFields();
-      for (ScoreDoc d : top.scoreDocs) special.add(fields.document(d.doc, Set.of(Schema.ID)).get(Schema.ID));
+      Weight weight = s.createWeight(s.rewrite(q.build()), ScoreMode.COMPLETE_NO_SCORES, 1f);
+      for (LeafReaderContext leaf : s.getIndexReader().leaves()) {
+        Scorer scorer = weight.scorer(leaf);
+        if (scorer == null) continue;
+        Bits live = leaf.reader().getLiveDocs();
+        StoredFields fields = leaf.reader().storedFields();
+        DocIdSetIterator it = scorer.iterator();
+        for (int doc = it.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = it.nextDoc()) {
+          if (live == null || live.get(doc)) special.add(fields.document(doc, Set.of(Schema.ID)).get(Schema.ID));
+        }
+      }
     } finally {
       searchers.release(s);
     }
