@@ -2,6 +2,7 @@
 // broker that waits a moment for a fuller one (each group of batches costs a
 // DuckDB commit, which fuller fetches amortise), all partitions at once.
 // One place, so that the ingest benchmark's baselines read the topic the same way.
+import { EVENTS_PARTITIONS } from '../core/topics.ts';
 
 /** kafkajs consumer fetch settings of ingest's fetcher */
 export const INGEST_FETCH = {
@@ -11,5 +12,5 @@ export const INGEST_FETCH = {
   maxWaitTimeInMs: 250,
 } as const;
 
-/** partitions whose batches the fetcher handles concurrently (the events topic has 6) */
-export const INGEST_PARTITIONS_CONCURRENTLY = 6;
+/** partitions whose batches the fetcher handles concurrently: all of the events topic's */
+export const INGEST_PARTITIONS_CONCURRENTLY = EVENTS_PARTITIONS;

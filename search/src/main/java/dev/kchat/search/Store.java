@@ -20,8 +20,8 @@ import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
-import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.DocIdSetIterator;
+import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.ScoreMode;
 import org.apache.lucene.search.Scorer;
 import org.apache.lucene.search.SearcherFactory;
@@ -151,6 +151,7 @@ final class Store implements Closeable {
       BooleanQuery.Builder q = new BooleanQuery.Builder();
       for (String flag : new String[] {Schema.EDITED, Schema.DELETED, Schema.PENDING}) q.add(new TermQuery(new Term(flag, Schema.YES)), BooleanClause.Occur.SHOULD);
       Weight weight = s.createWeight(s.rewrite(q.build()), ScoreMode.COMPLETE_NO_SCORES, 1f);
+      Set<String> idOnly = Set.of(Schema.ID);
       for (LeafReaderContext leaf : s.getIndexReader().leaves()) {
         Scorer scorer = weight.scorer(leaf);
         if (scorer == null) continue;
@@ -158,7 +159,7 @@ final class Store implements Closeable {
         StoredFields fields = leaf.reader().storedFields();
         DocIdSetIterator it = scorer.iterator();
         for (int doc = it.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = it.nextDoc()) {
-          if (live == null || live.get(doc)) special.add(fields.document(doc, Set.of(Schema.ID)).get(Schema.ID));
+          if (live == null || live.get(doc)) special.add(fields.document(doc, idOnly).get(Schema.ID));
         }
       }
     } finally {
