@@ -189,6 +189,87 @@ test('the Java fold equals fold.ts: tricky texts are found by their folded needl
   }
 });
 
+test('needles of 4 to 11 characters are found exactly wherever they sit: a word\'s start, inside a word, across the spaces between words', async () => {
+  // every configuration the word fields split a needle's matches into (Schema, SearchQuery.current), and the
+  // phrase path past 10 characters; checked against fold(text).includes(needle) for every needle tried
+  const texts = [
+    'deploy 완료했어요', 'deployment 시작', 'redeploy 했어요', 'dep loy 띄어 쓴 배포', 'd eploy', 'de ploy 오타', 'xde ploy',
+    'deplo 까지만', 'eploy 뒤만', 'dep-loy 하이픈', 'DEPLOY 대문자', 'Ｄｅｐｌｏｙ 전각',
+    '서버에서 장애가 났어요', '웹서버에서 로그를 봤는데요', '서버 에서 띄어 씀', '서 버에서 오타', '서버에 서 또', '서버에', '서버',
+    '바로 볼게요', '바로볼게요 붙여서', '바 로 볼 게 요', '지금바로 볼게요', '바로 볼게요요',
+    '마이그레이션 끝났습니다', '데이터마이그레이션이 끝나면', '마이 그레이션', '마이그레이 션을 다시',
+    '배포😀완료 이모지', '배포 😀 완료', 'kafka에서 메시지를', 'Kafka 에서', 'kafkaa에서는 아님',
+    '클러스터브로커지연이 길어요', '클러스터 브로커 지연', '클러스터 브로커', '가나다라마바사아자차카 열한 글자',
+  ];
+  const needles = new Set<string>();
+  for (const text of texts) {
+    const cps = [...fold(text)];
+    for (let len = 4; len <= 11; len++) for (let at = 0; at + len <= cps.length; at += 2) needles.add(cps.slice(at, at + len).join(''));
+  }
+  await produce(...texts.map((text, i) => envelope({ id: `w${i}`, channel: 'words', text })));
+  // an edited message: its earlier version is matched for auditors only
+  await produce(envelope({ id: 'w-old', channel: 'words', text: 'rollback 했어요' }));
+  await produce(envelope({ id: 'w-old-edit', type: 'edit', channel: 'words', text: '되돌렸어요', meta: { target: 'w-old' } }));
+  assert.ok(needles.size > 300, `${needles.size} needles`);
+  for (const needle of needles) {
+    const expected = texts.flatMap((t, i) => (fold(t).includes(needle) ? [`w${i}`] : [])).sort();
+    assert.deepEqual((await found([needle], AUDITOR, { channels: ['words'] })).map((h) => h.id).sort(), expected, needle);
+  }
+  const member: SearchView = { role: 'member', channels: ['words'] };
+  assert.deepEqual(await ids(['rollback'], AUDITOR), ['w-old']);
+  assert.deepEqual(await ids(['rollback'], member), []);
+  assert.deepEqual(await ids(['deploy'], member), ['w0', 'w1', 'w10', 'w11', 'w2', 'w3', 'w4', 'w5', 'w6']);
+});
+
+test('a page found among the newest matches first is the page one pass finds, cursor after cursor; words that seldom meet fall back to that pass', async () => {
+  // 600 messages a day apart (after every other test's), every one with 창구; 옛말 in the oldest 60 of them and in
+  // 340 newer ones without 창구: 창구 옛말 has 400 candidates by its rarer word and its 60 matches are all old
+  const t0 = Date.parse('2025-01-01T09:00:00+09:00');
+  const day = 24 * 3600_000;
+  await produce(
+    ...Array.from({ length: 600 }, (_, i) => envelope({ id: `a${String(i).padStart(3, '0')}`, channel: ['apart-a', 'apart-b'][i % 2], nick: ['민수', '지연', '하늘'][i % 3], ts: t0 + i * day, text: `창구 ${i}번째 안내${i < 60 ? ' 옛말' : ''}` })),
+    ...Array.from({ length: 340 }, (_, i) => envelope({ id: `b${String(i).padStart(3, '0')}`, channel: 'apart-a', ts: t0 + (200 + i) * day, text: `옛말 ${i}번째` })),
+  );
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kchat-apart-'));
+  const apart = new SearchService({ ...fx.config, dataDir: dir }, fx.config.kafkaBrokers!, { pageApartFrom: 1 });
+  try {
+    await apart.start();
+    await apart.sync(120_000);
+    const viaApart = new SearchClient(apart);
+    const firstPages = async (c: SearchClient, must: string[], extra: Partial<ParsedQuery>, limit: number) => {
+      const out: { total: number; ids: string[]; facets: unknown }[] = [];
+      let cursor: { ts: number; id: string } | null = null;
+      for (let n = 0; n < 4; n++) {
+        const r = await c.search(query(must.map(fold), extra), { limit, view: AUDITOR, cursor });
+        out.push({ total: r.total, ids: r.hits.map((h) => h.id), facets: r.facets });
+        const last = r.hits.at(-1);
+        if (!r.next_cursor || !last) break;
+        cursor = { ts: last.ts, id: last.id };
+      }
+      return out;
+    };
+    const ep = apart.endpoint()!;
+    const raw = async (must: string[], limit: number) => {
+      const res = await fetch(`${ep.url}/search`, { method: 'POST', headers: { authorization: `Bearer ${ep.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ must: must.map(fold), limit, view: { role: 'auditor' } }) });
+      return (await res.json()) as { total: number; page_apart: boolean };
+    };
+    for (const [must, extra, limit, apartExpected] of [
+      [['창구'], {}, 2, true],
+      [['창구'], { channels: ['apart-b'] }, 1, true],
+      [['창구', '옛말'], {}, 1, false],
+    ] as [string[], Partial<ParsedQuery>, number, boolean][]) {
+      const expected = await firstPages(client, must, extra, limit);
+      assert.ok(expected[0].total > 0 && expected.length === 4, `${must.join(' ')}: found, over several pages`);
+      assert.deepEqual(await firstPages(viaApart, must, extra, limit), expected, `${must.join(' ')}: same totals, facets and pages`);
+      if (!Object.keys(extra).length) assert.equal((await raw(must, limit)).page_apart, apartExpected, `${must.join(' ')}: page found apart`);
+    }
+    assert.deepEqual((await firstPages(viaApart, ['창구', '옛말'], {}, 1))[0].ids, ['a059'], 'the newest of the old matches');
+  } finally {
+    await apart.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 describe('offsets live in the Lucene commit', () => {
   test('a restart resumes where the last commit ended: nothing is indexed again', async () => {
     await produce(...Array.from({ length: 50 }, (_, i) => envelope({ id: `r${i}`, channel: 'restart', text: `재시작 전 메시지 ${i}` })));
