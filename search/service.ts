@@ -107,10 +107,9 @@ export class SearchService {
      * facetBytes: memory for the facets' per-document ordinals (default a quarter of the heap; 0 reads them from the index);
      * paceMs: the indexer's pause between polls while chat trickles in (the service's default: 50; 0 = none);
      * searchThreads / splitMinDocs: threads one search uses, and the smallest part of a segment one of them takes
-     * (the service's defaults: the cores, at most 4 / 50,000); pageApartFrom: from this many candidates on a search
-     * finds its page among the newest matches before it counts them all (default 50,000)
+     * (the service's defaults: the cores, at most 4 / 50,000)
      */
-    private readonly options: { warmMinDocs?: number; facetBytes?: number; paceMs?: number; searchThreads?: number; splitMinDocs?: number; pageApartFrom?: number } = {},
+    private readonly options: { warmMinDocs?: number; facetBytes?: number; paceMs?: number; searchThreads?: number; splitMinDocs?: number } = {},
   ) {
     this.dir = path.join(config.dataDir, 'search');
     this.remote = config.search.url !== null;
@@ -199,7 +198,6 @@ export class SearchService {
       ...(this.options.paceMs === undefined ? [] : ['--pace-ms', String(this.options.paceMs)]),
       ...(this.options.searchThreads === undefined ? [] : ['--search-threads', String(this.options.searchThreads)]),
       ...(this.options.splitMinDocs === undefined ? [] : ['--split-min-docs', String(this.options.splitMinDocs)]),
-      ...(this.options.pageApartFrom === undefined ? [] : ['--page-apart-from', String(this.options.pageApartFrom)]),
     ];
     this.startedAt = Date.now();
     // Own process group: Ctrl-C reaches only us, and we stop the service after the parts that use it.

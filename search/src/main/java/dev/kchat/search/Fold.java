@@ -28,30 +28,16 @@ final class Fold {
 
   /** The folded form of a text or a query word. */
   static String fold(String text) {
-    return fold(text, null);
-  }
-
-  /**
-   * The folded form, and where its words begin: {@code starts} gets the char offset in the folded text of each
-   * run of characters the removed whitespace separated (the words the index's word fields are made of, Schema).
-   */
-  static String fold(String text, IntList starts) {
     if (simple(text)) {
       // ASCII and Hangul syllables (nearly all chat): NFKC is the identity, lower case is A–Z: one pass
       char[] out = new char[text.length()];
       int n = 0;
-      boolean space = true;
       for (int i = 0; i < text.length(); i++) {
         char c = text.charAt(i);
         if (c < 0x80) {
-          if (c == ' ' || (c >= 0x09 && c <= 0x0d)) {
-            space = true;
-            continue;
-          }
+          if (c == ' ' || (c >= 0x09 && c <= 0x0d)) continue;
           if (c >= 'A' && c <= 'Z') c += 32;
         }
-        if (space && starts != null) starts.add(n);
-        space = false;
         out[n++] = c;
       }
       return new String(out, 0, n);
@@ -59,34 +45,15 @@ final class Fold {
     String s = Normalizer.normalize(text, Normalizer.Form.NFKC);
     s = s.toLowerCase(Locale.ROOT);
     StringBuilder out = null;
-    boolean space = true;
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
       if (jsSpace(c)) {
         if (out == null) out = new StringBuilder(s.length()).append(s, 0, i);
-        space = true;
-        continue;
+      } else if (out != null) {
+        out.append(c);
       }
-      if (space && starts != null) starts.add(out == null ? i : out.length());
-      space = false;
-      if (out != null) out.append(c);
     }
     return out == null ? s : out.toString();
-  }
-
-  /** A growable list of ints (word starts), reused by the indexer thread. */
-  static final class IntList {
-    int[] values = new int[16];
-    int size;
-
-    void add(int v) {
-      if (size == values.length) values = java.util.Arrays.copyOf(values, size * 2);
-      values[size++] = v;
-    }
-
-    void clear() {
-      size = 0;
-    }
   }
 
   /** cleanText(): well-formed, NFC, no controls but \t \n, at most {@code max} code points. */

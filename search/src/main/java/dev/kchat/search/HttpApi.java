@@ -48,7 +48,7 @@ final class HttpApi {
     return t;
   });
 
-  HttpApi(String host, int port, String token, Store store, Indexer indexer, int threads, int searchThreads, long warmMinDocs, int splitMinDocs, long pageApartFrom, Facets facets) throws IOException {
+  HttpApi(String host, int port, String token, Store store, Indexer indexer, int threads, int searchThreads, long warmMinDocs, int splitMinDocs, Facets facets) throws IOException {
     this.token = sha256(token);
     this.store = store;
     this.indexer = indexer;
@@ -57,7 +57,7 @@ final class HttpApi {
       Thread t = new Thread(r, "search-worker");
       t.setDaemon(true);
       return t;
-    }), searchThreads, Math.max(1, splitMinDocs), Math.max(1, pageApartFrom), facets);
+    }), searchThreads, Math.max(1, splitMinDocs), facets);
     this.warmer = new Warmer(store, searcher, warmMinDocs, indexer::caughtUp);
     // small answers must not wait for a delayed ACK (Nagle): ~40 ms per request otherwise
     System.setProperty("sun.net.httpserver.nodelay", "true");

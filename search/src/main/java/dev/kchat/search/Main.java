@@ -39,8 +39,6 @@ public final class Main {
         --search-threads N        threads that share one search (default: cores, at most 4)
         --split-min-docs N        a segment is shared between search threads in parts of at least this many
                                   documents (default 50000)
-        --page-apart-from N       a search with this many candidates or more finds its page among the newest
-                                  matches before counting them all (default 50000)
         --warm-min-docs N         warm the search loop up after the start from this many documents
                                   (default 200000; smaller indexes answer fast from the first search)
         --facet-bytes N           memory (outside the heap) for the facets' per-document ordinals, two bytes
@@ -91,7 +89,7 @@ public final class Main {
     Log.info("index opened", "dir", index, "docs", store.docs(), "ms", System.currentTimeMillis() - t0);
     Indexer indexer = new Indexer(brokers, topic, group, store, types, (long) number(a, "commit-ms", 5000), (long) number(a, "refresh-ms", 1000), (long) number(a, "pace-ms", 50));
     int searchThreads = (int) number(a, "search-threads", Math.min(4, Runtime.getRuntime().availableProcessors()));
-    HttpApi api = new HttpApi(a.getOrDefault("host", "127.0.0.1"), (int) number(a, "port", 0), token, store, indexer, (int) number(a, "threads", 4), searchThreads, (long) number(a, "warm-min-docs", Warmer.MIN_DOCS), (int) number(a, "split-min-docs", Searcher.SPLIT_MIN_DOCS), (long) number(a, "page-apart-from", Searcher.PAGE_APART_FROM), facets);
+    HttpApi api = new HttpApi(a.getOrDefault("host", "127.0.0.1"), (int) number(a, "port", 0), token, store, indexer, (int) number(a, "threads", 4), searchThreads, (long) number(a, "warm-min-docs", Warmer.MIN_DOCS), (int) number(a, "split-min-docs", Searcher.SPLIT_MIN_DOCS), facets);
     Thread indexing = new Thread(indexer, "search-indexer");
     indexing.start();
     api.start();

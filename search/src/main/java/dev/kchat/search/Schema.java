@@ -4,17 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.apache.lucene.analysis.Analyzer;
-import org.apache.lucene.analysis.TokenStream;
 import org.apache.lucene.analysis.core.KeywordAnalyzer;
 import org.apache.lucene.analysis.miscellaneous.PerFieldAnalyzerWrapper;
 import org.apache.lucene.analysis.ngram.NGramTokenizer;
-import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.FieldType;
@@ -38,13 +34,6 @@ import org.apache.lucene.util.BytesRef;
  * substring (장애 in 서버장애가). {@code old_*} hold the earlier versions
  * of edited messages (auditors match them).
  *
- * Words: the runs of characters between whitespace in the folded text, for
- * needles of 4 to MAX_WORD characters: a common needle is nearly always at
- * the start of a word ({@code pre}, one term, no positions to read); the
- * rest of its matches begin inside a word ({@code tri_mid}) or run from a
- * whole short word into the next ({@code word}), and only those few are
- * checked by the trigram phrase (SearchQuery.needle says why it is exact).
- *
  * Keywords: id, channel (lower case), nick_key (folded nick), user_id, type,
  * and flags (link, old_link, edited, deleted, ephemeral, pending). Time: ts as
  * a point (ranges) and doc values (the page: newest first, ties by id). The
@@ -54,7 +43,7 @@ import org.apache.lucene.util.BytesRef;
  */
 final class Schema {
   /** Bumped when the layout changes: an index of another version is rebuilt from Kafka. */
-  static final String VERSION = "6";
+  static final String VERSION = "5";
 
   static final String ID = "id";
   static final String TS = "ts";
@@ -72,14 +61,6 @@ final class Schema {
   static final String TRI = "tri";
   static final String BI = "bi";
   static final String UNI = "uni";
-  /** the first 4…MAX_WORD characters of each word (a needle of that length that begins a word is one term) */
-  static final String PRE = "pre";
-  /** each word shorter than MAX_WORD (a needle that begins with a whole word runs on past its end) */
-  static final String WORD = "word";
-  /** the trigrams that do not begin a word (a needle that begins inside a word) */
-  static final String TRI_MID = "tri_mid";
-  /** needles of 4 to this many characters are found by word (SearchQuery.needle); longer ones by trigram phrases */
-  static final int MAX_WORD = 10;
   static final String OLD_TRI = "old_tri";
   static final String OLD_BI = "old_bi";
   static final String OLD_UNI = "old_uni";
@@ -154,10 +135,8 @@ final class Schema {
     d.add(new StringField(USER_ID, m.userId, Field.Store.YES));
     d.add(new StringField(TYPE, m.type, Field.Store.YES));
     d.add(new StoredField(TEXT, m.text));
-    Fold.IntList starts = new Fold.IntList();
-    String folded = Fold.fold(m.text, starts);
+    String folded = Fold.fold(m.text);
     d.add(new Field(TRI, folded, POSITIONS));
-    addWords(d, folded, starts);
     d.add(new Field(BI, folded, DOCS_ONLY));
     d.add(new Field(UNI, folded, DOCS_ONLY));
     if (Fold.hasLink(m.text)) d.add(new StringField(LINK, YES, Field.Store.NO));
@@ -195,73 +174,6 @@ final class Schema {
     d.add(new StoredField(PARTITION, m.partition));
     d.add(new StoredField(OFFSET, m.offset));
     return d;
-  }
-
-  /** The word fields of a folded text whose words begin at {@code starts} (char offsets). */
-  private static void addWords(Document d, String folded, Fold.IntList starts) {
-    int[] cps = folded.codePoints().toArray();
-    boolean[] begins = new boolean[cps.length + 1];
-    int[] wordAt = new int[starts.size + 1]; // code point offsets
-    for (int i = 0, k = 0, w = 0; w < starts.size; ) {
-      if (starts.values[w] == i) {
-        wordAt[w++] = k;
-        begins[k] = true;
-        continue;
-      }
-      i += Character.charCount(cps[k++]);
-    }
-    wordAt[starts.size] = cps.length;
-    Terms pre = new Terms(cps);
-    Terms word = new Terms(cps);
-    Terms mid = new Terms(cps);
-    for (int w = 0; w < starts.size; w++) {
-      int from = wordAt[w];
-      int len = wordAt[w + 1] - from;
-      if (len < MAX_WORD) word.add(from, len);
-      for (int k = 4; k <= Math.min(len, MAX_WORD); k++) pre.add(from, k);
-    }
-    for (int p = 0; p + 3 <= cps.length; p++) if (!begins[p]) mid.add(p, 3);
-    d.add(new Field(PRE, pre, DOCS_ONLY));
-    d.add(new Field(WORD, word, DOCS_ONLY));
-    d.add(new Field(TRI_MID, mid, DOCS_ONLY));
-  }
-
-  /** Terms given as pieces of one code point array (no string per term). */
-  private static final class Terms extends TokenStream {
-    private final CharTermAttribute term = addAttribute(CharTermAttribute.class);
-    private final int[] cps;
-    private int[] pieces = new int[16]; // from, length, …
-    private int size;
-    private int next;
-
-    Terms(int[] cps) {
-      this.cps = cps;
-    }
-
-    void add(int from, int length) {
-      if (size + 2 > pieces.length) pieces = Arrays.copyOf(pieces, pieces.length * 2);
-      pieces[size++] = from;
-      pieces[size++] = length;
-    }
-
-    @Override
-    public boolean incrementToken() {
-      if (next >= size) return false;
-      clearAttributes();
-      int from = pieces[next++];
-      int to = from + pieces[next++];
-      for (int i = from; i < to; i++) {
-        if (cps[i] < 0x10000) term.append((char) cps[i]);
-        else term.append(new String(Character.toChars(cps[i])));
-      }
-      return true;
-    }
-
-    @Override
-    public void reset() throws IOException {
-      super.reset();
-      next = 0;
-    }
   }
 
   /** Read a message back from its stored fields (to apply an edit, a delete, or a late message). */

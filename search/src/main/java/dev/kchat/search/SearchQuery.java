@@ -129,15 +129,13 @@ final class SearchQuery {
     return b.build();
   }
 
-  /** A needle in the current text: from 4 characters on by words or by its phrase ({@link Needle}). */
-  static Query current(String needle) {
-    return needle.codePointCount(0, needle.length()) < 4 ? needle(Schema.TRI, Schema.BI, Schema.UNI, needle) : new Needle(needle);
-  }
-
   private Query text(String needle) {
-    Query current = current(needle);
+    Query current = needle(Schema.TRI, Schema.BI, Schema.UNI, needle);
     if (!auditor) return current;
-    return new Union(current, needle(Schema.OLD_TRI, Schema.OLD_BI, Schema.OLD_UNI, needle));
+    return new BooleanQuery.Builder()
+        .add(current, Occur.SHOULD)
+        .add(needle(Schema.OLD_TRI, Schema.OLD_BI, Schema.OLD_UNI, needle), Occur.SHOULD)
+        .build();
   }
 
   private static Query anyOf(String field, List<String> values) {

@@ -24,7 +24,6 @@ import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.ScoreMode;
 import org.apache.lucene.search.Scorer;
-import org.apache.lucene.search.ScorerSupplier;
 import org.apache.lucene.search.TwoPhaseIterator;
 import org.apache.lucene.search.Weight;
 import org.apache.lucene.util.Bits;
@@ -36,10 +35,9 @@ import org.apache.lucene.util.BytesRef;
  * keeps the newest matches after the cursor for the page (order ts desc, id
  * desc). Segments are visited newest first (their newest ts comes from the
  * ts points), so once the page is full, older segments only count: their
- * matches' ts is not even read. A search with many candidates finds its page
- * first among the newest matches only, and the pass then only counts. The
- * search threads (two on this machine) share the pass in pieces of segments,
- * each taking the next one when done, and their parts are merged.
+ * matches' ts is not even read. The search threads (two on this machine)
+ * share the work in pieces of segments, each taking the next one when done,
+ * and their parts are merged.
  */
 final class Searcher {
   static final int FACETS = 20;
@@ -52,10 +50,8 @@ final class Searcher {
   private final int threads;
   private final Facets facets;
   private final int minRange;
-  private final long pageApartFrom;
 
-  Searcher(ExecutorService pool, int threads, int minRange, long pageApartFrom, Facets facets) {
-    this.pageApartFrom = pageApartFrom;
+  Searcher(ExecutorService pool, int threads, int minRange, Facets facets) {
     this.pool = pool;
     this.threads = threads;
     this.minRange = minRange;
@@ -93,32 +89,34 @@ final class Searcher {
   ObjectNode search(IndexSearcher searcher, SearchQuery q) throws IOException {
     Weight weight = searcher.createWeight(searcher.rewrite(q.toLucene()), ScoreMode.COMPLETE_NO_SCORES, 1f);
     List<Segment> segments = new ArrayList<>();
-    long cost = 0;
-    for (LeafReaderContext leaf : searcher.getIndexReader().leaves()) {
-      segments.add(segment(leaf));
-      ScorerSupplier supplier = weight.scorerSupplier(leaf);
-      if (supplier != null) cost += supplier.cost();
-    }
+    for (LeafReaderContext leaf : searcher.getIndexReader().leaves()) segments.add(segment(leaf));
     segments.sort(Comparator.comparingLong((Segment s) -> s.maxTs).reversed());
-    // A search with many candidates first looks for its page among the newest matches (pageAmongNewest): in the
-    // pass over every match, reading each one's ts for the page was a fifth of the work. If few of its candidates
-    // match (words that seldom meet), the count finds the page as it goes, as for any other search.
-    List<Candidate> page = cost >= pageApartFrom ? pageAmongNewest(searcher, weight, q, segments, cost) : null;
-    boolean pageApart = page != null;
-    List<Range> pieces = pieces(segments);
+    // The documents go out in pieces, newest segments first, to the search threads, each taking the next piece
+    // when done with one: merges leave one or two segments with most of the docs, and matches gather unevenly (a
+    // topic's busy days), so a fixed share per thread left one thread with most of a common word's search while
+    // the other waited; so did a thread that started late (Lucene 9 searches a segment in one thread).
+    long docs = 0;
+    for (Segment s : segments) docs += s.leaf.reader().maxDoc();
+    int helpers = (int) Math.max(0, Math.min(threads - 1, docs / minRange - 1));
+    long size = Math.max(minRange, docs / ((helpers + 1L) * PIECES_PER_THREAD));
+    List<Range> pieces = new ArrayList<>();
+    for (Segment s : segments) {
+      int maxDoc = s.leaf.reader().maxDoc();
+      int n = (int) Math.max(1, maxDoc / size);
+      for (int i = 0; i < n; i++) pieces.add(new Range(s, (int) ((long) maxDoc * i / n), (int) ((long) maxDoc * (i + 1) / n)));
+    }
     AtomicInteger next = new AtomicInteger();
     // a helper runs only if it starts before the pieces are gone; the caller claims those that have not started
     // (the pool busy with another search), so it never waits for a thread with nothing left to do
-    int helpers = helpers(segments);
     List<AtomicBoolean> started = new ArrayList<>();
     List<Future<Part>> running = new ArrayList<>();
     for (int i = 0; i < helpers; i++) {
       AtomicBoolean mine = new AtomicBoolean();
       started.add(mine);
-      running.add(pool.submit(() -> mine.compareAndSet(false, true) ? collect(weight, pieces, next, q, !pageApart) : null));
+      running.add(pool.submit(() -> mine.compareAndSet(false, true) ? collect(weight, pieces, next, q) : null));
     }
     List<Part> parts = new ArrayList<>();
-    parts.add(collect(weight, pieces, next, q, !pageApart));
+    parts.add(collect(weight, pieces, next, q));
     for (int i = 0; i < helpers; i++) {
       if (started.get(i).compareAndSet(false, true)) continue;
       try {
@@ -130,37 +128,6 @@ final class Searcher {
         throw new IOException("search interrupted", e);
       }
     }
-    return answer(parts, page, q).put("page_apart", pageApart);
-  }
-
-  /** search threads that help the caller: none for a small index (a piece has its own cost) */
-  private int helpers(List<Segment> segments) {
-    long docs = 0;
-    for (Segment s : segments) docs += s.leaf.reader().maxDoc();
-    return (int) Math.max(0, Math.min(threads - 1, docs / minRange - 1));
-  }
-
-  /**
-   * The documents go out in pieces, newest segments first, to the search threads, each taking the next piece
-   * when done with one: merges leave one or two segments with most of the docs, and matches gather unevenly (a
-   * topic's busy days), so a fixed share per thread left one thread with most of a common word's search while
-   * the other waited; so did a thread that started late (Lucene 9 searches a segment in one thread).
-   */
-  private List<Range> pieces(List<Segment> segments) {
-    long docs = 0;
-    for (Segment s : segments) docs += s.leaf.reader().maxDoc();
-    long size = Math.max(minRange, docs / ((helpers(segments) + 1L) * PIECES_PER_THREAD));
-    List<Range> pieces = new ArrayList<>();
-    for (Segment s : segments) {
-      int maxDoc = s.leaf.reader().maxDoc();
-      int n = (int) Math.max(1, maxDoc / size);
-      for (int i = 0; i < n; i++) pieces.add(new Range(s, (int) ((long) maxDoc * i / n), (int) ((long) maxDoc * (i + 1) / n)));
-    }
-    return pieces;
-  }
-
-  /** The answer from the threads' parts: total, facets, and the page (found by the parts, or apart). */
-  private ObjectNode answer(List<Part> parts, List<Candidate> page, SearchQuery q) throws IOException {
     long total = 0;
     long cpu = 0;
     long[] channels = new long[facets.channelCount()];
@@ -173,7 +140,6 @@ final class Searcher {
       for (int i = 0; i < p.nicks.length; i++) nicks[i] += p.nicks[i];
       candidates.addAll(p.candidates);
     }
-    if (page != null) candidates = page;
     candidates.sort((a, b) -> a.ts != b.ts ? Long.compare(b.ts, a.ts) : b.id.compareTo(a.id));
     ObjectNode out = JSON.createObjectNode();
     ArrayNode hits = out.putArray("hits");
@@ -190,68 +156,8 @@ final class Searcher {
     return out;
   }
 
-  /** by default, from this many candidates (the query's cost) on, the page is found apart from the count (pageAmongNewest) */
-  static final long PAGE_APART_FROM = 50_000;
-
-  /**
-   * The page (the k newest matches after the cursor, and their ties) of a search with many candidates, found
-   * apart from the count: its matches within a window of the newest time, which would hold about 128 k of its
-   * candidates if they spread evenly over time (a common word finds far more than k there); null when the
-   * window holds fewer than k matches.
-   */
-  private List<Candidate> pageAmongNewest(IndexSearcher searcher, Weight weight, SearchQuery q, List<Segment> segments, long cost) throws IOException {
-    int k = q.limit + 1;
-    long oldest = Long.MAX_VALUE;
-    long newestTs = Long.MIN_VALUE;
-    for (Segment s : segments) {
-      oldest = Math.min(oldest, s.minTs);
-      newestTs = Math.max(newestTs, s.maxTs);
-    }
-    long hi = q.afterTs == null ? Long.MAX_VALUE : q.afterTs;
-    long top = Math.min(newestTs, hi);
-    double span = (double) top - oldest + 1;
-    double width = Math.max(60_000, span * 128.0 * k / cost);
-    if (!(span > 0) || span > 1e15 || width >= span) return null; // no time range to cut (or no ts points)
-    long lo = top - (long) width + 1;
-    // the window's documents from the ts points, the query's matches among them (its terms already looked up)
-    Weight range = searcher.createWeight(LongPoint.newRangeQuery(Schema.TS, lo, hi), ScoreMode.COMPLETE_NO_SCORES, 1f);
-    Newest newest = new Newest(k);
-    for (Segment seg : segments) {
-      if (seg.maxTs < lo || seg.minTs > hi) continue;
-      Scorer scorer = weight.scorer(seg.leaf);
-      Scorer inRange = scorer == null ? null : range.scorer(seg.leaf);
-      if (inRange != null) offerMatches(seg.leaf, scorer, inRange.iterator(), q, newest);
-    }
-    if (newest.size < k) return null;
-    List<Candidate> out = new ArrayList<>();
-    newest.drain(out);
-    return out;
-  }
-
-  /** Offer a segment's matches among `window`'s documents after the cursor to the page. */
-  private static void offerMatches(LeafReaderContext leaf, Scorer scorer, DocIdSetIterator window, SearchQuery q, Newest newest) throws IOException {
-    TwoPhaseIterator twoPhase = scorer.twoPhaseIterator();
-    DocIdSetIterator it = twoPhase == null ? scorer.iterator() : twoPhase.approximation();
-    Bits live = leaf.reader().getLiveDocs();
-    NumericDocValues ts = DocValues.getNumeric(leaf.reader(), Schema.TS);
-    SortedDocValues idValues = q.afterTs != null ? DocValues.getSorted(leaf.reader(), Schema.ID) : null;
-    int doc = window.nextDoc();
-    while (doc != DocIdSetIterator.NO_MORE_DOCS) {
-      int at = it.docID() < doc ? it.advance(doc) : it.docID();
-      if (at != doc) { // on to the window's next document at or after the query's next candidate
-        doc = at == DocIdSetIterator.NO_MORE_DOCS ? at : window.advance(at);
-        continue;
-      }
-      if ((live == null || live.get(doc)) && (twoPhase == null || twoPhase.matches())) {
-        long t = ts.advanceExact(doc) ? ts.longValue() : Long.MIN_VALUE;
-        if (q.afterTs == null || t < q.afterTs || (t == q.afterTs && idAt(idValues, doc).compareTo(q.afterId) < 0)) newest.offer(leaf, t, doc);
-      }
-      doc = window.nextDoc();
-    }
-  }
-
-  /** One thread's share of a search: the next piece not taken yet, until none is left; `page`: also find the page. */
-  private Part collect(Weight weight, List<Range> pieces, AtomicInteger next, SearchQuery q, boolean page) throws IOException {
+  /** One thread's share of a search: the next piece not taken yet, until none is left. */
+  private Part collect(Weight weight, List<Range> pieces, AtomicInteger next, SearchQuery q) throws IOException {
     long cpu0 = CPU.getCurrentThreadCpuTime();
     int k = q.limit + 1;
     Part part = new Part();
@@ -278,7 +184,7 @@ final class Searcher {
       if (counts.length <= none) counts = new int[Math.max(none + 1, counts.length * 2)];
       // the page needs this segment's ts only if it can hold a doc newer than the page's oldest (and older than the cursor)
       boolean cursorAllows = q.afterTs == null || seg.minTs <= q.afterTs;
-      boolean paging = page && cursorAllows && (newest.size < k || seg.maxTs >= newest.oldest());
+      boolean paging = cursorAllows && (newest.size < k || seg.maxTs >= newest.oldest());
       NumericDocValues ts = paging ? DocValues.getNumeric(reader, Schema.TS) : null;
       SortedDocValues idValues = paging && q.afterTs != null ? DocValues.getSorted(reader, Schema.ID) : null;
       long segTotal = 0;
