@@ -3,7 +3,8 @@
 // ephemeral answers stay with auditors, members see their channels only),
 // bad records skipped, offsets resumed from the last Lucene commit, a crash
 // survived, the token required, the Java fold equal to fold.ts, needles of
-// 4–11 characters found wherever they sit among the words, the
+// 4–11 characters found wherever they sit among the words, channel and
+// person filters the same whether Lucene or each match checks them, the
 // indexer's pause between polls of a live trickle cut short by a search,
 // and search threads sharing one search in pieces of segments.
 import { after, before, describe, test } from 'node:test';
@@ -220,6 +221,57 @@ test('needles of 4 to 11 characters are found exactly wherever they sit: a word\
   assert.deepEqual(await ids(['rollback'], AUDITOR), ['w-old']);
   assert.deepEqual(await ids(['rollback'], member), []);
   assert.deepEqual(await ids(['deploy'], member), ['w0', 'w1', 'w10', 'w11', 'w2', 'w3', 'w4', 'w5', 'w6']);
+});
+
+test('channel and person filters: the same matches, totals and facets whether Lucene or each match checks them', async () => {
+  // The service gives a channel or person filter to Lucene when it is much narrower than the needle (here: #quiet,
+  // 민지) and checks it on each match otherwise (#bulk, #mid, 지영, a member's channels): both against the truth
+  const plan = [
+    ...Array.from({ length: 150 }, (_, i) => ({ channel: 'bulk', nick: i % 3 ? '지영' : 'Zoë' })),
+    ...Array.from({ length: 48 }, (_, i) => ({ channel: 'mid', nick: i % 6 ? '지영' : '민지' })),
+    { channel: 'quiet', nick: '민지' },
+    { channel: 'quiet', nick: '지영' },
+  ];
+  const sent = plan.map((p, i) => ({ id: `pf${i}`, ...p, text: `필터점검 ${i}번째 메시지`, visible: i === 7 }));
+  await produce(
+    ...sent.map((m) => envelope({ id: m.id, channel: m.channel, nick: m.nick, text: m.text, ...(m.visible ? { type: 'bot', meta: { visible_to: ['u_감사'] } } : {}) })),
+    // the needle's neighbours in the same channels, and the channels' other traffic
+    ...Array.from({ length: 30 }, (_, i) => envelope({ id: `pf-other${i}`, channel: i % 2 ? 'bulk' : 'quiet', nick: '지영', text: `다른 이야기 ${i}` })),
+  );
+  const cases: { view: SearchView; channels?: string[]; nicks?: string[] }[] = [
+    { view: AUDITOR, channels: ['bulk'] },
+    { view: AUDITOR, channels: ['quiet'] },
+    { view: AUDITOR, channels: ['bulk', 'quiet'] },
+    { view: AUDITOR, nicks: ['지영'] },
+    { view: AUDITOR, nicks: ['민지'] },
+    { view: AUDITOR, nicks: [fold('ZOË')] },
+    { view: AUDITOR, channels: ['mid'], nicks: ['민지'] },
+    { view: AUDITOR, channels: ['bulk'], nicks: ['지영', fold('Zoë')] },
+    { view: { role: 'member', channels: ['bulk', 'mid'] } },
+    { view: { role: 'member', channels: ['quiet'] } },
+    { view: { role: 'member', channels: ['quiet', ...Array.from({ length: 20 }, (_, i) => `empty${i}`)] } },
+    { view: { role: 'member', channels: ['bulk', 'mid', 'quiet'] }, channels: ['mid'], nicks: ['지영'] },
+    { view: { role: 'member', channels: [] } },
+  ];
+  for (const c of cases) {
+    const expected = sent.filter(
+      (m) =>
+        (!c.channels || c.channels.includes(m.channel)) &&
+        (!c.nicks || c.nicks.includes(fold(m.nick))) &&
+        (c.view.role === 'auditor' || (c.view.channels.includes(m.channel) && !m.visible)),
+    );
+    const label = JSON.stringify(c);
+    const r = await client.search(query([fold('필터점검')], { channels: c.channels ?? [], nicks: c.nicks ?? [] }), { limit: 1000, view: c.view });
+    assert.equal(r.total, expected.length, label);
+    assert.deepEqual(r.hits.map((h) => h.id), expected.map((m) => m.id).reverse(), `${label}: newest first`);
+    const counted = (key: 'channel' | 'nick') => {
+      const m = new Map<string, number>();
+      for (const e of expected) m.set(e[key], (m.get(e[key]) ?? 0) + 1);
+      return [...m].map(([value, count]) => ({ value, count })).sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1));
+    };
+    assert.deepEqual(r.facets.channels, counted('channel'), `${label}: channel facet`);
+    assert.deepEqual(r.facets.users, counted('nick'), `${label}: user facet`);
+  }
 });
 
 describe('offsets live in the Lucene commit', () => {

@@ -7,6 +7,7 @@ import java.nio.CharBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.lucene.index.DocValues;
@@ -49,6 +50,8 @@ final class Facets {
   private final Map<String, Integer> nickIds = new ConcurrentHashMap<>();
   private final List<String> channels = new ArrayList<>();
   private final List<String> nicks = new ArrayList<>();
+  /** each nick folded as the nick_key field holds it (a from: filter checked per match compares these) */
+  private final List<String> nickKeys = new ArrayList<>();
   private final Map<IndexReader.CacheKey, Segment> bySegment = new ConcurrentHashMap<>();
   /** memory the per-document ordinals may take, all segments together */
   private final long budget;
@@ -105,8 +108,8 @@ final class Facets {
     for (int ord = 0; ord < n; ord++) {
       String v = dv.lookupOrd(ord).utf8ToString();
       int sep = v.indexOf(Schema.SEP);
-      chan[ord] = id(channelIds, channels, sep < 0 ? v : v.substring(0, sep));
-      nick[ord] = id(nickIds, nicks, sep < 0 ? "" : v.substring(sep + 1));
+      chan[ord] = id(channelIds, channels, null, sep < 0 ? v : v.substring(0, sep));
+      nick[ord] = id(nickIds, nicks, nickKeys, sep < 0 ? "" : v.substring(sep + 1));
     }
     return new Segment(chan, nick);
   }
@@ -133,14 +136,60 @@ final class Facets {
     }
   }
 
-  private static int id(Map<String, Integer> ids, List<String> names, String name) {
+  private static int id(Map<String, Integer> ids, List<String> names, List<String> keys, String name) {
     Integer id = ids.get(name);
     if (id != null) return id;
     synchronized (names) {
       return ids.computeIfAbsent(name, x -> {
         names.add(x);
+        if (keys != null) keys.add(Fold.fold(x));
         return names.size() - 1;
       });
+    }
+  }
+
+  /**
+   * A channel and person filter checked on each match (by its channel_nick ordinal) instead of in Lucene;
+   * `channels` (lower-cased) and `nickKeys` (folded, as the nick_key field holds them) are the sets to be in,
+   * each null for no such filter.
+   */
+  Filter filter(Set<String> channels, Set<String> nickKeys) {
+    return new Filter(channels, nickKeys);
+  }
+
+  final class Filter {
+    private final Set<String> channels;
+    private final Set<String> nickKeys;
+    /** by channel id and nick id: passes (known when the filter was made; later ids are looked up) */
+    private final boolean[] channelOk;
+    private final boolean[] nickOk;
+
+    private Filter(Set<String> channels, Set<String> nickKeys) {
+      this.channels = channels;
+      this.nickKeys = nickKeys;
+      channelOk = new boolean[channelCount()];
+      for (int id = 0; id < channelOk.length; id++) channelOk[id] = channelPasses(id);
+      nickOk = new boolean[nickCount()];
+      for (int id = 0; id < nickOk.length; id++) nickOk[id] = nickPasses(id);
+    }
+
+    private boolean channelPasses(int id) {
+      return channels == null || channels.contains(channel(id));
+    }
+
+    private boolean nickPasses(int id) {
+      return nickKeys == null || nickKeys.contains(nickKey(id));
+    }
+
+    /** Which of a segment's ordinals pass, indexed like {@link Segment#channelOf}, plus a last entry (false) for documents without one. */
+    boolean[] allowed(Segment seg) {
+      boolean[] out = new boolean[seg.channelOf.length + 1];
+      for (int ord = 0; ord < seg.channelOf.length; ord++) {
+        int c = seg.channelOf[ord];
+        int n = seg.nickOf[ord];
+        out[ord] = (c < channelOk.length ? channelOk[c] : channelPasses(c)) && (n < nickOk.length ? nickOk[n] : nickPasses(n));
+      }
+      return out;
     }
   }
 
@@ -165,6 +214,12 @@ final class Facets {
   String nick(int id) {
     synchronized (nicks) {
       return nicks.get(id);
+    }
+  }
+
+  private String nickKey(int id) {
+    synchronized (nicks) {
+      return nickKeys.get(id);
     }
   }
 }

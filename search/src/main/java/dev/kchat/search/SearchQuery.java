@@ -54,6 +54,14 @@ final class SearchQuery {
   boolean auditor;
   /** a member's channels (null for auditors) */
   List<String> memberChannels;
+  /**
+   * Filters the search checks on each match of the needles (by the facets' channel and person of each document,
+   * {@link Searcher}) instead of giving them to Lucene: set by the searcher where a filter is not much narrower
+   * than the needles, as Lucene's IndexOrDocValuesQuery does for ranges.
+   */
+  boolean channelsPerMatch;
+  boolean nicksPerMatch;
+  boolean memberChannelsPerMatch;
 
   static SearchQuery parse(JsonNode j) throws Bad {
     if (j == null || !j.isObject()) throw new Bad("the query must be a JSON object");
@@ -156,8 +164,8 @@ final class SearchQuery {
       positive = true;
     }
     for (String n : not) b.add(text(n), Occur.MUST_NOT);
-    if (!nicks.isEmpty()) b.add(anyOf(Schema.NICK_KEY, nicks), Occur.FILTER);
-    if (!channels.isEmpty()) b.add(anyOf(Schema.CHANNEL, channels), Occur.FILTER);
+    if (!nicks.isEmpty() && !nicksPerMatch) b.add(anyOf(Schema.NICK_KEY, nicks), Occur.FILTER);
+    if (!channels.isEmpty() && !channelsPerMatch) b.add(anyOf(Schema.CHANNEL, channels), Occur.FILTER);
     if (!types.isEmpty()) b.add(anyOf(Schema.TYPE, types), Occur.FILTER);
     if (hasLink) {
       Query link = auditor
@@ -166,7 +174,7 @@ final class SearchQuery {
       b.add(link, Occur.FILTER);
     }
     if (memberChannels != null) {
-      b.add(anyOf(Schema.CHANNEL, memberChannels), Occur.FILTER);
+      if (!memberChannelsPerMatch) b.add(anyOf(Schema.CHANNEL, memberChannels), Occur.FILTER);
       b.add(flag(Schema.DELETED), Occur.MUST_NOT);
       b.add(flag(Schema.EPHEMERAL), Occur.MUST_NOT);
     }
@@ -176,6 +184,7 @@ final class SearchQuery {
       // points for a narrow range, doc values when other clauses already narrow it down
       b.add(new IndexOrDocValuesQuery(LongPoint.newRangeQuery(Schema.TS, lo, hi), NumericDocValuesField.newSlowRangeQuery(Schema.TS, lo, hi)), Occur.FILTER);
     }
+    // (a filter checked per match only ever stands beside a needle: `must` is not empty then)
     positive |= from != null || to != null || !nicks.isEmpty() || !channels.isEmpty() || !types.isEmpty() || hasLink || memberChannels != null;
     if (!positive) b.add(new MatchAllDocsQuery(), Occur.FILTER);
     b.add(flag(Schema.PENDING), Occur.MUST_NOT);

@@ -1,6 +1,8 @@
 package dev.kchat.search;
 
 import java.io.IOException;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -10,6 +12,7 @@ import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import org.apache.lucene.index.LeafReader;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.PointValues;
@@ -23,21 +26,29 @@ import org.apache.lucene.util.BytesRef;
 /**
  * Warms a freshly started service, as Solr's firstSearcher queries do. The JIT
  * compiles the search loop only during the first searches over millions of
- * matches: right after a restart, the most common words at 10M messages took
- * 640–730 ms instead of 40–110 ms, for the first users to ask. So once the
- * indexer has caught up with the log (after a first build from Kafka too), a
- * background thread runs a few searches built from the index's own most
- * frequent bigram and trigram and its most common six-character substring (a
- * term, a phrase, an exclusion, a channel, a person, a time range, a member's
- * view), each a few times. Searches are answered meanwhile; /health says
+ * matches, and again for each query shape (a phrase, an exclusion, a filter
+ * bring their own Lucene iterators): right after a restart, the most common
+ * words at 10M messages took 640–730 ms instead of 40–110 ms, and with a
+ * warm-up of a few shapes only, the first `배포 -kafka` still took 270–360 ms.
+ * So once the indexer has caught up with the log (after a first build from
+ * Kafka too), a background thread runs every shape the query language gives
+ * (needles of one to nine characters, several words, exclusions, each filter,
+ * a member's view, a second page), built from the index's own most frequent
+ * terms and commonest substrings, round after round until a round ends with
+ * the compilers nearly idle. Searches are answered meanwhile; /health says
  * {@code "warm": true} when it is done (docs/search.md).
  */
 final class Warmer implements Runnable {
   /** the default size from which to warm up: below it the first searches are fast anyway */
   static final long MIN_DOCS = 200_000;
-  private static final int ROUNDS = 4;
-  /** the phrase warmed is the most common substring of this many characters in a sample of this many messages */
-  private static final int PHRASE_CHARS = 6;
+  /** rounds of the warming searches: at least, and at most */
+  private static final int MIN_ROUNDS = 4;
+  private static final int MAX_ROUNDS = 40;
+  /** a round in which the compilers worked for less than this share of its time ends the warm-up */
+  private static final double SETTLED_COMPILE_SHARE = 0.05;
+  private static final long DAY_MS = 24L * 3600 * 1000;
+  /** the phrases warmed are the most common substrings of these many characters in a sample of this many messages */
+  private static final int[] PHRASE_CHARS = {6, 9};
   private static final int SAMPLE = 2_000;
   private static final long MAX_MS = 30_000;
   /** a term dictionary is read this far at most for its most frequent terms */
@@ -63,7 +74,9 @@ final class Warmer implements Runnable {
   @Override
   public void run() {
     int searches = 0;
+    int rounds = 0;
     long t0 = 0;
+    long compiledMs = 0;
     try {
       // warm on the index users will search: after a first build from Kafka, not on its empty start
       while (!caughtUp.getAsBoolean()) Thread.sleep(200);
@@ -71,16 +84,25 @@ final class Warmer implements Runnable {
       IndexSearcher s = store.searchers.acquire();
       try {
         List<SearchQuery> queries = s.getIndexReader().numDocs() < minDocs ? List.<SearchQuery>of() : queries(s);
-        for (int round = 0; round < ROUNDS && System.currentTimeMillis() - t0 < MAX_MS; round++) {
+        // Rounds go on until one ends with the compiler nearly idle: each query shape brings its own Lucene
+        // iterators, and the JIT recompiles the search loop for several rounds after a restart.
+        long compile0 = compileMs();
+        while (!queries.isEmpty() && rounds < MAX_ROUNDS && System.currentTimeMillis() - t0 < MAX_MS) {
+          long roundStart = System.currentTimeMillis();
+          long compileStart = compileMs();
           for (SearchQuery q : queries) {
             searcher.search(s, q);
             searches++;
           }
+          rounds++;
+          long roundMs = System.currentTimeMillis() - roundStart;
+          if (rounds >= MIN_ROUNDS && compileMs() - compileStart <= roundMs * SETTLED_COMPILE_SHARE) break;
         }
+        compiledMs = compileMs() - compile0;
       } finally {
         store.searchers.release(s);
       }
-      if (searches > 0) Log.info("warmed up", "searches", searches, "ms", System.currentTimeMillis() - t0);
+      if (searches > 0) Log.info("warmed up", "searches", searches, "rounds", rounds, "ms", System.currentTimeMillis() - t0, "compile_ms", compiledMs);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (IOException | RuntimeException e) {
@@ -91,40 +113,78 @@ final class Warmer implements Runnable {
     }
   }
 
-  /** The warming searches for this index (none for an empty one). */
+  /** CPU the JIT compilers have spent so far (ms; summed over their threads), 0 where the JVM does not say. */
+  private static long compileMs() {
+    CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+    return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
+  }
+
+  /**
+   * The warming searches for this index (none for an empty one): every shape the query language gives the
+   * service (audit/search/query.ts), built from the index's own frequent terms, so that no first search of a
+   * shape waits for the compiler.
+   */
   static List<SearchQuery> queries(IndexSearcher s) throws IOException {
     LeafReader largest = null;
     for (LeafReaderContext leaf : s.getIndexReader().leaves()) {
       if (largest == null || leaf.reader().maxDoc() > largest.maxDoc()) largest = leaf.reader();
     }
     if (largest == null) return List.of();
-    List<String> bi = mostFrequent(largest, Schema.BI, 1);
+    List<String> uni = mostFrequent(largest, Schema.UNI, 1);
+    List<String> bi = mostFrequent(largest, Schema.BI, 2);
     List<String> tri = mostFrequent(largest, Schema.TRI, 1);
     List<String> channels = mostFrequent(largest, Schema.CHANNEL, 20);
     List<String> nicks = mostFrequent(largest, Schema.NICK_KEY, 1);
-    String phrase = commonSubstring(largest, PHRASE_CHARS);
+    List<String> types = mostFrequent(largest, Schema.TYPE, 1);
     if (bi.isEmpty() || tri.isEmpty() || channels.isEmpty()) return List.of();
+    String b = bi.get(0);
+    String b2 = bi.size() > 1 ? bi.get(1) : b;
+    String t = tri.get(0);
     List<SearchQuery> out = new ArrayList<>();
-    out.add(auditor(List.of(bi.get(0)), List.of()));
-    out.add(auditor(List.of(tri.get(0)), List.of()));
-    if (phrase != null) out.add(auditor(List.of(phrase), List.of())); // longer than three characters: a phrase of trigrams
-    out.add(auditor(List.of(bi.get(0)), List.of(tri.get(0))));
-    SearchQuery inChannel = auditor(List.of(bi.get(0)), List.of());
-    inChannel.channels = List.of(channels.get(0));
-    out.add(inChannel);
-    if (!nicks.isEmpty()) {
-      SearchQuery from = auditor(List.of(tri.get(0)), List.of());
-      from.nicks = nicks;
-      out.add(from);
+    // needles: a character, a bigram, a trigram, phrases of two trigrams (4–6 characters) and of three (7–9)
+    if (!uni.isEmpty()) out.add(auditor(List.of(uni.get(0)), List.of()));
+    out.add(auditor(List.of(b), List.of()));
+    out.add(auditor(List.of(t), List.of()));
+    List<String> phrases = new ArrayList<>();
+    for (int n : PHRASE_CHARS) {
+      String phrase = commonSubstring(largest, n);
+      if (phrase == null) continue;
+      phrases.add(phrase);
+      out.add(auditor(List.of(phrase), List.of()));
     }
-    SearchQuery recent = auditor(List.of(tri.get(0)), List.of());
+    // several words, exclusions (of a term and of a phrase)
+    out.add(auditor(List.of(b, t), List.of()));
+    out.add(auditor(List.of(b), List.of(t)));
+    if (!phrases.isEmpty()) out.add(auditor(List.of(b2), List.of(phrases.get(0))));
+    // filters beside a needle: channel, person, type, link, a narrow and a wide time range, and filters alone
+    out.add(auditor(List.of(b), List.of(), q -> q.channels = List.of(channels.get(0))));
+    if (!nicks.isEmpty()) {
+      out.add(auditor(List.of(b2), List.of(), q -> q.nicks = nicks));
+      out.add(auditor(List.of(), List.of(), q -> {
+        q.nicks = nicks;
+        q.channels = List.of(channels.get(0));
+      }));
+    }
+    if (!types.isEmpty()) out.add(auditor(List.of(b), List.of(), q -> q.types = types));
+    out.add(auditor(List.of(b2), List.of(), q -> q.hasLink = true));
     PointValues points = largest.getPointValues(Schema.TS);
-    if (points != null) recent.from = LongPoint.decodeDimension(points.getMaxPackedValue(), 0) - 30L * 24 * 3600 * 1000;
-    out.add(recent);
-    SearchQuery member = new SearchQuery();
-    member.must = List.of(bi.get(0));
-    member.memberChannels = channels;
-    out.add(member);
+    if (points != null) {
+      long newest = LongPoint.decodeDimension(points.getMaxPackedValue(), 0);
+      long oldest = LongPoint.decodeDimension(points.getMinPackedValue(), 0);
+      out.add(auditor(List.of(t), List.of(), q -> q.from = newest - 30L * DAY_MS));
+      out.add(auditor(List.of(b), List.of(), q -> {
+        q.from = oldest + (newest - oldest) / 2;
+        q.to = q.from + DAY_MS;
+      }));
+    }
+    // a member's view (their channels, no deleted or ephemeral messages), and the second page of a search
+    out.add(member(b, channels));
+    if (!phrases.isEmpty()) out.add(member(phrases.get(0), channels));
+    long pageEnd = points == null ? Long.MAX_VALUE : LongPoint.decodeDimension(points.getMaxPackedValue(), 0) - DAY_MS;
+    out.add(auditor(List.of(b2), List.of(), q -> {
+      q.afterTs = pageEnd;
+      q.afterId = new BytesRef("");
+    }));
     return out;
   }
 
@@ -147,10 +207,24 @@ final class Warmer implements Runnable {
   }
 
   private static SearchQuery auditor(List<String> must, List<String> not) {
+    return auditor(must, not, q -> {});
+  }
+
+  /** a member's search of the needle in these channels */
+  private static SearchQuery member(String needle, List<String> channels) {
+    SearchQuery q = new SearchQuery();
+    q.must = List.of(needle);
+    q.memberChannels = channels;
+    return q;
+  }
+
+  /** an auditor's search, with the filters `with` sets */
+  private static SearchQuery auditor(List<String> must, List<String> not, Consumer<SearchQuery> with) {
     SearchQuery q = new SearchQuery();
     q.must = must;
     q.not = not;
     q.auditor = true;
+    with.accept(q);
     return q;
   }
 
