@@ -62,12 +62,6 @@ function jvmOptions(heap: string, extra: string[]): string[] {
     '-XX:MaxHeapFreeRatio=30',
     '-XX:MaxMetaspaceSize=128m',
     '-XX:ReservedCodeCacheSize=64m',
-    // compile every path of a method, without speculating that a branch or receiver type seen rarely never comes:
-    // each query shape brings other Lucene iterators, and the speculation's traps kept C2 recompiling the search
-    // methods for the first hundreds of searches after a start (1.9 s of compiler CPU in a 96-search mix after the
-    // warm-up, p99 159–191 ms at 10M; without the traps 0.4–0.5 s and 106–111 ms: BENCHMARKS.md, "Search")
-    '-XX:PerMethodTrapLimit=0',
-    '-XX:PerBytecodeTrapLimit=0',
     '-Xss512k',
     '-XX:+ExitOnOutOfMemoryError',
     '-Djava.awt.headless=true',

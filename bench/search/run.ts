@@ -98,6 +98,7 @@ let memDb: Awaited<ReturnType<typeof duckdbMessages>> | null = null;
 let memIndexMiB = NaN;
 let postgres: Postgres | null = null;
 let rareTotal = -1;
+let round = 0;
 const notes: string[] = [];
 const useMemory = !args.values['skip-memory'] && N <= memoryMax;
 const usePg = !args.values['skip-pg'] && postgresInstalled();
@@ -286,15 +287,23 @@ await runBench({
     // the queries are timed on a warm service: the previous round ended with a restart (timed below)
     await untilWarm(performance.now());
     const ours: number[] = [];
+    const slowest: { q: string; ms: number }[] = [];
     const mem: number[] = [];
     const pgTimes: number[] = [];
     const api: number[] = [];
     for (const { q } of QUERIES) {
-      for (let s = 0; s < SAMPLES; s++) ours.push(await timed(() => client.search(parseQuery(q), { limit: 20 })));
+      for (let s = 0; s < SAMPLES; s++) {
+        const ms = await timed(() => client.search(parseQuery(q), { limit: 20 }));
+        ours.push(ms);
+        slowest.push({ q, ms });
+      }
       api.push(await timed(() => apiSearch(q)));
       if (memIndex) for (let s = 0; s < SAMPLES; s++) mem.push(await timed(() => memIndex!.search(parseQuery(q), { limit: 20 })));
       if (postgres) pgTimes.push(await timed(() => postgres!.search(q)));
     }
+    // which queries set the p99: the slowest searches of the round, each with its query
+    slowest.sort((a, b) => b.ms - a.ms);
+    notes.push(`Round ${++round}, the slowest searches of the service: ${slowest.slice(0, 5).map((x) => `\`${x.q}\` ${x.ms.toFixed(1)} ms`).join(', ')}.`);
     const jvm = memoryOf(service.pid);
     const srv = memoryOf(server!.proc.pid ?? null);
     const indexMiB = Number((await service.health()).index_bytes ?? NaN) / 2 ** 20;
