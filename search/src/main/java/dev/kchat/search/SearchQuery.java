@@ -126,15 +126,31 @@ final class SearchQuery {
    * sits at position i, so the phrase matches exactly where it is a substring).
    */
   static Query needle(String tri, String bi, String uni, String needle) {
-    int[] cps = needle.codePoints().toArray();
-    if (cps.length == 1) return new TermQuery(new Term(uni, needle));
-    if (cps.length == 2) return new TermQuery(new Term(bi, needle));
-    if (cps.length == 3) return new TermQuery(new Term(tri, needle));
+    List<Term> terms = terms(tri, bi, uni, needle);
+    int[] at = termStarts(needle.codePointCount(0, needle.length()));
+    if (at.length == 1) return new TermQuery(terms.get(0));
     PhraseQuery.Builder b = new PhraseQuery.Builder();
-    int last = cps.length - 3;
-    for (int p = 0; p < last; p += 3) b.add(new Term(tri, new String(cps, p, 3)), p);
-    b.add(new Term(tri, new String(cps, last, 3)), last);
+    for (int i = 0; i < at.length; i++) b.add(terms.get(i), at[i]);
     return b.build();
+  }
+
+  /** The terms a needle is searched by ({@link #needle}): one, or the trigrams of its phrase in order. */
+  static List<Term> terms(String tri, String bi, String uni, String needle) {
+    int[] cps = needle.codePoints().toArray();
+    if (cps.length <= 3) return List.of(new Term(cps.length == 1 ? uni : cps.length == 2 ? bi : tri, needle));
+    List<Term> out = new ArrayList<>();
+    for (int p : termStarts(cps.length)) out.add(new Term(tri, new String(cps, p, 3)));
+    return out;
+  }
+
+  /** where a needle's terms start: 0 for one of up to three characters, else 0, 3, 6, … and the last trigram */
+  private static int[] termStarts(int length) {
+    if (length <= 3) return new int[] {0};
+    int last = length - 3;
+    int[] out = new int[(last + 2) / 3 + 1];
+    for (int i = 0; i < out.length - 1; i++) out[i] = 3 * i;
+    out[out.length - 1] = last;
+    return out;
   }
 
   private Query text(String needle) {

@@ -126,11 +126,9 @@ final class Searcher {
 
   /** the documents a needle's rarest term is in (current texts): what its search reads at least */
   private static long needleDocs(IndexReader reader, String needle) throws IOException {
-    int[] cps = needle.codePoints().toArray();
-    if (cps.length <= 3) return reader.docFreq(new Term(cps.length == 1 ? Schema.UNI : cps.length == 2 ? Schema.BI : Schema.TRI, needle));
     long min = Long.MAX_VALUE;
-    for (int p = 0; p + 3 <= cps.length; p += 3) min = Math.min(min, reader.docFreq(new Term(Schema.TRI, new String(cps, p, 3))));
-    return Math.min(min, reader.docFreq(new Term(Schema.TRI, new String(cps, cps.length - 3, 3))));
+    for (Term t : SearchQuery.terms(Schema.TRI, Schema.BI, Schema.UNI, needle)) min = Math.min(min, reader.docFreq(t));
+    return min;
   }
 
   /** whether a filter's documents are so much fewer than the needles' that Lucene should lead with them */
@@ -247,16 +245,11 @@ final class Searcher {
       long segTotal = 0;
       for (int doc = range.from == 0 ? it.nextDoc() : it.advance(range.from); doc < range.to; doc = it.nextDoc()) {
         if (live != null && !live.get(doc)) continue;
-        int ord;
-        if (ordOfDoc != null) {
-          char o = ordOfDoc.get(doc);
-          ord = o == Facets.NONE ? none : o;
-        } else {
-          ord = cn.advanceExact(doc) ? cn.ordValue() : none;
-        }
         // a filter checked per match goes before the needle's own check (a phrase's positions)
+        int ord = allowed == null ? -1 : ordinal(ordOfDoc, cn, doc, none);
         if (allowed != null && !allowed[ord]) continue;
         if (twoPhase != null && !twoPhase.matches()) continue;
+        if (ord < 0) ord = ordinal(ordOfDoc, cn, doc, none);
         segTotal++;
         counts[ord]++;
         if (ts == null) continue;
@@ -285,6 +278,15 @@ final class Searcher {
     newest.drain(part.candidates);
     part.cpu = CPU.getCurrentThreadCpuTime() - cpu0;
     return part;
+  }
+
+  /** a match's channel_nick ordinal, from the segment's copy or its doc values; `none` when it has none */
+  private static int ordinal(CharBuffer ordOfDoc, SortedDocValues cn, int doc, int none) throws IOException {
+    if (ordOfDoc != null) {
+      char o = ordOfDoc.get(doc);
+      return o == Facets.NONE ? none : o;
+    }
+    return cn.advanceExact(doc) ? cn.ordValue() : none;
   }
 
   private static BytesRef idAt(SortedDocValues ids, int doc) throws IOException {

@@ -168,8 +168,8 @@ final class Warmer implements Runnable {
     if (!types.isEmpty()) out.add(auditor(List.of(b), List.of(), q -> q.types = types));
     out.add(auditor(List.of(b2), List.of(), q -> q.hasLink = true));
     PointValues points = largest.getPointValues(Schema.TS);
+    long newest = points == null ? Long.MAX_VALUE : LongPoint.decodeDimension(points.getMaxPackedValue(), 0);
     if (points != null) {
-      long newest = LongPoint.decodeDimension(points.getMaxPackedValue(), 0);
       long oldest = LongPoint.decodeDimension(points.getMinPackedValue(), 0);
       out.add(auditor(List.of(t), List.of(), q -> q.from = newest - 30L * DAY_MS));
       out.add(auditor(List.of(b), List.of(), q -> {
@@ -180,9 +180,8 @@ final class Warmer implements Runnable {
     // a member's view (their channels, no deleted or ephemeral messages), and the second page of a search
     out.add(member(b, channels));
     if (!phrases.isEmpty()) out.add(member(phrases.get(0), channels));
-    long pageEnd = points == null ? Long.MAX_VALUE : LongPoint.decodeDimension(points.getMaxPackedValue(), 0) - DAY_MS;
     out.add(auditor(List.of(b2), List.of(), q -> {
-      q.afterTs = pageEnd;
+      q.afterTs = points == null ? Long.MAX_VALUE : newest - DAY_MS;
       q.afterId = new BytesRef("");
     }));
     return out;
