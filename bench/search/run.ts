@@ -299,8 +299,8 @@ await runBench({
     const pgTimes: number[] = [];
     const api: number[] = [];
     // Ours first, on a quiet bench process, then the baselines: the in-memory index lives in this process (~4 GB of
-    // heap at 10M), and when its searches ran between ours, V8 collected their garbage (and the last round's rebuild)
-    // on background threads in the middle of our timings, taking the cores the service's two search threads use.
+    // heap at 10M), so neither its searches nor V8 collecting their garbage (or the last round's rebuild) can land in
+    // our timings. (It was not what set the p99: BENCHMARKS.md, 2026-12-04 evening.)
     await settle();
     for (const { q } of QUERIES) {
       for (let s = 0; s < SAMPLES; s++) {
