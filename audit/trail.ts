@@ -3,7 +3,10 @@
 // written BEFORE the action runs. `recordAudit()` is the only writer: when the
 // row cannot be written (disk full, database down) it throws a 503 InputError
 // and the action does not happen. The outcome (status, duration) is added
-// after the action; losing that second write loses no accountability.
+// after the action; losing that second write loses no accountability. Both go
+// through the database's `audit` write lane (core/db.ts): a request does not
+// queue behind ingest's bulk transactions or the topic count for its row (it
+// waits at most for a commit in progress).
 import crypto from 'node:crypto';
 import type { Principal } from '../core/auth.ts';
 import type { Database } from '../core/db.ts';
@@ -72,7 +75,7 @@ function boundedDetail(detail: unknown): string | null {
 export async function recordAudit(db: Database, e: AuditEntry): Promise<string> {
   const id = crypto.randomUUID();
   try {
-    await db.run('INSERT INTO audit_log (id, ts, user_id, nick, role, action, method, path, params, detail, status) VALUES (?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?)', [
+    await db.lane('audit').run('INSERT INTO audit_log (id, ts, user_id, nick, role, action, method, path, params, detail, status) VALUES (?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?)', [
       id,
       e.actor?.id ?? null,
       e.actor?.nick ?? null,
@@ -94,6 +97,7 @@ export async function recordAudit(db: Database, e: AuditEntry): Promise<string> 
 /** Add the outcome to a recorded action (best effort: the row that matters exists already). */
 export async function finishAudit(db: Database, id: string, status: number, durationMs: number): Promise<void> {
   await db
+    .lane('audit')
     .run('UPDATE audit_log SET status = ?, duration_ms = ? WHERE id = ?', [status, Math.round(durationMs * 100) / 100, id])
     .catch((err: unknown) => log.error({ err, id }, 'could not record the outcome of an audited action'));
 }

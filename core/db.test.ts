@@ -196,6 +196,47 @@ test('an injected write fault fails the statement like DuckDB would, rolls back,
   await db.close();
 });
 
+test('a write lane commits beside an open transaction of the main writer, gets injected faults, and closes with the database', { timeout: 60_000 }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kchat-db-lane-'));
+  const db = await Database.open(path.join(dir, 'lane.duckdb'));
+  try {
+    await db.run('CREATE TABLE bulk (n INTEGER)');
+    await db.run('CREATE TABLE trail (id VARCHAR PRIMARY KEY, status INTEGER)');
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let inside!: () => void;
+    const opened = new Promise<void>((r) => (inside = r));
+    // the main writer inside a transaction that stays open until released (as a bulk store does for seconds)
+    const bulk = db.transaction(async (tx) => {
+      await tx.run('INSERT INTO bulk SELECT range FROM range(1000)');
+      inside();
+      await held;
+    });
+    await opened;
+    // both lane writes finish while that transaction is still open: nothing queued them behind it
+    assert.equal(await db.lane('audit').run("INSERT INTO trail VALUES ('a', NULL)"), 1);
+    assert.equal(await db.lane('audit').run("UPDATE trail SET status = 200 WHERE id = 'a'"), 1);
+    assert.deepEqual(await db.all('SELECT id, status FROM trail'), [{ id: 'a', status: 200 }]);
+    assert.equal((await db.one<{ n: number }>('SELECT count(*) AS n FROM bulk'))!.n, 0, 'the open transaction is not visible yet');
+    release();
+    await bulk;
+    assert.equal((await db.one<{ n: number }>('SELECT count(*) AS n FROM bulk'))!.n, 1000);
+    db.injectFault((sql) => (/INSERT INTO trail/.test(sql) ? new Error('IO Error: No space left on device') : null));
+    await assert.rejects(db.lane('audit').run("INSERT INTO trail VALUES ('b', NULL)"), /No space left on device/);
+    db.injectFault(null);
+    await db.lane('audit').run("INSERT INTO trail VALUES ('c', NULL)");
+    assert.deepEqual((await db.all<{ id: string }>('SELECT id FROM trail ORDER BY id')).map((r) => r.id), ['a', 'c']);
+  } finally {
+    await db.close();
+  }
+  await assert.rejects(db.lane('audit').run("INSERT INTO trail VALUES ('d', NULL)"), /closed/);
+  // what the lane wrote is in the file after close
+  const again = await Database.open(path.join(dir, 'lane.duckdb'));
+  assert.equal((await again.one<{ n: number }>('SELECT count(*) AS n FROM trail'))!.n, 2);
+  await again.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
 test('a spooled insert (core/db-spool.ts) stores the same rows as the typed insert, and the file reads back', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kchat-spool-'));
   const dump = async (db: Database, table: string) =>

@@ -133,6 +133,29 @@ test('when audit_log cannot be written, the action does not run and the caller g
   assert.equal((await call('/api/sql', auditorToken, { sql: 'SELECT 1 AS one' })).status, 200, 'works again once the trail can be written');
 });
 
+test('an audited search is recorded and answered while the database\'s writer is busy with a long transaction (ingest storing a bulk)', { timeout: 120_000 }, async () => {
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let inside!: () => void;
+  const opened = new Promise<void>((r) => (inside = r));
+  const bulk = fx.db.transaction(async () => {
+    inside();
+    await held;
+  });
+  await opened;
+  try {
+    const answered = await fx.app.request(`/api/search?${new URLSearchParams({ q: '장애', limit: '5' })}`, { headers: { authorization: `Bearer ${auditorToken}` } });
+    assert.equal(answered.status, 200, await answered.clone().text());
+    assert.ok(((await answered.json()) as { total: number }).total > 0);
+    const row = await fx.db.one<{ status: number; detail: string }>("SELECT status, detail::VARCHAR AS detail FROM audit_log WHERE action = 'search' ORDER BY ts DESC LIMIT 1");
+    assert.equal(row?.status, 200);
+    assert.deepEqual(JSON.parse(row!.detail), { q: '장애' });
+  } finally {
+    release();
+    await bulk;
+  }
+});
+
 const NOTEBOOK = `---
 title: 점검
 ---

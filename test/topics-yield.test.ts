@@ -50,7 +50,7 @@ const lastRow = async () => (await fx.db.one<{ last: number }>('SELECT max(rowid
 const counted = async () => (await fx.db.one<{ n: number }>('SELECT coalesce(sum(messages), 0)::DOUBLE AS n FROM topic_days'))!.n;
 
 /** Start the audit part (its first count begins on what is there) and stream 1,000-row commits every second until `until()` or 20 s. */
-async function bulkDuring(until: () => boolean, firstOffset: number): Promise<{ part: ReturnType<typeof createAuditPart>; next: number }> {
+async function bulkDuring(until: () => boolean, firstOffset: number): Promise<{ part: ReturnType<typeof createAuditPart>; next: number; atStart: Topics }> {
   const part = createAuditPart({ config: fx.config, db: fx.db, auth: fx.auth, kafka: null as unknown as KafkaClient }, { endpoint: () => null, unavailable: () => 'no search here' });
   let next = firstOffset;
   const commit = async () => {
@@ -58,20 +58,27 @@ async function bulkDuring(until: () => boolean, firstOffset: number): Promise<{ 
     next += 1_000;
   };
   await part.start?.();
+  const atStart = await topicsOf(part);
   await commit(); // an import streaming in: a 1,000-row commit every second is a bulk (audit/topics-pace.ts)
   for (let i = 0; i < 20 && !until(); i++) {
     await new Promise((r) => setTimeout(r, 1_000));
     await commit();
   }
-  return { part, next };
+  return { part, next, atStart };
 }
 
-/** After the bulk (quiet for 5 s or twice its commit gap) the count resumes and finishes: every message once. */
-async function countedOnceAfter(next: number): Promise<void> {
+type Topics = { state: string; since?: string };
+/** What the part tells /healthz of its topic count. */
+const topicsOf = async (part: ReturnType<typeof createAuditPart>) => (await part.health!()).topics as Topics;
+
+/** After the bulk (quiet for 5 s or twice its commit gap) the count resumes and finishes: every message once; /healthz then says idle. */
+async function countedOnceAfter(next: number, part: ReturnType<typeof createAuditPart>): Promise<void> {
   const deadline = Date.now() + 120_000;
   while ((await progress()) < (await lastRow()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
   assert.equal(await progress(), await lastRow(), 'the count caught up after the bulk');
   assert.equal(await counted(), next, 'every message counted exactly once');
+  while ((await topicsOf(part)).state !== 'idle' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  assert.deepEqual(await topicsOf(part), { state: 'idle' });
 }
 
 test('a count begun (Kiwi loaded) before a bulk stops for it, Kiwi is released during it, every message is counted once after', async () => {
@@ -79,13 +86,15 @@ test('a count begun (Kiwi loaded) before a bulk stops for it, Kiwi is released d
   assert.equal(await kiwi.ready(), true);
   let freed = false;
   void once(kiwi, 'release').then(() => (freed = true));
-  const { part, next } = await bulkDuring(() => freed, 20_000);
+  const { part, next, atStart } = await bulkDuring(() => freed, 20_000);
   try {
+    assert.equal(atStart.state, 'counting', '/healthz says the count runs');
+    assert.ok(Date.now() - Date.parse(atStart.since!) < 60_000, 'and since when');
     assert.ok(freed, 'Kiwi was released while the bulk streamed in');
     assert.equal(kiwi.isReady(), false);
     // the count stopped at its next 2,048-row batch: no 25,000-row window was merged, so nothing is marked counted
     assert.ok((await progress()) < (await lastRow()), 'the count did not run through the bulk');
-    await countedOnceAfter(next);
+    await countedOnceAfter(next, part);
   } finally {
     await part.stop?.();
   }
@@ -106,7 +115,7 @@ test('a count begun while Kiwi is not loaded does not load it for a bulk that be
     assert.equal(kiwi.info().loads, loads);
     assert.notEqual(kiwi.state(), 'failed');
     assert.ok((await progress()) < (await lastRow()));
-    await countedOnceAfter(next);
+    await countedOnceAfter(next, part);
     assert.equal(kiwi.info().loads, loads + 1, 'loaded once, for the count after the bulk');
   } finally {
     await part.stop?.();

@@ -31,6 +31,7 @@ import { startServer } from '../../test/helpers/server.ts';
 const args = benchArgs(
   `Usage: npx tsx bench/search/run.ts [--messages 10000000] [--per-day 33000] [--samples 3]
                                 [--memory-max 10000000] [--skip-memory] [--skip-pg] [--heap 512m]
+                                [--after-count]
 
 Generates N messages (seeded: the same every run) onto the run's own Kafka topic, lets the
 search service index them from Kafka, then times the 32-query mix per round on the service,
@@ -39,7 +40,11 @@ pg_trgm; restart-to-searchable (clean and after SIGKILL) beside the in-memory in
 RSS of the service's JVM and of the server; the index's size on disk.
   --memory-max N   build the in-memory index only up to N messages (it needs ~0.4 GiB per
                    million: 50M would not fit in this machine's 24 GiB)
-  --samples N      timed searches per query per round on ours and on the in-memory index`,
+  --samples N      timed searches per query per round on ours and on the in-memory index
+  --after-count    start the rounds only once the server has counted the history's topics
+                   (its /healthz says idle; the time it took is noted): rounds of a product at
+                   rest. By default they start once the history is stored and searchable, as a
+                   user meets it, and each round notes whether the count was still running.`,
   {
     messages: { type: 'string', default: '10000000' },
     'per-day': { type: 'string', default: '33000' },
@@ -48,6 +53,7 @@ RSS of the service's JVM and of the server; the index's size on disk.
     'skip-memory': { type: 'boolean', default: false },
     'skip-pg': { type: 'boolean', default: false },
     heap: { type: 'string', default: '' },
+    'after-count': { type: 'boolean', default: false },
   },
 );
 const N = numberArg(args.values, 'messages', { min: 1000 });
@@ -183,6 +189,30 @@ async function apiSearch(q: string): Promise<void> {
   if (res.status !== 200) throw new Error(`GET /api/search?q=${q} answered ${res.status}: ${body.slice(0, 300)}`);
 }
 
+/** The server's background topic count as its /healthz tells it (`counting`, `scheduled`, `idle`): a first count of the history holds the Kiwi model (its RSS) and a core. */
+async function serverTopics(): Promise<string> {
+  try {
+    const h = (await (await fetch(`${server!.url}/healthz`, { signal: AbortSignal.timeout(10_000) })).json()) as { parts?: { audit?: { topics?: { state?: string } } } };
+    return h.parts?.audit?.topics?.state ?? 'unknown';
+  } catch (err) {
+    return `unknown (${(err as Error).message})`;
+  }
+}
+
+/** Wait until the server's first count of the history's topics has ended (--after-count), and note how long it took. */
+async function untilCounted(): Promise<void> {
+  const t0 = performance.now();
+  let last = t0;
+  for (let state = await serverTopics(); state !== 'idle'; state = await serverTopics()) {
+    if (performance.now() - last > 60_000) {
+      last = performance.now();
+      say(`server's topic count: ${state}, ${((last - t0) / 1000).toFixed(0)} s`);
+    }
+    await new Promise((r) => setTimeout(r, 2_000));
+  }
+  notes.push(`--after-count: the rounds began once the server had counted the history's topics, ${((performance.now() - t0) / 1000).toFixed(0)} s after its ingest had stored it.`);
+}
+
 /** This process's garbage collected now, and a moment for V8's background sweeping, before something is timed. */
 async function settle(): Promise<void> {
   collectGarbage();
@@ -247,6 +277,7 @@ await runBench({
       `Setup (once): ${N.toLocaleString()} envelopes produced to the run's own topic in ${produceS.toFixed(0)} s; the search service indexed them from Kafka in ${buildS.toFixed(0)} s (${Math.round(N / buildS).toLocaleString()} msgs/s, JVM start included).`,
     );
     await startProductServer();
+    if (args.values['after-count']) await untilCounted();
     if (useMemory || usePg) {
       const csv = await chatCsv(cacheDir, label, genOptions);
       if (useMemory) {
@@ -301,6 +332,7 @@ await runBench({
     // Ours first, on a quiet bench process, then the baselines: the in-memory index lives in this process (~4 GB of
     // heap at 10M), so neither its searches nor V8 collecting their garbage (or the last round's rebuild) can land in
     // our timings. (It was not what set the p99: BENCHMARKS.md, 2026-12-04 evening.)
+    const countAtStart = await serverTopics();
     await settle();
     for (const { q } of QUERIES) {
       for (let s = 0; s < SAMPLES; s++) {
@@ -314,9 +346,11 @@ await runBench({
     if (postgres) for (const { q } of QUERIES) pgTimes.push(await timed(() => postgres!.search(q)));
     // which queries set the p99: the slowest searches of the round, each with its query
     slowest.sort((a, b) => b.ms - a.ms);
-    notes.push(`Round ${++round}, the slowest searches of the service: ${slowest.slice(0, 5).map((x) => `\`${x.q}\` ${x.ms.toFixed(1)} ms`).join(', ')}.`);
     const jvm = memoryOf(service.pid);
     const srv = memoryOf(server!.proc.pid ?? null);
+    // whether the server was counting the history's topics (Kiwi loaded, a core busy) while this round ran
+    const count = `the server's topic count: ${countAtStart} at the start, ${await serverTopics()} at the RSS reading`;
+    notes.push(`Round ${++round}, the slowest searches of the service: ${slowest.slice(0, 5).map((x) => `\`${x.q}\` ${x.ms.toFixed(1)} ms`).join(', ')}; ${count}.`);
     const indexMiB = Number((await service.health()).index_bytes ?? NaN) / 2 ** 20;
     // restart to searchable: clean stop + start, then SIGKILL + start (replays what came after the last commit)
     await settle();

@@ -191,6 +191,7 @@ export function createAuditPart(ctx: PartContext, backend: SearchBackend): Part 
   const search = new SearchClient(backend);
   let topicsTimer: NodeJS.Timeout | null = null;
   let topicsRun: Promise<unknown> | null = null;
+  let countSince = 0;
   const pace = newPace();
   // the shared Kiwi analyser of topic counts (null when turned off)
   const kiwi = ctx.config.kiwi.enabled ? kiwiTerms(ctx.config).kiwi : null;
@@ -201,6 +202,7 @@ export function createAuditPart(ctx: PartContext, backend: SearchBackend): Part 
   const tickTopics = () => {
     if (topicsRun || stopping.signal.aborted) return;
     noteCount(pace, Date.now());
+    countSince = Date.now();
     countStop = new AbortController();
     // new messages counted; days an earlier analyser counted (rule tokenizer before the Kiwi model) recounted
     topicsRun = maintainTopics(ctx.db, ctx.config.tzReports, { signal: AbortSignal.any([stopping.signal, countStop.signal]) })
@@ -251,6 +253,11 @@ export function createAuditPart(ctx: PartContext, backend: SearchBackend): Part 
         kiwi?.off('load', onLoad);
       };
       tickTopics();
+    },
+    // whether the background topic count runs (a big history's first count takes long and weighs the Kiwi model)
+    health() {
+      const topics = topicsRun ? { state: 'counting', since: new Date(countSince).toISOString() } : { state: topicsTimer ? 'scheduled' : 'idle' };
+      return { ok: true, topics };
     },
     async stop() {
       unsubscribe();
