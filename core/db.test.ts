@@ -199,10 +199,10 @@ test('an injected write fault fails the statement like DuckDB would, rolls back,
 test('a write lane commits beside an open transaction of the main writer, gets injected faults, and closes with the database', { timeout: 60_000 }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kchat-db-lane-'));
   const db = await Database.open(path.join(dir, 'lane.duckdb'));
+  let release = () => {};
   try {
     await db.run('CREATE TABLE bulk (n INTEGER)');
     await db.run('CREATE TABLE trail (id VARCHAR PRIMARY KEY, status INTEGER)');
-    let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
     let inside!: () => void;
     const opened = new Promise<void>((r) => (inside = r));
@@ -227,6 +227,7 @@ test('a write lane commits beside an open transaction of the main writer, gets i
     await db.lane('audit').run("INSERT INTO trail VALUES ('c', NULL)");
     assert.deepEqual((await db.all<{ id: string }>('SELECT id FROM trail ORDER BY id')).map((r) => r.id), ['a', 'c']);
   } finally {
+    release(); // a failed assertion above must not leave close() waiting for the held transaction
     await db.close();
   }
   await assert.rejects(db.lane('audit').run("INSERT INTO trail VALUES ('d', NULL)"), /closed/);
