@@ -53,7 +53,7 @@ class Mutex {
  * the transactions of its connections side by side and serialises only their
  * commits, so a lane's write waits at most for a commit in progress (during a
  * 2M-message import, GET /api/search took 134–229 ms at the median this way,
- * 1,043–1,591 ms queued on the one writer). A lane owns its tables: rows
+ * 1,043–1,591 ms queued on the one writer: a one-off measurement, docs/audit.md). A lane owns its tables: rows
  * written by two writers would conflict at the later commit.
  */
 export class WriteLane {
