@@ -91,6 +91,30 @@ final class Fold {
     return true;
   }
 
+  /** a character of a Latin run: what the {@code lat} grams are made of (Schema) */
+  static boolean latin(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+  }
+
+  /** The runs of at least {@code min} {@link #latin} characters in a folded text, separated by a space ("" for none). */
+  static String latinRuns(String folded, int min) {
+    StringBuilder out = null;
+    int start = -1;
+    for (int i = 0; i <= folded.length(); i++) {
+      if (i < folded.length() && latin(folded.charAt(i))) {
+        if (start < 0) start = i;
+        continue;
+      }
+      if (start >= 0 && i - start >= min) {
+        if (out == null) out = new StringBuilder();
+        else out.append(' ');
+        out.append(folded, start, i);
+      }
+      start = -1;
+    }
+    return out == null ? "" : out.toString();
+  }
+
   static boolean hasLink(String text) {
     // a quick look for the three prefixes first: the regex only runs on texts that have one
     for (int i = text.indexOf(':'); i >= 0; i = text.indexOf(':', i + 1)) {

@@ -119,14 +119,27 @@ final class SearchQuery {
     return n.asLong();
   }
 
+  /** The text fields of one text: current ({@link #CURRENT}) or earlier versions ({@link #OLD}). */
+  record TextFields(String tri, String bi, String uni, String lat) {}
+
+  static final TextFields CURRENT = new TextFields(Schema.TRI, Schema.BI, Schema.UNI, Schema.LAT);
+  static final TextFields OLD = new TextFields(Schema.OLD_TRI, Schema.OLD_BI, Schema.OLD_UNI, Schema.OLD_LAT);
+
   /**
    * One folded needle: a character (uni), a bigram (bi) or a trigram (tri) is
    * one term; a longer needle is a phrase of the trigrams at positions 0, 3,
    * 6, … and the last, which cover it (trigram i covers characters i…i+2 and
    * sits at position i, so the phrase matches exactly where it is a substring).
+   * A needle of 4 to 6 Latin letters and digits (deploy, kafka, 2024) lies
+   * inside one Latin run wherever it occurs: it is one gram of {@code lat}.
    */
-  static Query needle(String tri, String bi, String uni, String needle) {
-    List<Term> terms = terms(tri, bi, uni, needle);
+  static Query needle(TextFields f, String needle) {
+    if (latinGram(needle)) return new TermQuery(new Term(f.lat, needle));
+    return phrase(f, needle);
+  }
+
+  private static Query phrase(TextFields f, String needle) {
+    List<Term> terms = gramTerms(f, needle);
     int[] at = termStarts(needle.codePointCount(0, needle.length()));
     if (at.length == 1) return new TermQuery(terms.get(0));
     PhraseQuery.Builder b = new PhraseQuery.Builder();
@@ -134,13 +147,25 @@ final class SearchQuery {
     return b.build();
   }
 
-  /** The terms a needle is searched by ({@link #needle}): one, or the trigrams of its phrase in order. */
-  static List<Term> terms(String tri, String bi, String uni, String needle) {
+  /** The terms a needle is searched by ({@link #needle}), to price it: its Latin gram, or the trigrams of its phrase. */
+  static List<Term> terms(TextFields f, String needle) {
+    return latinGram(needle) ? List.of(new Term(f.lat, needle)) : gramTerms(f, needle);
+  }
+
+  /** one term of up to three characters, or the trigrams of the phrase in order */
+  private static List<Term> gramTerms(TextFields f, String needle) {
     int[] cps = needle.codePoints().toArray();
-    if (cps.length <= 3) return List.of(new Term(cps.length == 1 ? uni : cps.length == 2 ? bi : tri, needle));
+    if (cps.length <= 3) return List.of(new Term(cps.length == 1 ? f.uni : cps.length == 2 ? f.bi : f.tri, needle));
     List<Term> out = new ArrayList<>();
-    for (int p : termStarts(cps.length)) out.add(new Term(tri, new String(cps, p, 3)));
+    for (int p : termStarts(cps.length)) out.add(new Term(f.tri, new String(cps, p, 3)));
     return out;
+  }
+
+  /** whether a needle is one gram of {@code lat}: 4 to 6 Latin letters and digits */
+  private static boolean latinGram(String needle) {
+    if (needle.length() < Schema.LAT_MIN || needle.length() > Schema.LAT_MAX) return false;
+    for (int i = 0; i < needle.length(); i++) if (!Fold.latin(needle.charAt(i))) return false;
+    return true;
   }
 
   /** where a needle's terms start: 0 for one of up to three characters, else 0, 3, 6, … and the last trigram */
@@ -154,11 +179,11 @@ final class SearchQuery {
   }
 
   private Query text(String needle) {
-    Query current = needle(Schema.TRI, Schema.BI, Schema.UNI, needle);
+    Query current = needle(CURRENT, needle);
     if (!auditor) return current;
     return new BooleanQuery.Builder()
         .add(current, Occur.SHOULD)
-        .add(needle(Schema.OLD_TRI, Schema.OLD_BI, Schema.OLD_UNI, needle), Occur.SHOULD)
+        .add(needle(OLD, needle), Occur.SHOULD)
         .build();
   }
 

@@ -127,7 +127,7 @@ final class Searcher {
   /** the documents a needle's rarest term is in (current texts): what its search reads at least */
   private static long needleDocs(IndexReader reader, String needle) throws IOException {
     long min = Long.MAX_VALUE;
-    for (Term t : SearchQuery.terms(Schema.TRI, Schema.BI, Schema.UNI, needle)) min = Math.min(min, reader.docFreq(t));
+    for (Term t : SearchQuery.terms(SearchQuery.CURRENT, needle)) min = Math.min(min, reader.docFreq(t));
     return min;
   }
 

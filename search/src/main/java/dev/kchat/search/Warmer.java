@@ -141,17 +141,20 @@ final class Warmer implements Runnable {
     String b2 = bi.size() > 1 ? bi.get(1) : b;
     String t = tri.get(0);
     List<SearchQuery> out = new ArrayList<>();
-    // needles: a character, a bigram, a trigram, phrases of two trigrams (4–6 characters) and of three (7–9)
+    // needles: a character, a bigram, a trigram, phrases of two trigrams (4–6 characters) and of three (7–9), a
+    // Latin word of six letters (one gram of its Latin runs)
     if (!uni.isEmpty()) out.add(auditor(List.of(uni.get(0)), List.of()));
     out.add(auditor(List.of(b), List.of()));
     out.add(auditor(List.of(t), List.of()));
     List<String> phrases = new ArrayList<>();
     for (int n : PHRASE_CHARS) {
-      String phrase = commonSubstring(largest, n);
+      String phrase = commonSubstring(largest, n, false);
       if (phrase == null) continue;
       phrases.add(phrase);
       out.add(auditor(List.of(phrase), List.of()));
     }
+    String latin = commonSubstring(largest, Schema.LAT_MAX, true);
+    if (latin != null) out.add(auditor(List.of(latin), List.of()));
     // several words, exclusions (of a term and of a phrase)
     out.add(auditor(List.of(b, t), List.of()));
     out.add(auditor(List.of(b), List.of(t)));
@@ -187,8 +190,8 @@ final class Warmer implements Runnable {
     return out;
   }
 
-  /** The most frequent substring of n characters in a sample of the segment's texts (folded), or null. */
-  static String commonSubstring(LeafReader reader, int n) throws IOException {
+  /** The most frequent substring of n characters (only Latin letters and digits: {@code latin}) in a sample of the segment's texts (folded), or null. */
+  static String commonSubstring(LeafReader reader, int n, boolean latin) throws IOException {
     Map<String, Integer> counts = new HashMap<>();
     StoredFields stored = reader.storedFields();
     int step = Math.max(1, reader.maxDoc() / SAMPLE);
@@ -199,6 +202,7 @@ final class Warmer implements Runnable {
       Set<String> seen = new HashSet<>();
       for (int i = 0; i + n <= cps.length; i++) {
         String sub = new String(cps, i, n);
+        if (latin && !Fold.latinRuns(sub, n).equals(sub)) continue;
         if (seen.add(sub)) counts.merge(sub, 1, Integer::sum);
       }
     }
