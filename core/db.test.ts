@@ -221,10 +221,23 @@ test('a write lane commits beside an open transaction of the main writer, gets i
     release();
     await bulk;
     assert.equal((await db.one<{ n: number }>('SELECT count(*) AS n FROM bulk'))!.n, 1000);
-    db.injectFault((sql) => (/INSERT INTO trail/.test(sql) ? new Error('IO Error: No space left on device') : null));
+    // a disk error is not tried again: the caller hears of it at once
+    let tries = 0;
+    db.injectFault((sql) => (/INSERT INTO trail/.test(sql) && ++tries ? new Error('IO Error: No space left on device') : null));
     await assert.rejects(db.lane('audit').run("INSERT INTO trail VALUES ('b', NULL)"), /No space left on device/);
+    assert.equal(tries, 1);
+    // a buffer pool full of other transactions' pinned pages is: the statement is tried again until it commits (once)
+    tries = 0;
+    const oom = 'TransactionContext Error: Failed to commit: failed to pin block of size 256.0 KiB (183.0 MiB/183.1 MiB used)';
+    db.injectFault((sql) => (/INSERT INTO trail/.test(sql) && ++tries <= 2 ? new Error(oom) : null));
+    assert.equal(await db.lane('audit').run("INSERT INTO trail VALUES ('c', NULL)"), 1);
+    assert.equal(tries, 3);
+    // for a bounded time: then the refusal is the caller's
+    tries = 0;
+    db.injectFault((sql) => (/INSERT INTO trail/.test(sql) && ++tries ? new Error(oom) : null));
+    await assert.rejects(db.lane('short', { retryMs: [1, 1] }).run("INSERT INTO trail VALUES ('e', NULL)"), /failed to pin block/);
+    assert.equal(tries, 3);
     db.injectFault(null);
-    await db.lane('audit').run("INSERT INTO trail VALUES ('c', NULL)");
     assert.deepEqual((await db.all<{ id: string }>('SELECT id FROM trail ORDER BY id')).map((r) => r.id), ['a', 'c']);
   } finally {
     release(); // a failed assertion above must not leave close() waiting for the held transaction

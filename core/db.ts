@@ -20,6 +20,18 @@ import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { createTableSql, type TableLayout } from './db-layout.ts';
 import { ConnectionPool, Session, type Chunk, type Params, type Row, type ScalarFunction } from './db-session.ts';
+import { logger } from './log.ts';
+
+const log = logger('db');
+
+/**
+ * DuckDB could not pin a page in its buffer pool (KCHAT_DUCKDB_MEMORY) because
+ * pages other transactions hold pinned filled it: the statement was rolled back,
+ * and the same statement succeeds once those commit.
+ */
+export function isOutOfMemory(err: unknown): boolean {
+  return /Out of Memory Error|failed to pin block|could not allocate block/i.test(err instanceof Error ? err.message : String(err));
+}
 
 export { defineTable, createTableSql, columnIndex, type TableLayout, type LayoutRow } from './db-layout.ts';
 export type { ColumnType, Instant } from './db-values.ts';
@@ -56,19 +68,57 @@ class Mutex {
  * 1,043–1,591 ms queued on the one writer: a one-off measurement, docs/audit.md). A lane owns its tables: rows
  * written by two writers would conflict at the later commit.
  */
+/** DuckDB's buffer pool by what holds it (MiB; duckdb_memory()), or the error that reading it gave. */
+async function poolUsage(session: Session): Promise<Record<string, number> | string> {
+  try {
+    const rows = await session.all<{ tag: string; mib: number }>('SELECT tag, round(memory_usage_bytes / 2^20, 1) AS mib FROM duckdb_memory() WHERE memory_usage_bytes > 0');
+    return Object.fromEntries(rows.map((r) => [r.tag, Number(r.mib)]));
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+/** a write lane's waits before trying a statement again that DuckDB refused for want of buffer memory: ~6 s in all */
+const OUT_OF_MEMORY_RETRY_MS = [50, 100, 200, 400, 800, 1600, 3000];
+
 export class WriteLane {
   private readonly lock = new Mutex();
   private session: Session | null = null;
   private closed = false;
 
-  constructor(private readonly connect: () => Promise<Session>) {}
+  /**
+   * `retryMs`: the waits before each new try of a statement DuckDB refused for
+   * want of buffer memory ({@link isOutOfMemory}); the last refusal is thrown.
+   */
+  constructor(
+    private readonly connect: () => Promise<Session>,
+    readonly name: string,
+    private readonly retryMs: readonly number[] = OUT_OF_MEMORY_RETRY_MS,
+  ) {}
 
-  /** One auto-commit write statement on this lane; rows changed. */
+  /**
+   * One auto-commit write statement on this lane; rows changed. Running beside
+   * the main writer's transactions, a lane's commit can find the buffer pool
+   * full of their pinned pages (a 10M-message topic count did so once in the
+   * search benchmark: the audit row was refused, so was the search): such a
+   * statement was rolled back whole, and is tried again when they may have
+   * committed, for a few seconds at most.
+   */
   run(sql: string, params?: Params): Promise<number> {
     return this.lock.lock(async () => {
-      if (this.closed) throw new Error('database is closed');
-      this.session ??= await this.connect();
-      return this.session.run(sql, params);
+      for (let attempt = 0; ; attempt++) {
+        if (this.closed) throw new Error('database is closed');
+        this.session ??= await this.connect();
+        try {
+          return await this.session.run(sql, params);
+        } catch (err) {
+          if (!isOutOfMemory(err) || attempt >= this.retryMs.length) throw err;
+          // what holds the pool, once per statement (the log is where a too small KCHAT_DUCKDB_MEMORY shows)
+          const pool = attempt === 0 ? await poolUsage(this.session) : undefined;
+          log.warn({ lane: this.name, attempt: attempt + 1, waitMs: this.retryMs[attempt], err: (err as Error).message, pool }, 'DuckDB had no buffer memory for a write lane: trying again');
+          await new Promise((r) => setTimeout(r, this.retryMs[attempt]));
+        }
+      }
     });
   }
 
@@ -216,9 +266,9 @@ export class Database {
   }
 
   /** The write lane called `name` (made on first use; see WriteLane). */
-  lane(name: string): WriteLane {
+  lane(name: string, options: { retryMs?: readonly number[] } = {}): WriteLane {
     let l = this.lanes.get(name);
-    if (!l) this.lanes.set(name, (l = new WriteLane(() => this.connect())));
+    if (!l) this.lanes.set(name, (l = new WriteLane(() => this.connect(), name, options.retryMs)));
     return l;
   }
 

@@ -99,7 +99,7 @@ let config: Config;
 let brokers: string[];
 let service: SearchService;
 let client: SearchClient;
-let server: { url: string; admin: string; proc: ChildProcess } | null = null;
+let server: { url: string; admin: string; proc: ChildProcess; log: () => string } | null = null;
 let memIndex: SearchIndex | null = null;
 let memDb: Awaited<ReturnType<typeof duckdbMessages>> | null = null;
 let memIndexMiB = NaN;
@@ -155,7 +155,7 @@ async function startProductServer(): Promise<void> {
     env: { KAFKA_BROKERS: brokers.join(','), ADMIN_TOKEN: admin, KCHAT_SEARCH_URL: ep.url, KCHAT_SEARCH_TOKEN: ep.token, KCHAT_BOTS: 'off', KCHAT_SCHEDULER: 'off', LOG_LEVEL: 'warn' },
   });
   atExit(async () => void (await srv.stop()));
-  server = { url: srv.url, admin, proc: srv.proc };
+  server = { url: srv.url, admin, proc: srv.proc, log: () => srv.stderr() };
   const t0 = performance.now();
   for (let last = 0, failingSince = 0; ; ) {
     let ingest: { lag?: number; stored?: number } | undefined;
@@ -186,7 +186,7 @@ async function startProductServer(): Promise<void> {
 async function apiSearch(q: string): Promise<void> {
   const res = await fetch(`${server!.url}/api/search?${new URLSearchParams({ q, limit: '20' })}`, { headers: { authorization: `Bearer ${server!.admin}` } });
   const body = await res.text();
-  if (res.status !== 200) throw new Error(`GET /api/search?q=${q} answered ${res.status}: ${body.slice(0, 300)}`);
+  if (res.status !== 200) throw new Error(`GET /api/search?q=${q} answered ${res.status}: ${body.slice(0, 300)}; the server's last log lines:\n${server!.log().slice(-4000)}`);
 }
 
 /** The server's background topic count as its /healthz tells it (`counting`, `scheduled`, `idle`): a first count of the history holds the Kiwi model (its RSS) and a core. */
@@ -350,6 +350,9 @@ await runBench({
     const srv = memoryOf(server!.proc.pid ?? null);
     // whether the server was counting the history's topics (Kiwi loaded, a core busy) while this round ran
     const count = `the server's topic count: ${countAtStart} at the start, ${await serverTopics()} at the RSS reading`;
+    // audited requests whose audit row DuckDB first refused for want of buffer memory (core/db.ts WriteLane): retried
+    const laneRetries = server!.log().split('\n').filter((l) => l.includes('no buffer memory for a write lane')).length;
+    if (laneRetries > 0) notes.push(`Round ${round + 1}: the server's write lanes tried ${laneRetries} statements again (so far in the run) for want of DuckDB buffer memory.`);
     notes.push(`Round ${++round}, the slowest searches of the service: ${slowest.slice(0, 5).map((x) => `\`${x.q}\` ${x.ms.toFixed(1)} ms`).join(', ')}; ${count}.`);
     const indexMiB = Number((await service.health()).index_bytes ?? NaN) / 2 ** 20;
     // restart to searchable: clean stop + start, then SIGKILL + start (replays what came after the last commit)
