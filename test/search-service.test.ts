@@ -352,8 +352,9 @@ describe('warming up after a start', () => {
   });
 
   test('from --warm-min-docs on, the service warms up on its own frequent words once caught up, and answers the same', async () => {
-    const texts = ['배포 끝났습니다 확인 부탁드려요', '서버 배포가 늦어졌어요', '배포 일정 공유드립니다', '어제 배포한 서버 로그 확인했어요'];
-    await produce(...Array.from({ length: 120 }, (_, i) => envelope({ id: `w${i}`, channel: i % 2 ? 'warm' : 'ops', text: texts[i % texts.length] })));
+    // (and a Latin word: its gram is warmed as a needle and as an exclusion)
+    const texts = ['배포 끝났습니다 확인 부탁드려요', '서버 배포가 늦어졌어요', '배포 일정 공유드립니다', '어제 배포한 서버 로그 확인했어요', 'deploy 끝나면 rollback 준비'];
+    await produce(...Array.from({ length: 120 }, (_, i) => envelope({ id: `warm${i}`, channel: i % 2 ? 'warm' : 'ops', text: texts[i % texts.length] })));
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kchat-warm-'));
     // a second node on the same topic, built from Kafka, warming from 100 documents on; it counts facets from
     // the index's doc values (no memory for per-document ordinals), the first node from its copies
@@ -364,8 +365,9 @@ describe('warming up after a start', () => {
       const deadline = Date.now() + 60_000;
       while ((await second.health()).warm !== true && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       assert.equal((await second.health()).warm, true);
-      const warmed = fs
-        .readFileSync(path.join(dir, 'search', 'service.log'), 'utf8')
+      const serviceLog = fs.readFileSync(path.join(dir, 'search', 'service.log'), 'utf8');
+      assert.doesNotMatch(serviceLog, /warming up failed/);
+      const warmed = serviceLog
         .split('\n')
         .filter((l) => l.includes('"warmed up"'))
         .map((l) => JSON.parse(l) as { searches: number });
@@ -374,7 +376,7 @@ describe('warming up after a start', () => {
       const via = new SearchClient(second);
       const ours = await via.search(query([fold('배포')]), { limit: 5, view: AUDITOR });
       const first = await client.search(query([fold('배포')]), { limit: 5, view: AUDITOR });
-      assert.ok(ours.total >= 120);
+      assert.ok(ours.total >= 96, `배포 in ${ours.total} messages: at least the 96 warm-up ones that say it`);
       assert.equal(ours.total, first.total);
       assert.deepEqual(ours.facets, first.facets);
       assert.equal((await second.sync(10_000)).facets_bytes, 0);

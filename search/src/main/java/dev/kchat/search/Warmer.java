@@ -155,10 +155,11 @@ final class Warmer implements Runnable {
     }
     String latin = commonSubstring(largest, Schema.LAT_MAX, true);
     if (latin != null) out.add(auditor(List.of(latin), List.of()));
-    // several words, exclusions (of a term and of a phrase)
+    // several words, exclusions (of a term, a phrase and a Latin word)
     out.add(auditor(List.of(b, t), List.of()));
     out.add(auditor(List.of(b), List.of(t)));
     if (!phrases.isEmpty()) out.add(auditor(List.of(b2), List.of(phrases.get(0))));
+    if (latin != null) out.add(auditor(List.of(b2), List.of(latin)));
     // filters beside a needle: channel, person, type, link, a narrow and a wide time range, and filters alone
     out.add(auditor(List.of(b), List.of(), q -> q.channels = List.of(channels.get(0))));
     if (!nicks.isEmpty()) {
