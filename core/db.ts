@@ -265,7 +265,7 @@ export class Database {
     return p;
   }
 
-  /** The write lane called `name` (made on first use; see WriteLane). */
+  /** The write lane called `name` (made on first use, with `options`; see WriteLane). */
   lane(name: string, options: { retryMs?: readonly number[] } = {}): WriteLane {
     let l = this.lanes.get(name);
     if (!l) this.lanes.set(name, (l = new WriteLane(() => this.connect(), name, options.retryMs)));
