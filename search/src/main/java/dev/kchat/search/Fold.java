@@ -96,6 +96,12 @@ final class Fold {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
   }
 
+  /** whether every character of {@code s} is {@link #latin} */
+  static boolean latin(String s) {
+    for (int i = 0; i < s.length(); i++) if (!latin(s.charAt(i))) return false;
+    return true;
+  }
+
   /** The runs of at least {@code min} {@link #latin} characters in a folded text, separated by a space ("" for none). */
   static String latinRuns(String folded, int min) {
     StringBuilder out = null;

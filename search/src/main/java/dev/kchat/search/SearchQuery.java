@@ -163,9 +163,7 @@ final class SearchQuery {
 
   /** whether a needle is one gram of {@code lat}: 4 to 6 Latin letters and digits */
   private static boolean latinGram(String needle) {
-    if (needle.length() < Schema.LAT_MIN || needle.length() > Schema.LAT_MAX) return false;
-    for (int i = 0; i < needle.length(); i++) if (!Fold.latin(needle.charAt(i))) return false;
-    return true;
+    return needle.length() >= Schema.LAT_MIN && needle.length() <= Schema.LAT_MAX && Fold.latin(needle);
   }
 
   /** where a needle's terms start: 0 for one of up to three characters, else 0, 3, 6, … and the last trigram */
