@@ -386,6 +386,86 @@ describe('warming up after a start', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  test('after a restart the warm-up reads the search files into the page cache and runs the searches people ran before', async () => {
+    const texts = ['롤백 준비됐습니다 확인해 주세요', '배포 알림: 서버 점검 끝났어요', '서버가 또 죽었어요 ㅠㅠ', 'staging 배포는 내일 합니다'];
+    await produce(...Array.from({ length: 120 }, (_, i) => envelope({ id: `recent${i}`, channel: i % 3 ? 'ops' : 'dev', type: i % 4 === 1 ? 'bot' : 'message', text: texts[i % texts.length] })));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kchat-recent-'));
+    const index = path.join(dir, 'search', 'index');
+    const file = path.join(index, 'recent-searches.json');
+    const start = async () => {
+      const node = new SearchService({ ...fx.config, dataDir: dir }, fx.config.kafkaBrokers!, { warmMinDocs: 100, facetBytes: 0 });
+      await node.start();
+      await node.sync(120_000);
+      const deadline = Date.now() + 60_000;
+      while ((await node.health()).warm !== true && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      assert.equal((await node.health()).warm, true, 'the node warmed up');
+      return node;
+    };
+    // the log lines of the node's last start
+    const lastStart = () => {
+      const lines = fs.readFileSync(path.join(dir, 'search', 'service.log'), 'utf8').split('\n').filter((l) => l.startsWith('{'));
+      const from = lines.findLastIndex((l) => l.includes('"index opened"'));
+      return lines.slice(from).map((l) => JSON.parse(l) as Record<string, unknown>);
+    };
+    const searches = [
+      { q: query([fold('배포')]), view: AUDITOR },
+      { q: query([fold('서버')], { types: ['bot'] }), view: AUDITOR },
+      { q: query([fold('롤백 준비')]), view: { role: 'member', channels: ['ops'] } as SearchView },
+    ];
+    let node = await start();
+    // searches per warm-up round: the warm-up's own shapes (no searches were run before this node's first start)
+    const perRound = (l: Record<string, unknown>) => Number(l.searches) / Number(l.rounds);
+    const shapes = perRound(lastStart().find((l) => l.msg === 'warmed up')!);
+    try {
+      const via = new SearchClient(node);
+      const totals: number[] = [];
+      for (const { q, view } of searches) totals.push((await via.search(q, { limit: 5, view })).total);
+      await via.search(searches[0].q, { limit: 5, view: AUDITOR }); // the same search again is one search
+      assert.ok(totals.every((t) => t > 0), `each search finds something: ${totals}`);
+      await node.stop();
+      assert.equal(fs.statSync(file).mode & 0o777, 0o600, 'only the service reads what people searched');
+      const kept = JSON.parse(fs.readFileSync(file, 'utf8')) as { must: string[]; types: string[]; view: { role: string } }[];
+      assert.deepEqual(kept.map((k) => k.must), [[fold('서버')], [fold('롤백 준비')], [fold('배포')]], 'distinct searches, the newest last');
+      assert.deepEqual(kept[0].types, ['bot']);
+      assert.equal(kept[1].view.role, 'member');
+
+      // a search the service no longer accepts and something that is not a search are left out, the rest warmed
+      fs.writeFileSync(file, JSON.stringify([...kept, { must: '배포' }, 42]));
+      node = await start();
+      let log = lastStart();
+      assert.ok(!log.some((l) => l.msg === 'warming up failed'), 'the warm-up did not fail');
+      const warmed = log.filter((l) => l.msg === 'warmed up');
+      assert.equal(warmed.length, 1, 'one warm-up per start');
+      assert.equal(warmed[0].recent, 3, 'the three searches of the last run were warmed');
+      assert.equal(perRound(warmed[0]), shapes + 3, 'each round ran them beside its own shapes');
+      assert.equal(log.find((l) => l.msg === 'recent searches left out of the warm-up')?.refused, 2);
+      // every search file of the index was read, and only those (stored fields are left to the searches)
+      const read = log.find((l) => l.msg === 'index read into the page cache');
+      assert.ok(read, 'the warm-up read the index into the page cache');
+      const searchFiles = fs.readdirSync(index).filter((f) => /\.(tip|tmd|tim|psm|doc|pos|kdi|kdm|kdd|dvm|dvd|cfe|cfs)$/.test(f));
+      assert.ok(searchFiles.length > 0);
+      assert.equal(read.files, searchFiles.length, `files read: ${searchFiles.join(' ')}`);
+      assert.equal(read.bytes, searchFiles.reduce((sum, f) => sum + fs.statSync(path.join(index, f)).size, 0));
+      assert.equal(read.skipped_bytes, 0);
+      const again = new SearchClient(node);
+      for (const [i, { q, view }] of searches.entries()) assert.equal((await again.search(q, { limit: 5, view })).total, totals[i], 'same answers after the restart');
+
+      // an unreadable file: a warning, a warm-up without it, searches answered; the next write replaces it
+      await node.stop();
+      fs.writeFileSync(file, '[{"must": ["배포"');
+      node = await start();
+      log = lastStart();
+      assert.ok(log.some((l) => l.level === 40 && l.msg === 'the recent searches are unreadable; the warm-up runs without them'));
+      assert.equal(log.find((l) => l.msg === 'warmed up')?.recent, 0);
+      assert.equal((await new SearchClient(node).search(searches[0].q, { limit: 5, view: AUDITOR })).total, totals[0]);
+      await node.stop();
+      assert.deepEqual((JSON.parse(fs.readFileSync(file, 'utf8')) as { must: string[] }[]).map((k) => k.must), [[fold('배포')]]);
+    } finally {
+      await node.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 test('while chat trickles in the indexer pauses between polls, and a search that waits for the log wakes it', async () => {

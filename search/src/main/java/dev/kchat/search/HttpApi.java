@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.lucene.search.IndexSearcher;
 
@@ -31,6 +32,7 @@ import org.apache.lucene.search.IndexSearcher;
 final class HttpApi {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_BODY = 1 << 20;
+  private static final long SAVE_RECENT_MS = 5_000;
 
   private final HttpServer server;
   private final ExecutorService pool;
@@ -41,6 +43,13 @@ final class HttpApi {
   private final Searcher searcher;
   private final Warmer warmer;
   private final Facets facets;
+  private final RecentSearches recent;
+  /** writes the recent searches now and then (a restart's warm-up reads them) */
+  private final ScheduledExecutorService saving = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "search-recent");
+    t.setDaemon(true);
+    return t;
+  });
   /** reads the log's end for searches that want fresh answers (one at a time: the probe is one Kafka consumer) */
   private final ExecutorService probes = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "search-probe");
@@ -58,7 +67,8 @@ final class HttpApi {
       t.setDaemon(true);
       return t;
     }), searchThreads, Math.max(1, splitMinDocs), facets);
-    this.warmer = new Warmer(store, searcher, warmMinDocs, indexer::caughtUp);
+    this.recent = new RecentSearches(store.dir);
+    this.warmer = new Warmer(store, searcher, warmMinDocs, indexer::caughtUp, recent.load());
     // small answers must not wait for a delayed ACK (Nagle): ~40 ms per request otherwise
     System.setProperty("sun.net.httpserver.nodelay", "true");
     HttpServer bound;
@@ -86,6 +96,7 @@ final class HttpApi {
   /** Answer requests, and warm the search loop up in the background meanwhile. */
   void start() {
     server.start();
+    saving.scheduleWithFixedDelay(this::saveRecent, SAVE_RECENT_MS, SAVE_RECENT_MS, TimeUnit.MILLISECONDS);
     Thread warming = new Thread(warmer, "search-warmer");
     warming.setDaemon(true);
     warming.start();
@@ -93,6 +104,8 @@ final class HttpApi {
 
   void stop() {
     server.stop(0);
+    saving.shutdownNow();
+    saveRecent();
     pool.shutdown();
     try {
       pool.awaitTermination(2, TimeUnit.SECONDS);
@@ -107,6 +120,14 @@ final class HttpApi {
       return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  private void saveRecent() {
+    try {
+      recent.save();
+    } catch (IOException | RuntimeException e) {
+      Log.warn("the recent searches could not be written; the next warm-up runs without the newest", "error", String.valueOf(e.getMessage()));
     }
   }
 
@@ -173,8 +194,10 @@ final class HttpApi {
   private void search(HttpExchange ex) throws IOException {
     long t0 = System.nanoTime();
     SearchQuery q;
+    JsonNode body;
     try {
-      q = SearchQuery.parse(body(ex));
+      body = body(ex);
+      q = SearchQuery.parse(body);
     } catch (SearchQuery.Bad | BadBody e) {
       send(ex, e instanceof BadBody b ? b.status : 400, error(e.getMessage()));
       return;
@@ -185,6 +208,7 @@ final class HttpApi {
     Map<Integer, Long> seen = indexer.visibleOffsets(); // before the acquire: the searcher holds at least these
     boolean caughtUp = indexer.caughtUp();
     ObjectNode out = run(q);
+    recent.record(body); // answered: worth warming after a restart
     boolean fresh;
     double probeWaitMs = 0;
     if (q.freshMs <= 0) {

@@ -47,6 +47,8 @@ final class Store implements Closeable {
   static final String KEY_TOPIC = "kchat.topic";
   static final String KEY_OFFSETS = "kchat.offsets";
 
+  /** the index's folder */
+  final Path dir;
   final Directory directory;
   final IndexWriter writer;
   final SearcherManager searchers;
@@ -62,7 +64,8 @@ final class Store implements Closeable {
   private final Map<String, Message> recent = new HashMap<>();
   private boolean changed;
 
-  private Store(Directory directory, IndexWriter writer, String topic, Set<String> types, Map<Integer, Long> committed) throws IOException {
+  private Store(Path dir, Directory directory, IndexWriter writer, String topic, Set<String> types, Map<Integer, Long> committed) throws IOException {
+    this.dir = dir;
     this.directory = directory;
     this.writer = writer;
     this.topic = topic;
@@ -117,7 +120,7 @@ final class Store implements Closeable {
       directory.close();
       throw new IllegalStateException("another search service is using the index in " + dir + " (" + e.getMessage() + ")");
     }
-    return new Store(directory, writer, topic, types, offsets);
+    return new Store(dir, directory, writer, topic, types, offsets);
   }
 
   /** Offsets the last commit holds: partition → next offset to read. */

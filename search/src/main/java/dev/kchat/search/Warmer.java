@@ -35,7 +35,9 @@ import org.apache.lucene.util.BytesRef;
  * (needles of one to nine characters, several words, exclusions, each filter,
  * a member's view, a second page), built from the index's own most frequent
  * terms and commonest substrings, round after round until a round ends with
- * the compilers nearly idle. Searches are answered meanwhile; /health says
+ * the compilers nearly idle, and with them the searches people ran before the
+ * restart ({@link RecentSearches}); before them, it reads the index's search files
+ * into the page cache ({@link PageCache}). Searches are answered meanwhile; /health says
  * {@code "warm": true} when it is done (docs/search.md).
  */
 final class Warmer implements Runnable {
@@ -58,13 +60,16 @@ final class Warmer implements Runnable {
   private final Searcher searcher;
   private final long minDocs;
   private final BooleanSupplier caughtUp;
+  /** the searches people ran before the restart (RecentSearches), warmed beside the shapes built here */
+  private final List<SearchQuery> recent;
   private volatile boolean warm;
 
-  Warmer(Store store, Searcher searcher, long minDocs, BooleanSupplier caughtUp) {
+  Warmer(Store store, Searcher searcher, long minDocs, BooleanSupplier caughtUp, List<SearchQuery> recent) {
     this.store = store;
     this.searcher = searcher;
     this.minDocs = minDocs;
     this.caughtUp = caughtUp;
+    this.recent = recent;
   }
 
   boolean warm() {
@@ -80,10 +85,15 @@ final class Warmer implements Runnable {
     try {
       // warm on the index users will search: after a first build from Kafka, not on its empty start
       while (!caughtUp.getAsBoolean()) Thread.sleep(200);
+      readIntoPageCache();
       t0 = System.currentTimeMillis();
       IndexSearcher s = store.searchers.acquire();
       try {
-        List<SearchQuery> queries = s.getIndexReader().numDocs() < minDocs ? List.<SearchQuery>of() : queries(s);
+        List<SearchQuery> queries = new ArrayList<>();
+        if (s.getIndexReader().numDocs() >= minDocs) {
+          queries.addAll(queries(s));
+          queries.addAll(recent);
+        }
         // Rounds go on until one ends with the compiler nearly idle: each query shape brings its own Lucene
         // iterators, and the JIT recompiles the search loop for several rounds after a restart.
         long compile0 = compileMs();
@@ -102,7 +112,7 @@ final class Warmer implements Runnable {
       } finally {
         store.searchers.release(s);
       }
-      if (searches > 0) Log.info("warmed up", "searches", searches, "rounds", rounds, "ms", System.currentTimeMillis() - t0, "compile_ms", compiledMs);
+      if (searches > 0) Log.info("warmed up", "searches", searches, "rounds", rounds, "recent", recent.size(), "ms", System.currentTimeMillis() - t0, "compile_ms", compiledMs);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (IOException | RuntimeException e) {
@@ -110,6 +120,17 @@ final class Warmer implements Runnable {
       Log.warn("warming up failed; the first searches will be slower", "error", String.valueOf(e.getMessage()));
     } finally {
       warm = true;
+    }
+  }
+
+  /** The index's search files read once, so that the first searches do not wait for the disk (PageCache). */
+  private void readIntoPageCache() {
+    try {
+      PageCache.Read r = PageCache.read(store.dir, PageCache.budget());
+      Log.info("index read into the page cache", "bytes", r.bytes(), "files", r.files(), "skipped_bytes", r.skippedBytes(), "ms", r.ms());
+    } catch (IOException e) {
+      // an optimisation too: the first searches read their pages themselves
+      Log.warn("reading the index into the page cache failed", "error", String.valueOf(e.getMessage()));
     }
   }
 
