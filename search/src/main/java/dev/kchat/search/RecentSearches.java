@@ -2,7 +2,6 @@ package dev.kchat.search;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -60,9 +59,7 @@ final class RecentSearches {
     String text;
     synchronized (this) {
       if (!changed) return;
-      ArrayNode a = JSON.createArrayNode();
-      for (String s : searches) a.add(JSON.readTree(s));
-      text = a.toString();
+      text = "[" + String.join(",", searches) + "]"; // each is compact JSON already
       changed = false;
     }
     Path tmp = file.resolveSibling(FILE + ".tmp");
