@@ -96,8 +96,8 @@ export async function produceRaw(kafka: KafkaClient, topic: string, values: RawV
   return coords;
 }
 
-/** Store corpus rows through the message log, as ingest would (listeners are told). */
-export async function insertMessages(db: Database, rows: ReturnType<typeof corpusRows>, topic = kafkaNames({ topicPrefix: '', ingestGroup: 'ingest' }).topics.events): Promise<void> {
+/** Store corpus rows through the message log, as ingest would (listeners are told; with `backlog`, the records ingest still sees waiting in Kafka). */
+export async function insertMessages(db: Database, rows: ReturnType<typeof corpusRows>, topic = kafkaNames({ topicPrefix: '', ingestGroup: 'ingest' }).topics.events, backlog?: number): Promise<void> {
   const stored: MessageRow[] = rows.map((r) => ({
     id: r.id,
     channel: r.channel,
@@ -113,7 +113,7 @@ export async function insertMessages(db: Database, rows: ReturnType<typeof corpu
     source: 'kafka',
     meta: '{}',
   }));
-  await messageLog(db).append(stored);
+  await messageLog(db).append(stored, backlog !== undefined ? { backlog } : {});
 }
 
 export interface AuditFixture {

@@ -75,7 +75,7 @@ export interface Config {
     };
   };
   /** Kiwi (Korean morphology for topic terms): KCHAT_KIWI=off uses the rule tokenizer only; see core/korean/kiwi/ */
-  kiwi: { enabled: boolean; modelDir: string | null; idleMs: number };
+  kiwi: { enabled: boolean; modelDir: string | null; idleMs: number; nice: number };
   /** the search service (search/, docs/search.md) */
   search: {
     /** KCHAT_SEARCH_URL: a search service running elsewhere; unset = the product starts its own JVM */
@@ -150,10 +150,10 @@ export interface GatewayLimits {
   deleteWindowMs: number;
 }
 
-function int(value: string | undefined, fallback: number, name: string, min = 0): number {
+function int(value: string | undefined, fallback: number, name: string, min = 0, max = Infinity): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}, got "${value}"`);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer ${max === Infinity ? `≥ ${min}` : `from ${min} to ${max}`}, got "${value}"`);
   return n;
 }
 
@@ -249,6 +249,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       enabled: flag(env.KCHAT_KIWI, true),
       modelDir: env.KCHAT_KIWI_MODEL_DIR ? path.resolve(env.KCHAT_KIWI_MODEL_DIR) : null,
       idleMs: int(env.KCHAT_KIWI_IDLE_SECONDS, 60, 'KCHAT_KIWI_IDLE_SECONDS', 1) * 1000,
+      // the worker thread's nice value: analysis is background work and yields the cores to searches and ingest
+      nice: int(env.KCHAT_KIWI_NICE, 19, 'KCHAT_KIWI_NICE', 0, 19),
     },
     search: {
       url: env.KCHAT_SEARCH_URL ? env.KCHAT_SEARCH_URL.replace(/\/+$/, '') : null,

@@ -134,15 +134,16 @@ export class MessageLog {
 
   /**
    * Store rows (and whatever `also` writes: offsets, rejected records) in one
-   * transaction; listeners are told after it committed.
+   * transaction; listeners are told after it committed (with `backlog`, what
+   * the writer knows still waits in Kafka behind them).
    */
-  async append(rows: readonly MessageRow[], options: InsertOptions & { also?: (tx: Session) => Promise<void> } = {}): Promise<void> {
+  async append(rows: readonly MessageRow[], options: InsertOptions & { also?: (tx: Session) => Promise<void>; backlog?: number } = {}): Promise<void> {
     await this.ready();
     await this.db.transaction(async (tx) => {
       await appendMessages(tx, rows, nowUs(), options);
       await options.also?.(tx);
     });
-    if (rows.length > 0) this.notify(rows);
+    if (rows.length > 0) this.notify(rows, options.backlog);
   }
 
   /**
@@ -181,8 +182,8 @@ export class MessageLog {
     return () => this.listeners.delete(listener);
   }
 
-  private notify(rows: readonly MessageRow[]): void {
-    this.tell({ rows: rows.length, channels: [...new Set(rows.map((r) => r.channel))] });
+  private notify(rows: readonly MessageRow[], backlog?: number): void {
+    this.tell({ rows: rows.length, channels: [...new Set(rows.map((r) => r.channel))], ...(backlog !== undefined ? { backlog } : {}) });
   }
 
   private tell(notice: CommitNotice): void {

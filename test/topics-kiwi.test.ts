@@ -5,6 +5,7 @@
 // topic statistics count.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,6 +21,7 @@ import { KiwiAnalyzer } from '../core/korean/kiwi/analyzer.ts';
 import { ensureModel, modelDir } from '../core/korean/kiwi/model.ts';
 import { chooseTermAnalyzer, KiwiTerms, KiwiUnavailableError, kiwiTerms, ruleTerms } from '../core/korean/terms.ts';
 import { kchat } from './helpers/cli.ts';
+import { repoRoot } from './helpers/server.ts';
 
 const TZ = 'Asia/Seoul';
 const DAYS: CorpusMessage[] = [
@@ -34,6 +36,8 @@ let fx: AuditFixture;
 let kiwi: KiwiTerms;
 before(async () => {
   await ensureModel(modelDir());
+  // before this process loads a Kiwi worker itself (see NICE_PROBE)
+  if (process.platform === 'linux') niceProbe = runNiceProbe();
   kiwi = kiwiTerms(loadConfig());
   await kiwi.kiwi.ready();
   fx = await auditFixture(DAYS);
@@ -144,6 +148,49 @@ test('without a model Kiwi says why and the rule tokenizer counts; KCHAT_KIWI=of
   } finally {
     fs.rmSync(empty, { recursive: true, force: true });
   }
+});
+
+// In a process of its own, started before this one loads Kiwi: threads (and processes) inherit the
+// nice value of the thread that starts them, so a worker that lowered its main thread by mistake
+// would hide behind a Kiwi worker loaded before.
+const NICE_PROBE = `
+import fs from 'node:fs';
+import { loadConfig } from './core/config.ts';
+import { KiwiAnalyzer } from './core/korean/kiwi/analyzer.ts';
+import { modelDir } from './core/korean/kiwi/model.ts';
+// a thread's nice value, from the kernel's own account of it (/proc/<pid>/task/<tid>/stat, field 19)
+const nice = (tid) => { const st = fs.readFileSync('/proc/' + process.pid + '/task/' + tid + '/stat', 'utf8'); return Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[16]); };
+const threads = () => Object.fromEntries(fs.readdirSync('/proc/' + process.pid + '/task').map((t) => [t, nice(t)]));
+const before = threads();
+const k = new KiwiAnalyzer({ modelDir: modelDir(), idleMs: 600000, fetch: false, enabled: true, nice: loadConfig().kiwi.nice });
+const answer = await k.analyze(['회의록'], false);
+const during = threads();
+await k.release();
+console.log(JSON.stringify({ pid: process.pid, before, during, info: k.info(), answer }));
+process.exit(0);
+`;
+
+type NiceProbe = { pid: number; before: Record<string, number>; during: Record<string, number>; info: { nice: number; thread: number | null }; answer: unknown };
+let niceProbe: NiceProbe | null = null;
+function runNiceProbe(): NiceProbe {
+  const out = execFileSync(process.execPath, ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', NICE_PROBE], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'warn' } });
+  return JSON.parse(out.trim().split('\n').at(-1)!) as NiceProbe;
+}
+
+test('the Kiwi worker analyses at a low priority (KCHAT_KIWI_NICE, 19): its own thread only, the rest of the process keeps its own', { skip: process.platform !== 'linux' && 'nice values per thread are Linux' }, (t) => {
+  const probe = niceProbe!;
+  if (probe.before[probe.pid] === 19) return t.skip('the tests run at nice 19 already: there is nothing lower to see');
+  assert.deepEqual(probe.answer, [['회의록', 'NNG']]);
+  const { thread, nice } = probe.info;
+  assert.ok(thread !== null && thread !== probe.pid && !(thread in probe.before), 'the worker named its own, new thread');
+  assert.equal(nice, 19, 'background work by default');
+  assert.equal(probe.during[thread], 19, 'the kernel runs the analysing thread at nice 19');
+  assert.equal(probe.during[probe.pid], probe.before[probe.pid], 'the main thread (the event loop answering requests) keeps its priority');
+  for (const [tid, n] of Object.entries(probe.before)) if (tid in probe.during) assert.equal(probe.during[tid], n, `thread ${tid} keeps its priority`);
+  // a value the kernel does not have is refused by name
+  assert.throws(() => loadConfig({ KCHAT_KIWI_NICE: '25' }), /KCHAT_KIWI_NICE must be an integer from 0 to 19, got "25"/);
+  assert.throws(() => loadConfig({ KCHAT_KIWI_NICE: '낮게' }), /KCHAT_KIWI_NICE/);
+  assert.equal(loadConfig({ KCHAT_KIWI_NICE: '0' }).kiwi.nice, 0);
 });
 
 test('the worker is released after it has been idle, and comes back on the next analysis', async () => {

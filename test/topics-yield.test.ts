@@ -12,6 +12,7 @@ import { ensureModel, modelDir } from '../core/korean/kiwi/model.ts';
 import { kiwiTerms, releaseKiwi } from '../core/korean/terms.ts';
 import type { KafkaClient } from '../core/kafka.ts';
 import { createAuditPart } from '../server/routes/audit.ts';
+import { BULK_MAX_DEFER_MS, BULK_QUIET_MS } from '../audit/topics-pace.ts';
 
 const NOUNS = ['서버', '배포', '로그', '컨슈머', '파티션', '대시보드', '회의록', '노션', '마이그레이션', '모니터링', '장애', '일정'];
 const ENDINGS = ['가 죽었어요', '를 봤는데요', ' 확인했습니다', '이 늦어졌어요', ' 끝났습니다', '에 올렸어요', ' 다시 봐 주세요'];
@@ -117,6 +118,35 @@ test('a count begun while Kiwi is not loaded does not load it for a bulk that be
     assert.ok((await progress()) < (await lastRow()));
     await countedOnceAfter(next, part);
     assert.equal(kiwi.info().loads, loads + 1, 'loaded once, for the count after the bulk');
+  } finally {
+    await part.stop?.();
+  }
+});
+
+test('a bulk during which ingest was behind: the count starts once ingest has caught up and the bulk is quiet, not BULK_MAX_DEFER_MS after the bulk began', async () => {
+  const part = createAuditPart({ config: fx.config, db: fx.db, auth: fx.auth, kafka: null as unknown as KafkaClient }, { endpoint: () => null, unavailable: () => 'no search here' });
+  await part.start?.();
+  try {
+    let next = (await counted()) as number;
+    await countedOnceAfter(next, part); // its first count: whatever the earlier tests left
+    // ingest catching up on a backlog: every commit says 50,000 records still wait in Kafka
+    for (let i = 0; i < 3; i++) {
+      await insertMessages(fx.db, offsetRows(messages(1_000, next, 21), next), undefined, 50_000);
+      next += 1_000;
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+    assert.deepEqual(await topicsOf(part), { state: 'scheduled' }, 'no count while ingest is behind');
+    assert.ok((await progress()) < (await lastRow()));
+    // the commit that catches up: nothing waits any more
+    await insertMessages(fx.db, offsetRows(messages(1_000, next, 21), next), undefined, 0);
+    next += 1_000;
+    const caughtUp = Date.now();
+    const deadline = caughtUp + BULK_MAX_DEFER_MS / 5;
+    while ((await progress()) < (await lastRow()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    const waited = Date.now() - caughtUp;
+    assert.equal(await progress(), await lastRow(), `counted ${(waited / 1000).toFixed(0)} s after ingest caught up (the bulk began ${(BULK_MAX_DEFER_MS / 1000).toFixed(0)} s before the latest it may wait for)`);
+    assert.ok(waited >= BULK_QUIET_MS - 500, `not before the bulk's quiet time (${waited} ms)`);
+    await countedOnceAfter(next, part);
   } finally {
     await part.stop?.();
   }

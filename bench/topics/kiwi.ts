@@ -80,7 +80,7 @@ await runBench({
     );
   },
   async warmup() {
-    const k = new KiwiTerms(new KiwiAnalyzer({ modelDir: modelDir(), idleMs: 60_000, fetch: false, enabled: loadConfig().kiwi.enabled }));
+    const k = new KiwiTerms(new KiwiAnalyzer({ modelDir: modelDir(), idleMs: 60_000, fetch: false, enabled: loadConfig().kiwi.enabled, nice: loadConfig().kiwi.nice }));
     await k.terms(['워밍업 메시지입니다']);
     await k.kiwi.release();
   },
@@ -88,7 +88,7 @@ await runBench({
     global.gc?.();
     const before = rssMiB();
     // a new analyser per round: its word cache starts empty, as after a restart
-    kiwi = new KiwiTerms(new KiwiAnalyzer({ modelDir: modelDir(), idleMs: 60_000, fetch: false, enabled: true }));
+    kiwi = new KiwiTerms(new KiwiAnalyzer({ modelDir: modelDir(), idleMs: 60_000, fetch: false, enabled: true, nice: loadConfig().kiwi.nice }));
     const t0 = performance.now();
     await kiwi.kiwi.ready();
     const load = (performance.now() - t0) / 1000;

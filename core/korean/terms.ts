@@ -331,7 +331,7 @@ let shared: KiwiTerms | null = null;
 
 /** The process's one Kiwi (one worker thread, loaded when needed, released when idle). */
 export function kiwiTerms(config: Pick<Config, 'kiwi'>): KiwiTerms {
-  shared ??= new KiwiTerms(new KiwiAnalyzer({ modelDir: modelDir(config), idleMs: config.kiwi.idleMs, fetch: true, enabled: config.kiwi.enabled }));
+  shared ??= new KiwiTerms(new KiwiAnalyzer({ modelDir: modelDir(config), idleMs: config.kiwi.idleMs, fetch: true, enabled: config.kiwi.enabled, nice: config.kiwi.nice }));
   return shared;
 }
 

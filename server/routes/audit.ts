@@ -190,6 +190,8 @@ async function recordPrivateReads(ctx: Pick<PartContext, 'db' | 'directory'>, c:
 export function createAuditPart(ctx: PartContext, backend: SearchBackend): Part & { search: SearchClient } {
   const search = new SearchClient(backend);
   let topicsTimer: NodeJS.Timeout | null = null;
+  /** when topicsTimer fires (ms) */
+  let topicsDue = 0;
   let topicsRun: Promise<unknown> | null = null;
   let countSince = 0;
   const pace = newPace();
@@ -224,13 +226,22 @@ export function createAuditPart(ctx: PartContext, backend: SearchBackend): Part 
         countStop.abort();
       } else if (!topicsRun && inBulk(pace)) void kiwi?.releaseIfIdle(KIWI_BULK_QUIET_MS);
     }
-    if (topicsTimer || stopping.signal.aborted) return;
+    if (stopping.signal.aborted) return;
+    const now = Date.now();
+    const due = now + untilNextCount(pace, now);
+    // A timer set stays, unless this commit brings the count forward: one set while ingest was behind waits
+    // BULK_MAX_DEFER_MS; the commit that catches ingest up starts the bulk's quiet time instead.
+    if (topicsTimer) {
+      if (due >= topicsDue) return;
+      clearTimeout(topicsTimer);
+    }
+    topicsDue = due;
     topicsTimer = setTimeout(() => {
       topicsTimer = null;
       if (topicsRun) void topicsRun.finally(() => onCommit());
       else if (untilNextCount(pace, Date.now()) > 0) onCommit(); // bulk commits came meanwhile: wait on
       else tickTopics();
-    }, untilNextCount(pace, Date.now()));
+    }, due - now);
     topicsTimer.unref();
   };
   // @bot 검색 / @bot 통계 for auditors, answered by the same search service.

@@ -32,6 +32,8 @@ export interface KiwiOptions {
   fetch: boolean;
   /** false = never load (KCHAT_KIWI=off) */
   enabled: boolean;
+  /** the worker thread's nice value (0–19; 0 = the process's own): analysis yields the cores to searches and ingest */
+  nice?: number;
 }
 
 export type KiwiState = 'off' | 'idle' | 'fetching' | 'loading' | 'ready' | 'failed';
@@ -60,7 +62,7 @@ export class KiwiAnalyzer extends EventEmitter {
   private waiting = 0;
   private loading: Worker | null = null;
   private shared = new SharedArrayBuffer(SYNC_BYTES);
-  private stats = { loads: 0, loadMs: 0, words: 0, texts: 0, loadLeftMiB: 0 };
+  private stats = { loads: 0, loadMs: 0, words: 0, texts: 0, loadLeftMiB: 0, nice: 0, thread: null as number | null };
 
   constructor(readonly options: KiwiOptions) {
     super();
@@ -258,7 +260,7 @@ export class KiwiAnalyzer extends EventEmitter {
     }
     const started = Date.now();
     const worker = new Worker(new URL('./worker.mjs', import.meta.url), {
-      workerData: { modelDir: dir, files: MODEL_FILES, options: { match: MATCH_JOIN_NOUN_PREFIX }, shared: this.shared },
+      workerData: { modelDir: dir, files: MODEL_FILES, options: { match: MATCH_JOIN_NOUN_PREFIX }, shared: this.shared, nice: this.options.nice ?? 0 },
       // the server's own flags (e.g. tsx's loader) are not needed in the worker
       execArgv: [],
       stdout: true,
@@ -270,9 +272,11 @@ export class KiwiAnalyzer extends EventEmitter {
       const onError = (err: Error) => reject(new Error(`the Kiwi worker failed to load: ${err.message}`));
       worker.once('error', onError);
       worker.once('exit', (code) => reject(new Error(`the Kiwi worker exited while loading (code ${code})`)));
-      worker.on('message', (msg: { type: string; id?: number; result?: unknown; error?: string; ms?: number; buffers?: number }) => {
+      worker.on('message', (msg: { type: string; id?: number; result?: unknown; error?: string; ms?: number; buffers?: number; nice?: number; thread?: number | null }) => {
         if (msg.type === 'ready') {
           this.stats.loadLeftMiB = Math.round((msg.buffers ?? 0) / 1048576);
+          this.stats.nice = msg.nice ?? 0;
+          this.stats.thread = msg.thread ?? null;
           worker.off('error', onError);
           resolve();
         } else if (msg.type === 'result' && msg.id !== undefined) {
@@ -306,7 +310,7 @@ export class KiwiAnalyzer extends EventEmitter {
     this.readyWorker = true;
     this.stats.loads++;
     this.stats.loadMs = Date.now() - started;
-    log.info({ ms: this.stats.loadMs, version: KIWI_MODEL_VERSION, buffers_left_mib: this.stats.loadLeftMiB }, 'Kiwi worker loaded');
+    log.info({ ms: this.stats.loadMs, version: KIWI_MODEL_VERSION, buffers_left_mib: this.stats.loadLeftMiB, nice: this.stats.nice }, 'Kiwi worker loaded');
     this.emit('load', this.stats.loadMs);
     this.armIdle();
     return worker;

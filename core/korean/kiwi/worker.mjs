@@ -15,13 +15,27 @@
 // adjectives, foreign words); other morphemes (particles, endings) are left out.
 import { parentPort, workerData } from 'node:worker_threads';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 
-const { modelDir, files, options, shared } = workerData;
+const { modelDir, files, options, shared, nice } = workerData;
+
+// Analysis is background work beside searches, ingest and the chat: this thread alone (Linux
+// keeps a nice value per thread; `setPriority` without a pid is the calling thread) yields the
+// cores to them whenever they want them, and runs at full speed when they are idle.
+let niceness = 0;
+let thread = null;
+try {
+  if (nice > 0) os.setPriority(nice);
+  niceness = os.getPriority();
+  thread = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
+} catch {
+  // not Linux, or not allowed: the analysis runs at the process's priority
+}
 
 // Which morphemes leave the worker: nouns, foreign words, verb and adjective stems (and their irregular variants).
 const KEEP = /^(NNG|NNP|SL|VV|VA)/;
@@ -150,4 +164,4 @@ parentPort.on('message', (msg) => {
   }
 });
 // (buffers: the thread's ArrayBuffers left once loaded — the model files' bytes should be gone; analyzer.ts reports it)
-parentPort.postMessage({ type: 'ready', ms: Math.round(performance.now() - started), version, buffers: process.memoryUsage().arrayBuffers });
+parentPort.postMessage({ type: 'ready', ms: Math.round(performance.now() - started), version, buffers: process.memoryUsage().arrayBuffers, nice: niceness, thread });
