@@ -32,6 +32,8 @@ const log = logger('kafka.cluster');
 
 export const MAX_NODES = 9;
 const READY_TIMEOUT_MS = 90_000;
+// A node back from a crash first recovers its unflushed segments: on a slow machine that alone took ~90 s (CI, 2026-12-05).
+const RESTART_TIMEOUT_MS = 180_000;
 
 /** DIR/cluster.json (public contract: design.md, "Contract, second edition"). */
 export interface ClusterFile {
@@ -150,7 +152,7 @@ export class LocalCluster {
     if (n.proc && n.proc.exitReason() === null) return;
     n.wanted = 'up';
     this.launch(n);
-    await this.untilRegistered([n], READY_TIMEOUT_MS);
+    await this.untilRegistered([n], RESTART_TIMEOUT_MS);
     this.writeFile();
   }
 
