@@ -32,7 +32,7 @@ const log = logger('kafka.cluster');
 
 export const MAX_NODES = 9;
 const READY_TIMEOUT_MS = 90_000;
-// A node back from a crash first recovers its unflushed segments: on a slow machine that alone took ~90 s (CI, 2026-12-05).
+// A node started again (by startNode or the supervisor) first recovers its unflushed segments: on a slow machine that alone took ~90 s (CI, 2026-12-05).
 const RESTART_TIMEOUT_MS = 180_000;
 
 /** DIR/cluster.json (public contract: design.md, "Contract, second edition"). */
@@ -205,7 +205,7 @@ export class LocalCluster {
       if (this.stopping || n.wanted === 'down' || n.proc !== proc) return;
       this.launch(n);
       try {
-        await this.untilRegistered([n], READY_TIMEOUT_MS);
+        await this.untilRegistered([n], RESTART_TIMEOUT_MS);
         this.writeFile();
         this.opts.onNodeEvent?.({ id: n.spec.id, event: 'restarted', detail: `node ${n.spec.id} is back (pid ${n.proc!.pid})` });
       } catch (err) {
