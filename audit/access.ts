@@ -124,7 +124,8 @@ export function requireRole(auth: Auth, db: Database, needed: Role): MiddlewareH
     try {
       await next();
     } finally {
-      await finishAudit(db, id, c.res.status, performance.now() - started);
+      // not awaited: the response goes out while the outcome is written (finishAudit)
+      void finishAudit(db, id, c.res.status, performance.now() - started);
     }
   };
 }

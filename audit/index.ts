@@ -1,7 +1,7 @@
 // The audit room's one entry: access and the audit trail, search, statistics,
 // topics, the SQL sandbox, notebooks and the Zeppelin importer.
 export { AUDIT_LOG_SCHEMA, requireAdmin, requireAuditor, requireRole, type AuditEnv } from './access.ts';
-export { auditUnavailable, finishAudit, listAuditLog, recordAudit, type AuditEntry, type AuditLogEntry, type AuditQuery } from './trail.ts';
+export { auditUnavailable, auditWritten, finishAudit, listAuditLog, recordAudit, type AuditEntry, type AuditLogEntry, type AuditQuery } from './trail.ts';
 export { auditBotCommands } from './bot.ts';
 export { SearchClient, parseQuery, QueryError, runSearch, searchCsv, MAX_LIMIT, type SearchBackend, type SearchResult, type SearchView } from './search/index.ts';
 export { POS, StatsError, VOLUME_BY, botUsage, lastDayWithData, period, topics, topicsScan, volume, type Pos, type VolumeBy } from './stats.ts';

@@ -11,6 +11,7 @@
 import type { Database } from '../core/db.ts';
 import { dayRange, isDate } from '../core/time.ts';
 import { logger } from '../core/log.ts';
+import { Turns } from '../core/turns.ts';
 import { InputError } from '../core/errors.ts';
 import { loadConfig } from '../core/config.ts';
 import { kiwiTerms, ruleTerms } from '../core/korean/terms.ts';
@@ -106,14 +107,17 @@ async function rebuildDay(db: Database, tz: string, day: string, analyzer: Await
   const { start, end } = dayRange(day, tz);
   const agg = freshAgg();
   const dayOf = dayCutter(tz);
+  const turns = new Turns(); // beside requests and ingest on the event loop
   let n = 0;
   // the day's messages counted so far: at or before the watermark (later ones are the catch-up's)
   const complete = await analyseLog(
     db,
     { from: start, to: end },
     analyzer,
-    (batch) => {
-      for (const r of batch) {
+    async (batch) => {
+      for (let i = 0; i < batch.length; i++) {
+        const r = batch[i];
+        if ((i & 63) === 63 && turns.due) await turns.pause();
         if (r.ts === null || r.position > progress.last_rowid) continue;
         n++;
         addMessage(agg, dayOf(r.ts) + '\t' + r.channel, r.terms);

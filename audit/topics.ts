@@ -26,6 +26,7 @@ import { messageLog } from '../ingest/index.ts';
 import { dayRange, localDate } from '../core/time.ts';
 import { chooseTermAnalyzer, type TermAnalyzer, type TopicTerm } from '../core/korean/terms.ts';
 import { logger } from '../core/log.ts';
+import { Turns } from '../core/turns.ts';
 
 const log = logger('audit.topics');
 
@@ -274,15 +275,18 @@ async function readNew(db: Database, tz: string, options: CatchUpOptions): Promi
   let agg = freshAgg();
   let n = 0;
   let end = last;
+  const turns = new Turns(); // the count shares the event loop with requests and ingest
   const complete = await analyseLog(
     db,
     { after: last },
     analyzer,
     async (batch) => {
-      for (const r of batch) {
+      for (let i = 0; i < batch.length; i++) {
+        const r = batch[i];
         n++;
         end = r.position;
         if (r.ts !== null) addMessage(agg, dayOf(r.ts) + '\t' + r.channel, r.terms);
+        if ((i & 63) === 63 && turns.due) await turns.pause();
       }
       if (n >= WINDOW_ROWS) {
         await mergeAgg(db, agg, analyzer.name, { maxRid: end, tz });
@@ -305,9 +309,14 @@ async function readNew(db: Database, tz: string, options: CatchUpOptions): Promi
 /** Fill the staging tables with one batch's sums (inside the caller's transaction). */
 async function stage(tx: Session, agg: Agg, analyzer: string): Promise<void> {
   for (const t of ['topic_stage_terms', 'topic_stage_days', 'topic_stage_spellings']) await tx.run(`DELETE FROM ${t}`);
-  await tx.insert(STAGE_TERMS, [...agg.terms].map(([key, e]) => [...key.split('\t'), e.count, e.messages]), { via: 'appender' });
-  await tx.insert(STAGE_DAYS, [...agg.days].map(([key, d]) => [...key.split('\t'), d.messages, d.tokens, d.verbTokens, analyzer]), { via: 'appender' });
-  await tx.insert(STAGE_SPELLINGS, [...agg.spellings].map(([key, c]) => [...key.split('\t'), c]), { via: 'appender' });
+  // generators: each row is made as the appender takes it (in turns of the event loop, db-session.ts)
+  await tx.insert(STAGE_TERMS, mapRows(agg.terms, (key, e) => [...key.split('\t'), e.count, e.messages]), { via: 'appender' });
+  await tx.insert(STAGE_DAYS, mapRows(agg.days, (key, d) => [...key.split('\t'), d.messages, d.tokens, d.verbTokens, analyzer]), { via: 'appender' });
+  await tx.insert(STAGE_SPELLINGS, mapRows(agg.spellings, (key, c) => [...key.split('\t'), c]), { via: 'appender' });
+}
+
+function* mapRows<V>(m: Map<string, V>, row: (key: string, value: V) => unknown[]): Generator<unknown[]> {
+  for (const [key, value] of m) yield row(key, value);
 }
 
 /**

@@ -94,12 +94,22 @@ export async function recordAudit(db: Database, e: AuditEntry): Promise<string> 
   return id;
 }
 
-/** Add the outcome to a recorded action (best effort: the row that matters exists already). */
+/**
+ * Add the outcome to a recorded action (best effort: the row that matters
+ * exists already). The response need not wait for it: the audit lane writes
+ * in order, so an audited read of the trail (itself recorded first) sees it;
+ * a reader in this process without a row of its own waits with auditWritten().
+ */
 export async function finishAudit(db: Database, id: string, status: number, durationMs: number): Promise<void> {
   await db
     .lane('audit')
     .run('UPDATE audit_log SET status = ?, duration_ms = ? WHERE id = ?', [status, Math.round(durationMs * 100) / 100, id])
     .catch((err: unknown) => log.error({ err, id }, 'could not record the outcome of an audited action'));
+}
+
+/** Resolves once the audit rows and outcomes written so far in this process are stored. */
+export function auditWritten(db: Database): Promise<void> {
+  return db.lane('audit').settled();
 }
 
 export interface AuditQuery {
@@ -166,6 +176,7 @@ export async function listAuditLog(db: Database, q: AuditQuery, tz: string): Pro
     where.push('epoch_ms(ts) < ?');
     args.push(instant(q.to, 'to', tz, true));
   }
+  await auditWritten(db); // outcomes still being written (finishAudit) are part of the answer
   const rows = await db.all<{
     id: string | null;
     ms: number;

@@ -2,6 +2,7 @@
 // streamed results, typed bulk inserts, prepared statements, scalar
 // functions, and the pool that lends sessions. Only core/ imports this.
 import { DuckDBScalarFunction, StatementType, type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBValue } from '@duckdb/node-api';
+import { Turns } from './turns.ts';
 import { appenderFor, chunkColumns, duckType, inferred, plain, toDuckDB, type ColumnType } from './db-values.ts';
 import type { TableLayout } from './db-layout.ts';
 
@@ -145,21 +146,27 @@ export class Session {
 
   /**
    * Rows into a table whose layout (column names and types, in table order)
-   * was declared once with defineTable(). Each row is an array in layout order.
+   * was declared once with defineTable(). Each row is an array in layout order;
+   * `rows` an array of them, or any iterable (a generator: rows made as they are appended).
    */
-  async insert(layout: TableLayout, rows: readonly (readonly unknown[])[], options: InsertOptions = {}): Promise<void> {
-    if (rows.length === 0) return;
-    const via = options.via ?? (rows.length <= SMALL_BATCH_ROWS ? 'insert' : 'appender');
+  async insert(layout: TableLayout, rows: readonly (readonly unknown[])[] | Iterable<readonly unknown[]>, options: InsertOptions = {}): Promise<void> {
+    const list = Array.isArray(rows) ? (rows as readonly (readonly unknown[])[]) : null;
+    if (list?.length === 0) return;
+    const via = options.via ?? (list && list.length <= SMALL_BATCH_ROWS ? 'insert' : 'appender');
     this.checkFault(`INSERT INTO ${layout.table}`);
-    if (via === 'insert') return this.insertStatements(layout, rows);
+    if (via === 'insert') return this.insertStatements(layout, list ?? [...rows]);
     const a = await this.#connection.createAppender(layout.table);
     try {
       const put = layout.columns.map((c) => appenderFor(c.type));
       if (a.columnCount !== put.length) throw new Error(`table ${layout.table} has ${a.columnCount} columns, its layout declares ${put.length} (${layout.columns.map((c) => c.name).join(', ')})`);
       const n = put.length;
+      // the appender runs on this thread: in turns, so a bulk of 100,000 rows does not hold the event loop
+      const turns = new Turns();
+      let i = 0;
       for (const row of rows) {
         for (let c = 0; c < n; c++) put[c](a, row[c]);
         a.endRow();
+        if ((++i & 255) === 0 && turns.due) await turns.pause();
       }
       a.flushSync();
     } finally {

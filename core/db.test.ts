@@ -63,6 +63,40 @@ test('typed inserts: the INSERT path and the appender path store identical rows 
   await b.close();
 });
 
+test('the appender takes rows from a generator (made as appended) and lets the event loop run during a big batch', async () => {
+  const db = await Database.open(':memory:');
+  await db.ensureTables([ALL_TYPES]);
+  const rows = sample(30_000);
+  let made = 0;
+  let turnsAtFirst = -1;
+  let turnsAtLast = -1;
+  function* generated(): Generator<unknown[]> {
+    for (const r of rows) {
+      if (made++ === 0) turnsAtFirst = turns;
+      yield r;
+    }
+    turnsAtLast = turns;
+  }
+  // other work on the event loop: counts how often it got a turn during the insert
+  let turns = 0;
+  let inserting = true;
+  const tick = () => {
+    if (!inserting) return;
+    turns++;
+    setImmediate(tick);
+  };
+  setImmediate(tick);
+  await db.transaction((tx) => tx.insert(ALL_TYPES, generated()));
+  inserting = false;
+  assert.equal(made, rows.length);
+  assert.equal((await db.one<{ n: number }>('SELECT count(*) AS n FROM all_types'))!.n, rows.length);
+  const last = await db.one<{ s: string; tags: string[] }>(`SELECT s, tags FROM all_types WHERE s LIKE '%#29999\n%'`);
+  assert.deepEqual(last, { s: '회의는 3시에 시작합니다 #29999\n\t탭 😀', tags: ['파묘', '감독29999'] });
+  // 30,000 rows take far longer than one turn (core/turns.ts) on any machine: other work ran between the first row and the last
+  assert.ok(turnsAtLast > turnsAtFirst, `the event loop ran other work during the insert (${turnsAtFirst} → ${turnsAtLast})`);
+  await db.close();
+});
+
 test('a layout that does not match its table is refused by name; a failed insert rolls the transaction back', async () => {
   const db = await Database.open(':memory:');
   await db.ensureTables([ALL_TYPES]);

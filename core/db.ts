@@ -122,6 +122,11 @@ export class WriteLane {
     });
   }
 
+  /** Resolves once the writes queued on this lane so far are done (a reader in this process sees them). */
+  settled(): Promise<void> {
+    return this.lock.lock(async () => undefined);
+  }
+
   /** @internal (Database.injectFault; a session opened later copies the writer's fault) */
   setFault(fault: Session['fault']): void {
     if (this.session) this.session.fault = fault;

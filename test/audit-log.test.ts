@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import type { Hono } from 'hono';
 import type { KafkaClient } from '../core/kafka.ts';
 import { auditFixture, CORPUS, type AuditFixture } from '../audit/fixtures.ts';
-import { auditBotCommands, requireAuditor } from '../audit/index.ts';
+import { auditBotCommands, auditWritten, requireAuditor } from '../audit/index.ts';
 import { createEnvelope } from '../core/envelope.ts';
 import { logger } from '../core/log.ts';
 import { SqlSandbox } from '../audit/sql/sandbox.ts';
@@ -147,6 +147,7 @@ test('an audited search is recorded and answered while the database\'s writer is
     const answered = await fx.app.request(`/api/search?${new URLSearchParams({ q: '장애', limit: '5' })}`, { headers: { authorization: `Bearer ${auditorToken}` } });
     assert.equal(answered.status, 200, await answered.clone().text());
     assert.ok(((await answered.json()) as { total: number }).total > 0);
+    await auditWritten(fx.db); // the outcome is written after the response (finishAudit)
     const row = await fx.db.one<{ status: number; detail: string }>("SELECT status, detail::VARCHAR AS detail FROM audit_log WHERE action = 'search' ORDER BY ts DESC LIMIT 1");
     assert.equal(row?.status, 200);
     assert.deepEqual(JSON.parse(row!.detail), { q: '장애' });

@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { auditFixture, CORPUS, seoul, type AuditFixture } from '../audit/fixtures.ts';
 import { auditBotCommands } from '../audit/bot.ts';
+import { auditWritten } from '../audit/index.ts';
 import { createEnvelope } from '../core/envelope.ts';
 import { logger } from '../core/log.ts';
 import type { Role } from '../core/auth.ts';
@@ -51,6 +52,7 @@ test('every audit request is logged with who, what and the status', async () => 
   await get('/api/search?q=' + encodeURIComponent('파묘 from:수진') + '&limit=3', auditorToken);
   await get('/api/search?q=장애', memberToken);
   await get('/api/search?q=' + encodeURIComponent('"unbalanced'), fx.adminToken);
+  await auditWritten(fx.db); // the outcomes are written after the responses (finishAudit)
   const rows = await fx.db.all<{ user_id: string | null; role: string | null; method: string; path: string; params: string; status: number; duration_ms: number }>(
     'SELECT user_id, role, method, path, params::VARCHAR AS params, status, duration_ms FROM audit_log ORDER BY ts, rowid OFFSET ?',
     [before],

@@ -193,6 +193,29 @@ test('the Kiwi worker analyses at a low priority (KCHAT_KIWI_NICE, 19): its own 
   assert.equal(loadConfig({ KCHAT_KIWI_NICE: '0' }).kiwi.nice, 0);
 });
 
+test('a big batch is prepared and composed in turns of the event loop, with the same terms as the blocking path', async () => {
+  // 3,000 messages of real phrasing with English words, spacing variants and typos; the second run finds every word
+  // cached (and none needs its message read again — 노션에 would: that is a wait for the worker, which yields anyway)
+  const base = [...DAYS.slice(0, 4).map((m) => m.text), '어제 deploy 했는데 rollback 해야 될듯ㅋㅋ', 'Kafka consumer lag 확인 부탁드려요', '서버장애 원인 분석 중입니다ㅠㅠ', '회의록올렸어요 확인해주세요'];
+  const texts = Array.from({ length: 3000 }, (_, i) => `${base[i % base.length]} ${i % 7 ? '' : 'PR#' + i}`);
+  const first = await kiwi.terms(texts);
+  let ticks = 0;
+  let running = true;
+  const tick = () => {
+    if (!running) return;
+    ticks++;
+    setImmediate(tick);
+  };
+  setImmediate(tick);
+  const second = await kiwi.terms(texts); // nothing left for the worker: only this thread's work
+  running = false;
+  assert.ok(ticks > 0, 'other work ran on the event loop while the batch was composed');
+  assert.deepEqual(second, first);
+  assert.deepEqual(kiwi.termsSync(texts), first);
+  const en = first[base.indexOf('Kafka consumer lag 확인 부탁드려요')].map((t) => t.term);
+  assert.deepEqual(en.slice(0, 3), ['kafka', 'consum', 'lag']);
+});
+
 test('the worker is released after it has been idle, and comes back on the next analysis', async () => {
   const k = new KiwiTerms(new KiwiAnalyzer({ modelDir: modelDir(), idleMs: 200, fetch: false, enabled: true }));
   const released = once(k.kiwi, 'release');

@@ -18,6 +18,7 @@ import { modelDir } from './kiwi/model.ts';
 import { joinSyllable, splitSyllable } from './hangul.ts';
 import { stripParticle } from './particles.ts';
 import { ENGLISH_STOPWORDS, KOREAN_STOPWORDS, MENTION_RE, stemEnglish, tokenize, URL_RE } from './tokenize.ts';
+import { atOnce, inTurns, Turns } from '../turns.ts';
 
 export type TermKind = 'noun' | 'verb';
 
@@ -207,12 +208,20 @@ class WordCache {
   }
 }
 
-/** A batch in progress: the words of each text and what they still need. */
+/**
+ * A batch in progress: the words of each text, the cache's entry of every
+ * word it has (taken when planned: the cache may forget them while the batch
+ * waits for Kiwi or for its turn), and the words Kiwi must still read.
+ */
 interface Plan {
   words: string[][];
   cores: string[][];
+  entries: Map<string, Entry>;
   missing: string[];
 }
+
+/** Texts per step of a batch's work between two looks at the event loop (inTurns). */
+const STEP_TEXTS = 32;
 
 export class KiwiTerms implements TermAnalyzer {
   readonly name: string;
@@ -230,12 +239,18 @@ export class KiwiTerms implements TermAnalyzer {
     return this.cache.size;
   }
 
+  /**
+   * The batch's own work (preparing texts, composing terms: ~0.1 ms a message)
+   * runs on the caller's thread — the server's event loop —, in turns (core/turns.ts).
+   */
   async terms(texts: readonly string[], signal?: AbortSignal): Promise<TopicTerm[][]> {
-    const plan = this.plan(texts);
+    const turns = new Turns();
+    const plan = emptyPlan();
+    await inTurns(this.planSteps(texts, plan), turns);
     if (plan.missing.length) {
       const res = await this.kiwi.analyze(plan.missing, false, signal);
       if (!res) throw new KiwiUnavailableError(this.kiwi.failureReason());
-      this.learn(plan.missing, res);
+      this.learn(plan, res);
     }
     const ctx = this.contextTexts(plan);
     let ctxRes: (TextMorphs | null)[] = [];
@@ -244,16 +259,19 @@ export class KiwiTerms implements TermAnalyzer {
       if (!res) throw new KiwiUnavailableError(this.kiwi.failureReason());
       ctxRes = res;
     }
-    return this.compose(plan, ctx, ctxRes);
+    const out: TopicTerm[][] = [];
+    await inTurns(this.composeSteps(plan, ctx, ctxRes, out), turns);
+    return out;
   }
 
   /** Same terms, blocking (DuckDB scalar functions); null when the worker is not loaded. */
   termsSync(texts: readonly string[]): TopicTerm[][] | null {
-    const plan = this.plan(texts);
+    const plan = emptyPlan();
+    atOnce(this.planSteps(texts, plan));
     if (plan.missing.length) {
       const res = this.kiwi.analyzeSync(plan.missing, false) as (Morphs | null)[] | null;
       if (!res) return null;
-      this.learn(plan.missing, res);
+      this.learn(plan, res);
     }
     const ctx = this.contextTexts(plan);
     let ctxRes: (TextMorphs | null)[] = [];
@@ -262,58 +280,60 @@ export class KiwiTerms implements TermAnalyzer {
       if (!res) return null;
       ctxRes = res;
     }
-    return this.compose(plan, ctx, ctxRes);
+    const out: TopicTerm[][] = [];
+    atOnce(this.composeSteps(plan, ctx, ctxRes, out));
+    return out;
   }
 
-  private plan(texts: readonly string[]): Plan {
-    const words: string[][] = [];
-    const cores: string[][] = [];
+  private *planSteps(texts: readonly string[], plan: Plan): Generator<void> {
     const missing = new Set<string>();
-    for (const text of texts) {
-      const ws = prepareText(text ?? '');
+    for (let t = 0; t < texts.length; t++) {
+      const ws = prepareText(texts[t] ?? '');
       const cs = ws.map((w) => w.replace(EDGE_PUNCT, ''));
       for (const c of cs) {
-        if (c === '' || !HANGUL_SYLLABLE.test(c)) continue;
-        if (!this.cache.get(c)) missing.add(c);
+        if (c === '' || plan.entries.has(c) || missing.has(c)) continue;
+        let e = this.cache.get(c);
+        // a word without Hangul (English, numbers, codes) is the rule tokenizer's; its terms are cached too
+        if (!e && !HANGUL_SYLLABLE.test(c)) this.cache.set(c, (e = { terms: ruleTermsOf(c), context: false }));
+        if (e) plan.entries.set(c, e);
+        else missing.add(c);
       }
-      words.push(ws);
-      cores.push(cs);
+      plan.words.push(ws);
+      plan.cores.push(cs);
+      if (t % STEP_TEXTS === STEP_TEXTS - 1) yield;
     }
-    return { words, cores, missing: [...missing] };
+    plan.missing = [...missing];
   }
 
-  private learn(words: string[], res: (Morphs | null)[]): void {
-    for (let i = 0; i < words.length; i++) {
+  private learn(plan: Plan, res: (Morphs | null)[]): void {
+    for (let i = 0; i < plan.missing.length; i++) {
       const m = res[i];
+      const word = plan.missing[i];
       // a word Kiwi could not read: the rule tokenizer's terms for it
-      if (!m) this.cache.set(words[i], { terms: ruleTermsOf(words[i]), context: false });
-      else this.cache.set(words[i], { terms: morphTerms(m), context: needsContext(words[i], m) });
+      const e = m ? { terms: morphTerms(m), context: needsContext(word, m) } : { terms: ruleTermsOf(word), context: false };
+      this.cache.set(word, e);
+      plan.entries.set(word, e);
     }
   }
 
   private contextTexts(plan: Plan): number[] {
     const out: number[] = [];
     for (let t = 0; t < plan.cores.length; t++) {
-      if (plan.cores[t].some((c) => c !== '' && HANGUL_SYLLABLE.test(c) && this.cache.get(c)?.context)) out.push(t);
+      if (plan.cores[t].some((c) => c !== '' && plan.entries.get(c)?.context)) out.push(t);
     }
     return out;
   }
 
-  private compose(plan: Plan, ctx: number[], ctxRes: (TextMorphs | null)[]): TopicTerm[][] {
+  private *composeSteps(plan: Plan, ctx: number[], ctxRes: (TextMorphs | null)[], out: TopicTerm[][]): Generator<void> {
     const byText = new Map<number, TextMorphs | null>();
     ctx.forEach((t, i) => byText.set(t, ctxRes[i] ?? null));
-    const out: TopicTerm[][] = [];
     for (let t = 0; t < plan.words.length; t++) {
       const terms: TopicTerm[] = [];
       const inContext = byText.get(t);
       for (let w = 0; w < plan.words[t].length; w++) {
         const core = plan.cores[t][w];
         if (core === '') continue;
-        if (!HANGUL_SYLLABLE.test(core)) {
-          terms.push(...ruleTermsOf(core));
-          continue;
-        }
-        const e = this.cache.get(core);
+        const e = plan.entries.get(core);
         const m = e?.context && inContext ? inContext[w] : null;
         // still one noun ending like a particle in its message (핫픽스를): the rule's particle cut
         if (m && needsContext(core, m)) terms.push(...morphTerms([stripParticle(core), m[1]]));
@@ -322,10 +342,12 @@ export class KiwiTerms implements TermAnalyzer {
         else terms.push(...ruleTermsOf(core));
       }
       out.push(terms);
+      if (t % STEP_TEXTS === STEP_TEXTS - 1) yield;
     }
-    return out;
   }
 }
+
+const emptyPlan = (): Plan => ({ words: [], cores: [], entries: new Map(), missing: [] });
 
 let shared: KiwiTerms | null = null;
 
