@@ -47,6 +47,8 @@ export interface ServiceHealth {
   heap_max: number;
   /** memory the facets' per-document ordinals take (outside the heap) */
   facets_bytes: number;
+  /** merges of segments done since the start, and the nice value the kernel ran the last one's thread at (null before one) */
+  merges: { done: number; nice: number | null };
 }
 
 /** The JVM's options: heap from KCHAT_SEARCH_HEAP (docs/search.md says why 384m), the index itself is mmapped outside the heap. */
@@ -107,9 +109,10 @@ export class SearchService {
      * facetBytes: memory for the facets' per-document ordinals (default a quarter of the heap; 0 reads them from the index);
      * paceMs: the indexer's pause between polls while chat trickles in (the service's default: 50; 0 = none);
      * searchThreads / splitMinDocs: threads one search uses, and the smallest part of a segment one of them takes
-     * (the service's defaults: the cores, at most 4 / 50,000)
+     * (the service's defaults: the cores, at most 4 / 50,000);
+     * mergeNice: the merge thread's nice value (the service's default: 19; 0 = the JVM's priority)
      */
-    private readonly options: { warmMinDocs?: number; facetBytes?: number; paceMs?: number; searchThreads?: number; splitMinDocs?: number } = {},
+    private readonly options: { warmMinDocs?: number; facetBytes?: number; paceMs?: number; searchThreads?: number; splitMinDocs?: number; mergeNice?: number } = {},
   ) {
     this.dir = path.join(config.dataDir, 'search');
     this.remote = config.search.url !== null;
@@ -198,6 +201,7 @@ export class SearchService {
       ...(this.options.paceMs === undefined ? [] : ['--pace-ms', String(this.options.paceMs)]),
       ...(this.options.searchThreads === undefined ? [] : ['--search-threads', String(this.options.searchThreads)]),
       ...(this.options.splitMinDocs === undefined ? [] : ['--split-min-docs', String(this.options.splitMinDocs)]),
+      ...(this.options.mergeNice === undefined ? [] : ['--merge-nice', String(this.options.mergeNice)]),
     ];
     this.startedAt = Date.now();
     // Own process group: Ctrl-C reaches only us, and we stop the service after the parts that use it.
@@ -334,7 +338,7 @@ export class SearchService {
     const details = {
       state: this.state,
       ...(this.remote ? { url: this.url } : { pid: this.child?.pid ?? null }),
-      ...(h ? { docs: h.docs, lag: h.lag, indexed: h.indexed, rejected: h.rejected, resumed: h.resumed, index_bytes: h.index_bytes, caught_up: h.status === 'ok', warm: h.warm } : {}),
+      ...(h ? { docs: h.docs, lag: h.lag, indexed: h.indexed, rejected: h.rejected, resumed: h.resumed, index_bytes: h.index_bytes, caught_up: h.status === 'ok', warm: h.warm, merges: h.merges } : {}),
       ...(this.restarts ? { restarts: this.restarts } : {}),
       ...(this.error ? { [this.state === 'ready' ? 'last_exit' : 'error']: this.error } : {}),
     };

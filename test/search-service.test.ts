@@ -6,7 +6,8 @@
 // 4–11 characters found wherever they sit among the words, channel and
 // person filters the same whether Lucene or each match checks them, the
 // indexer's pause between polls of a live trickle cut short by a search,
-// and search threads sharing one search in pieces of segments.
+// search threads sharing one search in pieces of segments, and merges run
+// at a low priority.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -536,6 +537,53 @@ test('search threads sharing a search in small pieces of segments answer exactly
       assert.deepEqual(ours, first, `${must.join(' ')}: same totals, facets and pages`);
       assert.equal(new Set(ours.flatMap((p) => p.ids)).size, first[0].total, `${must.join(' ')}: the pages hold every match once`);
     }
+  } finally {
+    await node.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// a thread's nice value, from the kernel's own account of it (the 19th field of /proc/<pid>/task/<tid>/stat)
+const niceOf = (stat: string) => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+
+test("segments merge on a thread the kernel runs at nice 19; the service's other threads keep the process's priority", { skip: process.platform !== 'linux' && 'nice values per thread are Linux' }, async (t) => {
+  if (os.getPriority() >= 19) return t.skip('the tests run at nice 19 already: there is nothing lower to see');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kchat-merges-'));
+  const node = new SearchService({ ...fx.config, dataDir: dir }, fx.config.kafkaBrokers!);
+  try {
+    await node.start();
+    let h = await node.sync(120_000);
+    assert.equal(h.merges.done, 0, 'one catch-up, one segment: nothing to merge yet');
+    assert.equal(h.merges.nice, null);
+    // every sync makes what was produced visible: a new small segment each; past ten of them Lucene merges
+    for (let batch = 0; batch < 30 && h.merges.done === 0; batch++) {
+      await fx.produce(Array.from({ length: 10 }, (_, i) => envelope({ id: `merge${batch}-${i}`, channel: 'merges', text: `병합 확인용 ${batch}번째 묶음 메시지 ${i}` })));
+      h = await node.sync(60_000);
+    }
+    h = await until(async () => {
+      const now = await node.sync(10_000);
+      return now.merges.done > 0 ? now : false;
+    }, 'a merge', 30_000);
+    assert.equal(h.merges.nice, 19, 'the kernel ran the merge thread at nice 19');
+    const pid = (JSON.parse(fs.readFileSync(path.join(dir, 'search', 'service.json'), 'utf8')) as { pid: number }).pid;
+    const own = niceOf(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    assert.equal(own, os.getPriority(), 'the JVM itself keeps the priority it was started with');
+    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+      let comm: string, stat: string;
+      try {
+        comm = fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+        stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      } catch {
+        continue; // a thread that ended meanwhile
+      }
+      if (comm.startsWith('Lucene Merge')) continue; // a later merge, lowered too
+      assert.equal(niceOf(stat), own, `thread ${comm} (${tid}) keeps the process's priority`);
+    }
+    // the merged index answers every message of the batches
+    await service.sync(60_000);
+    const r = await new SearchClient(node).search(query([fold('병합')]), { limit: 1, view: AUDITOR });
+    assert.equal(r.total, (await client.search(query([fold('병합')]), { limit: 1, view: AUDITOR })).total);
+    assert.ok(r.total >= 100, `병합 in ${r.total} messages`);
   } finally {
     await node.stop();
     fs.rmSync(dir, { recursive: true, force: true });

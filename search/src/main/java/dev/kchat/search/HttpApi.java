@@ -43,6 +43,7 @@ final class HttpApi {
   private final Searcher searcher;
   private final Warmer warmer;
   private final Facets facets;
+  private final BackgroundMerges merges;
   private final RecentSearches recent;
   /** writes the recent searches now and then (a restart's warm-up reads them) */
   private final ScheduledExecutorService saving = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -57,11 +58,12 @@ final class HttpApi {
     return t;
   });
 
-  HttpApi(String host, int port, String token, Store store, Indexer indexer, int threads, int searchThreads, long warmMinDocs, int splitMinDocs, Facets facets) throws IOException {
+  HttpApi(String host, int port, String token, Store store, Indexer indexer, int threads, int searchThreads, long warmMinDocs, int splitMinDocs, Facets facets, BackgroundMerges merges) throws IOException {
     this.token = sha256(token);
     this.store = store;
     this.indexer = indexer;
     this.facets = facets;
+    this.merges = merges;
     this.searcher = new Searcher(Executors.newFixedThreadPool(Math.max(1, searchThreads - 1), r -> {
       Thread t = new Thread(r, "search-worker");
       t.setDaemon(true);
@@ -187,6 +189,11 @@ final class HttpApi {
     h.put("heap_used", rt.totalMemory() - rt.freeMemory());
     h.put("heap_max", rt.maxMemory());
     h.put("facets_bytes", facets.bytes()); // outside the heap, within its budget
+    ObjectNode m = h.putObject("merges");
+    m.put("done", merges.merges());
+    Integer nice = merges.kernelNice();
+    if (nice == null) m.putNull("nice");
+    else m.put("nice", nice); // as the kernel ran the last merge thread
     h.put("uptime_ms", System.currentTimeMillis() - started);
     return h;
   }

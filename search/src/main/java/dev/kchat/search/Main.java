@@ -35,6 +35,8 @@ public final class Main {
         --pace-ms N               while a live chat trickles in, poll Kafka at most this often
                                   (default 50; 0 = after every record batch; a search never waits for it)
         --ram-buffer-mb N         indexing buffer before a segment is flushed (default 64)
+        --merge-nice N            the merge thread's nice value, 0–19 (default 19: merges take the
+                                  cores searches and the chat leave; 0 = the JVM's priority; Linux)
         --threads N               HTTP worker threads (default 4)
         --search-threads N        threads that share one search (default: cores, at most 4)
         --split-min-docs N        a segment is shared between search threads in parts of at least this many
@@ -85,11 +87,12 @@ public final class Main {
     long t0 = System.currentTimeMillis();
     // the facets' per-document ordinals (2 bytes a message, outside the heap): by default a quarter of -Xmx, 48M messages at 384m
     Facets facets = new Facets((long) number(a, "facet-bytes", Runtime.getRuntime().maxMemory() / 4));
-    Store store = Store.open(index, topic, types, number(a, "ram-buffer-mb", 64), facets::prepare);
+    BackgroundMerges merges = new BackgroundMerges((int) number(a, "merge-nice", 19));
+    Store store = Store.open(index, topic, types, number(a, "ram-buffer-mb", 64), facets::prepare, merges);
     Log.info("index opened", "dir", index, "docs", store.docs(), "ms", System.currentTimeMillis() - t0);
     Indexer indexer = new Indexer(brokers, topic, group, store, types, (long) number(a, "commit-ms", 5000), (long) number(a, "refresh-ms", 1000), (long) number(a, "pace-ms", 50));
     int searchThreads = (int) number(a, "search-threads", Math.min(4, Runtime.getRuntime().availableProcessors()));
-    HttpApi api = new HttpApi(a.getOrDefault("host", "127.0.0.1"), (int) number(a, "port", 0), token, store, indexer, (int) number(a, "threads", 4), searchThreads, (long) number(a, "warm-min-docs", Warmer.MIN_DOCS), (int) number(a, "split-min-docs", Searcher.SPLIT_MIN_DOCS), facets);
+    HttpApi api = new HttpApi(a.getOrDefault("host", "127.0.0.1"), (int) number(a, "port", 0), token, store, indexer, (int) number(a, "threads", 4), searchThreads, (long) number(a, "warm-min-docs", Warmer.MIN_DOCS), (int) number(a, "split-min-docs", Searcher.SPLIT_MIN_DOCS), facets, merges);
     Thread indexing = new Thread(indexer, "search-indexer");
     indexing.start();
     api.start();

@@ -9,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import org.apache.lucene.document.Document;
-import org.apache.lucene.index.ConcurrentMergeScheduler;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.IndexWriter;
@@ -85,7 +84,7 @@ final class Store implements Closeable {
   }
 
   /** Open (or create) the index in dir for topic; an index of an older layout is rebuilt, one of another topic refused. */
-  static Store open(Path dir, String topic, Set<String> types, double ramBufferMb, IndexWriter.IndexReaderWarmer mergedSegmentWarmer) throws IOException {
+  static Store open(Path dir, String topic, Set<String> types, double ramBufferMb, IndexWriter.IndexReaderWarmer mergedSegmentWarmer, BackgroundMerges merges) throws IOException {
     // The index is memory-mapped (MMapDirectory on 64-bit JVMs); the small segments that near-real-time
     // refreshes flush stay in the heap until they merge (no mmap/unmap of tiny files at every refresh).
     Directory directory = new NRTCachingDirectory(FSDirectory.open(dir), 8, 48);
@@ -110,9 +109,7 @@ final class Store implements Closeable {
         .setRAMBufferSizeMB(ramBufferMb)
         .setCommitOnClose(false)
         .setMergedSegmentWarmer(mergedSegmentWarmer); // a merged segment is prepared for searches before they see it
-    ConcurrentMergeScheduler merges = new ConcurrentMergeScheduler();
-    merges.setMaxMergesAndThreads(2, 1); // one merge thread: the machine has other work to do
-    config.setMergeScheduler(merges);
+    config.setMergeScheduler(merges); // one merge thread, at a low priority: the machine has other work to do
     IndexWriter writer;
     try {
       writer = new IndexWriter(directory, config);
