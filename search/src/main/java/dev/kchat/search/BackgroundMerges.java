@@ -14,8 +14,8 @@ import org.apache.lucene.index.MergePolicy;
 /**
  * Lucene's merge scheduler, one merge thread, run at a low priority (a nice value, Linux). A merge is
  * background work: after an import or a catch-up it takes a core for minutes, on a machine whose cores the
- * searches, the chat server and its topic count share. At nice 0 it halved the cores a search had while it
- * ran. At nice 19 it takes what the others leave; when that is too little, the writer holds the indexer back
+ * searches, the chat server and its topic count share. At nice 0 it competes with a search's threads as
+ * their equal; at nice 19 it takes what the others leave; when that is too little, the writer holds the indexer back
  * (at most two merges wait) instead of piling up segments.
  *
  * <p>Java has no call for a thread's nice value: the merge thread finds its kernel thread id
