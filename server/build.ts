@@ -1,5 +1,5 @@
 // Compiles the server for `npm start` (run by `npm run build`, ~1 s): one ES
-// module per thread entry — the server and ingest's fetcher thread — in
+// module per thread entry — the server, ingest's fetcher thread, the topic terms thread — in
 // server/dist, node_modules left outside. Running compiled JavaScript instead of
 // loading TypeScript through tsx spares the long-running server tsx's loader
 // thread and esbuild's service process (~50 MB of the product's memory, #15).
@@ -19,7 +19,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const SERVER_DIST = path.join(ROOT, 'server', 'dist');
 
 /** The modules a thread starts with; core/threads.ts finds their compiled copy by the same path under KCHAT_COMPILED_DIR. */
-const ENTRIES = ['server/main.ts', 'ingest/fetcher.ts'];
+const ENTRIES = ['server/main.ts', 'ingest/fetcher.ts', 'core/korean/terms-thread.ts'];
 
 const sourceUrls: Plugin = {
   name: 'kchat-source-urls',

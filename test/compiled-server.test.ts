@@ -1,13 +1,18 @@
 // The server as `npm start` runs it: compiled by server/build.ts into
 // server/dist and started with plain node (no TypeScript loader, no esbuild
 // process beside it). Everything it finds beside its sources is still found —
-// the web UI, the search service's Java sources, ingest's fetcher thread — so a
-// message said in chat is stored by ingest and found by search.
+// the web UI, the search service's Java sources, ingest's fetcher thread, the
+// topic terms thread — so a message said in chat is stored by ingest and found
+// by search.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { buildServer } from '../server/build.ts';
+import { buildServer, SERVER_DIST } from '../server/build.ts';
+import { KiwiAnalyzer } from '../core/korean/kiwi/analyzer.ts';
+import { ensureModel, modelDir } from '../core/korean/kiwi/model.ts';
+import { KiwiTerms } from '../core/korean/terms.ts';
+import { TermsThread } from '../core/korean/terms-thread-host.ts';
 import { sql } from './helpers/cluster.ts';
 import { until } from './helpers/ingest.ts';
 import { login, npmStart, startServer, wsClient, type TestServer, type WsClient } from './helpers/server.ts';
@@ -74,4 +79,23 @@ test('what is said is stored by ingest (its fetcher thread is compiled too) and 
   const page = await fetch(srv.url);
   assert.equal(page.status, 200);
   assert.match(await page.text(), /<div id="app"><\/div>/);
+});
+
+test('the topic terms thread starts from its compiled copy and composes the same terms', async () => {
+  const kiwi = new KiwiAnalyzer({ modelDir: await ensureModel(modelDir()), idleMs: 60_000, fetch: false, enabled: true });
+  const thread = new TermsThread(kiwi, { nice: 0, idleMs: 60_000 });
+  const entry = path.join(SERVER_DIST, 'core', 'korean', 'terms-thread.js');
+  assert.ok(fs.existsSync(entry), entry);
+  globalThis.KCHAT_COMPILED_DIR = SERVER_DIST; // as in the compiled server: core/threads.ts starts the compiled copy
+  try {
+    const texts = ['컨슈머 회의록은 노션에 있어요', '어제 서버가 죽었어요', '배포 체크리스트를 정리했어요'];
+    const got = await thread.terms(texts);
+    assert.equal(thread.info().batches, 1);
+    assert.deepEqual(got, await new KiwiTerms(kiwi).terms(texts));
+    assert.deepEqual(got[1].map((t) => t.term), ['서버', '죽다']);
+  } finally {
+    globalThis.KCHAT_COMPILED_DIR = undefined;
+    await thread.release();
+    await kiwi.release();
+  }
 });

@@ -19,7 +19,7 @@ import { loadConfig } from '../core/config.ts';
 import { Database } from '../core/db.ts';
 import { KiwiAnalyzer } from '../core/korean/kiwi/analyzer.ts';
 import { ensureModel, modelDir } from '../core/korean/kiwi/model.ts';
-import { chooseTermAnalyzer, KiwiTerms, KiwiUnavailableError, kiwiTerms, ruleTerms } from '../core/korean/terms.ts';
+import { chooseTermAnalyzer, KiwiTerms, KiwiUnavailableError, kiwiTerms, ruleTerms, THREAD_MIN_TEXTS } from '../core/korean/terms.ts';
 import { kchat } from './helpers/cli.ts';
 import { repoRoot } from './helpers/server.ts';
 
@@ -198,7 +198,8 @@ test('a big batch is prepared and composed in turns of the event loop, with the 
   // cached (and none needs its message read again — 노션에 would: that is a wait for the worker, which yields anyway)
   const base = [...DAYS.slice(0, 4).map((m) => m.text), '어제 deploy 했는데 rollback 해야 될듯ㅋㅋ', 'Kafka consumer lag 확인 부탁드려요', '서버장애 원인 분석 중입니다ㅠㅠ', '회의록올렸어요 확인해주세요'];
   const texts = Array.from({ length: 3000 }, (_, i) => `${base[i % base.length]} ${i % 7 ? '' : 'PR#' + i}`);
-  const first = await kiwi.terms(texts);
+  const here = new KiwiTerms(kiwi.kiwi); // no terms thread: the batch is this thread's work
+  const first = await here.terms(texts);
   let ticks = 0;
   let running = true;
   const tick = () => {
@@ -207,13 +208,62 @@ test('a big batch is prepared and composed in turns of the event loop, with the 
     setImmediate(tick);
   };
   setImmediate(tick);
-  const second = await kiwi.terms(texts); // nothing left for the worker: only this thread's work
+  const second = await here.terms(texts); // nothing left for the worker: only this thread's work
   running = false;
   assert.ok(ticks > 0, 'other work ran on the event loop while the batch was composed');
   assert.deepEqual(second, first);
-  assert.deepEqual(kiwi.termsSync(texts), first);
+  assert.deepEqual(here.termsSync(texts), first);
   const en = first[base.indexOf('Kafka consumer lag 확인 부탁드려요')].map((t) => t.term);
   assert.deepEqual(en.slice(0, 3), ['kafka', 'consum', 'lag']);
+});
+
+// a thread's nice value, from the kernel's own account of it (/proc/<pid>/task/<tid>/stat, field 19)
+const threadNice = (tid: number) => {
+  const st = fs.readFileSync(`/proc/${process.pid}/task/${tid}/stat`, 'utf8');
+  return Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[16]);
+};
+
+test("big batches are composed on the terms thread at the analysis's low priority, with the same terms, by the process's one Kiwi", async () => {
+  const shared = kiwi; // the process's KiwiTerms (kiwiTerms()), which has the thread
+  const thread = shared.thread;
+  assert.ok(thread, 'the process has a terms thread');
+  // real phrasing: loanwords Kiwi reads only in their message (노션에, 지라가), spacing variants, typos, English,
+  // and words nobody has asked about yet (the thread must ask Kiwi for them)
+  const base = ['컨슈머 회의록은 노션에 있어요', '지라가 또 느려요', '서버장애 원인 분석 중입니다ㅠㅠ', '서버 장애 원인분석 끝났습니다', '배포가 늦어졌어요', '어제 deploy 했는데 rollback 해야 될듯ㅋㅋ', '마이그래이션 끝낫어요', '쿠버네티스 파드가 재시작됐어요'];
+  const fresh = ['카산드라', '프로메테우스', '그라파나', '엘라스틱서치', '레디스', '몽고디비'];
+  const texts = Array.from({ length: THREAD_MIN_TEXTS + 44 }, (_, i) => `${base[i % base.length]}${i % 50 ? '' : ` ${fresh[i / 50]}에서 봤어요`}`);
+  const cached = shared.cacheSize();
+  const batches = thread.info().batches;
+  const { loads, words } = shared.kiwi.info();
+  const got = await shared.terms(texts);
+  const info = thread.info();
+  assert.equal(info.batches, batches + 1, 'the batch went to the thread');
+  assert.equal(shared.cacheSize(), cached, "this thread's word cache did none of the work");
+  assert.ok(shared.kiwi.info().words > words, "the thread asked the process's Kiwi for the words it did not know");
+  assert.equal(shared.kiwi.info().loads, loads, 'no second model was loaded for it');
+  assert.deepEqual(got, await new KiwiTerms(shared.kiwi).terms(texts), 'the same terms as composed on this thread');
+  assert.deepEqual(got[8].map((t) => t.term), ['컨슈머', '회의록', '노션']);
+  assert.deepEqual(got[1].map((t) => t.term), ['지라', '느리다']);
+  assert.deepEqual(got[50].map((t) => t.term), ['서버', '장애', '원인', '분석', '프로메테우스', '보다']);
+  // a chat's small batch stays on the caller's thread
+  await shared.terms(texts.slice(0, 3));
+  assert.equal(thread.info().batches, info.batches);
+  if (process.platform !== 'linux' || threadNice(process.pid) === 19) return; // nothing lower to see
+  assert.ok(info.thread !== null && info.thread !== process.pid, 'a thread of its own');
+  assert.equal(info.nice, 19);
+  assert.equal(threadNice(info.thread!), 19, 'the kernel runs the composing thread at nice 19');
+  assert.notEqual(threadNice(process.pid), 19, 'the main thread (the event loop answering requests) keeps its priority');
+});
+
+test('a count that stops does not wait for the terms thread: its batch is dropped, the next one is composed', async () => {
+  const texts = Array.from({ length: THREAD_MIN_TEXTS }, (_, i) => `새로 온 낱말${i}들을 팀원이 정리했어요`);
+  const stop = new AbortController();
+  const stopped = kiwi.terms(texts, stop.signal);
+  stop.abort();
+  await assert.rejects(stopped);
+  const again = await kiwi.terms(texts);
+  assert.equal(again.length, texts.length);
+  assert.ok(again.every((terms) => terms.some((t) => t.term === '팀원')), JSON.stringify(again[0]));
 });
 
 test('the worker is released after it has been idle, and comes back on the next analysis', async () => {

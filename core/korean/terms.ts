@@ -13,12 +13,17 @@
 //   until the model is loaded, or when it cannot be (no model, KCHAT_KIWI=off).
 // English words go the same way in both: lower case, stopwords out, Porter stem.
 import type { Config } from '../config.ts';
-import { KiwiAnalyzer, type Morphs, type TextMorphs } from './kiwi/analyzer.ts';
+import { KiwiAnalyzer, KiwiUnavailableError, type Morphology, type Morphs, type TextMorphs } from './kiwi/analyzer.ts';
 import { modelDir } from './kiwi/model.ts';
 import { joinSyllable, splitSyllable } from './hangul.ts';
 import { stripParticle } from './particles.ts';
 import { ENGLISH_STOPWORDS, KOREAN_STOPWORDS, MENTION_RE, stemEnglish, tokenize, URL_RE } from './tokenize.ts';
 import { atOnce, inTurns, Turns } from '../turns.ts';
+import { logger } from '../log.ts';
+import { TermsThread } from './terms-thread-host.ts';
+
+export { KiwiUnavailableError };
+const log = logger('korean.terms');
 
 export type TermKind = 'noun' | 'verb';
 
@@ -51,13 +56,6 @@ export const ruleTerms: TermAnalyzer = {
   name: 'rule',
   terms: async (texts) => texts.map(ruleTermsOf),
 };
-
-export class KiwiUnavailableError extends Error {
-  constructor(reason: string | null) {
-    super(`Kiwi is unavailable${reason ? `: ${reason}` : ''}`);
-    this.name = 'KiwiUnavailableError';
-  }
-}
 
 const HANGUL_SYLLABLE = /[가-힣]/;
 const hangulCount = (s: string) => {
@@ -222,14 +220,21 @@ interface Plan {
 
 /** Texts per step of a batch's work between two looks at the event loop (inTurns). */
 const STEP_TEXTS = 32;
+/** A batch this big (a count of stored messages, not a chat tick) goes to the terms thread when there is one. */
+export const THREAD_MIN_TEXTS = 256;
 
-export class KiwiTerms implements TermAnalyzer {
+export class KiwiTerms<K extends Morphology = KiwiAnalyzer> implements TermAnalyzer {
   readonly name: string;
   private cache: WordCache;
 
+  /**
+   * `thread`: where big batches are composed (the process's KiwiTerms: a thread at the analysis's low
+   * priority, core/korean/terms-thread.ts); small ones, and every batch without it, on the caller's thread.
+   */
   constructor(
-    readonly kiwi: KiwiAnalyzer,
+    readonly kiwi: K,
     cacheWords = 200_000,
+    readonly thread: TermsThread | null = null,
   ) {
     this.name = kiwi.name;
     this.cache = new WordCache(cacheWords);
@@ -240,10 +245,24 @@ export class KiwiTerms implements TermAnalyzer {
   }
 
   /**
-   * The batch's own work (preparing texts, composing terms: ~0.1 ms a message)
-   * runs on the caller's thread — the server's event loop —, in turns (core/turns.ts).
+   * The batch's own work (preparing texts, composing terms: ~0.1 ms a message) runs on the terms thread
+   * for a big batch, otherwise on the caller's thread — the server's event loop —, in turns (core/turns.ts).
    */
   async terms(texts: readonly string[], signal?: AbortSignal): Promise<TopicTerm[][]> {
+    if (this.thread && texts.length >= THREAD_MIN_TEXTS) {
+      try {
+        return await this.thread.terms(texts, signal);
+      } catch (err) {
+        if (signal?.aborted) throw err;
+        if ((err as { kiwiUnavailable?: boolean }).kiwiUnavailable) throw new KiwiUnavailableError(this.kiwi.failureReason());
+        // the thread could not start or stopped: this batch is composed here, the next one tries the thread again
+        log.warn({ err: (err as Error).message }, 'the topic terms thread failed; this batch is composed on the main thread');
+      }
+    }
+    return this.termsHere(texts, signal);
+  }
+
+  private async termsHere(texts: readonly string[], signal?: AbortSignal): Promise<TopicTerm[][]> {
     const turns = new Turns();
     const plan = emptyPlan();
     await inTurns(this.planSteps(texts, plan), turns);
@@ -266,17 +285,19 @@ export class KiwiTerms implements TermAnalyzer {
 
   /** Same terms, blocking (DuckDB scalar functions); null when the worker is not loaded. */
   termsSync(texts: readonly string[]): TopicTerm[][] | null {
+    const kiwi: Morphology & Partial<Pick<KiwiAnalyzer, 'analyzeSync'>> = this.kiwi;
+    if (!kiwi.analyzeSync) return null;
     const plan = emptyPlan();
     atOnce(this.planSteps(texts, plan));
     if (plan.missing.length) {
-      const res = this.kiwi.analyzeSync(plan.missing, false) as (Morphs | null)[] | null;
+      const res = kiwi.analyzeSync(plan.missing, false) as (Morphs | null)[] | null;
       if (!res) return null;
       this.learn(plan, res);
     }
     const ctx = this.contextTexts(plan);
     let ctxRes: (TextMorphs | null)[] = [];
     if (ctx.length) {
-      const res = this.kiwi.analyzeSync(ctx.map((i) => plan.words[i].join(' ')), true) as (TextMorphs | null)[] | null;
+      const res = kiwi.analyzeSync(ctx.map((i) => plan.words[i].join(' ')), true) as (TextMorphs | null)[] | null;
       if (!res) return null;
       ctxRes = res;
     }
@@ -353,12 +374,16 @@ let shared: KiwiTerms | null = null;
 
 /** The process's one Kiwi (one worker thread, loaded when needed, released when idle). */
 export function kiwiTerms(config: Pick<Config, 'kiwi'>): KiwiTerms {
-  shared ??= new KiwiTerms(new KiwiAnalyzer({ modelDir: modelDir(config), idleMs: config.kiwi.idleMs, fetch: true, enabled: config.kiwi.enabled, nice: config.kiwi.nice }));
+  if (!shared) {
+    const kiwi = new KiwiAnalyzer({ modelDir: modelDir(config), idleMs: config.kiwi.idleMs, fetch: true, enabled: config.kiwi.enabled, nice: config.kiwi.nice });
+    shared = new KiwiTerms(kiwi, undefined, new TermsThread(kiwi, { nice: config.kiwi.nice, idleMs: config.kiwi.idleMs }));
+  }
   return shared;
 }
 
-/** Stop the process's Kiwi worker now, if it runs (a CLI command that used it ends without waiting for the idle release). */
+/** Stop the process's Kiwi worker and terms thread now, if they run (a CLI command that used them ends without waiting for the idle release). */
 export async function releaseKiwi(): Promise<void> {
+  await shared?.thread?.release();
   await shared?.kiwi.release();
 }
 

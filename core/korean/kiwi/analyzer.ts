@@ -38,13 +38,28 @@ export interface KiwiOptions {
 
 export type KiwiState = 'off' | 'idle' | 'fetching' | 'loading' | 'ready' | 'failed';
 
+export class KiwiUnavailableError extends Error {
+  constructor(reason: string | null) {
+    super(`Kiwi is unavailable${reason ? `: ${reason}` : ''}`);
+    this.name = 'KiwiUnavailableError';
+  }
+}
+
+/** What composing topic terms needs of Kiwi: the process's KiwiAnalyzer, or a thread's line to it (core/korean/terms-thread.ts). */
+export interface Morphology {
+  readonly name: string;
+  analyze(items: string[], context: false, signal?: AbortSignal): Promise<(Morphs | null)[] | null>;
+  analyze(items: string[], context: true, signal?: AbortSignal): Promise<(TextMorphs | null)[] | null>;
+  failureReason(): string | null;
+}
+
 interface Pending {
   resolve: (v: unknown) => void;
   reject: (e: Error) => void;
 }
 
 /** Emits 'load' (ms) when the worker is ready and 'release' when it is terminated. */
-export class KiwiAnalyzer extends EventEmitter {
+export class KiwiAnalyzer extends EventEmitter implements Morphology {
   /** what the counts made with this analyser are labelled with */
   readonly name = `kiwi-${KIWI_MODEL_VERSION}`;
   private worker: Worker | null = null;

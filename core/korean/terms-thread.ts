@@ -1,0 +1,59 @@
+// The terms thread (started by core/korean/terms-thread-host.ts): composes the
+// topic terms of big batches with a KiwiTerms of its own (its own word
+// cache), at the analysis's nice value. Kiwi is asked through the process
+// that started it, which holds the one model.
+import fs from 'node:fs';
+import os from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
+import { KiwiUnavailableError, type Morphology } from './kiwi/analyzer.ts';
+import { KiwiTerms } from './terms.ts';
+import type { FromTermsThread, TermsThreadData, ToTermsThread } from './terms-thread-host.ts';
+
+const data = workerData as TermsThreadData;
+const port = parentPort!;
+const send = (msg: FromTermsThread) => port.postMessage(msg);
+
+// Linux keeps a nice value per thread; `setPriority` without a pid is the calling thread's.
+let nice = 0;
+let thread: number | null = null;
+try {
+  if (data.nice > 0) os.setPriority(data.nice);
+  nice = os.getPriority();
+  thread = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
+} catch {
+  // not Linux, or not allowed: the thread runs at the process's priority
+}
+
+// Questions for Kiwi, answered by the process; each names its batch (by the signal the batch was given).
+const questions = new Map<number, (result: unknown[] | null, failure: string | null) => void>();
+const batchOf = new WeakMap<AbortSignal, number>();
+let nextQuestion = 1;
+let failure: string | null = null;
+const ask = (items: string[], context: boolean, signal?: AbortSignal): Promise<unknown[] | null> =>
+  new Promise((resolve) => {
+    const id = nextQuestion++;
+    questions.set(id, (result, why) => {
+      failure = why;
+      resolve(result);
+    });
+    send({ type: 'kiwi', id, job: (signal && batchOf.get(signal)) ?? 0, items, context });
+  });
+const kiwi = { name: data.name, analyze: ask, failureReason: () => failure } as Morphology;
+const terms = new KiwiTerms(kiwi, data.cacheWords);
+
+port.on('message', (msg: ToTermsThread) => {
+  if (msg.type === 'kiwi') {
+    const answer = questions.get(msg.id);
+    questions.delete(msg.id);
+    answer?.(msg.result, msg.failure);
+    return;
+  }
+  const batch = new AbortController().signal; // never aborted: it names the batch in its questions
+  batchOf.set(batch, msg.id);
+  terms.terms(msg.texts, batch).then(
+    (result) => send({ type: 'terms', id: msg.id, result }),
+    (err: Error) => send({ type: 'terms', id: msg.id, error: err.message, kiwiUnavailable: err instanceof KiwiUnavailableError }),
+  );
+});
+
+send({ type: 'ready', nice, thread });
