@@ -234,7 +234,11 @@ describe('chat conversation UI in a real browser', { skip }, () => {
     await a.fill(editor, '회의는 **4시**로 미뤄졌어요');
     await a.press(editor, 'Enter');
     const edited = `.msg[data-id="${id}"] .text`;
-    await b.waitForFunction((sel) => document.querySelector(sel)?.textContent === '회의는 4시로 미뤄졌어요(수정됨)', edited, WAIT);
+    await b.waitForFunction((sel) => document.querySelector(sel)?.textContent === '회의는 4시로 미뤄졌어요(수정됨)', edited, WAIT).catch(async (err: Error) => {
+      // what each side shows of the message, so a failure says where the edit stopped (it failed once in CI, not since)
+      const shown = async (p: Page) => p.$eval(`.msg[data-id="${id}"]`, (el) => (el as HTMLElement).innerText).catch((e: Error) => `(${e.message})`);
+      throw new Error(`${err.message}\nthe author sees: ${await shown(a)}\nthe other person sees: ${await shown(b)}`);
+    });
     assert.equal(await textOf(b, `${edited} strong`), '4시');
     await a.waitForFunction((sel) => document.querySelector(sel)?.textContent === '회의는 4시로 미뤄졌어요(수정됨)', edited, WAIT);
     // Someone else's message offers no edit or delete
