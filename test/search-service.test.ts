@@ -20,6 +20,7 @@ import type { ParsedQuery } from '../audit/search/query.ts';
 import { isInputError } from '../core/errors.ts';
 import { SearchService } from '../search/index.ts';
 import { until } from './helpers/ingest.ts';
+import { niceOf } from './helpers/threads.ts';
 
 let fx: AuditFixture;
 let service: SearchService;
@@ -542,9 +543,6 @@ test('search threads sharing a search in small pieces of segments answer exactly
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
-
-// a thread's nice value, from the kernel's own account of it (the 19th field of /proc/<pid>/task/<tid>/stat)
-const niceOf = (stat: string) => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
 
 test("segments merge on a thread the kernel runs at nice 19; the service's other threads keep the process's priority", { skip: process.platform !== 'linux' && 'nice values per thread are Linux' }, async (t) => {
   if (os.getPriority() >= 19) return t.skip('the tests run at nice 19 already: there is nothing lower to see');

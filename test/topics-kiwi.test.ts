@@ -22,6 +22,7 @@ import { ensureModel, modelDir } from '../core/korean/kiwi/model.ts';
 import { chooseTermAnalyzer, KiwiTerms, KiwiUnavailableError, kiwiTerms, ruleTerms, THREAD_MIN_TEXTS } from '../core/korean/terms.ts';
 import { kchat } from './helpers/cli.ts';
 import { repoRoot } from './helpers/server.ts';
+import { threadNice } from './helpers/threads.ts';
 
 const TZ = 'Asia/Seoul';
 const DAYS: CorpusMessage[] = [
@@ -158,9 +159,8 @@ import fs from 'node:fs';
 import { loadConfig } from './core/config.ts';
 import { KiwiAnalyzer } from './core/korean/kiwi/analyzer.ts';
 import { modelDir } from './core/korean/kiwi/model.ts';
-// a thread's nice value, from the kernel's own account of it (/proc/<pid>/task/<tid>/stat, field 19)
-const nice = (tid) => { const st = fs.readFileSync('/proc/' + process.pid + '/task/' + tid + '/stat', 'utf8'); return Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[16]); };
-const threads = () => Object.fromEntries(fs.readdirSync('/proc/' + process.pid + '/task').map((t) => [t, nice(t)]));
+import { threadNice } from './test/helpers/threads.ts';
+const threads = () => Object.fromEntries(fs.readdirSync('/proc/' + process.pid + '/task').map((t) => [t, threadNice(t)]));
 const before = threads();
 const k = new KiwiAnalyzer({ modelDir: modelDir(), idleMs: 600000, fetch: false, enabled: true, nice: loadConfig().kiwi.nice });
 const answer = await k.analyze(['회의록'], false);
@@ -216,12 +216,6 @@ test('a big batch is prepared and composed in turns of the event loop, with the 
   const en = first[base.indexOf('Kafka consumer lag 확인 부탁드려요')].map((t) => t.term);
   assert.deepEqual(en.slice(0, 3), ['kafka', 'consum', 'lag']);
 });
-
-// a thread's nice value, from the kernel's own account of it (/proc/<pid>/task/<tid>/stat, field 19)
-const threadNice = (tid: number) => {
-  const st = fs.readFileSync(`/proc/${process.pid}/task/${tid}/stat`, 'utf8');
-  return Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[16]);
-};
 
 test("big batches are composed on the terms thread at the analysis's low priority, with the same terms, by the process's one Kiwi", async () => {
   const shared = kiwi; // the process's KiwiTerms (kiwiTerms()), which has the thread
