@@ -1,8 +1,8 @@
 // The terms thread, seen from the process that starts it.
 //
 // Composing a message's topic terms (preparing its words, looking them up in
-// the word cache, putting Kiwi's morphemes together: ~0.1 ms a message) is
-// most of a history count's CPU. On the server's event loop it ran at the
+// the word cache, putting Kiwi's morphemes together: ~0.1 ms a message) was
+// about half of a history count's work on the server's event loop, at the
 // process's priority, beside the search service answering on the other core;
 // here big batches go to one thread that runs at the analysis's nice value
 // (KCHAT_KIWI_NICE, like the Kiwi worker), so it takes only the CPU nobody
