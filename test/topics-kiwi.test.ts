@@ -19,6 +19,7 @@ import { loadConfig } from '../core/config.ts';
 import { Database } from '../core/db.ts';
 import { KiwiAnalyzer } from '../core/korean/kiwi/analyzer.ts';
 import { ensureModel, modelDir } from '../core/korean/kiwi/model.ts';
+import { TermsThread } from '../core/korean/terms-thread-host.ts';
 import { chooseTermAnalyzer, KiwiTerms, KiwiUnavailableError, kiwiTerms, ruleTerms, THREAD_MIN_TEXTS } from '../core/korean/terms.ts';
 import { kchat } from './helpers/cli.ts';
 import { repoRoot } from './helpers/server.ts';
@@ -258,6 +259,30 @@ test('a count that stops does not wait for the terms thread: its batch is droppe
   const again = await kiwi.terms(texts);
   assert.equal(again.length, texts.length);
   assert.ok(again.every((terms) => terms.some((t) => t.term === '팀원')), JSON.stringify(again[0]));
+});
+
+test("the terms thread gives a count's garbage back as it goes instead of letting it pile up beside the model", async () => {
+  // a thread with a small word cache, which collects after 4 MiB (the product's: 200,000 words, 32 MiB), fed the
+  // long tail of a real history: batches as a count sends them (2,048 stored messages), each with words the cache
+  // has not seen, so its older half is dropped again and again, and each batch waits for Kiwi
+  const thread = new TermsThread(kiwi.kiwi, { nice: 0, idleMs: 60_000, cacheWords: 2_000, collectAfterMiB: 4 });
+  const terms = new KiwiTerms(kiwi.kiwi, undefined, thread);
+  const base = ['컨슈머 랙이 또 늘었어요', '서버장애 원인 분석 중입니다ㅠㅠ', '배포가 늦어졌어요', '마이그래이션 끝낫어요 확인 부탁드려요', '어제 deploy 했는데 rollback 해야 될듯ㅋㅋ'];
+  try {
+    let batches = 0;
+    while ((thread.info().heap?.collections ?? 0) < 2 && batches < 50) {
+      const texts = Array.from({ length: 2048 }, (_, i) => `${base[i % base.length]}${i % 4 ? '' : ` 낱말${batches * 2048 + i}호에서 봤어요`}`);
+      const got = await terms.terms(texts);
+      assert.ok(got[0].some((t) => t.term === '낱말'), JSON.stringify(got[0]));
+      batches++;
+    }
+    const heap = thread.info().heap!;
+    assert.ok(heap.collections >= 2, `the thread collected ${heap.collections} times in ${batches} batches`);
+    assert.ok(heap.usedAfter < heap.usedBefore - 2 ** 20, `its last collection freed ${((heap.usedBefore - heap.usedAfter) / 2 ** 20).toFixed(1)} MiB`);
+    assert.ok(thread.info().running, 'the thread goes on');
+  } finally {
+    await thread.release();
+  }
 });
 
 test('the worker is released after it has been idle, and comes back on the next analysis', async () => {

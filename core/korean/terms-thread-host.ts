@@ -28,6 +28,8 @@ export interface TermsThreadOptions {
   idleMs: number;
   /** words its cache keeps */
   cacheWords?: number;
+  /** the thread collects its garbage once its heap has grown by this much since the last collection (MiB; 32) */
+  collectAfterMiB?: number;
 }
 
 /** What the thread starts with. */
@@ -35,6 +37,14 @@ export interface TermsThreadData {
   name: string;
   nice: number;
   cacheWords: number;
+  collectAfterMiB: number;
+}
+
+/** The thread's own garbage collections (terms-thread.ts): how many, and its used heap before and after the last. */
+export interface TermsThreadHeap {
+  collections: number;
+  usedBefore: number;
+  usedAfter: number;
 }
 
 /** Process → thread: a batch to compose, or Kiwi's answer to the thread's question `id`. */
@@ -43,7 +53,7 @@ export type ToTermsThread = { type: 'terms'; id: number; texts: readonly string[
 /** Thread → process: started; a batch's terms (or why not); a question for Kiwi on behalf of batch `job`. */
 export type FromTermsThread =
   | { type: 'ready'; nice: number; thread: number | null }
-  | { type: 'terms'; id: number; result?: TopicTerm[][]; error?: string; kiwiUnavailable?: boolean }
+  | { type: 'terms'; id: number; result?: TopicTerm[][]; error?: string; kiwiUnavailable?: boolean; heap: TermsThreadHeap }
   | { type: 'kiwi'; id: number; job: number; items: string[]; context: boolean };
 
 interface Job {
@@ -59,14 +69,17 @@ export class TermsThread {
   private jobs = new Map<number, Job>();
   private nextId = 1;
   private idleTimer: NodeJS.Timeout | null = null;
-  private stats = { starts: 0, batches: 0, texts: 0, nice: null as number | null, thread: null as number | null };
+  private stats = { starts: 0, batches: 0, texts: 0, nice: null as number | null, thread: null as number | null, heap: null as TermsThreadHeap | null };
 
   constructor(
     private readonly kiwi: KiwiAnalyzer,
     private readonly options: TermsThreadOptions,
   ) {}
 
-  /** Whether it runs, how often it was started, what it composed, and the kernel thread and nice value of its last start. */
+  /**
+   * Whether it runs, how often it was started, what it composed, the kernel thread and nice value of its last
+   * start, and its garbage collections as of its last answer.
+   */
   info() {
     return { running: this.worker !== null, ...this.stats };
   }
@@ -106,7 +119,7 @@ export class TermsThread {
   private start(): Promise<Worker> {
     if (this.worker) return Promise.resolve(this.worker);
     this.starting ??= new Promise<Worker>((resolve, reject) => {
-      const data: TermsThreadData = { name: this.kiwi.name, nice: this.options.nice, cacheWords: this.options.cacheWords ?? 200_000 };
+      const data: TermsThreadData = { name: this.kiwi.name, nice: this.options.nice, cacheWords: this.options.cacheWords ?? 200_000, collectAfterMiB: this.options.collectAfterMiB ?? 32 };
       const w = tsWorker(new URL('./terms-thread.ts', import.meta.url), data, 'kchat-topic-terms');
       const fail = (err: Error) => {
         this.starting = null;
@@ -134,6 +147,7 @@ export class TermsThread {
 
   private async onMessage(w: Worker, msg: Exclude<FromTermsThread, { type: 'ready' }>): Promise<void> {
     if (msg.type === 'terms') {
+      this.stats.heap = msg.heap;
       const job = this.jobs.get(msg.id);
       this.jobs.delete(msg.id);
       if (msg.result) {
