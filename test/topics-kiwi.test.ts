@@ -262,7 +262,7 @@ test('a count that stops does not wait for the terms thread: its batch is droppe
 });
 
 test("the terms thread gives a count's garbage back as it goes instead of letting it pile up beside the model", async () => {
-  // a thread with a small word cache, which collects after 4 MiB (the product's: 200,000 words, 32 MiB), fed the
+  // a thread with a small word cache, which collects after 4 MiB (the product's: 100,000 words, 16 MiB), fed the
   // long tail of a real history: batches as a count sends them (2,048 stored messages), each with words the cache
   // has not seen, so its older half is dropped again and again, and each batch waits for Kiwi
   const thread = new TermsThread(kiwi.kiwi, { nice: 0, idleMs: 60_000, cacheWords: 2_000, collectAfterMiB: 4 });

@@ -21,14 +21,21 @@ import type { TopicTerm } from './terms.ts';
 
 const log = logger('korean.terms');
 
+/**
+ * The thread's word cache: 100,000 words (~24 MB of its heap at ~240 bytes a word), half the event loop's —
+ * a count holds it beside Kiwi's model in a process with a memory budget (README "Memory"), and a history's
+ * words repeat: what the count meets again soon is what the cache's newer half keeps.
+ */
+export const THREAD_CACHE_WORDS = 100_000;
+
 export interface TermsThreadOptions {
   /** the thread's nice value (0–19; 0 = the process's own) */
   nice: number;
   /** stop the thread after this long without a batch (ms) */
   idleMs: number;
-  /** words its cache keeps */
+  /** words its cache keeps (THREAD_CACHE_WORDS) */
   cacheWords?: number;
-  /** the thread collects its garbage once its heap has grown by this much since the last collection (MiB; 32) */
+  /** the thread collects its garbage once its heap has grown by this much since the last collection (MiB; 16) */
   collectAfterMiB?: number;
 }
 
@@ -119,7 +126,7 @@ export class TermsThread {
   private start(): Promise<Worker> {
     if (this.worker) return Promise.resolve(this.worker);
     this.starting ??= new Promise<Worker>((resolve, reject) => {
-      const data: TermsThreadData = { name: this.kiwi.name, nice: this.options.nice, cacheWords: this.options.cacheWords ?? 200_000, collectAfterMiB: this.options.collectAfterMiB ?? 32 };
+      const data: TermsThreadData = { name: this.kiwi.name, nice: this.options.nice, cacheWords: this.options.cacheWords ?? THREAD_CACHE_WORDS, collectAfterMiB: this.options.collectAfterMiB ?? 16 };
       const w = tsWorker(new URL('./terms-thread.ts', import.meta.url), data, 'kchat-topic-terms');
       const fail = (err: Error) => {
         this.starting = null;
