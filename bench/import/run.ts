@@ -10,7 +10,7 @@
 // new), then through the raw producer; the importer's peak RSS is sampled.
 //   npx tsx bench/import/run.ts                 # own broker, 2M lines, 3 rounds
 //   npx tsx bench/import/run.ts --lines 200000  # quick
-import { benchArgs, benchBroker, numberArg, repoRoot, runBench, type BenchBroker } from '../lib/index.ts';
+import { benchArgs, benchBroker, numberArg, repoRoot, runBench, writeLinesOnce, type BenchBroker } from '../lib/index.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import { KafkaClient, type Message } from '../../core/kafka.ts';
@@ -32,26 +32,19 @@ const dataDir = path.join(repoRoot, 'bench', '.data');
 
 /** Bootcamp-like JSON Lines: {"user","message","time","offset"} (cached across runs). */
 function generate(file: string, n: number): void {
-  if (fs.existsSync(file)) return;
-  fs.mkdirSync(dataDir, { recursive: true });
+  writeLinesOnce(file, lines(n));
+}
+
+function* lines(n: number): Generator<string> {
   const rand = rng(7);
   const noun = zipf(NOUNS.length, 0.9, rand);
   const nicks = ['민수', '지영', '수진', '철수', '영희', '현우', 'alice', 'bob', '하준', '서연'];
-  const fd = fs.openSync(file + '.partial', 'w');
-  let buf = '';
   const t0 = Date.parse('2024-08-01T09:00:00+09:00');
   for (let i = 0; i < n; i++) {
     const words = [NOUNS[noun()], VERBS[Math.floor(rand() * VERBS.length)], NOUNS[noun()], TAILS[Math.floor(rand() * TAILS.length)]];
     const at = new Date(t0 + i * 1300 + 9 * 3_600_000).toISOString().replace('T', ' ').replace('Z', '').slice(0, 23);
-    buf += JSON.stringify({ user: nicks[i % nicks.length], message: words.join(' '), time: at, offset: i }) + '\n';
-    if (buf.length > 1 << 20) {
-      fs.writeSync(fd, buf);
-      buf = '';
-    }
+    yield JSON.stringify({ user: nicks[i % nicks.length], message: words.join(' '), time: at, offset: i });
   }
-  fs.writeSync(fd, buf);
-  fs.closeSync(fd);
-  fs.renameSync(file + '.partial', file);
 }
 
 let broker: BenchBroker;

@@ -9,4 +9,5 @@ export { formatLoad, loadAverage, machineInfo, repoRoot, treeCpuSeconds, type Lo
 export { fmt, markdown, metricList, runBench, type BenchReport, type MetricTable, type BenchSpec, type Metric, type RoundRecord, type Verdict } from './run.ts';
 export { latencySummary, median, percentile, spread, type LatencySummary, type Spread } from './stats.ts';
 export { prepareServerFiles } from './product.ts';
+export { writeLinesOnce } from './files.ts';
 export { joinWhenOpen } from './socket.ts';

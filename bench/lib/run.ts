@@ -53,6 +53,8 @@ export interface Verdict {
   /** the target written out with the figures, e.g. "p99 ≤ 3 × 6 + 10 = 28 ms and zero lost" */
   text: string;
   pass: boolean;
+  /** what it was judged on, printed beside the verdict (default "on the medians") */
+  basis?: string;
 }
 
 export interface BenchSpec<K extends string> {
@@ -233,7 +235,7 @@ export function markdown<K extends string>(r: BenchReport, spec: Pick<BenchSpec<
     table,
     '',
     ...(spec.notes ?? []),
-    r.target ? `target: ${r.target.text} → **${r.target.pass ? 'met' : 'NOT met'}** (on the medians)` : null,
+    r.target ? `target: ${r.target.text} → **${r.target.pass ? 'met' : 'NOT met'}** (${r.target.basis ?? 'on the medians'})` : null,
     r.default_mode ? 'mode: default (publishable as is)' : `mode: NOT the default — ${r.caveats.join('; ')}`,
     '',
   ];

@@ -17,14 +17,14 @@
 // topic prefix, the node started, the history imported, the count waited for.
 //   npx tsx bench/memory/run.ts                  # 2M lines, 3 rounds
 //   npx tsx bench/memory/run.ts --lines 300000   # quick
-import { benchArgs, benchBroker, benchTempDir, numberArg, prepareServerFiles, repoRoot, runBench, type BenchBroker } from '../lib/index.ts';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { benchArgs, benchBroker, benchTempDir, numberArg, prepareServerFiles, repoRoot, runBench, writeLinesOnce, type BenchBroker } from '../lib/index.ts';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { pickJosa } from '../../core/korean/josa.ts';
 import { modelDir } from '../../core/korean/kiwi/model.ts';
-import { npmStart } from '../../test/helpers/server.ts';
+import { startServer, type TestServer } from '../../test/helpers/server.ts';
 import { NOUNS, rng, zipf } from '../search/generate.ts';
 
 const args = benchArgs(
@@ -44,8 +44,10 @@ const say = (s: string) => process.stderr.write(s + '\n');
 
 /** The history: N lines with a long-tailed vocabulary (see the file comment); the same bytes every run. */
 function generate(file: string, n: number): void {
-  if (fs.existsSync(file)) return;
-  fs.mkdirSync(dataDir, { recursive: true });
+  writeLinesOnce(file, history(n));
+}
+
+function* history(n: number): Generator<string> {
   const rand = rng(11);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)];
   // Kiwi's dictionary of proper nouns (113k): the rare words of a real archive (places, products, people)
@@ -65,8 +67,6 @@ function generate(file: string, n: number): void {
   const noun = () => (rand() < 0.3 ? proper[rare()] : rand() < 0.2 ? pick(loanwords) : NOUNS[common()]);
   const withParticle = (w: string) => (rand() < 0.5 ? w + pickJosa(w, pick(pairs)) : w + pick(plain));
   const users = Array.from({ length: 500 }, (_, i) => `user${i}`);
-  const fd = fs.openSync(file + '.partial', 'w');
-  let buf = '';
   const t0 = Date.parse('2024-06-01T00:00:00Z');
   for (let i = 0; i < n; i++) {
     const words: string[] = [];
@@ -77,15 +77,8 @@ function generate(file: string, n: number): void {
     if (rand() < 0.15) words.push(`#${Math.floor(rand() * 100_000)}`);
     words.push(pick(tails));
     const time = new Date(t0 + i * 2600).toISOString().replace('T', ' ').replace('Z', '');
-    buf += JSON.stringify({ user: users[Math.floor(rand() * rand() * users.length)], message: words.join(' ').trim(), time, offset: i }) + '\n';
-    if (buf.length > 1 << 20) {
-      fs.writeSync(fd, buf);
-      buf = '';
-    }
+    yield JSON.stringify({ user: users[Math.floor(rand() * rand() * users.length)], message: words.join(' ').trim(), time, offset: i });
   }
-  fs.writeSync(fd, buf);
-  fs.closeSync(fd);
-  fs.renameSync(file + '.partial', file);
 }
 
 /** RSS of a process and what it is, from /proc (null once it has gone). */
@@ -140,51 +133,17 @@ const file = path.join(dataDir, `memory-${N}.jsonl`);
 const warmFile = path.join(dataDir, `memory-warm-${WARMUP}.jsonl`);
 let roundNo = 0;
 
-interface Node {
-  proc: ChildProcess;
-  url: string;
-  env: NodeJS.ProcessEnv;
-  log: () => string;
-}
-
-/** The node as npm start runs it (compiled server, package.json's settings), on this run's broker and a fresh data dir. */
-async function startNode(): Promise<Node> {
-  const start = npmStart();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    ...start.env,
-    DATA_DIR: benchTempDir('memory-node'),
-    KAFKA_BROKERS: broker.brokers.join(','),
-    KCHAT_TOPIC_PREFIX: `bench-memory-${process.pid}-${++roundNo}.`,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-  };
-  const proc = spawn(process.execPath, start.args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  proc.stderr!.on('data', (d: Buffer) => void (err = (err + d.toString()).slice(-100_000)));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /kchat ready at (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    proc.once('exit', (code) => reject(new Error(`the server exited (code ${code}) before it was ready:\n${err.slice(-3000)}`)));
+/** The node as npm start runs it (compiled server, package.json's settings, its own search service), on this run's broker and a fresh data dir. */
+async function startNode(): Promise<TestServer> {
+  return startServer({
+    compiled: true,
+    dataDir: benchTempDir('memory-node'),
+    prefix: `bench-memory-${process.pid}-${++roundNo}.`,
+    env: { KAFKA_BROKERS: broker.brokers.join(','), KCHAT_SEARCH: 'on', LOG_LEVEL: 'warn' },
   });
-  return { proc, url, env, log: () => err };
 }
 
-async function stopNode(node: Node): Promise<void> {
-  if (node.proc.exitCode !== null || node.proc.signalCode !== null) return;
-  const exited = new Promise((r) => node.proc.once('exit', r));
-  node.proc.kill('SIGTERM');
-  const timer = setTimeout(() => node.proc.kill('SIGKILL'), 30_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function health(node: Node): Promise<{ status: number; topics?: string; stored?: number }> {
+async function health(node: TestServer): Promise<{ status: number; topics?: string; stored?: number }> {
   try {
     const res = await fetch(`${node.url}/healthz`, { signal: AbortSignal.timeout(10_000) });
     const h = (await res.json()) as { parts?: { audit?: { topics?: { state?: string } }; ingest?: { stored?: number } } };
@@ -214,7 +173,8 @@ async function pass(f: string, lines: number) {
     try {
       const t0 = performance.now();
       // the CLI as a person runs it: it produces to the broker and keeps pace with this node's ingest and search service
-      const { stdout } = await promisify(execFile)(process.execPath, [path.join(repoRoot, 'bin', 'kchat.js'), 'import-legacy', '--json', f], { cwd: repoRoot, env: node.env, maxBuffer: 1 << 26 });
+      const env = { ...process.env, DATA_DIR: node.dataDir, KAFKA_BROKERS: broker.brokers.join(','), KCHAT_TOPIC_PREFIX: node.prefix };
+      const { stdout } = await promisify(execFile)(process.execPath, [path.join(repoRoot, 'bin', 'kchat.js'), 'import-legacy', '--json', f], { cwd: repoRoot, env, maxBuffer: 1 << 26 });
       const importS = (performance.now() - t0) / 1000;
       const r = (JSON.parse(stdout) as { files: { read: number; imported: number; rejected: unknown[] }[] }).files[0];
       if (r.read !== lines || r.imported !== lines || r.rejected.length) throw new Error(`the import did not take every line: ${JSON.stringify({ ...r, rejected: r.rejected.length })}`);
@@ -225,7 +185,7 @@ async function pass(f: string, lines: number) {
       for (let quiet = 0; quiet < 20; ) {
         await sleep(1000);
         const h = await health(node);
-        if (node.proc.exitCode !== null) throw new Error(`the server exited during the count:\n${node.log().slice(-3000)}`);
+        if (node.proc.exitCode !== null) throw new Error(`the server exited during the count:\n${node.stderr().slice(-3000)}`);
         const done = h.topics === 'idle' && (h.stored ?? 0) >= lines;
         if (done && quiet === 0) countS = (performance.now() - tc) / 1000;
         quiet = done ? quiet + 1 : 0;
@@ -236,7 +196,7 @@ async function pass(f: string, lines: number) {
       clearInterval(timer);
     }
   } finally {
-    await stopNode(node);
+    await node.stop();
   }
 }
 
@@ -277,6 +237,7 @@ await runBench({
   target: (m, rounds) => ({
     text: `peak < ${LIMIT_MIB.toLocaleString('en')} MiB in every round (max ${Math.round(Math.max(...rounds.map((r) => r.peak))).toLocaleString('en')})`,
     pass: rounds.every((r) => r.peak < LIMIT_MIB),
+    basis: 'on every round',
   }),
   notes,
 });
