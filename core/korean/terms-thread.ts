@@ -40,12 +40,12 @@ const ask = (items: string[], context: boolean, signal?: AbortSignal): Promise<u
     });
     send({ type: 'kiwi', id, job: (signal && batchOf.get(signal)) ?? 0, items, context });
   });
-// A batch's texts, plan and terms outlive its waits for Kiwi, so they reach V8's old generation, and V8
-// lets that garbage grow to about three times the live word cache before it collects on its own
-// (measured in a count of 2M messages: 72 MB live, 190 MB before V8's collection) — in a process
-// with a memory budget (README "Memory"); so does the word cache's older half, dropped whole when
-// the newer one is full. So the thread collects once its heap has grown by `collectAfterMiB`
-// since the last collection: a pause of tens of milliseconds on this low-priority thread.
+// A batch's texts, plan and terms outlive its waits for Kiwi, so they reach V8's old generation, as
+// does the word cache's older half when the newer one is full and it is dropped. V8 let that garbage
+// pile up to several times the live set before collecting on its own (a count of 2M messages: ~72 MB
+// live, up to ~190 MB), beside Kiwi's model in a process with a memory budget (README "Memory"). So
+// the thread collects once its heap has grown by `collectAfterMiB` since the last collection: a pause
+// of tens of milliseconds on this low-priority thread.
 const GROWTH = data.collectAfterMiB * 2 ** 20;
 let live = v8.getHeapStatistics().used_heap_size;
 const heap = { collections: 0, usedBefore: 0, usedAfter: 0 };
