@@ -54,6 +54,23 @@ function round2(x: number): number {
   return Math.round(x * 100) / 100;
 }
 
+/** Process `pid` and its descendants still running, itself first (Linux /proc; empty elsewhere or once it has gone). */
+export function processTree(pid: number): number[] {
+  const tree: number[] = [];
+  const visit = (p: number): void => {
+    if (tree.includes(p)) return;
+    try {
+      const children = fs.readdirSync(`/proc/${p}/task`).flatMap((t) => fs.readFileSync(`/proc/${p}/task/${t}/children`, 'utf8').split(' ').filter(Boolean));
+      tree.push(p);
+      for (const c of children) visit(Number(c));
+    } catch {
+      // gone, or not Linux
+    }
+  };
+  visit(pid);
+  return tree;
+}
+
 /**
  * CPU seconds (user + system, all threads) used so far by process `pid` and
  * its descendants that are still running (Linux /proc; 0 elsewhere). Read
@@ -63,21 +80,36 @@ function round2(x: number): number {
 export function treeCpuSeconds(pid: number): number {
   const hz = 100; // USER_HZ: 100 on Linux for every architecture Node supports
   let ticks = 0;
-  const seen = new Set<number>();
-  const visit = (p: number): void => {
-    if (seen.has(p)) return;
-    seen.add(p);
+  for (const p of processTree(pid)) {
     try {
       const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       ticks += Number(f[11]) + Number(f[12]);
-      for (const t of fs.readdirSync(`/proc/${p}/task`)) {
-        for (const c of fs.readFileSync(`/proc/${p}/task/${t}/children`, 'utf8').split(' ').filter(Boolean)) visit(Number(c));
-      }
     } catch {
-      // gone, or not Linux
+      // gone meanwhile
     }
-  };
-  visit(pid);
+  }
   return ticks / hz;
+}
+
+export interface ProcessMemory {
+  /** the executable's name (java, node) */
+  name: string;
+  /** resident memory, MiB */
+  rss: number;
+  /** of which anonymous (heaps, private memory) and mapped files (pages the kernel can drop, e.g. an index) */
+  anon: number;
+  file: number;
+}
+
+/** A process's memory from /proc/PID/status (null once it has gone, or not Linux). */
+export function processMemory(pid: number): ProcessMemory | null {
+  let status: string;
+  try {
+    status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return null;
+  }
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN) / 1024;
+  return { name: /^Name:\s+(\S+)/m.exec(status)?.[1] ?? '', rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile') + kb('RssShmem') };
 }

@@ -17,7 +17,7 @@
 // topic prefix, the node started, the history imported, the count waited for.
 //   npx tsx bench/memory/run.ts                  # 2M lines, 3 rounds
 //   npx tsx bench/memory/run.ts --lines 300000   # quick
-import { benchArgs, benchBroker, benchTempDir, numberArg, prepareServerFiles, repoRoot, runBench, writeLinesOnce, type BenchBroker } from '../lib/index.ts';
+import { benchArgs, benchBroker, benchTempDir, numberArg, prepareServerFiles, processMemory, processTree, repoRoot, runBench, writeLinesOnce, type BenchBroker } from '../lib/index.ts';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -81,35 +81,6 @@ function* history(n: number): Generator<string> {
   }
 }
 
-/** RSS of a process and what it is, from /proc (null once it has gone). */
-function processMemory(pid: number): { rssMiB: number; java: boolean } | null {
-  try {
-    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-    return { rssMiB: rss, java: /^Name:\s+java/m.test(status) };
-  } catch {
-    return null;
-  }
-}
-
-/** The pids of a process's tree (itself first). */
-function processTree(root: number): number[] {
-  const parentOf = new Map<number, number[]>();
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      parentOf.set(ppid, [...(parentOf.get(ppid) ?? []), Number(d)]);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const all = [root];
-  for (let i = 0; i < all.length; i++) all.push(...(parentOf.get(all[i]) ?? []));
-  return all;
-}
-
 interface Sample {
   total: number;
   server: number;
@@ -121,9 +92,9 @@ function sample(root: number): Sample {
   for (const pid of processTree(root)) {
     const m = processMemory(pid);
     if (!m) continue;
-    s.total += m.rssMiB;
-    if (pid === root) s.server = m.rssMiB;
-    else if (m.java) s.jvm += m.rssMiB;
+    s.total += m.rss;
+    if (pid === root) s.server = m.rss;
+    else if (m.name === 'java') s.jvm += m.rss;
   }
   return s;
 }

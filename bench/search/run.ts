@@ -12,7 +12,7 @@
 // in-memory index and on PostgreSQL; the service's RSS and the server's; the
 // service restarted cleanly and after SIGKILL until a rare word is answered
 // with its exact total; the in-memory index rebuilt (its restart).
-import { atExit, benchArgs, benchBroker, benchTempDir, numberArg, percentile, prepareServerFiles, repoRoot, runBench, type MetricTable } from '../lib/index.ts';
+import { atExit, benchArgs, benchBroker, benchTempDir, numberArg, percentile, prepareServerFiles, processMemory, repoRoot, runBench, type MetricTable, type ProcessMemory } from '../lib/index.ts';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -82,17 +82,9 @@ const QUERIES: { kind: string; q: string }[] = [
 /** the restart check: a rare word, answered with its exact total */
 const RARE = '김치찌개 콘서트';
 
-interface Proc {
-  rss: number;
-  anon: number;
-  file: number;
-}
-/** RSS of a process in MiB, split into anonymous memory and mapped files (the index pages the kernel can drop). */
-function memoryOf(pid: number | null): Proc {
-  if (!pid) return { rss: NaN, anon: NaN, file: NaN };
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN) / 1024;
-  return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile') + kb('RssShmem') };
+/** RSS of a process in MiB, split into anonymous memory and mapped files (the index pages the kernel can drop); NaN without one. */
+function memoryOf(pid: number | null): Omit<ProcessMemory, 'name'> {
+  return (pid && processMemory(pid)) || { rss: NaN, anon: NaN, file: NaN };
 }
 
 let config: Config;

@@ -27,6 +27,8 @@ const log = logger('korean.terms');
  * words repeat: what the count meets again soon is what the cache's newer half keeps.
  */
 export const THREAD_CACHE_WORDS = 100_000;
+/** The thread collects its garbage once its heap has grown by this much since the last collection (MiB; terms-thread.ts says why). */
+export const THREAD_COLLECT_AFTER_MIB = 16;
 
 export interface TermsThreadOptions {
   /** the thread's nice value (0–19; 0 = the process's own) */
@@ -35,7 +37,7 @@ export interface TermsThreadOptions {
   idleMs: number;
   /** words its cache keeps (THREAD_CACHE_WORDS) */
   cacheWords?: number;
-  /** the thread collects its garbage once its heap has grown by this much since the last collection (MiB; 16) */
+  /** (THREAD_COLLECT_AFTER_MIB) */
   collectAfterMiB?: number;
 }
 
@@ -126,7 +128,7 @@ export class TermsThread {
   private start(): Promise<Worker> {
     if (this.worker) return Promise.resolve(this.worker);
     this.starting ??= new Promise<Worker>((resolve, reject) => {
-      const data: TermsThreadData = { name: this.kiwi.name, nice: this.options.nice, cacheWords: this.options.cacheWords ?? THREAD_CACHE_WORDS, collectAfterMiB: this.options.collectAfterMiB ?? 16 };
+      const data: TermsThreadData = { name: this.kiwi.name, nice: this.options.nice, cacheWords: this.options.cacheWords ?? THREAD_CACHE_WORDS, collectAfterMiB: this.options.collectAfterMiB ?? THREAD_COLLECT_AFTER_MIB };
       const w = tsWorker(new URL('./terms-thread.ts', import.meta.url), data, 'kchat-topic-terms');
       const fail = (err: Error) => {
         this.starting = null;
