@@ -42,8 +42,8 @@ RSS of the service's JVM and of the server; the index's size on disk.
                    million: 50M would not fit in this machine's 24 GiB)
   --samples N      timed searches per query per round on ours and on the in-memory index
   --after-count    start the rounds only once the server has counted the history's topics
-                   (its /healthz says idle; the time it took is noted): rounds of a product at
-                   rest. By default they start once the history is stored and searchable, as a
+                   (its /healthz says idle; the time it took and the product's peak RSS meanwhile
+                   are noted) and released its Kiwi worker: rounds of a product at rest. By default they start once the history is stored and searchable, as a
                    user meets it, and each round notes whether the count was still running.`,
   {
     messages: { type: 'string', default: '10000000' },
@@ -191,18 +191,40 @@ async function serverTopics(): Promise<string> {
   }
 }
 
-/** Wait until the server's first count of the history's topics has ended (--after-count), and note how long it took. */
+/**
+ * Wait until the server's first count of the history's topics has ended (--after-count), and note how long it took
+ * and the product's peak RSS meanwhile (read every 2 s): the rounds then give a product at rest, this its first count.
+ */
 async function untilCounted(): Promise<void> {
   const t0 = performance.now();
   let last = t0;
-  for (let state = await serverTopics(); state !== 'idle'; state = await serverTopics()) {
-    if (performance.now() - last > 60_000) {
-      last = performance.now();
-      say(`server's topic count: ${state}, ${((last - t0) / 1000).toFixed(0)} s`);
+  let peak = { total: 0, server: 0, jvm: 0, jvmAnon: 0 };
+  const sample = () => {
+    const jvm = memoryOf(service.pid);
+    const srv = memoryOf(server!.proc.pid ?? null);
+    if (jvm.rss + srv.rss > peak.total) peak = { total: jvm.rss + srv.rss, server: srv.rss, jvm: jvm.rss, jvmAnon: jvm.anon };
+  };
+  const sampler = setInterval(sample, 2_000);
+  try {
+    for (let state = await serverTopics(); state !== 'idle'; state = await serverTopics()) {
+      if (performance.now() - last > 60_000) {
+        last = performance.now();
+        say(`server's topic count: ${state}, ${((last - t0) / 1000).toFixed(0)} s, product RSS peak so far ${peak.total.toFixed(0)} MiB`);
+      }
+      await new Promise((r) => setTimeout(r, 2_000));
     }
-    await new Promise((r) => setTimeout(r, 2_000));
+  } finally {
+    clearInterval(sampler);
   }
-  notes.push(`--after-count: the rounds began once the server had counted the history's topics, ${((performance.now() - t0) / 1000).toFixed(0)} s after its ingest had stored it.`);
+  const countS = (performance.now() - t0) / 1000;
+  // at rest: the server releases its Kiwi worker (the model, ~0.6 GB) once it has been idle this long
+  const releaseMs = config.kiwi.idleMs + 15_000;
+  await new Promise((r) => setTimeout(r, releaseMs));
+  const mib = (x: number) => `${x.toFixed(0)} MiB`;
+  notes.push(
+    `--after-count: the server counted the history's topics in ${countS.toFixed(0)} s after its ingest had stored it; the rounds began ${releaseMs / 1000} s later (its Kiwi worker is released after ${config.kiwi.idleMs / 1000} s idle). ` +
+      `Product RSS during that count (read every 2 s): peak ${mib(peak.total)} (server ${mib(peak.server)} + search JVM ${mib(peak.jvm)}, of which heap and other private memory ${mib(peak.jvmAnon)}).`,
+  );
 }
 
 /** This process's garbage collected now, and a moment for V8's background sweeping, before something is timed. */
