@@ -22,6 +22,7 @@ import type { Config } from '../../core/config.ts';
 import { collectGarbage } from '../../core/heap.ts';
 import { addDays } from '../../core/time.ts';
 import { SearchService } from '../../search/index.ts';
+import { buildServer } from '../../server/build.ts';
 import { chatCsv, duckdbMessages, postgresInstalled, startPostgres, type Postgres } from './baselines.ts';
 import { SearchIndex } from './memory-index.ts';
 import { produceChat } from './produce.ts';
@@ -87,6 +88,24 @@ function memoryOf(pid: number | null): Omit<ProcessMemory, 'name'> {
   return (pid && processMemory(pid)) || { rss: NaN, anon: NaN, file: NaN };
 }
 
+/** The product's RSS (server + search JVM, MiB) read every 2 s until `stop()`: a phase of the setup by its peak. */
+function productPeak(): { stop(): string } {
+  let peak = { total: 0, server: 0, jvm: 0, jvmAnon: 0 };
+  const timer = setInterval(() => {
+    const jvm = memoryOf(service.pid);
+    const srv = memoryOf(server?.proc.pid ?? null);
+    if (jvm.rss + srv.rss > peak.total) peak = { total: jvm.rss + srv.rss, server: srv.rss, jvm: jvm.rss, jvmAnon: jvm.anon };
+  }, 2_000);
+  timer.unref(); // a run that fails meanwhile still ends
+  const mib = (x: number) => `${x.toFixed(0)} MiB`;
+  return {
+    stop() {
+      clearInterval(timer);
+      return `product RSS peak ${mib(peak.total)} (server ${mib(peak.server)} + search JVM ${mib(peak.jvm)}, of which heap and other private memory ${mib(peak.jvmAnon)}; read every 2 s)`;
+    },
+  };
+}
+
 let config: Config;
 let brokers: string[];
 let service: SearchService;
@@ -139,16 +158,20 @@ async function untilSearchable(t0: number): Promise<number> {
 async function startProductServer(): Promise<void> {
   const admin = randomBytes(18).toString('base64url');
   const ep = service.endpoint()!;
-  // The product's server on the same topic, as an audit node runs it: ingest stores the whole history in its
-  // DuckDB (its memory counts in the product's RSS); search goes to this run's service (no second JVM); bots off.
+  // The product's server on the same topic, as an audit node runs it (compiled, with npm start's command line):
+  // ingest stores the whole history in its DuckDB (its memory counts in the product's RSS); search goes to this
+  // run's service (no second JVM); bots off.
   await prepareServerFiles();
+  await buildServer();
   const srv = await startServer({
+    compiled: true,
     prefix: config.topicPrefix,
     env: { KAFKA_BROKERS: brokers.join(','), ADMIN_TOKEN: admin, KCHAT_SEARCH_URL: ep.url, KCHAT_SEARCH_TOKEN: ep.token, KCHAT_BOTS: 'off', KCHAT_SCHEDULER: 'off', LOG_LEVEL: 'warn' },
   });
   atExit(async () => void (await srv.stop()));
   server = { url: srv.url, admin, proc: srv.proc, log: () => srv.stderr() };
   const t0 = performance.now();
+  const storing = productPeak();
   for (let last = 0, failingSince = 0; ; ) {
     let ingest: { lag?: number; stored?: number } | undefined;
     try {
@@ -171,7 +194,7 @@ async function startProductServer(): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 500));
   }
-  notes.push(`The server's ingest stored the ${N.toLocaleString()} messages in its DuckDB in ${((performance.now() - t0) / 1000).toFixed(0)} s before the rounds (its RSS below includes that).`);
+  notes.push(`The server's ingest stored the ${N.toLocaleString()} messages in its DuckDB in ${((performance.now() - t0) / 1000).toFixed(0)} s before the rounds (its RSS below includes that); meanwhile ${storing.stop()}.`);
 }
 
 /** GET /api/search as a client would; a non-200 stops the run (a benchmark of error pages measures nothing). */
@@ -198,32 +221,22 @@ async function serverTopics(): Promise<string> {
 async function untilCounted(): Promise<void> {
   const t0 = performance.now();
   let last = t0;
-  let peak = { total: 0, server: 0, jvm: 0, jvmAnon: 0 };
-  const sample = () => {
-    const jvm = memoryOf(service.pid);
-    const srv = memoryOf(server!.proc.pid ?? null);
-    if (jvm.rss + srv.rss > peak.total) peak = { total: jvm.rss + srv.rss, server: srv.rss, jvm: jvm.rss, jvmAnon: jvm.anon };
-  };
-  const sampler = setInterval(sample, 2_000);
-  try {
-    for (let state = await serverTopics(); state !== 'idle'; state = await serverTopics()) {
-      if (performance.now() - last > 60_000) {
-        last = performance.now();
-        say(`server's topic count: ${state}, ${((last - t0) / 1000).toFixed(0)} s, product RSS peak so far ${peak.total.toFixed(0)} MiB`);
-      }
-      await new Promise((r) => setTimeout(r, 2_000));
+  const counting = productPeak();
+  for (let state = await serverTopics(); state !== 'idle'; state = await serverTopics()) {
+    if (performance.now() - last > 60_000) {
+      last = performance.now();
+      say(`server's topic count: ${state}, ${((last - t0) / 1000).toFixed(0)} s`);
     }
-  } finally {
-    clearInterval(sampler);
+    await new Promise((r) => setTimeout(r, 2_000));
   }
+  const peak = counting.stop();
   const countS = (performance.now() - t0) / 1000;
   // at rest: the server releases its Kiwi worker (the model, ~0.6 GB) once it has been idle this long
   const releaseMs = config.kiwi.idleMs + 15_000;
   await new Promise((r) => setTimeout(r, releaseMs));
-  const mib = (x: number) => `${x.toFixed(0)} MiB`;
   notes.push(
-    `--after-count: the server counted the history's topics in ${countS.toFixed(0)} s after its ingest had stored it; the rounds began ${releaseMs / 1000} s later (its Kiwi worker is released after ${config.kiwi.idleMs / 1000} s idle). ` +
-      `Product RSS during that count (read every 2 s): peak ${mib(peak.total)} (server ${mib(peak.server)} + search JVM ${mib(peak.jvm)}, of which heap and other private memory ${mib(peak.jvmAnon)}).`,
+    `--after-count: the server counted the history's topics in ${countS.toFixed(0)} s after its ingest had stored it (meanwhile ${peak}); ` +
+      `the rounds began ${releaseMs / 1000} s later (its Kiwi worker is released after ${config.kiwi.idleMs / 1000} s idle).`,
   );
 }
 
