@@ -44,8 +44,9 @@ RSS of the service's JVM and of the server; the index's size on disk.
   --samples N      timed searches per query per round on ours and on the in-memory index
   --after-count    start the rounds only once the server has counted the history's topics
                    (its /healthz says idle; the time it took and the product's peak RSS meanwhile
-                   are noted) and released its Kiwi worker: rounds of a product at rest. By default they start once the history is stored and searchable, as a
-                   user meets it, and each round notes whether the count was still running.`,
+                   are noted) and released its Kiwi worker: rounds of a product at rest. By
+                   default they start once the history is stored and searchable, as a user
+                   meets it, and each round notes whether the count was still running.`,
   {
     messages: { type: 'string', default: '10000000' },
     'per-day': { type: 'string', default: '33000' },
